@@ -1,0 +1,63 @@
+/**
+ * Reads one sample site's settings from the environment. A site needs only the issuer URL and
+ * its own client credentials; everything else it learns from discovery.
+ */
+import { randomBytes } from 'node:crypto';
+
+export interface SiteConfig {
+  /** Public origin of the site, e.g. http://site-a.localhost:3001 */
+  siteUrl: string;
+  port: number;
+  host: string;
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Signs the site's own cookies. */
+  cookieSecret: string;
+  sessionTtlSeconds: number;
+  /** http is accepted only when the issuer is on loopback (the demo). */
+  allowInsecureHttp: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname;
+  return host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]';
+}
+
+/** `prefix` is SITE_A or SITE_B: SITE_A_URL, SITE_A_CLIENT_SECRET, ... */
+export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clientId: string }, env: Env = process.env): SiteConfig {
+  const problems: string[] = [];
+  const readUrl = (name: string, fallback: string): URL => {
+    const raw = env[name] ?? fallback;
+    const url = URL.parse(raw);
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      problems.push(`${name} must be an http(s) URL (got "${raw}")`);
+      return new URL(fallback);
+    }
+    return url;
+  };
+  const siteUrl = readUrl(`${prefix}_URL`, defaults.siteUrl);
+  const issuer = readUrl('ISSUER', 'http://idp.localhost:3000');
+  const clientSecret = env[`${prefix}_CLIENT_SECRET`] ?? '';
+  if (clientSecret.length === 0) problems.push(`${prefix}_CLIENT_SECRET is required (the secret the IdP issued to this site)`);
+  const ttlRaw = env[`${prefix}_SESSION_TTL_SECONDS`] ?? '28800';
+  const sessionTtlSeconds = Number(ttlRaw);
+  if (!Number.isSafeInteger(sessionTtlSeconds) || sessionTtlSeconds <= 0) problems.push(`${prefix}_SESSION_TTL_SECONDS must be a positive whole number (got "${ttlRaw}")`);
+  const allowInsecureHttp = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
+  if (issuer.protocol === 'http:' && !allowInsecureHttp) problems.push('ISSUER must use https unless it is on loopback');
+  if (problems.length > 0) throw new Error(`Invalid ${prefix} configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+
+  return Object.freeze({
+    siteUrl: siteUrl.origin,
+    port: Number(siteUrl.port) || (siteUrl.protocol === 'https:' ? 443 : 80),
+    host: env[`${prefix}_HOST`] ?? '127.0.0.1',
+    issuer: issuer.href.replace(/\/$/, ''),
+    clientId: env[`${prefix}_CLIENT_ID`] ?? defaults.clientId,
+    clientSecret,
+    cookieSecret: env[`${prefix}_COOKIE_SECRET`] ?? randomBytes(32).toString('base64url'),
+    sessionTtlSeconds,
+    allowInsecureHttp,
+  });
+}

@@ -1,0 +1,54 @@
+/** Page rendering and error handling both sample sites share. */
+import path from 'node:path';
+import type { Context, Middleware } from 'koa';
+import pug from 'pug';
+import type { SignInFailure } from './relying-party.js';
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface SitePages {
+  render(ctx: Context, view: string, locals?: object, status?: number): void;
+  signInFailed(ctx: Context, failure: SignInFailure): void;
+  errors: Middleware;
+}
+
+const FAILURES: Record<string, string> = {
+  access_denied: 'Sign-in was cancelled.',
+  invalid_callback: 'This sign-in could not be completed. Please start again.',
+  idp_unavailable: 'The sign-in service cannot be reached right now. Please try again in a moment.',
+};
+
+export function createSitePages(viewsDir: string, site: { name: string; approach: string; color: string }): SitePages {
+  const cache = new Map<string, pug.compileTemplate>();
+  const render = (ctx: Context, view: string, locals: object = {}, status = 200) => {
+    let template = cache.get(view);
+    if (!template) {
+      template = pug.compileFile(path.join(viewsDir, `${view}.pug`));
+      cache.set(view, template);
+    }
+    ctx.status = status;
+    ctx.type = 'html';
+    ctx.set('Content-Security-Policy', CSP);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'same-origin');
+    ctx.body = template({ site, ...locals });
+  };
+  const signInFailed = (ctx: Context, failure: SignInFailure) =>
+    render(ctx, 'error', { message: FAILURES[failure.code] ?? FAILURES.invalid_callback, code: failure.code }, failure.status);
+  return {
+    render,
+    signInFailed,
+    errors: async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status && status < 500) return render(ctx, 'error', { message: 'That request could not be understood.' }, status);
+        // Mostly: discovery or the token endpoint could not be reached.
+        console.error(`[${site.name}]`, (error as Error).message);
+        signInFailed(ctx, { status: 503, code: 'idp_unavailable' });
+      }
+    },
+  };
+}

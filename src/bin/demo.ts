@@ -1,0 +1,62 @@
+/**
+ * `npm start`: the identity provider and both sample sites in one process, on
+ * idp.localhost:3000, site-a.localhost:3001 and site-b.localhost:3002.
+ */
+import { randomBytes } from 'node:crypto';
+import { loadSiteAConfig } from '../../clients/site-a/config.js';
+import { createSiteA } from '../../clients/site-a/app.js';
+import { loadSiteBConfig } from '../../clients/site-b/config.js';
+import { createSiteB } from '../../clients/site-b/app.js';
+import { demoEnvironment, loadConfig } from '../config.js';
+import { isAppError } from '../errors.js';
+import { createLoopbackFetch } from '../http/loopback-resolver.js';
+import { close, listen } from '../http/listen.js';
+import { createIdp } from '../idp.js';
+import { DEMO_ACCOUNTS, seedDemo } from './demo-seed.js';
+
+async function main(): Promise<void> {
+  const env = demoEnvironment();
+  const config = loadConfig(env);
+  const secret = () => randomBytes(24).toString('base64url');
+  const siteAConfig = loadSiteAConfig({ SITE_A_CLIENT_SECRET: secret(), ...env, ISSUER: config.issuer });
+  const siteBConfig = loadSiteBConfig({ SITE_B_CLIENT_SECRET: secret(), ...env, ISSUER: config.issuer });
+
+  const idp = await createIdp(config);
+  await seedDemo(idp, {
+    siteA: { ...siteAConfig, name: 'Site A' },
+    siteB: { ...siteBConfig, name: 'Site B' },
+  });
+  const fetch = createLoopbackFetch();
+  const siteA = createSiteA(siteAConfig, { fetch });
+  const siteB = createSiteB(siteBConfig, { fetch });
+
+  const servers = [
+    await listen(idp.app.callback(), config.port, config.host),
+    await listen(siteA.app.callback(), siteAConfig.port, siteAConfig.host),
+    await listen(siteB.app.callback(), siteBConfig.port, siteBConfig.host),
+  ];
+
+  console.log(`
+  Identity provider  ${config.issuer}
+  site-a (sessions)  ${siteAConfig.siteUrl}
+  site-b (JWT)       ${siteBConfig.siteUrl}
+
+  Demo accounts:
+${DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} password: ${a.password}`).join('\n')}
+
+  Open site-a, press "Sign in", then open site-b in the same browser. Ctrl+C stops all three.
+`);
+
+  const shutdown = async () => {
+    await Promise.all(servers.map(close));
+    await idp.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(isAppError(error) && error.expose ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,168 @@
+/**
+ * The only reader of process.env for the identity provider. Everything else receives a frozen
+ * `Config`, so tests can build several differently configured IdPs in one process and the README's
+ * configuration table matches this one file.
+ */
+import { randomBytes } from 'node:crypto';
+import { AppError } from './errors.js';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface TtlConfig {
+  accessTokenSeconds: number;
+  idTokenSeconds: number;
+  refreshTokenSeconds: number;
+  sessionSeconds: number;
+  interactionSeconds: number;
+  grantSeconds: number;
+  authorizationCodeSeconds: number;
+}
+
+export interface Config {
+  issuer: string;
+  port: number;
+  host: string;
+  nodeEnv: NodeEnv;
+  /** Newest first: the first signs cookies, the rest are still accepted (rotation). */
+  cookieSecrets: readonly string[];
+  cookieSecretsGenerated: boolean;
+  /** Demo mode: seeds demo data and lets the IdP call loopback sites (back-channel logout). */
+  demo: boolean;
+  trustProxy: boolean;
+  mongodbUri: string | undefined;
+  ttl: TtlConfig;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+const MIN_SECRET_LENGTH = 32;
+
+class Problems {
+  readonly list: string[] = [];
+  add(message: string): void {
+    this.list.push(message);
+  }
+}
+
+function readInteger(env: Env, name: string, fallback: number, problems: Problems, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    problems.add(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean, problems: Problems): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const normalized = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+  if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
+  problems.add(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+function readOneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, problems: Problems): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  problems.add(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return fallback;
+}
+
+function readIssuer(env: Env, nodeEnv: NodeEnv, problems: Problems): string {
+  const raw = env.ISSUER ?? 'http://idp.localhost:3000';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    problems.add(`ISSUER must be an absolute URL such as https://id.example.com (got "${raw}")`);
+    return 'http://idp.localhost:3000';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    problems.add(`ISSUER must use https (got "${raw}")`);
+  } else if (url.search || url.hash) {
+    // OpenID Connect Discovery 1.0 section 3: the issuer has no query or fragment.
+    problems.add(`ISSUER must not contain a query or fragment (got "${raw}")`);
+  } else if (nodeEnv === 'production' && url.protocol !== 'https:') {
+    problems.add(`ISSUER must use https in production (got "${raw}")`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+function readCookieSecrets(env: Env, nodeEnv: NodeEnv, problems: Problems): { secrets: string[]; generated: boolean } {
+  const raw = env.COOKIE_SECRETS;
+  if (raw === undefined || raw.trim() === '') {
+    if (nodeEnv === 'production') {
+      problems.add('COOKIE_SECRETS is required in production (comma-separated, newest first, each at least 32 characters)');
+    }
+    return { secrets: [randomBytes(32).toString('base64url')], generated: true };
+  }
+  const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  secrets.forEach((secret, index) => {
+    if (secret.length < MIN_SECRET_LENGTH) {
+      problems.add(`COOKIE_SECRETS entry ${index + 1} is shorter than ${MIN_SECRET_LENGTH} characters`);
+    }
+  });
+  return { secrets, generated: false };
+}
+
+function readMongoUri(env: Env, problems: Problems): string | undefined {
+  const raw = env.MONGODB_URI;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (!/^mongodb(\+srv)?:\/\//.test(raw)) {
+    problems.add('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  return raw.trim();
+}
+
+/** Parses and validates the environment; throws one AppError listing every problem found. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems = new Problems();
+  const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development', problems);
+  const issuer = readIssuer(env, nodeEnv, problems);
+  const issuerPort = URL.canParse(issuer) ? Number(new URL(issuer).port) || 3000 : 3000;
+  const cookies = readCookieSecrets(env, nodeEnv, problems);
+  const demo = readBoolean(env, 'DEMO', false, problems);
+  if (demo && nodeEnv === 'production') {
+    problems.add('DEMO must not be enabled in production: it seeds demo accounts and lets the IdP call loopback addresses');
+  }
+
+  const day = 24 * 60 * 60;
+  const config: Config = {
+    issuer,
+    port: readInteger(env, 'PORT', issuerPort, problems, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    nodeEnv,
+    cookieSecrets: Object.freeze(cookies.secrets),
+    cookieSecretsGenerated: cookies.generated,
+    demo,
+    trustProxy: readBoolean(env, 'TRUST_PROXY', false, problems),
+    mongodbUri: readMongoUri(env, problems),
+    ttl: Object.freeze({
+      accessTokenSeconds: readInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', 10 * 60, problems),
+      idTokenSeconds: readInteger(env, 'ID_TOKEN_TTL_SECONDS', 60 * 60, problems),
+      refreshTokenSeconds: readInteger(env, 'REFRESH_TOKEN_TTL_SECONDS', 14 * day, problems),
+      sessionSeconds: readInteger(env, 'SESSION_TTL_SECONDS', day, problems),
+      interactionSeconds: readInteger(env, 'INTERACTION_TTL_SECONDS', 30 * 60, problems),
+      grantSeconds: readInteger(env, 'GRANT_TTL_SECONDS', 14 * day, problems),
+      authorizationCodeSeconds: 60,
+    }),
+    logLevel: readOneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info', problems),
+  };
+
+  if (problems.list.length > 0) {
+    throw new AppError('invalid_config', `Invalid configuration:\n${problems.list.map((p) => `  - ${p}`).join('\n')}`, { expose: true });
+  }
+  return Object.freeze(config);
+}
+
+/** The environment `npm start` runs the IdP with: demo mode unless DEMO says otherwise. */
+export function demoEnvironment(env: Env = process.env): Env {
+  return { DEMO: 'true', ...env };
+}

@@ -1,0 +1,51 @@
+/**
+ * Our own failures: one class with a stable code, an HTTP status and `expose`, the single switch
+ * between showing the message to a person and hiding it (as Koa's http-errors does).
+ * Protocol errors at OAuth endpoints use oidc-provider's `errors.*` instead.
+ */
+export type AppErrorCode =
+  | 'invalid_config'
+  | 'not_found'
+  | 'bad_request'
+  | 'csrf_rejected'
+  | 'email_taken'
+  | 'invalid_input'
+  | 'interaction_expired'
+  | 'already_consumed'
+  | 'storage_unavailable'
+  | 'internal';
+
+const defaultStatus: Record<AppErrorCode, number> = {
+  invalid_config: 500,
+  not_found: 404,
+  bad_request: 400,
+  csrf_rejected: 403,
+  email_taken: 409,
+  invalid_input: 400,
+  interaction_expired: 400,
+  already_consumed: 409,
+  storage_unavailable: 503,
+  internal: 500,
+};
+
+export class AppError extends Error {
+  readonly code: AppErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+
+  constructor(code: AppErrorCode, message: string, options: { status?: number; expose?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = options.status ?? defaultStatus[code];
+    this.expose = options.expose ?? this.status < 500;
+  }
+}
+
+export function assertThat(condition: unknown, code: AppErrorCode, message: string): asserts condition {
+  if (!condition) throw new AppError(code, message);
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

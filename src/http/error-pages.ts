@@ -1,0 +1,37 @@
+/**
+ * Errors from our own routes become a friendly page (people) and a log line (operators). Nothing
+ * internal reaches the page: 5xx always reads the same, and stack traces only go to the log.
+ */
+import type { Middleware } from 'koa';
+import { isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { describeAppError, describeProtocolError } from './error-messages.js';
+import type { Views } from './views.js';
+
+interface ProtocolError extends Error {
+  status?: number;
+  statusCode?: number;
+  error?: string;
+  error_description?: string;
+  expose?: boolean;
+}
+
+export function errorPages(views: Views, logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (caught) {
+      const error = caught as ProtocolError;
+      if (isAppError(error)) {
+        if (error.status >= 500) logger.error('http.app_error', { path: ctx.path, code: error.code, error });
+        views.render(ctx, 'error', describeAppError(error.code, error.message, error.status, error.expose), error.status);
+        return;
+      }
+      const status = error.status ?? error.statusCode ?? 500;
+      if (status >= 500) logger.error('http.unhandled_error', { path: ctx.path, error, stack: error.stack });
+      // oidc-provider's SessionNotFound: the interaction cookie is missing, expired or belongs elsewhere.
+      const code = error.name === 'SessionNotFound' ? 'session_not_found' : (error.error ?? (status === 404 ? 'not_found' : 'invalid_request'));
+      views.render(ctx, 'error', describeProtocolError(code, error.expose ? error.error_description : undefined, status), status);
+    }
+  };
+}

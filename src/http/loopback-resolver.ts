@@ -1,0 +1,44 @@
+/**
+ * RFC 6761 section 6.3: names under `localhost.` are loopback names and resolvers should answer
+ * them with the loopback address themselves. Browsers do; Node's getaddrinfo does not, so the
+ * demo's server-to-server calls (site -> IdP, IdP -> site) use this resolver instead of
+ * /etc/hosts edits.
+ */
+import { lookup as systemLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+export function isLocalhostName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+/** Loopback names and literal loopback addresses (127.0.0.0/8, ::1). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return isLocalhostName(host) || /^127(\.\d{1,3}){3}$/.test(host) || host === '::1';
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** A drop-in for dns.lookup: `*.localhost` -> 127.0.0.1, everything else -> the system resolver. */
+export function loopbackLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  if (isLocalhostName(hostname)) {
+    if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+    else callback(null, '127.0.0.1', 4);
+    return;
+  }
+  systemLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) callback(error, []);
+    else if (options.all) callback(null, addresses);
+    else callback(null, addresses[0]?.address ?? '', addresses[0]?.family ?? 4);
+  });
+}
+
+export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+/** fetch() whose connections resolve `*.localhost` names to loopback. */
+export function createLoopbackFetch(): FetchFunction {
+  const agent = new Agent({ connect: { lookup: loopbackLookup as never } });
+  // undici's fetch and the global one share the WHATWG types but not their TS declarations.
+  return (input, init) => undiciFetch(input, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+}

@@ -1,0 +1,20 @@
+/**
+ * The login step: credentials -> an interaction result, or the one generic failure.
+ */
+import type { InteractionResults } from 'oidc-provider';
+import type { Authenticate } from '../accounts/authenticate.js';
+
+export type LoginOutcome = { ok: true; result: InteractionResults } | { ok: false };
+
+export async function attemptLogin(
+  authenticate: Authenticate,
+  form: { email: string; password: string },
+  pendingPrompt: string,
+): Promise<LoginOutcome> {
+  const outcome = await authenticate(form.email, form.password);
+  if (!outcome.ok) return { ok: false };
+  // Signing in also answers a pending prompt=select_account: the person chose this account.
+  const result: InteractionResults = { login: { accountId: outcome.account.id, amr: ['pwd'] } };
+  if (pendingPrompt === 'select_account') result.select_account = {};
+  return { ok: true, result };
+}

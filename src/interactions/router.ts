@@ -1,0 +1,120 @@
+/**
+ * Our interaction pages: login, account chooser, consent and cancel. oidc-provider sends the
+ * browser here with an interaction uid bound to a cookie; a forged or expired uid never gets
+ * further than loading the details.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+import type { Authenticate } from '../accounts/authenticate.js';
+import { assertThat } from '../errors.js';
+import { sameOriginForms } from '../http/same-origin-forms.js';
+import type { Views } from '../http/views.js';
+import type { AccountRepository } from '../storage/types.js';
+import { grantConsent, type ConsentDetails } from './consent.js';
+import { attemptLogin } from './login.js';
+import { describeClaim, describeScope } from './scopes-text.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  authenticate: Authenticate;
+  accounts: AccountRepository;
+  views: Views;
+  /** Our own origin: form posts from anywhere else are refused. */
+  issuerOrigin: string;
+}
+
+const INCORRECT = 'Email or password is incorrect.';
+
+function field(ctx: Context, name: string): string {
+  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export function createInteractionRouter(deps: InteractionDeps): Router {
+  const { provider, authenticate, accounts, views } = deps;
+  const router = new Router({ prefix: '/interaction' });
+  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  router.use(sameOriginForms(deps.issuerOrigin));
+
+  async function load(ctx: Context) {
+    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    assertThat(interaction.uid === ctx.params.uid, 'interaction_expired', 'This sign-in page does not belong to this browser session.');
+    const client = await provider.Client.find(String(interaction.params.client_id));
+    assertThat(client, 'interaction_expired', 'The application of this sign-in is no longer registered.');
+    return { interaction, clientName: client.clientName ?? client.clientId };
+  }
+
+  async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge = false) {
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  function renderLogin(ctx: Context, uid: string, clientName: string, locals: { email?: string; error?: string } = {}, status = 200) {
+    views.render(ctx, 'login', { uid, clientName, email: locals.email ?? '', error: locals.error }, status);
+  }
+
+  router.get('/:uid', async (ctx) => {
+    const { interaction, clientName } = await load(ctx);
+    const { uid, prompt, params, session } = interaction;
+    if (prompt.name === 'select_account' && session?.accountId) {
+      const account = await accounts.findById(session.accountId);
+      if (account) return views.render(ctx, 'select-account', { uid, clientName, account });
+    }
+    if (prompt.name === 'consent') {
+      const details = prompt.details as ConsentDetails;
+      return views.render(ctx, 'consent', {
+        uid,
+        clientName,
+        scopes: (details.missingOIDCScope ?? []).map(describeScope),
+        claims: (details.missingOIDCClaims ?? []).map(describeClaim),
+        resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) => ({ resource, scopes })),
+      });
+    }
+    renderLogin(ctx, uid, clientName, { email: typeof params.login_hint === 'string' ? params.login_hint : '' });
+  });
+
+  // "Use another account" from the chooser.
+  router.get('/:uid/login', async (ctx) => {
+    const { interaction, clientName } = await load(ctx);
+    renderLogin(ctx, interaction.uid, clientName);
+  });
+
+  router.post('/:uid/login', forms, async (ctx) => {
+    const { interaction, clientName } = await load(ctx);
+    assertThat(['login', 'select_account'].includes(interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
+    const email = field(ctx, 'email');
+    const outcome = await attemptLogin(authenticate, { email, password: field(ctx, 'password') }, interaction.prompt.name);
+    if (!outcome.ok) return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
+    await finish(ctx, outcome.result);
+  });
+
+  router.post('/:uid/continue', forms, async (ctx) => {
+    const { interaction } = await load(ctx);
+    assertThat(interaction.prompt.name === 'select_account' && interaction.session?.accountId, 'bad_request', 'There is no account to continue with.');
+    await finish(ctx, { select_account: {} });
+  });
+
+  router.post('/:uid/confirm', forms, async (ctx) => {
+    const { interaction } = await load(ctx);
+    const accountId = interaction.session?.accountId;
+    assertThat(interaction.prompt.name === 'consent' && accountId, 'bad_request', 'There is nothing to approve.');
+    const grantId = await grantConsent(provider, {
+      accountId,
+      clientId: String(interaction.params.client_id),
+      grantId: interaction.grantId,
+      details: interaction.prompt.details as ConsentDetails,
+    });
+    await finish(ctx, { consent: { grantId } }, true);
+  });
+
+  // "Cancel": the client receives error=access_denied (OAuth 2.0 section 4.1.2.1).
+  router.post('/:uid/abort', forms, async (ctx) => {
+    await load(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' });
+  });
+
+  return router;
+}

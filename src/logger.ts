@@ -1,0 +1,34 @@
+/**
+ * Structured one-line JSON logs. Secrets never reach them: any field whose name looks like it
+ * carries a credential is replaced before printing (STYLE rule 11).
+ */
+import type { LogLevel } from './config.js';
+
+export interface Logger {
+  debug(event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const SECRET_FIELD = /pass(word)?|secret|token|cookie|authorization|code_verifier|^code$|assertion|key/i;
+
+export function redact(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (SECRET_FIELD.test(name)) out[name] = '[redacted]';
+    else if (value instanceof Error) out[name] = { name: value.name, message: value.message };
+    else if (value && typeof value === 'object' && !Array.isArray(value)) out[name] = redact(value as Record<string, unknown>);
+    else out[name] = value;
+  }
+  return out;
+}
+
+export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+  const emit = (at: Exclude<LogLevel, 'silent'>) => (event: string, fields: Record<string, unknown> = {}) => {
+    if (order[at] < order[level]) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level: at, event, ...redact(fields) }));
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}

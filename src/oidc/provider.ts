@@ -1,0 +1,127 @@
+/**
+ * The only `new Provider(...)`: every oidc-provider setting in one place. Each default that
+ * oidc-provider asks integrators to replace ("you SHOULD/MUST change it") is replaced here.
+ */
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Config } from '../config.js';
+import type { ClientTrust } from '../client-apps/trust.js';
+import type { ResourceServers } from '../client-apps/resource-servers.js';
+import type { Views } from '../http/views.js';
+import { createLoopbackFetch, isLoopbackHost } from '../http/loopback-resolver.js';
+import type { Logger } from '../logger.js';
+import type { Storage } from '../storage/types.js';
+import { createAdapterFactory } from './adapter.js';
+import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
+import { logProviderEvents } from './events.js';
+import { createLoadExistingGrant } from './grants.js';
+import { createProviderPages } from './pages.js';
+import { createTtl } from './ttl.js';
+
+export interface ProviderDeps {
+  config: Readonly<Config>;
+  storage: Storage;
+  trust: ClientTrust;
+  resourceServers: ResourceServers;
+  jwks: { keys: Record<string, unknown>[] };
+  views: Views;
+  logger: Logger;
+}
+
+/** prompt=select_account (OpenID Connect Core 3.1.2.1) is not in oidc-provider's base policy. */
+function interactionPolicyWithAccountChooser() {
+  const policy = interactionPolicy.base();
+  policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
+  return policy;
+}
+
+/**
+ * oidc-provider refuses outgoing calls to loopback and other special-use addresses (SSRF guard,
+ * since 9.7). The demo's sites all live on loopback, so in demo mode, and only there, calls to
+ * `*.localhost` and 127.0.0.0/8 go through our loopback resolver instead. Everything else keeps
+ * the guard's dispatcher.
+ */
+function createOutgoingFetch(config: Readonly<Config>): NonNullable<Configuration['fetch']> {
+  const loopbackFetch = createLoopbackFetch();
+  return (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (config.demo && isLoopbackHost(url.hostname)) {
+      const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      return loopbackFetch(url, rest);
+    }
+    return globalThis.fetch(input, init);
+  };
+}
+
+/** Browser-based public clients may call userinfo from the origins of their redirect URIs. */
+function clientBasedCORS(ctx: KoaContextWithOIDC, origin: string, client: { clientAuthMethod?: string; redirectUris?: readonly string[] }): boolean {
+  if (origin === 'null') return false;
+  if (ctx.oidc.route !== 'userinfo' && client.clientAuthMethod !== 'none') return false;
+  return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+}
+
+export function createProvider(deps: ProviderDeps): Provider {
+  const { config, storage, trust, resourceServers, views, logger } = deps;
+  const pages = createProviderPages(views);
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory(storage),
+    findAccount: createFindAccount(storage.accounts),
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    responseTypes: ['code'],
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    cookies: {
+      keys: [...config.cookieSecrets],
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    jwks: deps.jwks as Configuration['jwks'],
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'ES256'],
+    },
+    pkce: { required: () => true },
+    interactions: {
+      policy: interactionPolicyWithAccountChooser(),
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    loadExistingGrant: createLoadExistingGrant(trust),
+    rotateRefreshToken: true,
+    clientBasedCORS,
+    ttl: createTtl(config.ttl),
+    renderError: pages.renderError,
+    fetch: createOutgoingFetch(config),
+    features: {
+      devInteractions: { enabled: false },
+      claimsParameter: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(_ctx, identifier) {
+          const server = await resourceServers.find(identifier);
+          if (!server) throw new errors.InvalidTarget('unknown resource indicator');
+          return {
+            scope: server.scope,
+            audience: server.identifier,
+            accessTokenTTL: server.accessTokenTtlSeconds ?? config.ttl.accessTokenSeconds,
+            // RFC 9068: JWT access tokens (typ at+jwt) that the API verifies with the JWKS alone.
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  logProviderEvents(provider, logger);
+  return provider;
+}

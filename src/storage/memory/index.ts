@@ -1,0 +1,23 @@
+import type { Storage } from '../types.js';
+import { createMemoryAccounts } from './accounts.js';
+import { createMemoryKeys } from './keys.js';
+import { createMemoryOidcRecords, type MemoryOidcRecords } from './oidc-records.js';
+
+export interface MemoryStorage extends Storage {
+  readonly kind: 'memory';
+  readonly records: MemoryOidcRecords;
+}
+
+/** A fresh, empty store: data lives as long as this object and is lost on exit. */
+export function createMemoryStorage(options: { now?: () => number } = {}): MemoryStorage {
+  const records = createMemoryOidcRecords(options.now);
+  return {
+    kind: 'memory',
+    records,
+    modelStore: (model) => records.modelStore(model),
+    accounts: createMemoryAccounts(),
+    keys: createMemoryKeys(),
+    ping: async () => true,
+    close: async () => {},
+  };
+}

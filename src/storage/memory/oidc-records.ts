@@ -1,0 +1,134 @@
+/**
+ * In-memory records for oidc-provider's models. One instance per createMemoryStorage call: no
+ * module-level maps (oidc-provider's own memory adapter is a global LRU of 1,000 entries).
+ * Payloads are copied in and out so callers can't change stored state behind the store's back,
+ * just as with a database.
+ */
+import { AppError } from '../../errors.js';
+import type { AdapterPayload, OidcModelStore } from '../types.js';
+
+interface Entry {
+  payload: AdapterPayload;
+  /** epoch milliseconds; absent = no expiry */
+  expiresAt?: number;
+}
+
+type Clock = () => number;
+
+export interface MemoryOidcRecords {
+  modelStore(model: string): OidcModelStore;
+  /** Number of live records per model, for measuring server-side state. */
+  count(model: string): number;
+}
+
+export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecords {
+  const models = new Map<string, Map<string, Entry>>();
+  const uidIndex = new Map<string, Map<string, string>>();
+  const userCodeIndex = new Map<string, Map<string, string>>();
+  /** grantId -> model -> ids: one grant's tokens span several models. */
+  const grantIndex = new Map<string, Map<string, Set<string>>>();
+
+  const table = <V>(maps: Map<string, Map<string, V>>, model: string): Map<string, V> => {
+    let map = maps.get(model);
+    if (!map) {
+      map = new Map();
+      maps.set(model, map);
+    }
+    return map;
+  };
+
+  function unindex(model: string, id: string, payload: AdapterPayload): void {
+    if (payload.uid && uidIndex.get(model)?.get(payload.uid) === id) uidIndex.get(model)?.delete(payload.uid);
+    if (payload.userCode && userCodeIndex.get(model)?.get(payload.userCode) === id) userCodeIndex.get(model)?.delete(payload.userCode);
+    if (payload.grantId) {
+      const members = grantIndex.get(payload.grantId);
+      members?.get(model)?.delete(id);
+      if (members?.get(model)?.size === 0) members.delete(model);
+      if (members?.size === 0) grantIndex.delete(payload.grantId);
+    }
+  }
+
+  function remove(model: string, id: string): void {
+    const entry = models.get(model)?.get(id);
+    if (!entry) return;
+    models.get(model)?.delete(id);
+    unindex(model, id, entry.payload);
+  }
+
+  /** The live entry, or undefined; expired entries are dropped on the way. */
+  function live(model: string, id: string): Entry | undefined {
+    const entry = models.get(model)?.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= now()) {
+      remove(model, id);
+      return undefined;
+    }
+    return entry;
+  }
+
+  const copy = (payload: AdapterPayload): AdapterPayload => structuredClone(payload);
+
+  function modelStore(model: string): OidcModelStore {
+    return {
+      async upsert(id, payload, expiresInSeconds) {
+        remove(model, id);
+        const entry: Entry = { payload: copy(payload) };
+        if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
+        table(models, model).set(id, entry);
+        if (payload.uid) table(uidIndex, model).set(payload.uid, id);
+        if (payload.userCode) table(userCodeIndex, model).set(payload.userCode, id);
+        if (payload.grantId) {
+          let members = grantIndex.get(payload.grantId);
+          if (!members) {
+            members = new Map();
+            grantIndex.set(payload.grantId, members);
+          }
+          let ids = members.get(model);
+          if (!ids) {
+            ids = new Set();
+            members.set(model, ids);
+          }
+          ids.add(id);
+        }
+      },
+      async find(id) {
+        const entry = live(model, id);
+        return entry ? copy(entry.payload) : undefined;
+      },
+      async findByUid(uid) {
+        const id = uidIndex.get(model)?.get(uid);
+        const entry = id === undefined ? undefined : live(model, id);
+        return entry ? copy(entry.payload) : undefined;
+      },
+      async findByUserCode(userCode) {
+        const id = userCodeIndex.get(model)?.get(userCode);
+        const entry = id === undefined ? undefined : live(model, id);
+        return entry ? copy(entry.payload) : undefined;
+      },
+      async consume(id) {
+        // Check and set happen in one synchronous step, so two racing requests can't both win.
+        const entry = live(model, id);
+        if (!entry || entry.payload.consumed !== undefined) {
+          throw new AppError('already_consumed', `${model} was already consumed or is gone`);
+        }
+        entry.payload.consumed = Math.floor(now() / 1000);
+      },
+      async destroy(id) {
+        remove(model, id);
+      },
+      async revokeByGrantId(grantId) {
+        const ids = grantIndex.get(grantId)?.get(model);
+        for (const id of [...(ids ?? [])]) remove(model, id);
+      },
+    };
+  }
+
+  return {
+    modelStore,
+    count(model) {
+      const map = models.get(model);
+      if (!map) return 0;
+      return [...map.keys()].filter((id) => live(model, id) !== undefined).length;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * A minimal browser stand-in for integration tests: a cookie jar, no automatic redirects,
+ * `*.localhost` resolved to loopback, and form posts that carry an Origin like a browser's.
+ */
+import { CookieJar } from 'tough-cookie';
+import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+
+export interface Reply {
+  url: string;
+  status: number;
+  location?: string;
+  headers: Headers;
+  body: string;
+}
+
+export class HttpClient {
+  readonly jar = new CookieJar();
+  private readonly fetch = createLoopbackFetch();
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send(url, { method: 'GET', headers });
+  }
+
+  async post(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.send(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: new URL(url).origin, ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+
+  /** Follows redirects until a non-redirect answer or until `stop` says to stop at a URL. */
+  async follow(first: Reply, stop: (url: string) => boolean = () => false): Promise<Reply> {
+    let reply = first;
+    for (let hops = 0; reply.location && hops < 20; hops += 1) {
+      if (stop(reply.location)) return reply;
+      reply = await this.get(reply.location);
+    }
+    return reply;
+  }
+
+  async cookies(url: string): Promise<string[]> {
+    return (await this.jar.getCookies(url)).map((c) => c.key);
+  }
+
+  private async send(url: string, init: RequestInit & { headers: Record<string, string> }): Promise<Reply> {
+    const cookie = await this.jar.getCookieString(url);
+    const response = await this.fetch(url, { ...init, redirect: 'manual', headers: { ...(cookie ? { cookie } : {}), ...init.headers } });
+    for (const setCookie of response.headers.getSetCookie()) await this.jar.setCookie(setCookie, url, { ignoreError: true });
+    const location = response.headers.get('location');
+    return {
+      url,
+      status: response.status,
+      location: location ? new URL(location, url).href : undefined,
+      headers: response.headers,
+      body: await response.text(),
+    };
+  }
+}
+
+/** The uid in a /interaction/<uid> URL. */
+export function interactionUid(url: string): string {
+  const match = /\/interaction\/([^/?#]+)/.exec(url);
+  if (!match?.[1]) throw new Error(`not an interaction URL: ${url}`);
+  return match[1];
+}
