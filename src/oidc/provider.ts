@@ -62,6 +62,7 @@ function clientBasedCORS(ctx: KoaContextWithOIDC, origin: string, client: { clie
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, storage, trust, resourceServers, views, logger } = deps;
   const pages = createProviderPages(views);
+  const policy = interactionPolicyWithAccountChooser();
 
   const configuration: Configuration = {
     adapter: createAdapterFactory(storage),
@@ -87,13 +88,18 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     pkce: { required: () => true },
     interactions: {
-      policy: interactionPolicyWithAccountChooser(),
+      policy,
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
     },
     loadExistingGrant: createLoadExistingGrant(trust),
     rotateRefreshToken: true,
     clientBasedCORS,
     ttl: createTtl(config.ttl),
+    discovery: {
+      claim_types_supported: ['normal'],
+      // OpenID Connect Prompt Create 1.0 section 4.1; oidc-provider does not add it itself.
+      prompt_values_supported: ['none', ...policy.map((prompt) => prompt.name)],
+    },
     renderError: pages.renderError,
     fetch: createOutgoingFetch(config),
     features: {

@@ -29,12 +29,23 @@ export class HttpClient {
     });
   }
 
-  /** Follows redirects until a non-redirect answer or until `stop` says to stop at a URL. */
+  /**
+   * Follows redirects until a non-redirect answer or until `stop` says to stop at a URL. Like a
+   * browser with JavaScript, it also submits oidc-provider's self-submitting forms (the page it
+   * shows while ending the previous session when someone switches accounts).
+   */
   async follow(first: Reply, stop: (url: string) => boolean = () => false): Promise<Reply> {
     let reply = first;
-    for (let hops = 0; reply.location && hops < 20; hops += 1) {
-      if (stop(reply.location)) return reply;
-      reply = await this.get(reply.location);
+    for (let hops = 0; hops < 20; hops += 1) {
+      if (reply.location) {
+        if (stop(reply.location)) return reply;
+        reply = await this.get(reply.location);
+      } else if (reply.body.includes('document.forms[0].submit()')) {
+        const { action, fields } = parseForm(reply.body);
+        reply = await this.post(new URL(action, reply.url).href, fields);
+      } else {
+        return reply;
+      }
     }
     return reply;
   }
@@ -63,4 +74,15 @@ export function interactionUid(url: string): string {
   const match = /\/interaction\/([^/?#]+)/.exec(url);
   if (!match?.[1]) throw new Error(`not an interaction URL: ${url}`);
   return match[1];
+}
+
+/** The first form of a page: its action and hidden fields. */
+export function parseForm(html: string): { action: string; fields: Record<string, string> } {
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error('no form on the page');
+  const fields: Record<string, string> = {};
+  for (const match of html.matchAll(/<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) {
+    fields[match[1]!] = match[2]!;
+  }
+  return { action: action.replace(/&amp;/g, '&'), fields };
 }
