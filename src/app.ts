@@ -2,8 +2,6 @@
  * The parent Koa app: headers -> errors -> our routers -> oidc-provider mounted at the root.
  */
 import Koa from 'koa';
-import mount from 'koa-mount';
-import type Provider from 'oidc-provider';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
 import { errorPages } from './http/error-pages.js';
@@ -11,25 +9,30 @@ import { securityHeaders } from './http/security-headers.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter, type InteractionDeps } from './interactions/router.js';
 import type { Logger } from './logger.js';
+import type { LiveProvider } from './oidc/live-provider.js';
 import type { Storage } from './storage/types.js';
 
-export interface AppDeps extends InteractionDeps {
+export interface AppDeps extends Omit<InteractionDeps, 'provider'> {
   config: Readonly<Config>;
   storage: Storage;
   views: Views;
   logger: Logger;
-  provider: Provider;
+  live: LiveProvider;
 }
 
 export function createApp(deps: AppDeps): Koa {
-  const { config, provider, views, logger } = deps;
+  const { config, live, views, logger } = deps;
   const app = new Koa();
-  // Must equal the provider's cookies.keys: our interaction routes read its signed cookies.
-  app.keys = [...config.cookieSecrets];
+  // Must equal the provider's cookies.keys: koa-mount runs the provider with this app's context,
+  // so its signed cookies are read and written with these keys.
+  app.keys = live.cookieKeys();
+  live.onSwap((material) => {
+    app.keys = material.cookieKeys;
+  });
   app.proxy = config.trustProxy;
   app.silent = true;
 
-  const interactions = createInteractionRouter(deps);
+  const interactions = createInteractionRouter({ ...deps, provider: live.current });
   const home = createHomeRouter({ issuer: config.issuer, views, ready: () => deps.storage.ping() });
 
   app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
@@ -37,6 +40,6 @@ export function createApp(deps: AppDeps): Koa {
   app.use(home.routes());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(mount(provider));
+  app.use(live.middleware);
   return app;
 }

@@ -3,7 +3,6 @@
  * `Config`, so tests can build several differently configured IdPs in one process and the README's
  * configuration table matches this one file.
  */
-import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -24,9 +23,13 @@ export interface Config {
   port: number;
   host: string;
   nodeEnv: NodeEnv;
-  /** Newest first: the first signs cookies, the rest are still accepted (rotation). */
+  /**
+   * Operator-managed cookie secrets, newest first: the first signs, the rest still verify. Empty
+   * means the IdP keeps generated secrets in its store (shared by every instance, rotatable).
+   */
   cookieSecrets: readonly string[];
-  cookieSecretsGenerated: boolean;
+  /** How often each instance reloads keys and cookie secrets from the store. */
+  keysRefreshSeconds: number;
   /** Demo mode: seeds demo data and lets the IdP call loopback sites (back-channel logout). */
   demo: boolean;
   trustProxy: boolean;
@@ -95,21 +98,16 @@ function readIssuer(env: Env, nodeEnv: NodeEnv, problems: Problems): string {
   return raw.replace(/\/+$/, '');
 }
 
-function readCookieSecrets(env: Env, nodeEnv: NodeEnv, problems: Problems): { secrets: string[]; generated: boolean } {
+function readCookieSecrets(env: Env, problems: Problems): string[] {
   const raw = env.COOKIE_SECRETS;
-  if (raw === undefined || raw.trim() === '') {
-    if (nodeEnv === 'production') {
-      problems.add('COOKIE_SECRETS is required in production (comma-separated, newest first, each at least 32 characters)');
-    }
-    return { secrets: [randomBytes(32).toString('base64url')], generated: true };
-  }
+  if (raw === undefined || raw.trim() === '') return [];
   const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
   secrets.forEach((secret, index) => {
     if (secret.length < MIN_SECRET_LENGTH) {
       problems.add(`COOKIE_SECRETS entry ${index + 1} is shorter than ${MIN_SECRET_LENGTH} characters`);
     }
   });
-  return { secrets, generated: false };
+  return secrets;
 }
 
 function readMongoUri(env: Env, problems: Problems): string | undefined {
@@ -127,7 +125,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development', problems);
   const issuer = readIssuer(env, nodeEnv, problems);
   const issuerPort = URL.canParse(issuer) ? Number(new URL(issuer).port) || 3000 : 3000;
-  const cookies = readCookieSecrets(env, nodeEnv, problems);
   const demo = readBoolean(env, 'DEMO', false, problems);
   if (demo && nodeEnv === 'production') {
     problems.add('DEMO must not be enabled in production: it seeds demo accounts and lets the IdP call loopback addresses');
@@ -139,8 +136,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port: readInteger(env, 'PORT', issuerPort, problems, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
     nodeEnv,
-    cookieSecrets: Object.freeze(cookies.secrets),
-    cookieSecretsGenerated: cookies.generated,
+    cookieSecrets: Object.freeze(readCookieSecrets(env, problems)),
+    keysRefreshSeconds: readInteger(env, 'KEYS_REFRESH_SECONDS', 60, problems, 1, 3600),
     demo,
     trustProxy: readBoolean(env, 'TRUST_PROXY', false, problems),
     mongodbUri: readMongoUri(env, problems),

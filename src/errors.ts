@@ -40,6 +40,11 @@ export class AppError extends Error {
     this.status = options.status ?? defaultStatus[code];
     this.expose = options.expose ?? this.status < 500;
   }
+
+  /** oidc-provider's error handler reads `statusCode`: a storage outage answers 503, not 500. */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 export function assertThat(condition: unknown, code: AppErrorCode, message: string): asserts condition {

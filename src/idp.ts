@@ -13,7 +13,8 @@ import { createClientTrust } from './client-apps/trust.js';
 import type { Config } from './config.js';
 import { createViews } from './http/views.js';
 import { createLogger, type Logger } from './logger.js';
-import { ensureSigningKeys, providerJwks } from './oidc/keys.js';
+import { ensureKeys } from './oidc/key-ring.js';
+import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
@@ -21,7 +22,9 @@ import type { Storage } from './storage/types.js';
 export interface Idp {
   config: Readonly<Config>;
   app: Koa;
-  provider: Provider;
+  /** The provider serving requests now; replaced when keys change (see live-provider.ts). */
+  provider(): Provider;
+  live: LiveProvider;
   storage: Storage;
   clients: ClientRegistry;
   resourceServers: ResourceServers;
@@ -32,17 +35,22 @@ export interface Idp {
 export async function createIdp(config: Readonly<Config>, overrides: { storage?: Storage; logger?: Logger } = {}): Promise<Idp> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const storage = overrides.storage ?? (await createStorage(config, logger));
-  const keys = await ensureSigningKeys(storage.keys);
+  await ensureKeys(storage.keys);
   const views = createViews();
   const trust = createClientTrust(storage);
   const resourceServers = createResourceServers(storage);
-  const provider = createProvider({ config, storage, trust, resourceServers, jwks: providerJwks(keys), views, logger });
+  const live = await createLiveProvider({
+    config,
+    keys: storage.keys,
+    logger,
+    build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger }),
+  });
   const app = createApp({
     config,
     storage,
     views,
     logger,
-    provider,
+    live,
     accounts: storage.accounts,
     authenticate: createAuthenticator(storage.accounts, createPasswordVerifier()),
     issuerOrigin: new URL(config.issuer).origin,
@@ -50,11 +58,15 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   return {
     config,
     app,
-    provider,
+    provider: live.current,
+    live,
     storage,
-    clients: createClientRegistry(provider, storage, trust),
+    clients: createClientRegistry(live.current, storage, trust),
     resourceServers,
     logger,
-    close: () => storage.close(),
+    async close() {
+      live.stop();
+      await storage.close();
+    },
   };
 }

@@ -12,11 +12,11 @@ export interface ClientRegistry {
   find(clientId: string): Promise<ClientMetadata | undefined>;
 }
 
-export function createClientRegistry(provider: Provider, storage: Storage, trust: ClientTrust): ClientRegistry {
+export function createClientRegistry(provider: () => Provider, storage: Storage, trust: ClientTrust): ClientRegistry {
   const records = storage.modelStore('Client');
   return {
     async save(metadata, { firstParty }) {
-      await provider.Client.validate(metadata);
+      await provider().Client.validate(metadata);
       await records.upsert(metadata.client_id, { ...metadata });
       await trust.setFirstParty(metadata.client_id, firstParty);
       return metadata;

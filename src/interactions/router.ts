@@ -17,7 +17,8 @@ import { attemptLogin } from './login.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 
 export interface InteractionDeps {
-  provider: Provider;
+  /** The provider serving requests now (it is replaced when keys rotate). */
+  provider: () => Provider;
   authenticate: Authenticate;
   accounts: AccountRepository;
   views: Views;
@@ -33,21 +34,22 @@ function field(ctx: Context, name: string): string {
 }
 
 export function createInteractionRouter(deps: InteractionDeps): Router {
-  const { provider, authenticate, accounts, views } = deps;
+  const { authenticate, accounts, views } = deps;
+  const provider = () => deps.provider();
   const router = new Router({ prefix: '/interaction' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
   router.use(sameOriginForms(deps.issuerOrigin));
 
   async function load(ctx: Context) {
-    const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+    const interaction = await provider().interactionDetails(ctx.req, ctx.res);
     assertThat(interaction.uid === ctx.params.uid, 'interaction_expired', 'This sign-in page does not belong to this browser session.');
-    const client = await provider.Client.find(String(interaction.params.client_id));
+    const client = await provider().Client.find(String(interaction.params.client_id));
     assertThat(client, 'interaction_expired', 'The application of this sign-in is no longer registered.');
     return { interaction, clientName: client.clientName ?? client.clientId };
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge = false) {
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    const returnTo = await provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
     ctx.status = 303;
     ctx.redirect(returnTo);
   }
@@ -101,7 +103,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const { interaction } = await load(ctx);
     const accountId = interaction.session?.accountId;
     assertThat(interaction.prompt.name === 'consent' && accountId, 'bad_request', 'There is nothing to approve.');
-    const grantId = await grantConsent(provider, {
+    const grantId = await grantConsent(provider(), {
       accountId,
       clientId: String(interaction.params.client_id),
       grantId: interaction.grantId,

@@ -15,6 +15,7 @@ import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
 import { logProviderEvents } from './events.js';
 import { createLoadExistingGrant } from './grants.js';
 import { createProviderPages } from './pages.js';
+import type { KeyMaterial } from './live-provider.js';
 import { createTtl } from './ttl.js';
 
 export interface ProviderDeps {
@@ -22,7 +23,8 @@ export interface ProviderDeps {
   storage: Storage;
   trust: ClientTrust;
   resourceServers: ResourceServers;
-  jwks: { keys: Record<string, unknown>[] };
+  /** This provider's keys: signing JWKS and cookie keys (newest first). */
+  material: KeyMaterial;
   views: Views;
   logger: Logger;
 }
@@ -77,11 +79,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       id_token_signed_response_alg: 'RS256',
     },
     cookies: {
-      keys: [...config.cookieSecrets],
+      keys: [...deps.material.cookieKeys],
       long: { httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
-    jwks: deps.jwks as Configuration['jwks'],
+    jwks: deps.material.jwks as Configuration['jwks'],
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256'],
       userinfoSigningAlgValues: ['RS256', 'ES256'],

@@ -57,23 +57,34 @@ export interface AccountRepository {
 }
 
 export type SigningAlgorithm = 'RS256' | 'ES256';
+export type KeyPurpose = 'signing' | 'cookie';
 
-export interface StoredSigningKey {
-  kid: string;
-  alg: SigningAlgorithm;
-  /** Private JWK including `kid` and `alg`; never leaves the IdP. */
-  privateJwk: Record<string, unknown>;
+/**
+ * A signing key or a cookie secret. Keys are published before they are used and kept after they
+ * stop being used, so every IdP instance knows a key before any of them signs with it, and
+ * everything signed with a retired key still verifies until it has expired.
+ */
+export interface StoredKey {
+  /** The JWK thumbprint (`kid`) of a signing key; a random id for a cookie secret. */
+  id: string;
+  purpose: KeyPurpose;
+  alg?: SigningAlgorithm;
+  /** Private JWK (with kid, alg, use) for signing keys; `{ secret }` for cookie secrets. Never leaves the IdP. */
+  material: Record<string, unknown>;
   createdAt: Date;
-  /** Set when a newer key took over signing; the public half stays published until `removeAfter`. */
+  /** From this moment the key signs; before it, it is only published. */
+  activatesAt: Date;
+  /** From this moment the key no longer signs (its successor's activatesAt). */
   retiredAt?: Date;
+  /** After this moment the key is no longer published or accepted. */
   removeAfter?: Date;
 }
 
 export interface KeyRepository {
-  list(): Promise<StoredSigningKey[]>;
-  add(key: StoredSigningKey): Promise<void>;
-  retire(kid: string, retiredAt: Date, removeAfter: Date): Promise<void>;
-  remove(kid: string): Promise<void>;
+  list(purpose: KeyPurpose): Promise<StoredKey[]>;
+  add(key: StoredKey): Promise<void>;
+  retire(id: string, retiredAt: Date, removeAfter: Date): Promise<void>;
+  remove(id: string): Promise<void>;
 }
 
 export interface Storage {

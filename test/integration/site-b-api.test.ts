@@ -32,9 +32,9 @@ function callApi(token?: string) {
 
 /** A token signed with the IdP's real RS256 key, with claims of our choosing. */
 async function signWithIdpKey(claims: Record<string, unknown>): Promise<string> {
-  const stored = (await stack.idp.storage.keys.list()).find((key) => key.alg === 'RS256')!;
-  const key = await importJWK(stored.privateJwk as never, 'RS256');
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: stored.kid }).sign(key);
+  const stored = (await stack.idp.storage.keys.list('signing')).find((key) => key.alg === 'RS256')!;
+  const key = await importJWK(stored.material as never, 'RS256');
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: stored.id }).sign(key);
 }
 
 describe('site-b GET /api/me', () => {

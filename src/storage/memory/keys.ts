@@ -1,20 +1,23 @@
-import type { KeyRepository, StoredSigningKey } from '../types.js';
+import type { KeyRepository, StoredKey } from '../types.js';
 
 export function createMemoryKeys(): KeyRepository {
-  const keys = new Map<string, StoredSigningKey>();
+  const keys = new Map<string, StoredKey>();
   return {
-    async list() {
-      return [...keys.values()].map((k) => structuredClone(k)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    async list(purpose) {
+      return [...keys.values()]
+        .filter((key) => key.purpose === purpose)
+        .map((key) => structuredClone(key))
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
     },
     async add(key) {
-      keys.set(key.kid, structuredClone(key));
+      if (!keys.has(key.id)) keys.set(key.id, structuredClone(key));
     },
-    async retire(kid, retiredAt, removeAfter) {
-      const key = keys.get(kid);
+    async retire(id, retiredAt, removeAfter) {
+      const key = keys.get(id);
       if (key) Object.assign(key, { retiredAt, removeAfter });
     },
-    async remove(kid) {
-      keys.delete(kid);
+    async remove(id) {
+      keys.delete(id);
     },
   };
 }

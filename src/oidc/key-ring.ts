@@ -1,0 +1,113 @@
+/**
+ * Signing keys and cookie secrets over time. A new key is published first and signs only from
+ * `activatesAt`, so every IdP instance has loaded it before any of them uses it; a replaced key
+ * stays published until `removeAfter`, when everything it signed has expired. Keys are generated
+ * with jose, kept in the store, never in the source. RS256 is what OpenID Connect requires every
+ * provider to offer; ES256 is offered too.
+ */
+import { randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import type { KeyPurpose, KeyRepository, SigningAlgorithm, StoredKey } from '../storage/types.js';
+
+export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256'];
+
+export async function generateSigningKey(alg: SigningAlgorithm, activatesAt: Date, now = new Date()): Promise<StoredKey> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' ? { modulusLength: 2048 } : {}) });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { id: kid, purpose: 'signing', alg, material: { ...jwk, kid, alg, use: 'sig' }, createdAt: now, activatesAt };
+}
+
+export function generateCookieSecret(activatesAt: Date, now = new Date()): StoredKey {
+  return { id: randomBytes(9).toString('base64url'), purpose: 'cookie', material: { secret: randomBytes(32).toString('base64url') }, createdAt: now, activatesAt };
+}
+
+export const isActive = (key: StoredKey, now: Date) => key.activatesAt <= now && !(key.retiredAt && key.retiredAt <= now);
+export const isPublished = (key: StoredKey, now: Date) => !(key.removeAfter && key.removeAfter <= now);
+const newestFirst = (a: StoredKey, b: StoredKey) => b.activatesAt.getTime() - a.activatesAt.getTime() || (a.id < b.id ? -1 : 1);
+
+/** The key that signs now for a group (an algorithm, or the cookie secrets): the newest active one. */
+function signer(keys: StoredKey[], now: Date): StoredKey | undefined {
+  return keys.filter((key) => isActive(key, now)).sort(newestFirst)[0];
+}
+
+/**
+ * The JWKS oidc-provider loads. Only the current signer of each algorithm may sign; every other
+ * published key carries key_ops ["verify"], which keeps oidc-provider from signing with it while
+ * verifiers still accept it.
+ */
+export function providerJwks(keys: StoredKey[], now: Date): { keys: Record<string, unknown>[] } {
+  const published = keys.filter((key) => key.purpose === 'signing' && isPublished(key, now));
+  const signers = new Set(SIGNING_ALGORITHMS.map((alg) => signer(published.filter((key) => key.alg === alg), now)?.id));
+  return {
+    keys: published.sort(newestFirst).map((key) => (signers.has(key.id) ? key.material : { ...key.material, key_ops: ['verify'] })),
+  };
+}
+
+/** Cookie keys for Koa and oidc-provider: the signer first (it signs), then every other published one. */
+export function cookieKeys(secrets: StoredKey[], now: Date): string[] {
+  const published = secrets.filter((key) => key.purpose === 'cookie' && isPublished(key, now));
+  const first = signer(published, now);
+  const rest = published.filter((key) => key !== first).sort(newestFirst);
+  return [...(first ? [first] : []), ...rest].map((key) => String(key.material.secret));
+}
+
+/** First start: a signing key per algorithm and a cookie secret, active at once. */
+export async function ensureKeys(repo: KeyRepository, now = new Date()): Promise<void> {
+  const signing = await repo.list('signing');
+  for (const alg of SIGNING_ALGORITHMS) {
+    if (!signing.some((key) => key.alg === alg && isPublished(key, now) && !(key.retiredAt && key.retiredAt <= now))) {
+      await repo.add(await generateSigningKey(alg, now, now));
+    }
+  }
+  const cookies = await repo.list('cookie');
+  if (!cookies.some((key) => isPublished(key, now) && !(key.retiredAt && key.retiredAt <= now))) {
+    await repo.add(generateCookieSecret(now, now));
+  }
+}
+
+export interface RotationTiming {
+  now?: Date;
+  /** How long a new key is published before it signs: at least every instance's refresh interval. */
+  publishDelaySeconds: number;
+  /** How long a replaced key stays published: the longest lifetime of anything it signed. */
+  keepSeconds: number;
+}
+
+/** Adds a successor for each current key of the purpose; returns the new keys. */
+export async function rotateKeys(repo: KeyRepository, purpose: KeyPurpose, timing: RotationTiming): Promise<StoredKey[]> {
+  const now = timing.now ?? new Date();
+  const activatesAt = new Date(now.getTime() + timing.publishDelaySeconds * 1000);
+  const removeAfter = new Date(activatesAt.getTime() + timing.keepSeconds * 1000);
+  const keys = await repo.list(purpose);
+  const groups: (SigningAlgorithm | undefined)[] = purpose === 'signing' ? [...SIGNING_ALGORITHMS] : [undefined];
+  const added: StoredKey[] = [];
+  for (const alg of groups) {
+    const current = signer(keys.filter((key) => key.alg === alg && isPublished(key, now)), now);
+    const next = alg ? await generateSigningKey(alg, activatesAt, now) : generateCookieSecret(activatesAt, now);
+    await repo.add(next);
+    if (current) await repo.retire(current.id, activatesAt, removeAfter);
+    added.push(next);
+  }
+  return added;
+}
+
+/** Deletes keys past their removeAfter; returns their ids. */
+export async function pruneKeys(repo: KeyRepository, purpose: KeyPurpose, now = new Date()): Promise<string[]> {
+  const expired = (await repo.list(purpose)).filter((key) => !isPublished(key, now));
+  for (const key of expired) await repo.remove(key.id);
+  return expired.map((key) => key.id);
+}
+
+/** Rotation timing from config: publish for two refresh intervals, keep as long as tokens live. */
+export function rotationTiming(
+  config: { keysRefreshSeconds: number; ttl: { idTokenSeconds: number; accessTokenSeconds: number; sessionSeconds: number } },
+  purpose: KeyPurpose,
+): RotationTiming {
+  const clockToleranceSeconds = 60;
+  return {
+    publishDelaySeconds: config.keysRefreshSeconds * 2,
+    keepSeconds:
+      (purpose === 'signing' ? Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) : config.ttl.sessionSeconds) + clockToleranceSeconds,
+  };
+}
