@@ -34,6 +34,9 @@ export interface Config {
   demo: boolean;
   trustProxy: boolean;
   mongodbUri: string | undefined;
+  /** Start-up gives up after this many attempts, each waiting up to the timeout. */
+  mongodbConnectAttempts: number;
+  mongodbConnectTimeoutMs: number;
   ttl: TtlConfig;
   logLevel: LogLevel;
 }
@@ -141,6 +144,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     demo,
     trustProxy: readBoolean(env, 'TRUST_PROXY', false, problems),
     mongodbUri: readMongoUri(env, problems),
+    mongodbConnectAttempts: readInteger(env, 'MONGODB_CONNECT_ATTEMPTS', 5, problems, 1, 100),
+    mongodbConnectTimeoutMs: readInteger(env, 'MONGODB_CONNECT_TIMEOUT_MS', 5000, problems, 100, 120000),
     ttl: Object.freeze({
       accessTokenSeconds: readInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', 10 * 60, problems),
       idTokenSeconds: readInteger(env, 'ID_TOKEN_TTL_SECONDS', 60 * 60, problems),

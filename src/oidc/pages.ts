@@ -4,7 +4,8 @@
  */
 import type { Configuration, KoaContextWithOIDC, ErrorOut } from 'oidc-provider';
 import { PAGE_CSP, type Views } from '../http/views.js';
-import { describeProtocolError } from '../http/error-messages.js';
+import { isAppError } from '../errors.js';
+import { describeAppError, describeProtocolError } from '../http/error-messages.js';
 
 type Pages = Pick<Configuration, 'renderError'> & {
   logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -19,8 +20,11 @@ function page(ctx: KoaContextWithOIDC, views: Views, name: string, locals: objec
 
 export function createProviderPages(views: Views): Pages {
   return {
-    async renderError(ctx, out: ErrorOut) {
-      page(ctx, views, 'error', describeProtocolError(out.error, out.error_description, ctx.status));
+    async renderError(ctx, out: ErrorOut, error) {
+      const described = isAppError(error)
+        ? describeAppError(error.code, error.message, error.status, error.expose)
+        : describeProtocolError(out.error, out.error_description, ctx.status);
+      page(ctx, views, 'error', described);
     },
     async logoutSource(ctx, form) {
       const client = ctx.oidc.client;

@@ -6,15 +6,23 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createMemoryStorage } from './memory/index.js';
+import { createMongoStorage } from './mongo/index.js';
 import type { Storage } from './types.js';
+
+export const MEMORY_STORE_NOTICE =
+  'Using the in-memory store: every session, token, registered client, account and key is lost when the IdP stops, and it cannot be shared by several IdP processes. Set MONGODB_URI to keep them in MongoDB.';
 
 export async function createStorage(config: Readonly<Config>, logger: Logger): Promise<Storage> {
   if (config.mongodbUri) {
-    throw new AppError('invalid_config', 'MONGODB_URI is set but MongoDB storage is not available in this build', { expose: true });
+    return createMongoStorage(config.mongodbUri, logger, {
+      attempts: config.mongodbConnectAttempts,
+      serverSelectionTimeoutMs: config.mongodbConnectTimeoutMs,
+      retryDelayMs: 1000,
+    });
   }
   if (config.nodeEnv === 'production') {
-    throw new AppError('invalid_config', 'The in-memory store loses every session, token and client on exit and cannot be shared between processes: set MONGODB_URI in production', { expose: true });
+    throw new AppError('invalid_config', `Refusing the in-memory store in production: it loses all data on exit. Set MONGODB_URI (for example mongodb://db.internal:27017/idp).`, { expose: true });
   }
-  logger.warn('storage.memory', { message: 'Using the in-memory store: all sessions, tokens, clients and accounts are lost when the IdP stops. Set MONGODB_URI to keep them.' });
+  logger.warn('storage.memory', { message: MEMORY_STORE_NOTICE });
   return createMemoryStorage();
 }

@@ -14,8 +14,10 @@ export interface Reply {
 }
 
 export class HttpClient {
-  readonly jar = new CookieJar();
   private readonly fetch = createLoopbackFetch();
+
+  /** Pass another client's jar to carry its cookies over fresh connections (after a restart). */
+  constructor(readonly jar = new CookieJar()) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
     return this.send(url, { method: 'GET', headers });

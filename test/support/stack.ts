@@ -24,9 +24,9 @@ export interface Reserved {
   close(): Promise<void>;
 }
 
-export async function reservePort(): Promise<Reserved> {
+export async function reservePort(wanted = 0): Promise<Reserved> {
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     server,
@@ -42,17 +42,26 @@ export async function reservePort(): Promise<Reserved> {
 
 export interface RunningIdp extends Idp {
   issuer: string;
+  port: number;
+  url: string;
   stop(): Promise<void>;
 }
 
-export async function startIdp(options: { env?: Record<string, string>; storage?: Storage } = {}): Promise<RunningIdp> {
-  const reserved = await reservePort();
-  const issuer = reserved.url('idp');
+/**
+ * `port` restarts an IdP where a stopped one listened; `issuer` runs a second instance of an
+ * existing IdP (same issuer, other port), as behind a load balancer.
+ */
+export async function startIdp(options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string } = {}): Promise<RunningIdp> {
+  const reserved = await reservePort(options.port);
+  const issuer = options.issuer ?? reserved.url('idp');
   const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, ...options.env });
   const idp = await createIdp(config, { storage: options.storage });
   reserved.server.on('request', idp.app.callback());
   return Object.assign(idp, {
     issuer,
+    port: reserved.port,
+    /** This instance's own address (differs from the issuer for a second instance). */
+    url: reserved.url('idp'),
     async stop() {
       await reserved.close();
       await idp.close();

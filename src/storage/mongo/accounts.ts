@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import type { Connection, Model } from 'mongoose';
+import { AppError } from '../../errors.js';
+import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
+import { guard } from './outage.js';
+import { accountSchema, COLLECTIONS } from './schemas.js';
+
+interface AccountDoc extends Omit<AccountRecord, 'id'> {
+  _id: string;
+  emailNormalized: string;
+}
+
+const DUPLICATE_KEY = 11000;
+
+function toRecord(doc: AccountDoc | null): AccountRecord | undefined {
+  if (!doc) return undefined;
+  const { _id, emailNormalized: _normalized, ...rest } = doc;
+  return { ...rest, id: _id };
+}
+
+export function accountModel(connection: Connection): Model<AccountDoc> {
+  return (connection.models.Account as Model<AccountDoc> | undefined) ?? connection.model<AccountDoc>('Account', accountSchema, COLLECTIONS.accounts);
+}
+
+export function createMongoAccounts(connection: Connection): AccountRepository {
+  const Accounts = accountModel(connection);
+  return {
+    create: (input) =>
+      guard(async () => {
+        const at = new Date();
+        const email = normalizeEmail(input.email);
+        const doc: AccountDoc = { ...input, email, emailNormalized: email, _id: randomUUID(), disabled: false, createdAt: at, updatedAt: at };
+        try {
+          await Accounts.create(doc);
+        } catch (error) {
+          // The unique index decides, so two instances can't create the same email at once.
+          if ((error as { code?: number }).code === DUPLICATE_KEY) throw new AppError('email_taken', 'An account with this email already exists');
+          throw error;
+        }
+        return toRecord(doc)!;
+      }),
+    findById: (id) => guard(async () => toRecord(await Accounts.findById(id).lean<AccountDoc>())),
+    findByEmail: (email) => guard(async () => toRecord(await Accounts.findOne({ emailNormalized: normalizeEmail(email) }).lean<AccountDoc>())),
+    list: () => guard(async () => (await Accounts.find({}).sort({ emailNormalized: 1 }).lean<AccountDoc[]>()).map((doc) => toRecord(doc)!)),
+    update: (id, changes) =>
+      guard(async () => toRecord(await Accounts.findByIdAndUpdate(id, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>())),
+  };
+}

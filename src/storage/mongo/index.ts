@@ -1,0 +1,72 @@
+/**
+ * The MongoDB store. Every IdP instance pointed at the same database shares sessions, tokens,
+ * clients, accounts, keys and cookie secrets: the IdP processes themselves stay stateless.
+ */
+import type { Connection } from 'mongoose';
+import type { Logger } from '../../logger.js';
+import type { OidcModelStore, Storage } from '../types.js';
+import { accountModel, createMongoAccounts } from './accounts.js';
+import { connectMongo, type ConnectOptions } from './connection.js';
+import { createMongoKeys, keyModel } from './keys.js';
+import { createMongoModelStore } from './oidc-records.js';
+
+export interface MongoStorage extends Storage {
+  readonly kind: 'mongodb';
+  readonly connection: Connection;
+}
+
+/** createIndexes is idempotent; it runs once per model per process, again after a failure. */
+export interface IndexedModel {
+  modelName: string;
+  createIndexes(): Promise<unknown>;
+}
+
+function indexCreator() {
+  const created = new Map<string, Promise<void>>();
+  return async (model: IndexedModel) => {
+    let pending = created.get(model.modelName);
+    if (!pending) {
+      pending = model.createIndexes().then(() => undefined);
+      created.set(model.modelName, pending);
+      pending.catch(() => created.delete(model.modelName));
+    }
+    return pending;
+  };
+}
+
+export function createMongoStorageOn(connection: Connection): MongoStorage {
+  const ensureIndexes = indexCreator();
+  const stores = new Map<string, OidcModelStore>();
+  return {
+    kind: 'mongodb',
+    connection,
+    modelStore(model) {
+      let store = stores.get(model);
+      if (!store) {
+        store = createMongoModelStore(connection, model, ensureIndexes);
+        stores.set(model, store);
+      }
+      return store;
+    },
+    accounts: createMongoAccounts(connection),
+    keys: createMongoKeys(connection),
+    async ping() {
+      try {
+        await connection.db?.admin().command({ ping: 1 }, { timeoutMS: 1000 });
+        return connection.db !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+}
+
+export async function createMongoStorage(uri: string, logger: Logger, options?: ConnectOptions): Promise<MongoStorage> {
+  const connection = await connectMongo(uri, logger, options);
+  const storage = createMongoStorageOn(connection);
+  await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes()]);
+  return storage;
+}

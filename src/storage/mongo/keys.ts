@@ -1,0 +1,35 @@
+import type { Connection, Model } from 'mongoose';
+import type { KeyRepository, StoredKey } from '../types.js';
+import { guard } from './outage.js';
+import { COLLECTIONS, keySchema } from './schemas.js';
+
+interface KeyDoc extends Omit<StoredKey, 'id'> {
+  _id: string;
+}
+
+export function keyModel(connection: Connection): Model<KeyDoc> {
+  return (connection.models.Key as Model<KeyDoc> | undefined) ?? connection.model<KeyDoc>('Key', keySchema, COLLECTIONS.keys);
+}
+
+export function createMongoKeys(connection: Connection): KeyRepository {
+  const Keys = keyModel(connection);
+  return {
+    list: (purpose) =>
+      guard(async () =>
+        (await Keys.find({ purpose }).sort({ createdAt: 1 }).lean<KeyDoc[]>()).map(({ _id, ...rest }) => ({ ...rest, id: _id }) as StoredKey),
+      ),
+    add: ({ id, ...rest }) =>
+      guard(async () => {
+        // $setOnInsert: adding a key that exists (two instances at first start) changes nothing.
+        await Keys.updateOne({ _id: id }, { $setOnInsert: rest }, { upsert: true });
+      }),
+    retire: (id, retiredAt, removeAfter) =>
+      guard(async () => {
+        await Keys.updateOne({ _id: id }, { $set: { retiredAt, removeAfter } });
+      }),
+    remove: (id) =>
+      guard(async () => {
+        await Keys.deleteOne({ _id: id });
+      }),
+  };
+}

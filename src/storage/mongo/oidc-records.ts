@@ -1,0 +1,69 @@
+/**
+ * oidc-provider's models in MongoDB, one collection per model. Writes are single-document
+ * operations (atomic in MongoDB), so a record is never half written; `consume` is a conditional
+ * update, so of two instances racing to consume the same code exactly one wins.
+ */
+import type { Connection, Model } from 'mongoose';
+import { AppError } from '../../errors.js';
+import type { AdapterPayload, OidcModelStore } from '../types.js';
+import type { IndexedModel } from './index.js';
+import { guard } from './outage.js';
+import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
+
+interface RecordDoc {
+  _id: string;
+  payload: AdapterPayload;
+  uid?: string;
+  userCode?: string;
+  grantId?: string;
+  consumed?: number;
+  expiresAt?: Date;
+}
+
+/** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
+const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] });
+
+export function recordModel(connection: Connection, model: string): Model<RecordDoc> {
+  const name = `${COLLECTIONS.oidcPrefix}${model}`;
+  return (connection.models[name] as Model<RecordDoc> | undefined) ?? connection.model<RecordDoc>(name, oidcRecordSchema, name);
+}
+
+export function createMongoModelStore(connection: Connection, model: string, ensureIndexes: (m: IndexedModel) => Promise<void>): OidcModelStore {
+  const Records = recordModel(connection, model);
+  const ready = ensureIndexes(Records);
+  const run = <T>(operation: () => Promise<T>) => guard(async () => {
+    await ready;
+    return operation();
+  });
+  const payloadOf = (doc: Pick<RecordDoc, 'payload'> | null) => (doc ? doc.payload : undefined);
+
+  return {
+    upsert: (id, payload, expiresInSeconds) =>
+      run(async () => {
+        const doc: RecordDoc = { _id: id, payload };
+        if (payload.uid) doc.uid = payload.uid;
+        if (payload.userCode) doc.userCode = payload.userCode;
+        if (payload.grantId) doc.grantId = payload.grantId;
+        if (typeof payload.consumed === 'number') doc.consumed = payload.consumed;
+        if (typeof expiresInSeconds === 'number') doc.expiresAt = new Date(Date.now() + expiresInSeconds * 1000);
+        await Records.replaceOne({ _id: id }, doc, { upsert: true });
+      }),
+    find: (id) => run(async () => payloadOf(await Records.findOne({ _id: id, ...live() }, { payload: 1 }).lean<RecordDoc>())),
+    findByUid: (uid) => run(async () => payloadOf(await Records.findOne({ uid, ...live() }, { payload: 1 }).lean<RecordDoc>())),
+    findByUserCode: (userCode) => run(async () => payloadOf(await Records.findOne({ userCode, ...live() }, { payload: 1 }).lean<RecordDoc>())),
+    consume: (id) =>
+      run(async () => {
+        const consumed = Math.floor(Date.now() / 1000);
+        const result = await Records.updateOne({ _id: id, consumed: null, ...live() }, { $set: { consumed, 'payload.consumed': consumed } });
+        if (result.matchedCount !== 1) throw new AppError('already_consumed', `${model} was already consumed or is gone`);
+      }),
+    destroy: (id) =>
+      run(async () => {
+        await Records.deleteOne({ _id: id });
+      }),
+    revokeByGrantId: (grantId) =>
+      run(async () => {
+        await Records.deleteMany({ grantId });
+      }),
+  };
+}

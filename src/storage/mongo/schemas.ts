@@ -1,0 +1,63 @@
+/**
+ * Mongoose schemas: one collection per oidc-provider model (`oidc_<Model>`), plus accounts and
+ * keys. Every lookup the adapter makes has an index, and `expiresAt` carries a TTL index. MongoDB's
+ * TTL monitor runs about once a minute, so it only cleans up: reads filter expired records too.
+ */
+import { Schema } from 'mongoose';
+
+export const oidcRecordSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    payload: { type: Schema.Types.Mixed, required: true },
+    // Copies of the payload fields the adapter looks records up by.
+    uid: { type: String },
+    userCode: { type: String },
+    grantId: { type: String },
+    /** epoch seconds; set once by consume */
+    consumed: { type: Number },
+    expiresAt: { type: Date },
+  },
+  { versionKey: false, minimize: false, strict: true, autoIndex: false },
+);
+oidcRecordSchema.index({ uid: 1 }, { sparse: true });
+oidcRecordSchema.index({ userCode: 1 }, { sparse: true });
+oidcRecordSchema.index({ grantId: 1 }, { sparse: true });
+oidcRecordSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+export const accountSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    email: { type: String, required: true },
+    /** lowercase email: what uniqueness and lookups use, so Alice@ and alice@ are one account */
+    emailNormalized: { type: String, required: true },
+    name: { type: String, required: true },
+    givenName: { type: String },
+    familyName: { type: String },
+    emailVerified: { type: Boolean, required: true, default: false },
+    passwordHash: { type: String, required: true },
+    disabled: { type: Boolean, required: true, default: false },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, strict: true, autoIndex: false },
+);
+accountSchema.index({ emailNormalized: 1 }, { unique: true });
+
+export const keySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    purpose: { type: String, required: true, enum: ['signing', 'cookie'] },
+    alg: { type: String, enum: ['RS256', 'ES256'] },
+    material: { type: Schema.Types.Mixed, required: true },
+    createdAt: { type: Date, required: true },
+    activatesAt: { type: Date, required: true },
+    retiredAt: { type: Date },
+    removeAfter: { type: Date },
+  },
+  { versionKey: false, minimize: false, strict: true, autoIndex: false },
+);
+keySchema.index({ purpose: 1, activatesAt: 1 });
+// Clean-up only: keys past removeAfter are ignored by the key ring whether deleted yet or not.
+keySchema.index({ removeAfter: 1 }, { expireAfterSeconds: 0 });
+
+export const COLLECTIONS = { accounts: 'accounts', keys: 'keys', oidcPrefix: 'oidc_' } as const;

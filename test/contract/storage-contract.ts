@@ -1,0 +1,204 @@
+/**
+ * The storage contract: what every store (in-memory, MongoDB) must do for oidc-provider and for
+ * our repositories. One suite, run against each backend by storage.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../src/errors.js';
+import type { Storage, StoredKey } from '../../src/storage/types.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function describeStorageContract(backend: string, open: () => Promise<Storage>, close: (storage: Storage) => Promise<void>): void {
+  describe(`storage contract: ${backend}`, () => {
+    let storage: Storage;
+    beforeAll(async () => {
+      storage = await open();
+    });
+    afterAll(async () => {
+      await close(storage);
+    });
+    const id = () => randomUUID();
+
+    describe('oidc model records', () => {
+      it('returns what was stored, and undefined for an unknown id', async () => {
+        const sessions = storage.modelStore('Session');
+        const key = id();
+        const payload = { uid: id(), accountId: 'acc-1', authorizations: { 'client.with.dots': { sid: 's1' } }, nested: { empty: {} } };
+        await sessions.upsert(key, payload, 60);
+        expect(await sessions.find(key)).toEqual(payload);
+        expect(await sessions.find(id())).toBeUndefined();
+      });
+
+      it('replaces the whole record on upsert and re-indexes it', async () => {
+        const sessions = storage.modelStore('Session');
+        const key = id();
+        const [oldUid, newUid] = [id(), id()];
+        await sessions.upsert(key, { uid: oldUid, a: 1 }, 60);
+        await sessions.upsert(key, { uid: newUid, b: 2 }, 60);
+        expect(await sessions.find(key)).toEqual({ uid: newUid, b: 2 });
+        expect(await sessions.findByUid(oldUid)).toBeUndefined();
+        expect(await sessions.findByUid(newUid)).toEqual({ uid: newUid, b: 2 });
+      });
+
+      it('finds records by uid and by userCode', async () => {
+        const codes = storage.modelStore('DeviceCode');
+        const [key, userCode] = [id(), `UC-${id()}`];
+        await codes.upsert(key, { userCode, grantId: id() }, 60);
+        expect((await codes.findByUserCode(userCode))?.userCode).toBe(userCode);
+        expect(await codes.findByUserCode('nope')).toBeUndefined();
+      });
+
+      it('treats an expired record as absent for every lookup, and keeps records without expiry', async () => {
+        const store = storage.modelStore('Interaction');
+        const [short, forever, uid] = [id(), id(), id()];
+        await store.upsert(short, { uid }, 1);
+        await store.upsert(forever, { kept: true });
+        expect(await store.find(short)).toBeDefined();
+        await sleep(1100);
+        expect(await store.find(short)).toBeUndefined();
+        expect(await store.findByUid(uid)).toBeUndefined();
+        await expect(store.consume(short)).rejects.toMatchObject({ code: 'already_consumed' });
+        expect(await store.find(forever)).toEqual({ kept: true });
+      });
+
+      it('consumes a record once: the mark is visible and a second consume fails', async () => {
+        const codes = storage.modelStore('AuthorizationCode');
+        const key = id();
+        await codes.upsert(key, { grantId: id() }, 60);
+        await codes.consume(key);
+        expect((await codes.find(key))?.consumed).toEqual(expect.any(Number));
+        await expect(codes.consume(key)).rejects.toBeInstanceOf(AppError);
+      });
+
+      it('lets exactly one of many concurrent consumes win', async () => {
+        const codes = storage.modelStore('AuthorizationCode');
+        const key = id();
+        await codes.upsert(key, { grantId: id() }, 60);
+        const results = await Promise.allSettled(Array.from({ length: 12 }, () => codes.consume(key)));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        for (const failed of results.filter((r) => r.status === 'rejected')) {
+          expect((failed as PromiseRejectedResult).reason).toMatchObject({ code: 'already_consumed' });
+        }
+      });
+
+      it('destroys a record and its uid index', async () => {
+        const sessions = storage.modelStore('Session');
+        const [key, uid] = [id(), id()];
+        await sessions.upsert(key, { uid }, 60);
+        await sessions.destroy(key);
+        expect(await sessions.find(key)).toBeUndefined();
+        expect(await sessions.findByUid(uid)).toBeUndefined();
+        await expect(sessions.destroy(key)).resolves.toBeUndefined();
+      });
+
+      it('revokes every record of a grant and nothing else', async () => {
+        const tokens = storage.modelStore('AccessToken');
+        const [grant, otherGrant] = [id(), id()];
+        const ofGrant = [id(), id(), id()];
+        const other = id();
+        for (const key of ofGrant) await tokens.upsert(key, { grantId: grant }, 60);
+        await tokens.upsert(other, { grantId: otherGrant }, 60);
+        await tokens.revokeByGrantId(grant);
+        for (const key of ofGrant) expect(await tokens.find(key)).toBeUndefined();
+        expect(await tokens.find(other)).toEqual({ grantId: otherGrant });
+      });
+
+      it('keeps models apart: the same id in two models is two records', async () => {
+        const key = id();
+        await storage.modelStore('AccessToken').upsert(key, { kind: 'at' }, 60);
+        await storage.modelStore('RefreshToken').upsert(key, { kind: 'rt' }, 60);
+        expect(await storage.modelStore('AccessToken').find(key)).toEqual({ kind: 'at' });
+        expect(await storage.modelStore('RefreshToken').find(key)).toEqual({ kind: 'rt' });
+      });
+
+      it('stores concurrent upserts completely, never merged', async () => {
+        const store = storage.modelStore('Grant');
+        const keys = Array.from({ length: 40 }, id);
+        await Promise.all(keys.map((key, n) => store.upsert(key, { n }, 60)));
+        expect(await Promise.all(keys.map((key) => store.find(key)))).toEqual(keys.map((_key, n) => ({ n })));
+        const same = id();
+        await Promise.all(Array.from({ length: 10 }, (_v, n) => store.upsert(same, { [`field${n}`]: n, n }, 60)));
+        const final = await store.find(same);
+        expect(Object.keys(final ?? {})).toHaveLength(2);
+      });
+
+      it('round-trips a large payload', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        const payload = { client_id: key, redirect_uris: Array.from({ length: 2000 }, (_v, n) => `https://app.example/cb/${n}/${'x'.repeat(200)}`) };
+        await clients.upsert(key, payload);
+        expect(await clients.find(key)).toEqual(payload);
+      });
+
+      it('hands out copies: changing a returned record changes nothing stored', async () => {
+        const store = storage.modelStore('Session');
+        const key = id();
+        await store.upsert(key, { list: [1] }, 60);
+        const first = await store.find(key);
+        (first!.list as number[]).push(2);
+        expect(await store.find(key)).toEqual({ list: [1] });
+      });
+    });
+
+    describe('accounts', () => {
+      const newAccount = (email: string) => ({ email, name: 'Test Person', emailVerified: true, passwordHash: '$argon2id$stub' });
+
+      it('creates an account with an opaque id and finds it by id and by email in any letter case', async () => {
+        const email = `${id()}@Example.com`;
+        const created = await storage.accounts.create(newAccount(email));
+        expect(created.id).not.toContain('@');
+        expect(created.email).toBe(email.toLowerCase());
+        expect((await storage.accounts.findById(created.id))?.email).toBe(email.toLowerCase());
+        expect((await storage.accounts.findByEmail(email.toUpperCase()))?.id).toBe(created.id);
+      });
+
+      it('refuses a second account with the same email in another letter case, even concurrently', async () => {
+        const email = `${id()}@example.com`;
+        const results = await Promise.allSettled([storage.accounts.create(newAccount(email)), storage.accounts.create(newAccount(email.toUpperCase()))]);
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toMatchObject({ code: 'email_taken' });
+      });
+
+      it('updates fields and lists accounts', async () => {
+        const created = await storage.accounts.create(newAccount(`${id()}@example.com`));
+        const updated = await storage.accounts.update(created.id, { disabled: true, name: 'Renamed' });
+        expect(updated).toMatchObject({ disabled: true, name: 'Renamed' });
+        expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
+        expect((await storage.accounts.list()).map((a) => a.id)).toContain(created.id);
+        expect(await storage.accounts.update('no-such-id', { disabled: true })).toBeUndefined();
+      });
+    });
+
+    describe('keys', () => {
+      const key = (purpose: StoredKey['purpose']): StoredKey => ({
+        id: id(), purpose, material: { secret: id() }, createdAt: new Date(), activatesAt: new Date(),
+      });
+
+      it('lists keys by purpose, retires and removes them', async () => {
+        const cookie = key('cookie');
+        await storage.keys.add(cookie);
+        expect((await storage.keys.list('cookie')).map((k) => k.id)).toContain(cookie.id);
+        expect((await storage.keys.list('signing')).map((k) => k.id)).not.toContain(cookie.id);
+        const retiredAt = new Date(Date.now() + 1000);
+        const removeAfter = new Date(Date.now() + 60_000);
+        await storage.keys.retire(cookie.id, retiredAt, removeAfter);
+        const stored = (await storage.keys.list('cookie')).find((k) => k.id === cookie.id);
+        expect(stored?.retiredAt?.getTime()).toBe(retiredAt.getTime());
+        expect(stored?.removeAfter?.getTime()).toBe(removeAfter.getTime());
+        await storage.keys.remove(cookie.id);
+        expect((await storage.keys.list('cookie')).map((k) => k.id)).not.toContain(cookie.id);
+      });
+
+      it('ignores adding a key id that exists (two instances starting together)', async () => {
+        const first = key('cookie');
+        await storage.keys.add(first);
+        await storage.keys.add({ ...first, material: { secret: 'other' } });
+        expect((await storage.keys.list('cookie')).find((k) => k.id === first.id)?.material).toEqual(first.material);
+      });
+    });
+
+    it('answers ping', async () => {
+      expect(await storage.ping()).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,84 @@
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { pruneKeys, rotateKeys, rotationTiming } from '../../src/oidc/key-ring.js';
+import { HttpClient } from '../support/http-client.js';
+import { authorize, exchangeCode, fetchLoopback, pkce } from '../support/oidc-flow.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+async function jwks(): Promise<JSONWebKeySet> {
+  return (await (await fetchLoopback(`${stack.idp.issuer}/jwks`)).json()) as JSONWebKeySet;
+}
+
+async function idToken(): Promise<string> {
+  const client = { id: stack.siteA.config.clientId, secret: stack.siteA.config.clientSecret, redirect: `${stack.siteA.url}/callback` };
+  const { verifier, challenge } = pkce();
+  const { callback } = await authorize(new HttpClient(), {
+    issuer: stack.idp.issuer,
+    params: { client_id: client.id, redirect_uri: client.redirect, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' },
+    credentials: { email: 'alice@example.com', password: 'wonderland' },
+  });
+  const tokens = await exchangeCode(stack.idp.issuer, client, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: client.redirect, code_verifier: verifier });
+  return tokens.json.id_token as string;
+}
+
+const verify = async (token: string) => jwtVerify(token, createLocalJWKSet(await jwks()), { issuer: stack.idp.issuer });
+const seconds = (n: number) => new Date(Date.now() + n * 1000);
+
+describe('signing key rotation', () => {
+  it('publishes the new key first, signs with it once active, and drops the old one only after its tokens expired', async () => {
+    const oldToken = await idToken();
+    const oldKid = decodeProtectedHeader(oldToken).kid!;
+
+    // Publish for 10 s before signing; keep the old key 60 s after that.
+    const added = await rotateKeys(stack.idp.storage.keys, 'signing', { publishDelaySeconds: 10, keepSeconds: 60 });
+    const newKid = added.find((key) => key.alg === 'RS256')!.id;
+    await stack.idp.live.refresh();
+    const published = await jwks();
+    expect(published.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([oldKid, newKid]));
+    expect(published.keys.find((k) => k.kid === newKid)?.key_ops).toEqual(['verify']); // published, not yet signing
+    expect(decodeProtectedHeader(await idToken()).kid).toBe(oldKid);
+
+    // Time passes (the refresh is told the time): the new key signs, the old one still verifies.
+    await stack.idp.live.refresh(seconds(11));
+    const newToken = await idToken();
+    expect(decodeProtectedHeader(newToken).kid).toBe(newKid);
+    await expect(verify(newToken)).resolves.toBeDefined();
+    await expect(verify(oldToken)).resolves.toBeDefined();
+
+    // Still inside the keep period: published. After it: gone from the JWKS and from the store.
+    await stack.idp.live.refresh(seconds(65));
+    expect((await jwks()).keys.map((k) => k.kid)).toContain(oldKid);
+    await stack.idp.live.refresh(seconds(75));
+    expect((await jwks()).keys.map((k) => k.kid)).not.toContain(oldKid);
+    expect(await pruneKeys(stack.idp.storage.keys, 'signing', seconds(75))).toContain(oldKid);
+  });
+
+  it('keeps a replaced key at least as long as the longest-lived token it signed', () => {
+    const { config } = stack.idp;
+    const timing = rotationTiming(config, 'signing');
+    expect(timing.keepSeconds).toBeGreaterThanOrEqual(Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds));
+    expect(timing.publishDelaySeconds).toBeGreaterThanOrEqual(config.keysRefreshSeconds);
+  });
+});
+
+describe('cookie secret rotation', () => {
+  it('keeps a signed-in browser signed in across a rotation', async () => {
+    const browser = new HttpClient();
+    const client = { id: stack.siteA.config.clientId, redirect: `${stack.siteA.url}/callback` };
+    const params = (extra: Record<string, string> = {}) => ({
+      client_id: client.id, redirect_uri: client.redirect, response_type: 'code', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256', ...extra,
+    });
+    await authorize(browser, { issuer: stack.idp.issuer, params: params(), credentials: { email: 'alice@example.com', password: 'wonderland' } });
+    await rotateKeys(stack.idp.storage.keys, 'cookie', { publishDelaySeconds: 0, keepSeconds: 3600 });
+    expect(await stack.idp.live.refresh()).toBe(true);
+    const silent = await authorize(browser, { issuer: stack.idp.issuer, params: params({ prompt: 'none' }) });
+    expect(silent.callback.searchParams.get('code')).toBeTruthy();
+  });
+});

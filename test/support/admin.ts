@@ -1,0 +1,31 @@
+/** Runs the admin CLI in-process against a store, capturing what it prints. */
+import { runAdmin } from '../../src/admin/cli.js';
+import { loadConfig } from '../../src/config.js';
+import type { Storage } from '../../src/storage/types.js';
+
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+  json<T = Record<string, unknown>[]>(): T;
+}
+
+export async function runCli(storage: Storage, argv: string[], options: { secrets?: string[]; env?: Record<string, string> } = {}): Promise<CliRun> {
+  let out = '';
+  let err = '';
+  const secrets = [...(options.secrets ?? [])];
+  const code = await runAdmin(argv, {
+    storage,
+    config: loadConfig({ NODE_ENV: 'test', ...options.env }),
+    io: {
+      out: (text) => {
+        out += `${text}\n`;
+      },
+      err: (text) => {
+        err += `${text}\n`;
+      },
+      readSecret: async () => secrets.shift() ?? '',
+    },
+  });
+  return { code, out, err, json: <T>() => JSON.parse(out) as T };
+}

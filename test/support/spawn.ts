@@ -1,0 +1,31 @@
+/** Runs one of our entry points as a real child process and collects what it prints. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = `${ROOT}node_modules/.bin/tsx`;
+
+export interface Run {
+  code: number | null;
+  output: string;
+}
+
+/** Runs until exit, or until `until` matches the output (then the process is stopped). */
+export function runEntry(entry: string, args: string[], env: Record<string, string>, options: { until?: RegExp; timeoutMs?: number; input?: string } = {}): Promise<Run> {
+  const child = spawn(TSX, [entry, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (options.until?.test(output)) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}

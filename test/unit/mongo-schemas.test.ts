@@ -1,0 +1,67 @@
+import mongoose from 'mongoose';
+import { accountSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
+import { maskMongoUri, mongoPassword } from '../../src/storage/mongo/uri.js';
+import { isOutage } from '../../src/storage/mongo/outage.js';
+
+type IndexSpec = [Record<string, unknown>, Record<string, unknown>];
+const indexes = (schema: mongoose.Schema) => schema.indexes() as IndexSpec[];
+const indexOn = (schema: mongoose.Schema, field: string) => indexes(schema).find(([fields]) => Object.keys(fields).join() === field);
+
+describe('oidc record schema', () => {
+  it('has a TTL index that deletes records at expiresAt', () => {
+    expect(indexOn(oidcRecordSchema, 'expiresAt')?.[1]).toMatchObject({ expireAfterSeconds: 0 });
+  });
+
+  it('indexes every lookup the adapter makes: uid, userCode, grantId', () => {
+    for (const field of ['uid', 'userCode', 'grantId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
+  });
+
+  it('requires an id and a payload, and rejects unknown fields', async () => {
+    const Record = mongoose.model('SchemaProbeRecord', oidcRecordSchema);
+    const error = new Record({}).validateSync();
+    expect(Object.keys(error?.errors ?? {}).sort()).toEqual(['_id', 'payload']);
+    expect(new Record({ _id: 'a', payload: {}, surprise: 1 }).toObject()).not.toHaveProperty('surprise');
+  });
+});
+
+describe('account schema', () => {
+  it('has a unique index on the normalized email', () => {
+    expect(indexOn(accountSchema, 'emailNormalized')?.[1]).toMatchObject({ unique: true });
+  });
+
+  it('requires email, normalized email, name, password hash and timestamps', () => {
+    const Account = mongoose.model('SchemaProbeAccount', accountSchema);
+    const error = new Account({}).validateSync();
+    expect(Object.keys(error?.errors ?? {}).sort()).toEqual(['_id', 'createdAt', 'email', 'emailNormalized', 'name', 'passwordHash', 'updatedAt']);
+  });
+});
+
+describe('key schema', () => {
+  it('accepts only the two purposes and the two signing algorithms', () => {
+    const Key = mongoose.model('SchemaProbeKey', keySchema);
+    const error = new Key({ _id: 'k', purpose: 'other', alg: 'HS256', material: {}, createdAt: new Date(), activatesAt: new Date() }).validateSync();
+    expect(Object.keys(error?.errors ?? {}).sort()).toEqual(['alg', 'purpose']);
+    expect(indexOn(keySchema, 'removeAfter')?.[1]).toMatchObject({ expireAfterSeconds: 0 });
+  });
+});
+
+describe('maskMongoUri', () => {
+  it('hides the password and keeps user, hosts, database and options', () => {
+    expect(maskMongoUri('mongodb://admin:s3cr%40t@db1:27017,db2:27017/idp?replicaSet=rs0')).toBe('mongodb://admin:****@db1:27017,db2:27017/idp?replicaSet=rs0');
+    expect(maskMongoUri('mongodb+srv://app:pw@cluster0.example.net/idp')).toBe('mongodb+srv://app:****@cluster0.example.net/idp');
+  });
+
+  it('leaves a URI without credentials as it is', () => {
+    expect(maskMongoUri('mongodb://localhost:27017/idp')).toBe('mongodb://localhost:27017/idp');
+    expect(mongoPassword('mongodb://localhost:27017/idp')).toBeUndefined();
+    expect(mongoPassword('mongodb://u:pw@h/db')).toBe('pw');
+  });
+});
+
+describe('isOutage', () => {
+  it('recognizes the driver errors that mean the database is unreachable', () => {
+    const selection = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
+    expect(isOutage(selection)).toBe(true);
+    expect(isOutage(Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError' }))).toBe(false);
+  });
+});
