@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
 import { errorPages } from './http/error-pages.js';
 import { securityHeaders } from './http/security-headers.js';
+import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter, type InteractionDeps } from './interactions/router.js';
 import type { Logger } from './logger.js';
@@ -38,8 +39,21 @@ export function createApp(deps: AppDeps): Koa {
   app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
   app.use(errorPages(views, logger));
   app.use(home.routes());
+  app.use(createWebfingerRouter({ issuer: config.issuer, hosts: config.webfingerHosts }).routes());
+  app.use(cacheableJwks(config.keysRefreshSeconds));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
   app.use(live.middleware);
   return app;
+}
+
+/**
+ * The JWKS may be cached for one key refresh interval: a new key is published two intervals
+ * before it signs, so a cached copy never misses a key that is already in use.
+ */
+function cacheableJwks(maxAgeSeconds: number): Koa.Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.path === '/jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+  };
 }

@@ -3,6 +3,7 @@
  * `Config`, so tests can build several differently configured IdPs in one process and the README's
  * configuration table matches this one file.
  */
+import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -39,6 +40,10 @@ export interface Config {
   mongodbConnectTimeoutMs: number;
   ttl: TtlConfig;
   logLevel: LogLevel;
+  /** Static initial access token for dynamic client registration (RFC 7591 section 3). */
+  initialAccessToken: string | undefined;
+  /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
+  webfingerHosts: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -156,7 +161,17 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       authorizationCodeSeconds: 60,
     }),
     logLevel: readOneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info', problems),
+    initialAccessToken: undefined,
+    webfingerHosts: [],
   };
+
+  const initialAccessToken = env.INITIAL_ACCESS_TOKEN?.trim() || undefined;
+  if (initialAccessToken !== undefined && initialAccessToken.length < MIN_SECRET_LENGTH) {
+    problems.add(`INITIAL_ACCESS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  config.initialAccessToken = initialAccessToken;
+  const issuerHost = URL.canParse(issuer) ? new URL(issuer).host : 'idp.localhost:3000';
+  config.webfingerHosts = Object.freeze((env.WEBFINGER_HOSTS ?? issuerHost).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
 
   if (problems.list.length > 0) {
     throw new AppError('invalid_config', `Invalid configuration:\n${problems.list.map((p) => `  - ${p}`).join('\n')}`, { expose: true });
@@ -164,7 +179,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   return Object.freeze(config);
 }
 
-/** The environment `npm start` runs the IdP with: demo mode unless DEMO says otherwise. */
+/**
+ * The environment `npm start` runs the IdP with: demo mode unless DEMO says otherwise, and an
+ * initial access token for registering more apps unless INITIAL_ACCESS_TOKEN is set.
+ */
 export function demoEnvironment(env: Env = process.env): Env {
-  return { DEMO: 'true', ...env };
+  return { DEMO: 'true', INITIAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'), ...env };
 }

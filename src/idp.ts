@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { ensureKeys } from './oidc/key-ring.js';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
+import { syncStaticInitialAccessToken } from './oidc/registration.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 
@@ -45,6 +46,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     logger,
     build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger }),
   });
+  await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken);
   const app = createApp({
     config,
     storage,

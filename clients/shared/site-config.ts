@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 
 export interface SiteConfig {
+  /** Shown in the page header and to the IdP's pages via client_name. */
+  name: string;
   /** Public origin of the site, e.g. http://site-a.localhost:3001 */
   siteUrl: string;
   port: number;
@@ -27,7 +29,7 @@ function isLoopbackUrl(url: URL): boolean {
 }
 
 /** `prefix` is SITE_A or SITE_B: SITE_A_URL, SITE_A_CLIENT_SECRET, ... */
-export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clientId: string }, env: Env = process.env): SiteConfig {
+export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clientId: string; name: string }, env: Env = process.env): SiteConfig {
   const problems: string[] = [];
   const readUrl = (name: string, fallback: string): URL => {
     const raw = env[name] ?? fallback;
@@ -50,6 +52,7 @@ export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clie
   if (problems.length > 0) throw new Error(`Invalid ${prefix} configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
 
   return Object.freeze({
+    name: env[`${prefix}_NAME`] ?? defaults.name,
     siteUrl: siteUrl.origin,
     port: Number(siteUrl.port) || (siteUrl.protocol === 'https:' ? 443 : 80),
     host: env[`${prefix}_HOST`] ?? '127.0.0.1',

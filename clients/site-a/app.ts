@@ -18,7 +18,7 @@ export function createSiteA(config: SiteConfig, options: { fetch?: FetchFunction
   const app = new Koa();
   app.keys = [config.cookieSecret];
   const sessions = createSessionStore({ ttlSeconds: config.sessionTtlSeconds });
-  const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: 'Site A', approach: 'server-side sessions', color: '#1f6f43' });
+  const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: config.name, approach: 'server-side sessions', color: '#1f6f43' });
   const secure = new URL(config.siteUrl).protocol === 'https:';
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, signed: false, overwrite: true };
 

@@ -20,7 +20,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   const app = new Koa();
   app.keys = [config.cookieSecret];
   const tokens = createSessionTokens({ secret: config.cookieSecret, siteUrl: config.siteUrl, ttlSeconds: config.sessionTtlSeconds });
-  const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: 'Site B', approach: 'stateless signed tokens (JWT)', color: '#6b2fa0' });
+  const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: config.name, approach: 'stateless signed tokens (JWT)', color: '#6b2fa0' });
   const secure = new URL(config.siteUrl).protocol === 'https:';
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, signed: false, overwrite: true };
 

@@ -6,6 +6,6 @@ export interface SiteBConfig extends SiteConfig {
 }
 
 export function loadSiteBConfig(env: Record<string, string | undefined> = process.env): SiteBConfig {
-  const config = loadSiteConfig('SITE_B', { siteUrl: 'http://site-b.localhost:3002', clientId: 'site-b' }, env);
+  const config = loadSiteConfig('SITE_B', { siteUrl: 'http://site-b.localhost:3002', clientId: 'site-b', name: 'Site B' }, env);
   return Object.freeze({ ...config, apiResource: env.SITE_B_API_RESOURCE ?? `${config.siteUrl}/api` });
 }

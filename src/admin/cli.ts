@@ -7,46 +7,117 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '../errors.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
+import { addClient, CLIENT_COLUMNS, CLIENT_WITH_SECRET_COLUMNS, listClients, removeClient, rotateSecret, showClient, updateClient } from './client-commands.js';
 import { KEY_COLUMNS, listKeys, prune, rotate } from './keys-commands.js';
+import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
+import { addUser, listUsers, setDisabled, setPassword, USER_COLUMNS } from './user-commands.js';
 import { formatTable, type Row } from './output.js';
 
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>;
 
 interface Command {
   summary: string;
-  options?: Record<string, { type: 'string' | 'boolean' }>;
+  options?: OptionSpec;
   positionals?: string[];
   columns: string[];
   run(ctx: AdminContext, values: Values, positionals: string[]): Promise<Row[]>;
 }
 
 const str = (values: Values, name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+const list = (values: Values, name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : undefined);
+const required = (values: Values, name: string) => {
+  const value = values[name];
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) throw new UsageError(`--${name} is required`);
+  return value;
+};
+const purpose = { purpose: { type: 'string' } } as const;
+const clientFields: OptionSpec = {
+  name: { type: 'string' },
+  'redirect-uri': { type: 'string', multiple: true },
+  'post-logout-redirect-uri': { type: 'string', multiple: true },
+  'backchannel-logout-uri': { type: 'string' },
+  'first-party': { type: 'boolean' },
+  'third-party': { type: 'boolean' },
+};
+function clientOptions(values: Values) {
+  if (values['first-party'] && values['third-party']) throw new UsageError('--first-party and --third-party exclude each other');
+  return {
+    name: str(values, 'name'),
+    redirectUris: list(values, 'redirect-uri'),
+    postLogoutRedirectUris: list(values, 'post-logout-redirect-uri'),
+    backchannelLogoutUri: str(values, 'backchannel-logout-uri'),
+    firstParty: values['first-party'] ? true : values['third-party'] ? false : undefined,
+  };
+}
 
 export const COMMANDS: Record<string, Command> = {
-  'keys list': {
-    summary: 'List signing keys and cookie secrets with their state',
-    options: { purpose: { type: 'string' } },
-    columns: KEY_COLUMNS,
-    run: (ctx, values) => listKeys(ctx, { purpose: str(values, 'purpose') }),
+  'clients list': { summary: 'List registered client apps', columns: CLIENT_COLUMNS, run: (ctx) => listClients(ctx) },
+  'clients add': {
+    summary: 'Register an app (prints its client_secret once); --public for no secret',
+    options: { ...clientFields, public: { type: 'boolean' }, id: { type: 'string' } },
+    columns: CLIENT_WITH_SECRET_COLUMNS,
+    run: (ctx, values) =>
+      addClient(ctx, {
+        ...clientOptions(values),
+        name: required(values, 'name') as string,
+        redirectUris: required(values, 'redirect-uri') as string[],
+        isPublic: values.public === true,
+        id: str(values, 'id'),
+      }),
   },
+  'clients show': { summary: 'Show one app', positionals: ['client_id'], columns: CLIENT_COLUMNS, run: (ctx, _v, [id]) => showClient(ctx, id!) },
+  'clients update': {
+    summary: 'Change name, URIs or first-party status (lists replace the old ones)',
+    positionals: ['client_id'],
+    options: clientFields,
+    columns: CLIENT_COLUMNS,
+    run: (ctx, values, [id]) => updateClient(ctx, id!, clientOptions(values)),
+  },
+  'clients remove': { summary: 'Delete an app', positionals: ['client_id'], columns: ['client_id', 'removed'], run: (ctx, _v, [id]) => removeClient(ctx, id!) },
+  'clients rotate-secret': {
+    summary: 'Issue a new client_secret (the old one stops working)',
+    positionals: ['client_id'],
+    columns: CLIENT_WITH_SECRET_COLUMNS,
+    run: (ctx, _v, [id]) => rotateSecret(ctx, id!),
+  },
+  'users add': {
+    summary: 'Create a user; the password is read from a prompt or stdin',
+    options: { email: { type: 'string' }, name: { type: 'string' }, 'given-name': { type: 'string' }, 'family-name': { type: 'string' }, verified: { type: 'boolean' } },
+    columns: USER_COLUMNS,
+    run: (ctx, values) =>
+      addUser(ctx, {
+        email: required(values, 'email') as string,
+        name: required(values, 'name') as string,
+        givenName: str(values, 'given-name'),
+        familyName: str(values, 'family-name'),
+        verified: values.verified === true,
+      }),
+  },
+  'users list': { summary: 'List users', columns: USER_COLUMNS, run: (ctx) => listUsers(ctx) },
+  'users disable': { summary: 'Block sign-in (existing sessions stop working)', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setDisabled(ctx, email!, true) },
+  'users enable': { summary: 'Allow sign-in again', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setDisabled(ctx, email!, false) },
+  'users set-password': { summary: 'Set a password, read from a prompt or stdin', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setPassword(ctx, email!) },
+  'tokens create-initial-access': {
+    summary: 'Mint an initial access token for dynamic registration (--expires-in 7d, --single-use)',
+    options: { 'expires-in': { type: 'string' }, 'single-use': { type: 'boolean' } },
+    columns: TOKEN_COLUMNS,
+    run: (ctx, values) => createInitialAccessToken(ctx, { expiresIn: str(values, 'expires-in'), singleUse: values['single-use'] === true }),
+  },
+  'keys list': { summary: 'List signing keys and cookie secrets with their state', options: purpose, columns: KEY_COLUMNS, run: (ctx, values) => listKeys(ctx, { purpose: str(values, 'purpose') }) },
   'keys rotate': {
-    summary: 'Add successor keys: published now, signing after two refresh intervals (--purpose signing|cookie|all)',
-    options: { purpose: { type: 'string' } },
+    summary: 'Add successor keys: published now, signing after two refresh intervals',
+    options: purpose,
     columns: KEY_COLUMNS,
     run: (ctx, values) => rotate(ctx, { purpose: str(values, 'purpose') }),
   },
-  'keys prune': {
-    summary: 'Delete keys whose tokens have all expired',
-    options: { purpose: { type: 'string' } },
-    columns: ['id', 'purpose', 'removed'],
-    run: (ctx, values) => prune(ctx, { purpose: str(values, 'purpose') }),
-  },
+  'keys prune': { summary: 'Delete keys whose tokens have all expired', options: purpose, columns: ['id', 'purpose', 'removed'], run: (ctx, values) => prune(ctx, { purpose: str(values, 'purpose') }) },
 };
 
 export function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => {
     const args = [...(command.positionals ?? []).map((p) => `<${p}>`), ...Object.keys(command.options ?? {}).map((o) => `[--${o}]`)].join(' ');
-    return `  ${`${name} ${args}`.padEnd(58)} ${command.summary}`;
+    return `  ${name} ${args}\n      ${command.summary}`;
   });
   return ['Usage: npm run admin -- <command> [options] [--json]', '', 'Commands:', ...lines].join('\n');
 }

@@ -1,5 +1,4 @@
-import type { Config } from '../config.js';
-import type { Storage } from '../storage/types.js';
+import type { Idp } from '../idp.js';
 
 /** Where the admin CLI reads and writes: a terminal, or a test. */
 export interface AdminIo {
@@ -10,8 +9,8 @@ export interface AdminIo {
 }
 
 export interface AdminContext {
-  config: Readonly<Config>;
-  storage: Storage;
+  /** An IdP built on the store the CLI works on (not listening): its provider validates clients. */
+  idp: Idp;
   io: AdminIo;
 }
 

@@ -29,7 +29,7 @@ export const KEY_COLUMNS = ['id', 'purpose', 'alg', 'state', 'activates', 'retir
 export async function listKeys(ctx: AdminContext, options: { purpose?: string }): Promise<Row[]> {
   const now = new Date();
   const rows: Row[] = [];
-  for (const purpose of purposes(options.purpose)) rows.push(...(await ctx.storage.keys.list(purpose)).map((key) => describe(key, now)));
+  for (const purpose of purposes(options.purpose)) rows.push(...(await ctx.idp.storage.keys.list(purpose)).map((key) => describe(key, now)));
   return rows;
 }
 
@@ -38,7 +38,7 @@ export async function rotate(ctx: AdminContext, options: { purpose?: string }): 
   const now = new Date();
   const rows: Row[] = [];
   for (const purpose of purposes(options.purpose)) {
-    const added = await rotateKeys(ctx.storage.keys, purpose, { ...rotationTiming(ctx.config, purpose), now });
+    const added = await rotateKeys(ctx.idp.storage.keys, purpose, { ...rotationTiming(ctx.idp.config, purpose), now });
     rows.push(...added.map((key) => describe(key, now)));
   }
   return rows;
@@ -47,7 +47,7 @@ export async function rotate(ctx: AdminContext, options: { purpose?: string }): 
 export async function prune(ctx: AdminContext, options: { purpose?: string }): Promise<Row[]> {
   const rows: Row[] = [];
   for (const purpose of purposes(options.purpose)) {
-    rows.push(...(await pruneKeys(ctx.storage.keys, purpose)).map((id) => ({ id, purpose, removed: true })));
+    rows.push(...(await pruneKeys(ctx.idp.storage.keys, purpose)).map((id) => ({ id, purpose, removed: true })));
   }
   return rows;
 }

@@ -9,6 +9,7 @@ import type { AdminIo } from '../admin/context.js';
 import { loadConfig } from '../config.js';
 import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { createIdp } from '../idp.js';
 import { createMongoStorage } from '../storage/mongo/index.js';
 
 function terminalIo(): AdminIo {
@@ -47,10 +48,11 @@ async function main(): Promise<number> {
     serverSelectionTimeoutMs: config.mongodbConnectTimeoutMs,
     retryDelayMs: 1000,
   });
+  const idp = await createIdp(config, { storage, logger: createLogger('warn') });
   try {
-    return await runAdmin(argv, { config, storage, io });
+    return await runAdmin(argv, { idp, io });
   } finally {
-    await storage.close();
+    await idp.close();
   }
 }
 

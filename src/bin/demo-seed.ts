@@ -3,6 +3,7 @@
  * resource server. Idempotent, so a persistent store can be seeded at every start.
  */
 import { hashPassword } from '../accounts/passwords.js';
+import { addClientApp } from '../client-apps/client-apps.js';
 import type { Idp } from '../idp.js';
 
 export const DEMO_ACCOUNTS = [
@@ -31,19 +32,19 @@ export async function seedDemo(idp: Idp, sites: { siteA: DemoSite; siteB: DemoSi
       passwordHash: await hashPassword(person.password),
     });
   }
+  // The same path as `npm run admin -- clients add --first-party` (policy and schema checks).
   for (const site of [sites.siteA, sites.siteB]) {
-    await idp.clients.save(
+    await addClientApp(
+      idp,
       {
-        client_id: site.clientId,
-        client_secret: site.clientSecret,
-        client_name: site.name,
-        redirect_uris: [`${site.siteUrl}/callback`],
-        post_logout_redirect_uris: [`${site.siteUrl}/signed-out`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_basic',
+        id: site.clientId,
+        secret: site.clientSecret,
+        name: site.name,
+        redirectUris: [`${site.siteUrl}/callback`],
+        postLogoutRedirectUris: [`${site.siteUrl}/signed-out`],
+        firstParty: true,
       },
-      { firstParty: true },
+      { replace: true },
     );
   }
   await idp.resourceServers.save({ identifier: sites.siteB.apiResource, name: `${sites.siteB.name} API`, scope: 'api:read' });

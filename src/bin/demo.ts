@@ -23,8 +23,8 @@ async function main(): Promise<void> {
 
   const idp = await createIdp(config);
   await seedDemo(idp, {
-    siteA: { ...siteAConfig, name: 'Site A' },
-    siteB: { ...siteBConfig, name: 'Site B' },
+    siteA: siteAConfig,
+    siteB: siteBConfig,
   });
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });
@@ -45,6 +45,10 @@ async function main(): Promise<void> {
 ${DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} password: ${a.password}`).join('\n')}
 
   Open site-a, press "Sign in", then open site-b in the same browser. Ctrl+C stops all three.
+
+  Register another app (dynamic client registration, RFC 7591) with this initial access token:
+    ${config.initialAccessToken ?? '(none: INITIAL_ACCESS_TOKEN is empty)'}
+  See "Registering apps" in README.md.
 `);
 
   const shutdown = async () => {

@@ -10,6 +10,9 @@ import type { ClientTrust } from './trust.js';
 export interface ClientRegistry {
   save(metadata: ClientMetadata, options: { firstParty: boolean }): Promise<ClientMetadata>;
   find(clientId: string): Promise<ClientMetadata | undefined>;
+  isFirstParty(clientId: string): Promise<boolean>;
+  list(): Promise<ClientMetadata[]>;
+  remove(clientId: string): Promise<void>;
 }
 
 export function createClientRegistry(provider: () => Provider, storage: Storage, trust: ClientTrust): ClientRegistry {
@@ -23,6 +26,14 @@ export function createClientRegistry(provider: () => Provider, storage: Storage,
     },
     async find(clientId) {
       return (await records.find(clientId)) as ClientMetadata | undefined;
+    },
+    isFirstParty: (clientId) => trust.isFirstParty(clientId),
+    async list() {
+      return (await records.list()).map((record) => record.payload as ClientMetadata);
+    },
+    async remove(clientId) {
+      await records.destroy(clientId);
+      await trust.setFirstParty(clientId, false);
     },
   };
 }

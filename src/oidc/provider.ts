@@ -6,6 +6,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import type { Config } from '../config.js';
 import type { ClientTrust } from '../client-apps/trust.js';
 import type { ResourceServers } from '../client-apps/resource-servers.js';
+import { SUPPORTED_AUTH_METHODS } from '../client-apps/registration-policy.js';
 import type { Views } from '../http/views.js';
 import { createLoopbackFetch, isLoopbackHost } from '../http/loopback-resolver.js';
 import type { Logger } from '../logger.js';
@@ -16,6 +17,7 @@ import { logProviderEvents } from './events.js';
 import { createLoadExistingGrant } from './grants.js';
 import { createProviderPages } from './pages.js';
 import type { KeyMaterial } from './live-provider.js';
+import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
 import { createTtl } from './ttl.js';
 
 export interface ProviderDeps {
@@ -88,6 +90,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       idTokenSigningAlgValues: ['RS256', 'ES256'],
       userinfoSigningAlgValues: ['RS256', 'ES256'],
     },
+    clientAuthMethods: [...SUPPORTED_AUTH_METHODS],
     pkce: { required: () => true },
     interactions: {
       policy,
@@ -106,6 +109,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     fetch: createOutgoingFetch(config),
     features: {
       devInteractions: { enabled: false },
+      ...createRegistrationFeatures({ allowHttpLoopback: config.nodeEnv !== 'production', storage }),
       claimsParameter: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       resourceIndicators: {
@@ -131,5 +135,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   logProviderEvents(provider, logger);
+  forgetUsedInitialAccessTokens(provider);
   return provider;
 }

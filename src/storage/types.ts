@@ -26,6 +26,8 @@ export interface OidcModelStore {
   consume(id: string): Promise<void>;
   destroy(id: string): Promise<void>;
   revokeByGrantId(grantId: string): Promise<void>;
+  /** Every live record of the model, for admin listings (clients); not used by oidc-provider. */
+  list(): Promise<{ id: string; payload: AdapterPayload }[]>;
 }
 
 export interface AccountRecord {

@@ -130,6 +130,15 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await clients.find(key)).toEqual(payload);
       });
 
+      it('lists the live records of one model', async () => {
+        const store = storage.modelStore(`ListProbe${id().slice(0, 8)}`);
+        await store.upsert('b', { n: 2 });
+        await store.upsert('a', { n: 1 }, 60);
+        await store.upsert('gone', { n: 3 }, 1);
+        await sleep(1100);
+        expect((await store.list()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([{ id: 'a', payload: { n: 1 } }, { id: 'b', payload: { n: 2 } }]);
+      });
+
       it('hands out copies: changing a returned record changes nothing stored', async () => {
         const store = storage.modelStore('Session');
         const key = id();

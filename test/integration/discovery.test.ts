@@ -3,31 +3,76 @@ import { startIdp, type RunningIdp } from '../support/stack.js';
 
 let idp: RunningIdp;
 beforeAll(async () => {
-  idp = await startIdp();
+  idp = await startIdp({ env: { WEBFINGER_HOSTS: 'example.com' } });
 });
 afterAll(async () => {
   await idp.stop();
 });
 
-async function getJson(url: string) {
-  const response = await fetchLoopback(url);
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+async function getJson(url: string, init?: RequestInit) {
+  const response = await fetchLoopback(url, init);
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
 }
 
-describe('GET /.well-known/openid-configuration', () => {
-  it('names this issuer and advertises the code flow with S256 PKCE, RS256 and ES256', async () => {
-    const { status, json } = await getJson(`${idp.issuer}/.well-known/openid-configuration`);
+const openid = () => getJson(`${idp.issuer}/.well-known/openid-configuration`);
+
+describe('GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0)', () => {
+  it('has every REQUIRED field and names this issuer', async () => {
+    const { status, json } = await openid();
     expect(status).toBe(200);
+    for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported']) {
+      expect(json).toHaveProperty(field);
+    }
     expect(json.issuer).toBe(idp.issuer);
+  });
+
+  it('advertises exactly what is configured', async () => {
+    const { json } = await openid();
     expect(json.response_types_supported).toEqual(['code']);
     expect(json.code_challenge_methods_supported).toEqual(['S256']);
+    expect(json.grant_types_supported).toEqual(['authorization_code', 'refresh_token']);
     expect(json.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'ES256']));
+    expect(json.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
     expect(json.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
-    expect(json.claims_supported).toEqual(expect.arrayContaining(['sub', 'name', 'email', 'email_verified']));
+    expect(json.claims_supported).toEqual(expect.arrayContaining(['sub', 'name', 'given_name', 'family_name', 'email', 'email_verified']));
     expect(json.prompt_values_supported).toEqual(expect.arrayContaining(['none', 'login', 'consent', 'select_account']));
     expect(json.subject_types_supported).toEqual(['public']);
-    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint']) {
-      expect(String(json[endpoint])).toMatch(new RegExp(`^${idp.issuer}/`));
+    expect(json.response_modes_supported).toEqual(expect.arrayContaining(['query', 'form_post']));
+    expect(json.claims_parameter_supported).toBe(true);
+    expect(json.authorization_response_iss_parameter_supported).toBe(true);
+    expect(json.registration_endpoint).toBe(`${idp.issuer}/reg`);
+    expect(json.end_session_endpoint).toBe(`${idp.issuer}/session/end`);
+  });
+
+  it('advertises only endpoints that answer (each is called)', async () => {
+    const { json } = await openid();
+    const expectations: [string, RequestInit, number[]][] = [
+      ['authorization_endpoint', {}, [400]], // no parameters: an error page, not a 404
+      ['token_endpoint', { method: 'POST' }, [400, 401]],
+      ['userinfo_endpoint', {}, [401]],
+      ['jwks_uri', {}, [200]],
+      ['registration_endpoint', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, [401]],
+      ['end_session_endpoint', {}, [200]],
+      ['pushed_authorization_request_endpoint', { method: 'POST' }, [400, 401]],
+    ];
+    for (const [field, init, statuses] of expectations) {
+      expect(json[field]).toEqual(expect.stringMatching(new RegExp(`^${idp.issuer}/`)));
+      const response = await fetchLoopback(json[field] as string, init);
+      expect({ field, answered: statuses.includes(response.status) ? 'as expected' : response.status }).toEqual({ field, answered: 'as expected' });
+    }
+    const advertised = Object.keys(json).filter((key) => key.endsWith('_endpoint') || key === 'jwks_uri');
+    expect(advertised.sort()).toEqual(expectations.map(([field]) => field).sort());
+  });
+});
+
+describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
+  it('has every REQUIRED field and agrees with the OpenID document', async () => {
+    const { status, json } = await getJson(`${idp.issuer}/.well-known/oauth-authorization-server`);
+    expect(status).toBe(200);
+    const oidc = (await openid()).json;
+    for (const field of ['issuer', 'authorization_endpoint', 'token_endpoint', 'response_types_supported', 'jwks_uri', 'registration_endpoint', 'grant_types_supported', 'code_challenge_methods_supported']) {
+      expect(json[field]).toEqual(oidc[field]);
     }
   });
 });
@@ -41,6 +86,48 @@ describe('GET /jwks', () => {
       expect(key).toMatchObject({ use: 'sig', kid: expect.any(String) });
       for (const privateParam of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(privateParam);
     }
+  });
+
+  it('may be cached for one key refresh interval, so rotations are picked up', async () => {
+    const { headers } = await getJson(`${idp.issuer}/jwks`);
+    expect(headers.get('cache-control')).toBe(`public, max-age=${idp.config.keysRefreshSeconds}`);
+  });
+});
+
+describe('GET /.well-known/webfinger (OpenID Connect Discovery 1.0 section 2)', () => {
+  const webfinger = (query: string) => getJson(`${idp.issuer}/.well-known/webfinger?${query}`);
+  const rel = `rel=${encodeURIComponent('http://openid.net/specs/connect/1.0/issuer')}`;
+
+  it('answers the issuer for an acct: resource as application/jrd+json', async () => {
+    const reply = await webfinger(`resource=${encodeURIComponent('acct:alice@example.com')}&${rel}`);
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^application\/jrd\+json/);
+    expect(reply.headers.get('access-control-allow-origin')).toBe('*');
+    expect(reply.json).toEqual({ subject: 'acct:alice@example.com', links: [{ rel: 'http://openid.net/specs/connect/1.0/issuer', href: idp.issuer }] });
+  });
+
+  it('answers an https: resource of a served host', async () => {
+    const reply = await webfinger(`resource=${encodeURIComponent('https://example.com/joe')}&${rel}`);
+    expect(reply.json.links).toEqual([{ rel: 'http://openid.net/specs/connect/1.0/issuer', href: idp.issuer }]);
+  });
+
+  it('answers the same for an account that does not exist, so it reveals nothing', async () => {
+    const known = await webfinger(`resource=${encodeURIComponent('acct:alice@example.com')}&${rel}`);
+    const unknown = await webfinger(`resource=${encodeURIComponent('acct:no-such-person@example.com')}&${rel}`);
+    expect(unknown.status).toBe(known.status);
+    expect(unknown.json.links).toEqual(known.json.links);
+  });
+
+  it('answers 400 for a missing or malformed resource, and 404 for a host it does not serve', async () => {
+    expect((await webfinger(rel)).status).toBe(400);
+    expect((await webfinger(`resource=acct%3Anobody&${rel}`)).status).toBe(400);
+    expect((await webfinger(`resource=${encodeURIComponent('http://example.com/joe')}&${rel}`)).status).toBe(400);
+    expect((await webfinger(`resource=${encodeURIComponent('acct:joe@elsewhere.example')}&${rel}`)).status).toBe(404);
+  });
+
+  it('filters links by rel', async () => {
+    const reply = await webfinger(`resource=${encodeURIComponent('acct:alice@example.com')}&rel=http%3A%2F%2Fwebfinger.net%2Frel%2Favatar`);
+    expect(reply.json).toEqual({ subject: 'acct:alice@example.com', links: [] });
   });
 });
 

@@ -1,7 +1,6 @@
 /** Runs the admin CLI in-process against a store, capturing what it prints. */
 import { runAdmin } from '../../src/admin/cli.js';
-import { loadConfig } from '../../src/config.js';
-import type { Storage } from '../../src/storage/types.js';
+import type { Idp } from '../../src/idp.js';
 
 export interface CliRun {
   code: number;
@@ -10,13 +9,12 @@ export interface CliRun {
   json<T = Record<string, unknown>[]>(): T;
 }
 
-export async function runCli(storage: Storage, argv: string[], options: { secrets?: string[]; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function runCli(idp: Idp, argv: string[], options: { secrets?: string[] } = {}): Promise<CliRun> {
   let out = '';
   let err = '';
   const secrets = [...(options.secrets ?? [])];
   const code = await runAdmin(argv, {
-    storage,
-    config: loadConfig({ NODE_ENV: 'test', ...options.env }),
+    idp,
     io: {
       out: (text) => {
         out += `${text}\n`;

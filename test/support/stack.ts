@@ -82,7 +82,7 @@ export async function startStack(options: { idp?: RunningIdp } = {}): Promise<St
   const secret = () => randomBytes(24).toString('base64url');
   const siteAConfig = loadSiteAConfig({ SITE_A_URL: a.url('site-a'), ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
   const siteBConfig = loadSiteBConfig({ SITE_B_URL: b.url('site-b'), ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
-  await seedDemo(idp, { siteA: { ...siteAConfig, name: 'Site A' }, siteB: { ...siteBConfig, name: 'Site B' } });
+  await seedDemo(idp, { siteA: siteAConfig, siteB: siteBConfig });
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });
   const siteB = createSiteB(siteBConfig, { fetch });

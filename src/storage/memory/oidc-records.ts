@@ -120,6 +120,12 @@ export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecord
         const ids = grantIndex.get(grantId)?.get(model);
         for (const id of [...(ids ?? [])]) remove(model, id);
       },
+      async list() {
+        return [...(models.get(model)?.keys() ?? [])].flatMap((id) => {
+          const entry = live(model, id);
+          return entry ? [{ id, payload: copy(entry.payload) }] : [];
+        });
+      },
     };
   }
 

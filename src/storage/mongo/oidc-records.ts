@@ -65,5 +65,6 @@ export function createMongoModelStore(connection: Connection, model: string, ens
       run(async () => {
         await Records.deleteMany({ grantId });
       }),
+    list: () => run(async () => (await Records.find(live()).sort({ _id: 1 }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: doc.payload }))),
   };
 }

@@ -1,0 +1,59 @@
+/** `clients list | add | show | update | remove | rotate-secret` */
+import type { ClientMetadata } from 'oidc-provider';
+import { addClientApp, findClientApp, removeClientApp, rotateClientSecret, updateClientApp, type ClientApp } from '../client-apps/client-apps.js';
+import type { AdminContext } from './context.js';
+import type { Row } from './output.js';
+
+export const CLIENT_COLUMNS = ['client_id', 'name', 'type', 'first_party', 'redirect_uris'];
+export const CLIENT_WITH_SECRET_COLUMNS = [...CLIENT_COLUMNS, 'client_secret'];
+
+function row(app: ClientApp, options: { withSecret?: boolean } = {}): Row {
+  const m: ClientMetadata = app.metadata;
+  return {
+    client_id: m.client_id,
+    name: m.client_name,
+    type: m.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
+    first_party: app.firstParty,
+    redirect_uris: (m.redirect_uris ?? []).join(' '),
+    post_logout_redirect_uris: (m.post_logout_redirect_uris ?? []).join(' ') || undefined,
+    backchannel_logout_uri: m.backchannel_logout_uri as string | undefined,
+    // Shown once, when created or rotated; never by list or show.
+    ...(options.withSecret ? { client_secret: m.client_secret } : {}),
+  };
+}
+
+export interface ClientOptions {
+  name?: string;
+  redirectUris?: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+  firstParty?: boolean;
+  isPublic?: boolean;
+  id?: string;
+}
+
+export async function listClients(ctx: AdminContext): Promise<Row[]> {
+  const all = await ctx.idp.clients.list();
+  return Promise.all(all.map(async (metadata) => row({ metadata, firstParty: await ctx.idp.clients.isFirstParty(metadata.client_id) })));
+}
+
+export async function addClient(ctx: AdminContext, options: ClientOptions & { name: string; redirectUris: string[] }): Promise<Row[]> {
+  return [row(await addClientApp(ctx.idp, options), { withSecret: true })];
+}
+
+export async function showClient(ctx: AdminContext, clientId: string): Promise<Row[]> {
+  return [row(await findClientApp(ctx.idp, clientId))];
+}
+
+export async function updateClient(ctx: AdminContext, clientId: string, options: ClientOptions): Promise<Row[]> {
+  return [row(await updateClientApp(ctx.idp, clientId, options))];
+}
+
+export async function removeClient(ctx: AdminContext, clientId: string): Promise<Row[]> {
+  await removeClientApp(ctx.idp, clientId);
+  return [{ client_id: clientId, removed: true }];
+}
+
+export async function rotateSecret(ctx: AdminContext, clientId: string): Promise<Row[]> {
+  return [row(await rotateClientSecret(ctx.idp, clientId), { withSecret: true })];
+}

@@ -1,0 +1,50 @@
+/** `users add | list | disable | enable | set-password`: passwords come from a prompt or stdin. */
+import { assertValidPassword, registerAccount } from '../accounts/accounts.js';
+import { hashPassword } from '../accounts/passwords.js';
+import { AppError } from '../errors.js';
+import type { AccountRecord } from '../storage/types.js';
+import type { AdminContext } from './context.js';
+import type { Row } from './output.js';
+
+export const USER_COLUMNS = ['email', 'name', 'email_verified', 'disabled', 'id'];
+
+const row = (account: AccountRecord): Row => ({
+  email: account.email,
+  name: account.name,
+  email_verified: account.emailVerified,
+  disabled: account.disabled,
+  id: account.id,
+});
+
+async function byEmail(ctx: AdminContext, email: string): Promise<AccountRecord> {
+  const account = await ctx.idp.storage.accounts.findByEmail(email);
+  if (!account) throw new AppError('not_found', `No user with email "${email}"`, { expose: true });
+  return account;
+}
+
+async function readNewPassword(ctx: AdminContext): Promise<string> {
+  const password = await ctx.io.readSecret('New password: ');
+  assertValidPassword(password);
+  return password;
+}
+
+export async function addUser(ctx: AdminContext, options: { email: string; name: string; givenName?: string; familyName?: string; verified: boolean }): Promise<Row[]> {
+  const password = await readNewPassword(ctx);
+  const account = await registerAccount(ctx.idp.storage.accounts, { ...options, password, emailVerified: options.verified });
+  return [row(account)];
+}
+
+export async function listUsers(ctx: AdminContext): Promise<Row[]> {
+  return (await ctx.idp.storage.accounts.list()).map(row);
+}
+
+export async function setDisabled(ctx: AdminContext, email: string, disabled: boolean): Promise<Row[]> {
+  const account = await byEmail(ctx, email);
+  return [row((await ctx.idp.storage.accounts.update(account.id, { disabled }))!)];
+}
+
+export async function setPassword(ctx: AdminContext, email: string): Promise<Row[]> {
+  const account = await byEmail(ctx, email);
+  const passwordHash = await hashPassword(await readNewPassword(ctx));
+  return [row((await ctx.idp.storage.accounts.update(account.id, { passwordHash }))!)];
+}

@@ -1,0 +1,100 @@
+/**
+ * Registering client applications the admin way (CLI, demo seed): the same policy as dynamic
+ * registration, oidc-provider's own schema validation, and the first-party decision that only
+ * an admin can make.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClientMetadata } from 'oidc-provider';
+import { AppError } from '../errors.js';
+import type { Idp } from '../idp.js';
+import { checkClientPolicy, SUPPORTED_GRANT_TYPES } from './registration-policy.js';
+
+export interface ClientAppInput {
+  id?: string;
+  name: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+  /** A public client (no secret, token_endpoint_auth_method none): PKCE is its protection. */
+  isPublic?: boolean;
+  firstParty?: boolean;
+  /** A secret of the caller's choosing (the demo's sites); otherwise one is generated. */
+  secret?: string;
+}
+
+export interface ClientApp {
+  metadata: ClientMetadata;
+  firstParty: boolean;
+}
+
+export const newClientSecret = () => randomBytes(32).toString('base64url');
+const newClientId = () => randomBytes(12).toString('base64url');
+
+function describeInvalid(error: unknown): AppError {
+  const { error: code, error_description: description } = error as { error?: string; error_description?: string };
+  if (code && description) return new AppError('invalid_input', `${code}: ${description}`);
+  return error instanceof AppError ? error : new AppError('invalid_input', String((error as Error).message ?? error));
+}
+
+/** Validates against our policy and oidc-provider's schema, then stores. */
+async function store(idp: Idp, metadata: ClientMetadata, firstParty: boolean): Promise<ClientApp> {
+  const violation = checkClientPolicy(metadata, { allowHttpLoopback: idp.config.nodeEnv !== 'production' });
+  if (violation) throw new AppError('invalid_input', `${violation.error}: ${violation.description}`);
+  try {
+    await idp.clients.save(metadata, { firstParty });
+  } catch (error) {
+    throw describeInvalid(error);
+  }
+  return { metadata, firstParty };
+}
+
+export async function findClientApp(idp: Idp, clientId: string): Promise<ClientApp> {
+  const metadata = await idp.clients.find(clientId);
+  if (!metadata) throw new AppError('not_found', `No client with id "${clientId}"`, { expose: true });
+  return { metadata, firstParty: await idp.clients.isFirstParty(clientId) };
+}
+
+/** `replace`: overwrite an existing client with this id (the demo seed at every start). */
+export async function addClientApp(idp: Idp, input: ClientAppInput, options: { replace?: boolean } = {}): Promise<ClientApp> {
+  const clientId = input.id ?? newClientId();
+  if (!options.replace && (await idp.clients.find(clientId))) throw new AppError('invalid_input', `A client with id "${clientId}" already exists`);
+  const metadata: ClientMetadata = {
+    client_id: clientId,
+    client_name: input.name,
+    redirect_uris: input.redirectUris,
+    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+    grant_types: [...SUPPORTED_GRANT_TYPES],
+    response_types: ['code'],
+    token_endpoint_auth_method: input.isPublic ? 'none' : 'client_secret_basic',
+    ...(input.isPublic ? {} : { client_secret: input.secret ?? newClientSecret() }),
+    ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+  };
+  return store(idp, metadata, input.firstParty ?? false);
+}
+
+export async function updateClientApp(
+  idp: Idp,
+  clientId: string,
+  changes: Partial<Omit<ClientAppInput, 'id' | 'isPublic' | 'secret'>>,
+): Promise<ClientApp> {
+  const current = await findClientApp(idp, clientId);
+  const metadata: ClientMetadata = { ...current.metadata };
+  if (changes.name !== undefined) metadata.client_name = changes.name;
+  if (changes.redirectUris !== undefined) metadata.redirect_uris = changes.redirectUris;
+  if (changes.postLogoutRedirectUris !== undefined) metadata.post_logout_redirect_uris = changes.postLogoutRedirectUris;
+  if (changes.backchannelLogoutUri !== undefined) {
+    Object.assign(metadata, { backchannel_logout_uri: changes.backchannelLogoutUri, backchannel_logout_session_required: true });
+  }
+  return store(idp, metadata, changes.firstParty ?? current.firstParty);
+}
+
+export async function rotateClientSecret(idp: Idp, clientId: string): Promise<ClientApp> {
+  const current = await findClientApp(idp, clientId);
+  if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
+  return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty);
+}
+
+export async function removeClientApp(idp: Idp, clientId: string): Promise<void> {
+  await findClientApp(idp, clientId);
+  await idp.clients.remove(clientId);
+}

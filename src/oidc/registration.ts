@@ -1,0 +1,85 @@
+/**
+ * Dynamic Client Registration (RFC 7591) and its management (RFC 7592). Registration always needs
+ * an initial access token: the static INITIAL_ACCESS_TOKEN, or one minted with the admin CLI.
+ * Every such token carries our registration policy, which oidc-provider runs on registration and,
+ * through the registration access token that inherits it, on every update.
+ */
+import { randomBytes } from 'node:crypto';
+import { errors, type Configuration, type Provider } from 'oidc-provider';
+import { checkClientPolicy } from '../client-apps/registration-policy.js';
+import type { Storage } from '../storage/types.js';
+
+export const REGISTRATION_POLICY = 'registration-policy';
+export const SINGLE_USE = 'single-use';
+
+type Features = NonNullable<Configuration['features']>;
+
+export function createRegistrationFeatures(options: { allowHttpLoopback: boolean; storage: Storage }): Pick<Features, 'registration' | 'registrationManagement'> {
+  const initialAccessTokens = options.storage.modelStore('InitialAccessToken');
+  return {
+    registration: {
+      enabled: true,
+      initialAccessToken: true,
+      issueRegistrationAccessToken: true,
+      policies: {
+        async [REGISTRATION_POLICY](ctx, properties) {
+          const violation = checkClientPolicy(properties, { allowHttpLoopback: options.allowHttpLoopback });
+          if (violation?.error === 'invalid_redirect_uri') throw new errors.InvalidRedirectUri(violation.description);
+          if (violation) throw new errors.InvalidClientMetadata(violation.description);
+          // RFC 7592 section 2.2: an update may issue a new client secret; ours always does.
+          if (ctx.oidc.route === 'client_update' && properties.client_secret) {
+            properties.client_secret = randomBytes(32).toString('base64url');
+            properties.client_secret_expires_at = 0;
+          }
+        },
+        async [SINGLE_USE](ctx, properties) {
+          if (ctx.oidc.route !== 'registration') return;
+          // Validate everything first, so a typo doesn't burn the token; then claim it atomically.
+          await ctx.oidc.provider.Client.validate(properties);
+          const token = ctx.oidc.entities.InitialAccessToken;
+          try {
+            await initialAccessTokens.consume(token!.jti);
+          } catch {
+            throw new errors.InvalidToken('initial access token already used');
+          }
+        },
+      },
+    },
+    registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+  };
+}
+
+/** A single-use token is deleted once its registration succeeded. */
+export function forgetUsedInitialAccessTokens(provider: Provider): void {
+  provider.on('registration_create.success', (ctx) => {
+    const token = ctx.oidc.entities.InitialAccessToken;
+    if (token?.policies?.includes(SINGLE_USE)) void token.destroy();
+  });
+}
+
+export async function mintInitialAccessToken(provider: Provider, options: { expiresInSeconds?: number; singleUse?: boolean; value?: string }): Promise<string> {
+  const token = new provider.InitialAccessToken({
+    ...(options.value ? { jti: options.value } : {}),
+    ...(options.expiresInSeconds ? { expiresIn: options.expiresInSeconds } : {}),
+    policies: [REGISTRATION_POLICY, ...(options.singleUse ? [SINGLE_USE] : [])],
+  } as ConstructorParameters<Provider['InitialAccessToken']>[0]);
+  return token.save();
+}
+
+/**
+ * Keeps the stored copy of INITIAL_ACCESS_TOKEN in step with the environment: a changed or
+ * removed value stops working at the next start.
+ */
+export async function syncStaticInitialAccessToken(provider: Provider, storage: Storage, value: string | undefined): Promise<void> {
+  const pointer = storage.modelStore('StaticInitialAccessToken');
+  const previous = (await pointer.find('current'))?.jti;
+  if (typeof previous === 'string' && previous !== value) await storage.modelStore('InitialAccessToken').destroy(previous);
+  if (!value) {
+    await pointer.destroy('current');
+    return;
+  }
+  if (previous !== value || !(await storage.modelStore('InitialAccessToken').find(value))) {
+    await mintInitialAccessToken(provider, { value });
+    await pointer.upsert('current', { jti: value });
+  }
+}
