@@ -2,6 +2,8 @@
  * The parent Koa app: headers -> errors -> our routers -> oidc-provider mounted at the root.
  */
 import Koa from 'koa';
+import type { AccountSessions } from './account/account-sessions.js';
+import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
 import { errorPages } from './http/error-pages.js';
@@ -19,6 +21,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'provider'> {
   views: Views;
   logger: Logger;
   live: LiveProvider;
+  accountSessions: AccountSessions;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -43,6 +46,9 @@ export function createApp(deps: AppDeps): Koa {
   app.use(cacheableJwks(config.keysRefreshSeconds));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
+  const account = createAccountRouter({ provider: live.current, issuer: config.issuer, accounts: deps.accounts, sessions: deps.accountSessions, views });
+  app.use(account.routes());
+  app.use(account.allowedMethods());
   app.use(live.middleware);
   return app;
 }

@@ -4,6 +4,7 @@
  */
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
+import { ACCOUNT_CONSOLE_CLIENT_ID, createAccountSessions } from './account/account-sessions.js';
 import { createAuthenticator } from './accounts/authenticate.js';
 import { createPasswordVerifier } from './accounts/passwords.js';
 import { createApp } from './app.js';
@@ -47,6 +48,8 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger }),
   });
   await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken);
+  const clients = createClientRegistry(live.current, storage, trust);
+  await registerAccountConsole(clients, config.issuer);
   const app = createApp({
     config,
     storage,
@@ -56,6 +59,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     accounts: storage.accounts,
     authenticate: createAuthenticator(storage.accounts, createPasswordVerifier()),
     issuerOrigin: new URL(config.issuer).origin,
+    accountSessions: createAccountSessions({ provider: live.current, storage, logger }),
   });
   return {
     config,
@@ -63,7 +67,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     provider: live.current,
     live,
     storage,
-    clients: createClientRegistry(live.current, storage, trust),
+    clients,
     resourceServers,
     logger,
     async close() {
@@ -71,4 +75,19 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
       await storage.close();
     },
   };
+}
+
+/** The account page signs people in through the IdP's own authorization endpoint as this client. */
+async function registerAccountConsole(clients: ClientRegistry, issuer: string): Promise<void> {
+  await clients.save(
+    {
+      client_id: ACCOUNT_CONSOLE_CLIENT_ID,
+      client_name: 'Your account',
+      redirect_uris: [`${issuer}/account/callback`],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
+    { firstParty: true },
+  );
 }

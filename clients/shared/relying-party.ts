@@ -8,7 +8,9 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
+import { createIdpKeys, type IdpKeys } from './idp-keys.js';
 import { createTransactionCookie, safeReturnTo } from './login-transaction.js';
+import { createLogoutTokenVerifier, type LogoutRequest } from './logout-token.js';
 
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -53,6 +55,15 @@ export interface RelyingParty {
   silentCheckDone(ctx: Context): boolean;
   /** Sends the browser to the IdP; `prompt` none | login | select_account. */
   redirectToLogin(ctx: Context, options?: { prompt?: string; returnTo?: string }): Promise<void>;
+  /**
+   * RP-initiated logout 1.0: sends the browser to the IdP's end_session_endpoint, which ends the
+   * single sign-on session (after the person confirms), tells every site of that session through
+   * back-channel logout, and comes back to /signed-out.
+   */
+  redirectToLogout(ctx: Context, options?: { idTokenHint?: string }): Promise<void>;
+  /** The IdP's issuer and JWKS, for verifying tokens it signed. */
+  idpKeys(): Promise<IdpKeys>;
+  verifyLogoutToken(token: string): Promise<LogoutRequest>;
   cookieSecure: boolean;
 }
 
@@ -126,6 +137,18 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     await options.onSignedIn(ctx, { claims, tokens, returnTo: transaction.returnTo });
   }
 
+  async function redirectToLogout(ctx: Context, opts: { idTokenHint?: string } = {}) {
+    const url = oidc.buildEndSessionUrl(await configuration(), {
+      client_id: options.clientId,
+      post_logout_redirect_uri: `${options.siteUrl}/signed-out`,
+      ...(opts.idTokenHint ? { id_token_hint: opts.idTokenHint } : {}),
+    });
+    ctx.status = 303;
+    ctx.redirect(url.href);
+  }
+
+  const idpKeys = createIdpKeys(async () => (await configuration()).serverMetadata(), options.fetch);
+
   const router = new Router();
   router.get('/login', async (ctx) => {
     const prompt = typeof ctx.query.prompt === 'string' && ['none', 'login', 'select_account'].includes(ctx.query.prompt) ? ctx.query.prompt : undefined;
@@ -137,6 +160,9 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     router,
     configuration,
     redirectToLogin,
+    redirectToLogout,
+    idpKeys,
+    verifyLogoutToken: createLogoutTokenVerifier({ clientId: options.clientId, keys: idpKeys }),
     cookieSecure,
     silentCheckDone: (ctx) => ctx.cookies.get(ssoCheckedCookie) === '1',
   };

@@ -9,15 +9,14 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
-import type { FetchFunction } from '../shared/relying-party.js';
+import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { IdpKeys } from '../shared/idp-keys.js';
 
 export interface ApiOptions {
   resource: string;
   requiredScope: string;
-  /** Issuer and jwks_uri, from discovery. */
-  metadata(): Promise<{ issuer: string; jwks_uri?: string }>;
-  fetch?: FetchFunction;
+  /** The IdP's issuer and JWKS, from discovery. */
+  keys(): Promise<IdpKeys>;
 }
 
 function challenge(ctx: Context, status: 401 | 403, error?: { code: string; description: string; scope?: string }) {
@@ -32,22 +31,9 @@ function challenge(ctx: Context, status: 401 | 403, error?: { code: string; desc
 }
 
 export function createApiRouter(options: ApiOptions): Router {
-  let jwks: { issuer: string; keys: ReturnType<typeof createRemoteJWKSet> } | undefined;
-  async function keys() {
-    if (!jwks) {
-      const metadata = await options.metadata();
-      if (!metadata.jwks_uri) throw new Error('the IdP publishes no jwks_uri');
-      jwks = {
-        issuer: metadata.issuer,
-        keys: createRemoteJWKSet(new URL(metadata.jwks_uri), options.fetch ? { [customFetch]: options.fetch as never } : {}),
-      };
-    }
-    return jwks;
-  }
-
   async function verify(token: string): Promise<JWTPayload> {
-    const { issuer, keys: jwksKeys } = await keys();
-    const { payload } = await jwtVerify(token, jwksKeys, {
+    const { issuer, jwks } = await options.keys();
+    const { payload } = await jwtVerify(token, jwks, {
       issuer,
       audience: options.resource,
       typ: 'at+jwt',

@@ -1,16 +1,19 @@
 /**
  * site-b, the "JWT" relying party: keeps no server-side session at all. After sign-in the
- * browser carries a token signed by site-b, verified on every request; its API trusts the IdP's
- * JWT access tokens.
+ * browser carries a token signed by site-b, verified on every request; back-channel logout adds
+ * the ended IdP session to a small deny-list. Its API trusts the IdP's JWT access tokens.
  */
 import { fileURLToPath } from 'node:url';
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
+import { backchannelLogoutRoute } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
 import { createSitePages } from '../shared/site-pages.js';
 import { sameOriginPosts } from '../shared/same-origin-posts.js';
 import { createApiRouter } from './api.js';
 import type { SiteBConfig } from './config.js';
+import { createDenyList } from './deny-list.js';
 import { createSessionTokens } from './session-token.js';
 
 const SESSION_COOKIE = 'site_b_session';
@@ -20,9 +23,10 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   const app = new Koa();
   app.keys = [config.cookieSecret];
   const tokens = createSessionTokens({ secret: config.cookieSecret, siteUrl: config.siteUrl, ttlSeconds: config.sessionTtlSeconds });
+  // An entry can go once every session token that might carry it has expired.
+  const denied = createDenyList({ ttlSeconds: config.sessionTtlSeconds, maxEntries: 100_000 });
   const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: config.name, approach: 'stateless signed tokens (JWT)', color: '#6b2fa0' });
-  const secure = new URL(config.siteUrl).protocol === 'https:';
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure, signed: false, overwrite: true };
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: new URL(config.siteUrl).protocol === 'https:', signed: false, overwrite: true };
 
   const rp = createRelyingParty({
     ...config,
@@ -45,26 +49,36 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     },
   });
 
+  /** The signed-in person, or undefined: a valid token that is not on the deny-list. */
+  async function currentUser(ctx: Koa.Context) {
+    const user = await tokens.verify(ctx.cookies.get(SESSION_COOKIE));
+    if (user && denied.isDenied(user)) {
+      ctx.cookies.set(SESSION_COOKIE, null, cookie);
+      return undefined;
+    }
+    return user;
+  }
+
   const router = new Router();
   router.get('/', async (ctx) => {
-    const user = await tokens.verify(ctx.cookies.get(SESSION_COOKIE));
+    const user = await currentUser(ctx);
     if (user) return pages.render(ctx, 'index', { user });
     if (!rp.silentCheckDone(ctx)) return rp.redirectToLogin(ctx, { prompt: 'none', returnTo: '/' });
     pages.render(ctx, 'index', { user: undefined });
   });
-  router.post('/logout', (ctx) => {
+  router.post('/logout', async (ctx) => {
     ctx.cookies.set(SESSION_COOKIE, null, cookie);
-    ctx.status = 303;
-    ctx.redirect('/signed-out');
+    // No id_token_hint: site-b keeps no ID token; client_id names it (RP-Initiated Logout 1.0 section 2).
+    await rp.redirectToLogout(ctx);
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
+  router.post(
+    '/backchannel-logout',
+    bodyParser({ enableTypes: ['form'], formLimit: '64kb' }),
+    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => denied.deny(request)),
+  );
 
-  const api = createApiRouter({
-    resource: config.apiResource,
-    requiredScope: API_SCOPE,
-    fetch: options.fetch,
-    metadata: async () => (await rp.configuration()).serverMetadata(),
-  });
+  const api = createApiRouter({ resource: config.apiResource, requiredScope: API_SCOPE, keys: rp.idpKeys });
 
   app.use(pages.errors);
   app.use(sameOriginPosts(config.siteUrl));
@@ -72,5 +86,5 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   app.use(rp.router.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, sessionTokens: tokens, relyingParty: rp };
+  return { app, sessionTokens: tokens, denyList: denied, relyingParty: rp };
 }

@@ -28,14 +28,15 @@ export function createSessionTokens(options: { secret: string; siteUrl: string; 
         .sign(key);
     },
     /** The claims, or undefined for a missing, forged, tampered or expired token. */
-    async verify(token: string | undefined): Promise<(SessionClaims & { exp: number }) | undefined> {
+    async verify(token: string | undefined): Promise<(SessionClaims & { exp: number; iat: number }) | undefined> {
       if (!token) return undefined;
       try {
         const { payload } = await jwtVerify(token, key, { issuer: options.siteUrl, audience: options.siteUrl, algorithms: ['HS256'] });
-        if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return undefined;
+        if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') return undefined;
         return {
           sub: payload.sub,
           exp: payload.exp,
+          iat: payload.iat,
           name: typeof payload.name === 'string' ? payload.name : undefined,
           email: typeof payload.email === 'string' ? payload.email : undefined,
           sid: typeof payload.sid === 'string' ? payload.sid : undefined,

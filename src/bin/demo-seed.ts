@@ -42,10 +42,11 @@ export async function seedDemo(idp: Idp, sites: { siteA: DemoSite; siteB: DemoSi
         name: site.name,
         redirectUris: [`${site.siteUrl}/callback`],
         postLogoutRedirectUris: [`${site.siteUrl}/signed-out`],
+        backchannelLogoutUri: `${site.siteUrl}/backchannel-logout`,
         firstParty: true,
       },
       { replace: true },
     );
   }
-  await idp.resourceServers.save({ identifier: sites.siteB.apiResource, name: `${sites.siteB.name} API`, scope: 'api:read' });
+  await idp.resourceServers.save({ identifier: sites.siteB.apiResource, name: `${sites.siteB.name} API`, scope: 'api:read', clientId: sites.siteB.clientId });
 }

@@ -14,7 +14,10 @@ export interface ResourceServerRecord {
   name: string;
   /** Space-separated scopes this API understands, e.g. "api:read". */
   scope: string;
-  accessTokenTtlSeconds?: number;
+  /** jwt (default): verified locally with the JWKS; opaque: the API introspects each token. */
+  tokenFormat?: 'jwt' | 'opaque';
+  /** The client the API authenticates as at the introspection endpoint, if it introspects. */
+  clientId?: string;
 }
 
 export interface ResourceServers {

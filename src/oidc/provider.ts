@@ -63,6 +63,17 @@ function clientBasedCORS(ctx: KoaContextWithOIDC, origin: string, client: { clie
   return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
 }
 
+function createIntrospectionPolicy(resourceServers: ResourceServers) {
+  return async (_ctx: KoaContextWithOIDC, client: { clientId: string; clientAuthMethod?: string }, token: { clientId?: string; aud?: string | string[] }) => {
+    if (client.clientAuthMethod === 'none') return false;
+    if (token.clientId === client.clientId) return true;
+    for (const audience of ([] as string[]).concat(token.aud ?? [])) {
+      if ((await resourceServers.find(audience))?.clientId === client.clientId) return true;
+    }
+    return false;
+  };
+}
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, storage, trust, resourceServers, views, logger } = deps;
   const pages = createProviderPages(views);
@@ -111,6 +122,13 @@ export function createProvider(deps: ProviderDeps): Provider {
       devInteractions: { enabled: false },
       ...createRegistrationFeatures({ allowHttpLoopback: config.nodeEnv !== 'production', storage }),
       claimsParameter: { enabled: true },
+      // OpenID Connect Back-Channel Logout 1.0: ending a session notifies every site of it.
+      backchannelLogout: { enabled: true },
+      // RFC 7009: a client may revoke only its own tokens (others' are ignored, as the RFC allows).
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      // RFC 7662: confidential callers only; a client sees its own tokens, an API (resource
+      // server) the tokens issued for it. Anything else reads as { active: false }.
+      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(resourceServers) },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
@@ -122,10 +140,10 @@ export function createProvider(deps: ProviderDeps): Provider {
           return {
             scope: server.scope,
             audience: server.identifier,
-            accessTokenTTL: server.accessTokenTtlSeconds ?? config.ttl.accessTokenSeconds,
-            // RFC 9068: JWT access tokens (typ at+jwt) that the API verifies with the JWKS alone.
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            accessTokenTTL: config.ttl.accessTokenSeconds,
+            // RFC 9068 JWT access tokens (typ at+jwt) that the API verifies with the JWKS alone, or
+            // opaque ones for an API that introspects each token to see revocations at once.
+            ...(server.tokenFormat === 'opaque' ? { accessTokenFormat: 'opaque' as const } : { accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'RS256' } } }),
           };
         },
       },

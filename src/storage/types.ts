@@ -9,6 +9,7 @@ export interface AdapterPayload {
   uid?: string;
   userCode?: string;
   grantId?: string;
+  accountId?: string;
   /** epoch seconds, set by `consume` */
   consumed?: number;
 }
@@ -28,6 +29,8 @@ export interface OidcModelStore {
   revokeByGrantId(grantId: string): Promise<void>;
   /** Every live record of the model, for admin listings (clients); not used by oidc-provider. */
   list(): Promise<{ id: string; payload: AdapterPayload }[]>;
+  /** Live records of one account (sessions, grants): the account page; not used by oidc-provider. */
+  findByAccountId(accountId: string): Promise<{ id: string; payload: AdapterPayload }[]>;
 }
 
 export interface AccountRecord {

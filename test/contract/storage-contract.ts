@@ -139,6 +139,17 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect((await store.list()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([{ id: 'a', payload: { n: 1 } }, { id: 'b', payload: { n: 2 } }]);
       });
 
+      it('finds the live records of one account', async () => {
+        const sessions = storage.modelStore('Session');
+        const [account, other] = [id(), id()];
+        const [a, b, c] = [id(), id(), id()];
+        await sessions.upsert(a, { accountId: account, n: 1 }, 60);
+        await sessions.upsert(b, { accountId: account, n: 2 }, 1);
+        await sessions.upsert(c, { accountId: other, n: 3 }, 60);
+        await sleep(1100);
+        expect(await sessions.findByAccountId(account)).toEqual([{ id: a, payload: { accountId: account, n: 1 } }]);
+      });
+
       it('hands out copies: changing a returned record changes nothing stored', async () => {
         const store = storage.modelStore('Session');
         const key = id();

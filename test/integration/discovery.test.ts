@@ -43,6 +43,10 @@ describe('GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0)',
     expect(json.authorization_response_iss_parameter_supported).toBe(true);
     expect(json.registration_endpoint).toBe(`${idp.issuer}/reg`);
     expect(json.end_session_endpoint).toBe(`${idp.issuer}/session/end`);
+    expect(json.backchannel_logout_supported).toBe(true);
+    expect(json.backchannel_logout_session_supported).toBe(true);
+    expect(json.introspection_endpoint).toBe(`${idp.issuer}/token/introspection`);
+    expect(json.revocation_endpoint).toBe(`${idp.issuer}/token/revocation`);
   });
 
   it('advertises only endpoints that answer (each is called)', async () => {
@@ -55,6 +59,8 @@ describe('GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0)',
       ['registration_endpoint', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, [401]],
       ['end_session_endpoint', {}, [200]],
       ['pushed_authorization_request_endpoint', { method: 'POST' }, [400, 401]],
+      ['introspection_endpoint', { method: 'POST' }, [400, 401]],
+      ['revocation_endpoint', { method: 'POST' }, [400, 401]],
     ];
     for (const [field, init, statuses] of expectations) {
       expect(json[field]).toEqual(expect.stringMatching(new RegExp(`^${idp.issuer}/`)));

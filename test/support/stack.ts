@@ -76,12 +76,14 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: { idp?: RunningIdp } = {}): Promise<Stack> {
+/** `sitesOnIp`: the sites answer at http://127.0.0.1:<port> instead of <name>.localhost. */
+export async function startStack(options: { idp?: RunningIdp; sitesOnIp?: boolean } = {}): Promise<Stack> {
   const idp = options.idp ?? (await startIdp());
   const [a, b] = [await reservePort(), await reservePort()];
+  const siteUrl = (reserved: Reserved, name: string) => (options.sitesOnIp ? `http://127.0.0.1:${reserved.port}` : reserved.url(name));
   const secret = () => randomBytes(24).toString('base64url');
-  const siteAConfig = loadSiteAConfig({ SITE_A_URL: a.url('site-a'), ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
-  const siteBConfig = loadSiteBConfig({ SITE_B_URL: b.url('site-b'), ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
+  const siteAConfig = loadSiteAConfig({ SITE_A_URL: siteUrl(a, 'site-a'), ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
+  const siteBConfig = loadSiteBConfig({ SITE_B_URL: siteUrl(b, 'site-b'), ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
   await seedDemo(idp, { siteA: siteAConfig, siteB: siteBConfig });
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });

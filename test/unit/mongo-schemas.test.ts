@@ -12,8 +12,8 @@ describe('oidc record schema', () => {
     expect(indexOn(oidcRecordSchema, 'expiresAt')?.[1]).toMatchObject({ expireAfterSeconds: 0 });
   });
 
-  it('indexes every lookup the adapter makes: uid, userCode, grantId', () => {
-    for (const field of ['uid', 'userCode', 'grantId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
+  it('indexes every lookup the store makes: uid, userCode, grantId, accountId', () => {
+    for (const field of ['uid', 'userCode', 'grantId', 'accountId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
   });
 
   it('requires an id and a payload, and rejects unknown fields', async () => {

@@ -126,6 +126,10 @@ export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecord
           return entry ? [{ id, payload: copy(entry.payload) }] : [];
         });
       },
+      async findByAccountId(accountId) {
+        // A scan: fine for one process's memory; the MongoDB store uses an index.
+        return (await this.list()).filter((record) => record.payload.accountId === accountId);
+      },
     };
   }
 

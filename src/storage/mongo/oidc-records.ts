@@ -16,6 +16,7 @@ interface RecordDoc {
   uid?: string;
   userCode?: string;
   grantId?: string;
+  accountId?: string;
   consumed?: number;
   expiresAt?: Date;
 }
@@ -44,6 +45,7 @@ export function createMongoModelStore(connection: Connection, model: string, ens
         if (payload.uid) doc.uid = payload.uid;
         if (payload.userCode) doc.userCode = payload.userCode;
         if (payload.grantId) doc.grantId = payload.grantId;
+        if (payload.accountId) doc.accountId = payload.accountId;
         if (typeof payload.consumed === 'number') doc.consumed = payload.consumed;
         if (typeof expiresInSeconds === 'number') doc.expiresAt = new Date(Date.now() + expiresInSeconds * 1000);
         await Records.replaceOne({ _id: id }, doc, { upsert: true });
@@ -66,5 +68,7 @@ export function createMongoModelStore(connection: Connection, model: string, ens
         await Records.deleteMany({ grantId });
       }),
     list: () => run(async () => (await Records.find(live()).sort({ _id: 1 }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: doc.payload }))),
+    findByAccountId: (accountId) =>
+      run(async () => (await Records.find({ accountId, ...live() }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: doc.payload }))),
   };
 }

@@ -13,6 +13,7 @@ export const oidcRecordSchema = new Schema(
     uid: { type: String },
     userCode: { type: String },
     grantId: { type: String },
+    accountId: { type: String },
     /** epoch seconds; set once by consume */
     consumed: { type: Number },
     expiresAt: { type: Date },
@@ -22,6 +23,7 @@ export const oidcRecordSchema = new Schema(
 oidcRecordSchema.index({ uid: 1 }, { sparse: true });
 oidcRecordSchema.index({ userCode: 1 }, { sparse: true });
 oidcRecordSchema.index({ grantId: 1 }, { sparse: true });
+oidcRecordSchema.index({ accountId: 1 }, { sparse: true });
 oidcRecordSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export const accountSchema = new Schema(

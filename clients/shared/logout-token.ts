@@ -1,0 +1,99 @@
+/**
+ * Verifies a logout token (OpenID Connect Back-Channel Logout 1.0 section 2.6): signature against
+ * the IdP's JWKS, iss, aud = this client, iat and exp, the back-channel logout event, a `sid` or
+ * `sub`, no `nonce` (so an ID token can't pass as a logout token), and no replayed `jti`.
+ */
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import type { IdpKeys } from './idp-keys.js';
+
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+export interface LogoutRequest {
+  sid?: string;
+  sub?: string;
+  /** epoch seconds */
+  iat: number;
+}
+
+export class InvalidLogoutToken extends Error {
+  override readonly name = 'InvalidLogoutToken';
+}
+
+/** Remembers each jti until its token expires, so a replay is refused; bounded in size. */
+function createReplayCache(maxEntries: number) {
+  const seen = new Map<string, number>();
+  return {
+    /** false when the jti was seen before */
+    remember(jti: string, expiresAtMs: number, now = Date.now()): boolean {
+      if (seen.has(jti) && seen.get(jti)! > now) return false;
+      if (seen.size >= maxEntries) {
+        for (const [key, until] of seen) if (until <= now) seen.delete(key);
+        // Still full: drop the oldest entries; their tokens expire first anyway.
+        for (const key of seen.keys()) {
+          if (seen.size < maxEntries) break;
+          seen.delete(key);
+        }
+      }
+      seen.set(jti, expiresAtMs);
+      return true;
+    },
+  };
+}
+
+export function createLogoutTokenVerifier(options: { clientId: string; keys: () => Promise<IdpKeys>; clockToleranceSeconds?: number; maxReplayEntries?: number }) {
+  const replays = createReplayCache(options.maxReplayEntries ?? 10_000);
+  return async function verifyLogoutToken(token: string): Promise<LogoutRequest> {
+    const { issuer, jwks } = await options.keys();
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new InvalidLogoutToken('not a JWT');
+    }
+    if (header.typ !== undefined && header.typ.toLowerCase() !== 'logout+jwt' && header.typ.toLowerCase() !== 'application/logout+jwt') {
+      throw new InvalidLogoutToken(`unexpected typ ${header.typ}`);
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer,
+        audience: options.clientId,
+        algorithms: ['RS256', 'ES256'],
+        requiredClaims: ['iat', 'exp', 'jti', 'events'],
+        clockTolerance: options.clockToleranceSeconds ?? 5,
+      }));
+    } catch (error) {
+      throw new InvalidLogoutToken((error as Error).message);
+    }
+    const events = payload.events as Record<string, unknown> | undefined;
+    const event = events?.[BACKCHANNEL_LOGOUT_EVENT];
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new InvalidLogoutToken('events claim lacks the back-channel logout event');
+    if ('nonce' in payload) throw new InvalidLogoutToken('a logout token must not contain a nonce');
+    const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
+    const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
+    if (!sid && !sub) throw new InvalidLogoutToken('a logout token names a sid or a sub');
+    if (!replays.remember(String(payload.jti), (payload.exp! + (options.clockToleranceSeconds ?? 5)) * 1000)) {
+      throw new InvalidLogoutToken('this logout token was already used');
+    }
+    return { sid, sub, iat: payload.iat! };
+  };
+}
+
+/** The back-channel logout endpoint's answers (section 2.8): 200, or 400 with an error. */
+export function backchannelLogoutRoute(verify: (token: string) => Promise<LogoutRequest>, logOut: (request: LogoutRequest) => void) {
+  return async (ctx: import('koa').Context) => {
+    ctx.set('Cache-Control', 'no-store');
+    const body = ctx.request.body as Record<string, unknown> | undefined;
+    const token = typeof body?.logout_token === 'string' ? body.logout_token : undefined;
+    try {
+      if (!token) throw new InvalidLogoutToken('logout_token is missing');
+      logOut(await verify(token));
+      ctx.status = 200;
+      ctx.body = '';
+    } catch (error) {
+      if (!(error instanceof InvalidLogoutToken)) throw error;
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: error.message };
+    }
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The account page at the IdP: who is signed in, their sessions and the apps holding grants, with
+ * "Sign out everywhere" and "Revoke access". Signing in to it goes through our own authorization
+ * endpoint as the first-party `account-console` client: the code that comes back is not needed
+ * (the IdP session is what the page reads) and simply expires unused.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+import { assertThat } from '../errors.js';
+import { sameOriginForms } from '../http/same-origin-forms.js';
+import type { Views } from '../http/views.js';
+import type { AccountRepository } from '../storage/types.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID, type AccountSessions } from './account-sessions.js';
+
+const STATE_COOKIE = 'account_login_state';
+
+export function createAccountRouter(deps: { provider: () => Provider; issuer: string; accounts: AccountRepository; sessions: AccountSessions; views: Views }): Router {
+  const { issuer, views } = deps;
+  const router = new Router({ prefix: '/account' });
+  const forms = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const secure = new URL(issuer).protocol === 'https:';
+  router.use(sameOriginForms(new URL(issuer).origin));
+
+  async function signedIn(ctx: Context) {
+    const session = await deps.provider().Session.get(ctx);
+    const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
+    return account && !account.disabled ? { session, account } : undefined;
+  }
+
+  router.get('/', async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return ctx.redirect('/account/login');
+    const overview = await deps.sessions.overview(current.account.id, current.session.jti);
+    views.render(ctx, 'account', { account: current.account, ...overview });
+  });
+
+  router.get('/login', (ctx) => {
+    const state = randomBytes(16).toString('base64url');
+    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', secure, signed: true, path: '/account', maxAge: 10 * 60 * 1000 });
+    const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
+    const params = new URLSearchParams({
+      client_id: ACCOUNT_CONSOLE_CLIENT_ID,
+      redirect_uri: `${issuer}/account/callback`,
+      response_type: 'code',
+      scope: 'openid',
+      state,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    ctx.redirect(`/auth?${params}`);
+  });
+
+  router.get('/callback', (ctx) => {
+    const expected = ctx.cookies.get(STATE_COOKIE, { signed: true });
+    ctx.cookies.set(STATE_COOKIE, null, { path: '/account' });
+    assertThat(expected && ctx.query.state === expected, 'bad_request', 'This sign-in did not start here. Open your account page again.');
+    if (typeof ctx.query.error === 'string') return views.render(ctx, 'error', { title: 'Not signed in', message: 'Sign-in to your account page was cancelled.' }, 400);
+    ctx.redirect('/account');
+  });
+
+  router.post('/sign-out-everywhere', forms, async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return ctx.redirect('/account/login');
+    const ended = await deps.sessions.signOutEverywhere(current.account.id);
+    ctx.cookies.set(deps.provider().cookieName('session'), null);
+    views.render(ctx, 'signed-out-everywhere', { ended });
+  });
+
+  router.post('/apps/:clientId/revoke', forms, async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return ctx.redirect('/account/login');
+    await deps.sessions.revokeApp(current.account.id, ctx.params.clientId!);
+    ctx.status = 303;
+    ctx.redirect('/account');
+  });
+
+  return router;
+}

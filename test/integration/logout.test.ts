@@ -1,0 +1,160 @@
+import { generateKeyPair, importJWK, SignJWT } from 'jose';
+import { HttpClient, interactionUid, parseForm } from '../support/http-client.js';
+import { fetchLoopback } from '../support/oidc-flow.js';
+import { startIdp, startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+const alice = { email: 'alice@example.com', password: 'wonderland' };
+
+async function signInEverywhere(browser: HttpClient) {
+  const loginPage = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
+  await browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, alice));
+  const siteB = await browser.follow(await browser.get(`${stack.siteB.url}/`));
+  expect(siteB.body).toContain('Hello, Alice Liddell');
+}
+
+/** Presses "Sign out" on a site and "Yes, sign me out" on the IdP's confirmation page. */
+async function signOutAt(browser: HttpClient, siteUrl: string) {
+  const confirmation = await browser.follow(await browser.post(`${siteUrl}/logout`, {}));
+  expect(confirmation.body).toContain('Sign out?');
+  const { action, fields } = parseForm(confirmation.body);
+  return browser.follow(await browser.post(new URL(action, confirmation.url).href, { ...fields, logout: 'yes' }));
+}
+
+describe('signing out (RP-initiated logout with back-channel logout)', () => {
+  it('signs out at site-b and site-a is signed out on its next request, and the IdP asks for a password again', async () => {
+    const browser = new HttpClient();
+    await signInEverywhere(browser);
+    const back = await signOutAt(browser, stack.siteB.url);
+    expect(back.url).toBe(`${stack.siteB.url}/signed-out`);
+
+    const siteA = await browser.follow(await browser.get(`${stack.siteA.url}/`));
+    expect(siteA.body).not.toContain('Hello');
+    expect(siteA.body).toContain('href="/login"');
+    expect(stack.siteA.app.sessions.size()).toBe(0);
+    const login = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
+    expect(login.body).toContain('name="password"');
+  });
+
+  it('signs out at site-a and site-b refuses its still-unexpired signed cookie (deny-list)', async () => {
+    const browser = new HttpClient();
+    await signInEverywhere(browser);
+    const siteBCookie = (await browser.jar.getCookies(`${stack.siteB.url}/`)).find((c) => c.key === 'site_b_session')!.value;
+    await signOutAt(browser, stack.siteA.url);
+    // Replay the old, validly signed site-b cookie: the deny-list refuses it.
+    const replay = new HttpClient();
+    await replay.jar.setCookie(`site_b_session=${siteBCookie}`, `${stack.siteB.url}/`);
+    const page = await replay.follow(await replay.get(`${stack.siteB.url}/`));
+    expect(page.body).not.toContain('Hello');
+    expect(await stack.siteB.app.sessionTokens.verify(siteBCookie)).toBeDefined(); // the signature alone still passes
+  });
+});
+
+describe('without the demo flag', () => {
+  it('keeps oidc-provider\'s SSRF guard: back-channel logout to a loopback site never arrives', async () => {
+    // Sites on 127.0.0.1, so nothing but the guard stands between the IdP and them.
+    const guarded = await startStack({ idp: await startIdp({ env: { DEMO: 'false' } }), sitesOnIp: true });
+    const refused: string[] = [];
+    guarded.idp.provider().on('backchannel.error', (_ctx, error: Error) => refused.push(String(error.cause ?? error.message)));
+    const previous = stack;
+    stack = guarded;
+    try {
+      const browser = new HttpClient();
+      await signInEverywhere(browser);
+      await signOutAt(browser, stack.siteB.url);
+      expect(stack.siteA.app.sessions.size()).toBe(1); // site-a never heard of the logout
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.join(' ')).toMatch(/special-use IP address/);
+    } finally {
+      stack = previous;
+      await guarded.stop();
+      await guarded.idp.stop();
+    }
+  });
+});
+
+describe('POST /backchannel-logout (logout token verification)', () => {
+  const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} };
+  let counter = 0;
+
+  async function idpSigned(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
+    const stored = (await stack.idp.storage.keys.list('signing')).find((key) => key.alg === 'RS256')!;
+    const key = await importJWK(stored.material as never, 'RS256');
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: stored.id, typ: 'logout+jwt', ...header }).sign(key);
+  }
+
+  function claims(extra: Record<string, unknown> = {}) {
+    const now = Math.floor(Date.now() / 1000);
+    counter += 1;
+    return { iss: stack.idp.issuer, aud: stack.siteA.config.clientId, iat: now, exp: now + 120, jti: `jti-${counter}-${Date.now()}`, events: EVENT, sid: `sid-${counter}`, ...extra };
+  }
+
+  async function post(token: string) {
+    const response = await fetchLoopback(`${stack.siteA.url}/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: token }).toString(),
+    });
+    return { status: response.status, body: await response.text(), cacheControl: response.headers.get('cache-control') };
+  }
+
+  it('accepts a valid token with 200 and deletes the sessions of that sid', async () => {
+    const id = stack.siteA.app.sessions.create({ sub: 'someone', sid: 'sid-to-end', claims: {} });
+    const reply = await post(await idpSigned(claims({ sid: 'sid-to-end' })));
+    expect(reply.status).toBe(200);
+    expect(reply.cacheControl).toBe('no-store');
+    expect(stack.siteA.app.sessions.get(id)).toBeUndefined();
+  });
+
+  it('accepts a token naming only sub and deletes every session of that person', async () => {
+    const ids = [stack.siteA.app.sessions.create({ sub: 'carol', claims: {} }), stack.siteA.app.sessions.create({ sub: 'carol', sid: 'x', claims: {} })];
+    const { sid: _sid, ...withoutSid } = claims({ sub: 'carol' });
+    expect((await post(await idpSigned(withoutSid))).status).toBe(200);
+    for (const id of ids) expect(stack.siteA.app.sessions.get(id)).toBeUndefined();
+  });
+
+  it('rejects a token signed with another key', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', typ: 'logout+jwt' }).sign(privateKey);
+    const reply = await post(forged);
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toMatchObject({ error: 'invalid_request' });
+  });
+
+  const rejected: [string, () => Record<string, unknown>][] = [
+    ['for another audience', () => claims({ aud: 'site-b' })],
+    ['from another issuer', () => claims({ iss: 'http://evil.localhost' })],
+    ['without the events claim', () => claims({ events: undefined })],
+    ['with an events claim lacking the logout event', () => claims({ events: { 'http://example.com/other': {} } })],
+    ['with a nonce', () => claims({ nonce: 'n' })],
+    ['without sid and sub', () => claims({ sid: undefined })],
+    ['that expired', () => claims({ iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 300 })],
+  ];
+  it.each(rejected)('rejects a token %s with 400', async (_what, make) => {
+    const payload = Object.fromEntries(Object.entries(make()).filter(([, value]) => value !== undefined));
+    expect((await post(await idpSigned(payload))).status).toBe(400);
+  });
+
+  it('rejects a token typed as something else (an ID token passed off as a logout token)', async () => {
+    expect((await post(await idpSigned(claims(), { typ: 'JWT' }))).status).toBe(400);
+  });
+
+  it('rejects the replay of a token it already accepted', async () => {
+    const token = await idpSigned(claims());
+    expect((await post(token)).status).toBe(200);
+    const replay = await post(token);
+    expect(replay.status).toBe(400);
+    expect(replay.body).toMatch(/already used/);
+  });
+
+  it('rejects a request without logout_token', async () => {
+    expect((await post('')).status).toBe(400);
+  });
+});
