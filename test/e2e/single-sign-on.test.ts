@@ -63,4 +63,20 @@ describe('single sign-on in a real browser', () => {
     expect(urls.length).toBeGreaterThan(1);
     for (const url of urls) expect(url).not.toMatch(TOKEN_IN_URL);
   });
+
+  it('signs out at site-b, and site-a is signed out on its next request', async () => {
+    await siteBTab.getByRole('button', { name: 'Sign out' }).click();
+    await siteBTab.waitForURL(`${stack.idp.issuer}/session/end**`);
+    await siteBTab.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await siteBTab.waitForURL(`${stack.siteB.url}/signed-out`);
+    await siteATab.reload();
+    await siteATab.waitForURL(`${stack.siteA.url}/`);
+    await expect(siteATab.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Welcome to Site A');
+  });
+
+  it('asks for a password again at the IdP', async () => {
+    await siteATab.getByRole('link', { name: 'Sign in' }).click();
+    await siteATab.waitForURL(`${stack.idp.issuer}/interaction/**`);
+    expect(await siteATab.getByLabel('Password').count()).toBe(1);
+  });
 });
