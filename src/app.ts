@@ -6,7 +6,7 @@ import type { AccountSessions } from './account/account-sessions.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
-import { errorPages } from './http/error-pages.js';
+import { errorPages, notFoundPage } from './http/error-pages.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
@@ -41,6 +41,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
   app.use(errorPages(views, logger));
+  app.use(notFoundPage(views));
   app.use(home.routes());
   app.use(createWebfingerRouter({ issuer: config.issuer, hosts: config.webfingerHosts }).routes());
   app.use(cacheableJwks(config.keysRefreshSeconds));

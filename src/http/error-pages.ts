@@ -35,3 +35,17 @@ export function errorPages(views: Views, logger: Logger): Middleware {
     }
   };
 }
+
+/** Nothing answered: a page for people, a JSON error for programs, instead of Koa's plain "Not Found". */
+export function notFoundPage(views: Views): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    if (ctx.accepts('html', 'json') === 'json') {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found', error_description: 'There is nothing at this address' };
+      return;
+    }
+    views.render(ctx, 'error', describeAppError('not_found', 'There is nothing at this address.', 404, true), 404);
+  };
+}

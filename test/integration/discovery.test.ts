@@ -153,3 +153,14 @@ describe('GET /healthz and /readyz', () => {
     expect((await getJson(`${idp.issuer}/readyz`)).json).toEqual({ status: 'ready' });
   });
 });
+
+describe('an address nothing answers', () => {
+  it('gets a friendly 404 page in a browser and a JSON error for programs', async () => {
+    const page = await fetchLoopback(`${idp.issuer}/no-such-page`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('Page not found');
+    const api = await fetchLoopback(`${idp.issuer}/no-such-page`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toMatchObject({ error: 'not_found' });
+  });
+});
