@@ -1,0 +1,42 @@
+import { cookieKeys, ensureKeys, providerJwks, rotateKeys } from '../../src/oidc/key-ring.js';
+import { createMemoryKeys } from '../../src/storage/memory/keys.js';
+
+const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
+
+describe('key ring', () => {
+  it('creates one signing key per algorithm and one cookie secret once, not at every start', async () => {
+    const repo = createMemoryKeys();
+    await ensureKeys(repo, at(0));
+    await ensureKeys(repo, at(10));
+    expect((await repo.list('signing')).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(await repo.list('cookie')).toHaveLength(1);
+  });
+
+  it('keeps exactly one signer per algorithm across a rotation, and the old key published until its keep period ends', async () => {
+    const repo = createMemoryKeys();
+    await ensureKeys(repo, at(0));
+    await rotateKeys(repo, 'signing', { now: at(100), publishDelaySeconds: 60, keepSeconds: 600 });
+    const signersAt = (seconds: number) => {
+      const { keys } = providerJwks([...repoSnapshot], at(seconds));
+      return keys.filter((k) => !k.key_ops).map((k) => `${String(k.alg)}:${String(k.kid)}`);
+    };
+    const repoSnapshot = await repo.list('signing');
+    const [oldRs, newRs] = repoSnapshot.filter((k) => k.alg === 'RS256').sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    expect(signersAt(120)).toContain(`RS256:${oldRs!.id}`); // new key published, not yet signing
+    expect(signersAt(161)).toContain(`RS256:${newRs!.id}`);
+    expect(signersAt(161)).toHaveLength(2);
+    expect(providerJwks(repoSnapshot, at(161)).keys.map((k) => k.kid)).toContain(oldRs!.id); // still verifies
+    expect(providerJwks(repoSnapshot, at(160 + 601)).keys.map((k) => k.kid)).not.toContain(oldRs!.id);
+  });
+
+  it('puts the signing cookie secret first and keeps the replaced one for verification', async () => {
+    const repo = createMemoryKeys();
+    await ensureKeys(repo, at(0));
+    const [first] = cookieKeys(await repo.list('cookie'), at(0));
+    await rotateKeys(repo, 'cookie', { now: at(10), publishDelaySeconds: 0, keepSeconds: 3600 });
+    const keys = cookieKeys(await repo.list('cookie'), at(11));
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(first);
+    expect(cookieKeys(await repo.list('cookie'), at(10 + 3601))).toHaveLength(1);
+  });
+});
