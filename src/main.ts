@@ -3,25 +3,14 @@
  * down gracefully on SIGTERM.
  */
 import { loadConfig } from './config.js';
-import { isAppError } from './errors.js';
-import { close, listen } from './http/listen.js';
+import { runMain } from './bin/run-main.js';
+import { listen } from './http/listen.js';
 import { createIdp } from './idp.js';
 
-async function main(): Promise<void> {
+runMain(async () => {
   const config = loadConfig();
   const idp = await createIdp(config);
   const server = await listen(idp.app.callback(), config.port, config.host);
   idp.logger.info('idp.listening', { issuer: config.issuer, host: config.host, port: server.port });
-  const shutdown = async () => {
-    await close(server);
-    await idp.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error(isAppError(error) && error.expose ? error.message : error);
-  process.exit(1);
+  return { servers: [server], stop: () => idp.close() };
 });

@@ -8,13 +8,13 @@ import { createSiteA } from '../../clients/site-a/app.js';
 import { loadSiteBConfig } from '../../clients/site-b/config.js';
 import { createSiteB } from '../../clients/site-b/app.js';
 import { demoEnvironment, loadConfig } from '../config.js';
-import { isAppError } from '../errors.js';
 import { createLoopbackFetch } from '../http/loopback-resolver.js';
-import { close, listen } from '../http/listen.js';
+import { listen } from '../http/listen.js';
 import { createIdp } from '../idp.js';
 import { DEMO_ACCOUNTS, seedDemo } from './demo-seed.js';
+import { runMain } from './run-main.js';
 
-async function main(): Promise<void> {
+runMain(async () => {
   const env = demoEnvironment();
   const config = loadConfig(env);
   const secret = () => randomBytes(24).toString('base64url');
@@ -51,16 +51,5 @@ ${DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} password: ${a.password}`).
   See "Registering apps" in README.md.
 `);
 
-  const shutdown = async () => {
-    await Promise.all(servers.map(close));
-    await idp.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-}
-
-main().catch((error: unknown) => {
-  console.error(isAppError(error) && error.expose ? error.message : error);
-  process.exit(1);
+  return { servers, stop: () => idp.close() };
 });
