@@ -1,24 +1,24 @@
 import { decodeProtectedHeader } from 'jose';
 import { rotateKeys } from '../../src/oidc/key-ring.js';
-import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { backends } from '../support/backends.js';
 import { HttpClient } from '../support/http-client.js';
 import { authorize, exchangeCode, fetchLoopback, pkce } from '../support/oidc-flow.js';
 import { startIdp, startStack, type RunningIdp, type Stack } from '../support/stack.js';
 
 /** Two IdP processes behind one issuer, sharing one store: one SSO session, one key set. */
-describe('several IdP instances on one store', () => {
+describe.each(backends())('several IdP instances on one store ($name)', (backend) => {
   let one: RunningIdp;
   let two: RunningIdp;
   let stack: Stack;
   beforeAll(async () => {
-    const storage = createMemoryStorage();
-    one = await startIdp({ storage, env: { KEYS_REFRESH_SECONDS: '1' } });
-    two = await startIdp({ storage, issuer: one.issuer, env: { KEYS_REFRESH_SECONDS: '1' } });
+    one = await startIdp({ storage: await backend.open(), env: { KEYS_REFRESH_SECONDS: '1' } });
+    two = await startIdp({ storage: await backend.open(), issuer: one.issuer, env: { KEYS_REFRESH_SECONDS: '1' } });
     stack = await startStack({ idp: one });
   });
   afterAll(async () => {
     await stack.stop();
     await Promise.all([one.stop(), two.stop()]);
+    await backend.dispose();
   });
 
   it('recognizes through instance 2 a person who signed in through instance 1', async () => {
