@@ -87,7 +87,7 @@ function readOneOf<T extends string>(env: Env, name: string, allowed: readonly T
 }
 
 function readIssuer(env: Env, nodeEnv: NodeEnv, problems: Problems): string {
-  const raw = env.ISSUER ?? 'http://idp.localhost:3000';
+  const raw = env.ISSUER?.trim() || 'http://idp.localhost:3000';
   let url: URL;
   try {
     url = new URL(raw);
@@ -97,7 +97,7 @@ function readIssuer(env: Env, nodeEnv: NodeEnv, problems: Problems): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     problems.add(`ISSUER must use https (got "${raw}")`);
-  } else if (url.search || url.hash) {
+  } else if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
     // OpenID Connect Discovery 1.0 section 3: the issuer has no query or fragment.
     problems.add(`ISSUER must not contain a query or fragment (got "${raw}")`);
   } else if (nodeEnv === 'production' && url.protocol !== 'https:') {
@@ -132,7 +132,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
   const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development', problems);
   const issuer = readIssuer(env, nodeEnv, problems);
-  const issuerPort = URL.canParse(issuer) ? Number(new URL(issuer).port) || 3000 : 3000;
+  // The port written in the issuer (URL drops :80 and :443, so read the text), else 3000: behind a
+  // TLS terminator the issuer usually names no port at all.
+  const issuerPort = Number(/^[a-z]+:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(issuer)?.[1] ?? 3000);
   const demo = readBoolean(env, 'DEMO', false, problems);
   if (demo && nodeEnv === 'production') {
     problems.add('DEMO must not be enabled in production: it seeds demo accounts and lets the IdP call loopback addresses');

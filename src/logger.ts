@@ -12,16 +12,21 @@ export interface Logger {
 }
 
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+// Field names that carry credentials; `code` is an authorization code, so error codes are
+// logged as `error_code`.
 const SECRET_FIELD = /pass(word)?|secret|token|cookie|authorization|code_verifier|^code$|assertion|key/i;
+
+function redactValue(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (value && typeof value === 'object') return redact(value as Record<string, unknown>);
+  return value;
+}
 
 export function redact(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(fields)) {
-    if (SECRET_FIELD.test(name)) out[name] = '[redacted]';
-    else if (value instanceof Error) out[name] = { name: value.name, message: value.message };
-    else if (value && typeof value === 'object' && !Array.isArray(value)) out[name] = redact(value as Record<string, unknown>);
-    else out[name] = value;
-  }
+  for (const [name, value] of Object.entries(fields)) out[name] = SECRET_FIELD.test(name) ? '[redacted]' : redactValue(value);
   return out;
 }
 

@@ -23,7 +23,7 @@ export function errorPages(views: Views, logger: Logger): Middleware {
     } catch (caught) {
       const error = caught as ProtocolError;
       if (isAppError(error)) {
-        if (error.status >= 500) logger.error('http.app_error', { path: ctx.path, code: error.code, error });
+        if (error.status >= 500) logger.error('http.app_error', { path: ctx.path, error_code: error.code, error });
         views.render(ctx, 'error', describeAppError(error.code, error.message, error.status, error.expose), error.status);
         return;
       }

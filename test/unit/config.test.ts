@@ -1,0 +1,149 @@
+import { demoEnvironment, loadConfig } from '../../src/config.js';
+import { AppError } from '../../src/errors.js';
+
+const SECRET = 'x'.repeat(32);
+const PRODUCTION = { NODE_ENV: 'production', ISSUER: 'https://id.example.com' };
+
+/** The AppError loadConfig throws for `env`, or a failure when it does not throw one. */
+function configError(env: Record<string, string | undefined>): AppError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof AppError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('defaults to the demo issuer, listening on its port, with the documented lifetimes', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      issuer: 'http://idp.localhost:3000',
+      port: 3000,
+      host: '127.0.0.1',
+      nodeEnv: 'development',
+      cookieSecrets: [],
+      keysRefreshSeconds: 60,
+      demo: false,
+      trustProxy: false,
+      mongodbUri: undefined,
+      logLevel: 'info',
+      initialAccessToken: undefined,
+      webfingerHosts: ['idp.localhost:3000'],
+    });
+    expect(config.ttl).toEqual({
+      accessTokenSeconds: 600,
+      idTokenSeconds: 3600,
+      refreshTokenSeconds: 14 * 86400,
+      sessionSeconds: 86400,
+      interactionSeconds: 1800,
+      grantSeconds: 14 * 86400,
+      authorizationCodeSeconds: 60,
+    });
+  });
+
+  it('listens on the issuer port unless PORT says otherwise, and drops trailing slashes from the issuer', () => {
+    expect(loadConfig({ ISSUER: 'https://id.example.com:8443/' })).toMatchObject({ issuer: 'https://id.example.com:8443', port: 8443 });
+    expect(loadConfig({ ISSUER: 'https://id.example.com:8443', PORT: '9000' }).port).toBe(9000);
+  });
+
+  it('reads numbers, booleans and lists from their variables', () => {
+    const config = loadConfig({
+      DEMO: 'yes',
+      TRUST_PROXY: 'ON',
+      ACCESS_TOKEN_TTL_SECONDS: '120',
+      COOKIE_SECRETS: ` ${SECRET}1 , ${SECRET}2 `,
+      MONGODB_URI: 'mongodb+srv://db.example.com/idp',
+      WEBFINGER_HOSTS: 'Example.com, mail.example.com',
+      NODE_ENV: 'test',
+    });
+    expect(config).toMatchObject({
+      demo: true,
+      trustProxy: true,
+      cookieSecrets: [`${SECRET}1`, `${SECRET}2`],
+      mongodbUri: 'mongodb+srv://db.example.com/idp',
+      webfingerHosts: ['example.com', 'mail.example.com'],
+      logLevel: 'silent',
+    });
+    expect(config.ttl.accessTokenSeconds).toBe(120);
+  });
+
+  it.each([
+    [{ PORT: 'http' }, 'PORT must be a whole number from 0 to 65535 (got "http")'],
+    [{ PORT: '65536' }, 'PORT must be a whole number from 0 to 65535 (got "65536")'],
+    [{ PORT: '-1' }, 'PORT must be a whole number from 0 to 65535 (got "-1")'],
+    [{ PORT: '80.5' }, 'PORT must be a whole number from 0 to 65535 (got "80.5")'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true or false (got "maybe")'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test (got "staging")'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of debug, info, warn, error, silent (got "verbose")'],
+    [{ ISSUER: 'id.example.com' }, 'ISSUER must be an absolute URL such as https://id.example.com (got "id.example.com")'],
+    [{ ISSUER: 'ftp://id.example.com' }, 'ISSUER must use https (got "ftp://id.example.com")'],
+    [{ ISSUER: 'https://id.example.com/?tenant=a' }, 'ISSUER must not contain a query or fragment (got "https://id.example.com/?tenant=a")'],
+    [{ ISSUER: 'https://id.example.com/#top' }, 'ISSUER must not contain a query or fragment (got "https://id.example.com/#top")'],
+    [{ NODE_ENV: 'production', ISSUER: 'http://id.example.com' }, 'ISSUER must use https in production (got "http://id.example.com")'],
+    [{ COOKIE_SECRETS: `${SECRET},short` }, 'COOKIE_SECRETS entry 2 is shorter than 32 characters'],
+    [{ ...PRODUCTION, DEMO: 'true' }, 'DEMO must not be enabled in production'],
+    [{ MONGODB_URI: 'postgres://db.example.com/idp' }, 'MONGODB_URI must start with mongodb:// or mongodb+srv://'],
+    [{ INITIAL_ACCESS_TOKEN: 'too-short' }, 'INITIAL_ACCESS_TOKEN must be at least 32 characters'],
+  ])('refuses %j with an invalid_config error naming the problem', (env, message) => {
+    const error = configError(env);
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain(message);
+  });
+
+  it('lists every problem in one error, not just the first', () => {
+    const error = configError({ PORT: 'x', DEMO: 'maybe', NODE_ENV: 'prod', MONGODB_URI: 'mysql://db' });
+    const problems = error.message.split('\n').filter((line) => line.startsWith('  - '));
+    expect(problems).toHaveLength(4);
+    expect(error.message).toMatch(/^Invalid configuration:\n/);
+    expect(error.expose).toBe(true);
+  });
+
+  it('accepts production with an https issuer and no COOKIE_SECRETS, leaving cookie secrets to the store', () => {
+    const config = loadConfig({ ...PRODUCTION, MONGODB_URI: 'mongodb://db.internal:27017/idp' });
+    expect(config).toMatchObject({ nodeEnv: 'production', issuer: 'https://id.example.com', cookieSecrets: [] });
+  });
+
+  it('returns a frozen config, down to its lists and lifetimes', () => {
+    const config = loadConfig({ COOKIE_SECRETS: SECRET });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.ttl)).toBe(true);
+    expect(Object.isFrozen(config.cookieSecrets)).toBe(true);
+    expect(Object.isFrozen(config.webfingerHosts)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe('demoEnvironment', () => {
+  it('turns demo mode on and adds an initial access token that loadConfig accepts', () => {
+    const env = demoEnvironment({ PORT: '4000' });
+    expect(env).toMatchObject({ DEMO: 'true', PORT: '4000' });
+    expect(env.INITIAL_ACCESS_TOKEN).toMatch(/^[\w-]{32}$/);
+    expect(loadConfig(env)).toMatchObject({ demo: true, initialAccessToken: env.INITIAL_ACCESS_TOKEN, port: 4000 });
+  });
+
+  it('generates a different token each time', () => {
+    expect(demoEnvironment({}).INITIAL_ACCESS_TOKEN).not.toBe(demoEnvironment({}).INITIAL_ACCESS_TOKEN);
+  });
+
+  it('lets the given environment override DEMO and the token', () => {
+    expect(demoEnvironment({ DEMO: 'false', INITIAL_ACCESS_TOKEN: SECRET })).toEqual({ DEMO: 'false', INITIAL_ACCESS_TOKEN: SECRET });
+  });
+});
+
+describe('loadConfig, issuer edge cases', () => {
+  it('refuses an issuer with an empty query or fragment', () => {
+    expect(configError({ ISSUER: 'https://id.example.com/?' }).message).toContain('must not contain a query or fragment');
+    expect(configError({ ISSUER: 'https://id.example.com#' }).message).toContain('must not contain a query or fragment');
+  });
+
+  it('listens on a default port written in the issuer, and treats an empty ISSUER as unset', () => {
+    expect(loadConfig({ ISSUER: 'http://idp.localhost:80' }).port).toBe(80);
+    expect(loadConfig({ ISSUER: 'https://id.example.com:443/' }).port).toBe(443);
+    expect(loadConfig({ ISSUER: 'https://id.example.com' }).port).toBe(3000);
+    expect(loadConfig({ ISSUER: '' }).issuer).toBe('http://idp.localhost:3000');
+  });
+});
