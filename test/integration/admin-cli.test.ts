@@ -142,4 +142,10 @@ describe('the admin binary', () => {
     expect(run.code).toBe(2);
     expect(run.output).toContain('clients add');
   });
+
+  it('runs as the installed sso-admin command too', async () => {
+    const run = await runEntry('src/bin/sso-admin.js', ['--help'], {});
+    expect(run.code).toBe(0);
+    expect(run.output).toContain('tokens create-initial-access');
+  });
 });

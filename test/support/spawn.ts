@@ -12,7 +12,9 @@ export interface Run {
 
 /** Runs until exit, or until `until` matches the output (then the process is stopped). */
 export function runEntry(entry: string, args: string[], env: Record<string, string>, options: { until?: RegExp; timeoutMs?: number; input?: string } = {}): Promise<Run> {
-  const child = spawn(TSX, [entry, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // .ts entries run through tsx (as npm scripts do); a .js one runs with plain node, as installed.
+  const [command, commandArgs] = entry.endsWith('.js') ? [process.execPath, [entry, ...args]] : [TSX, [entry, ...args]];
+  const child = spawn(command, commandArgs, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
