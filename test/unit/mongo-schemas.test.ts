@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { accountSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
-import { maskMongoUri, mongoPassword } from '../../src/storage/mongo/uri.js';
+import { maskMongoUri, mongoPasswords } from '../../src/storage/mongo/uri.js';
 import { isOutage } from '../../src/storage/mongo/outage.js';
 
 type IndexSpec = [Record<string, unknown>, Record<string, unknown>];
@@ -53,8 +53,16 @@ describe('maskMongoUri', () => {
 
   it('leaves a URI without credentials as it is', () => {
     expect(maskMongoUri('mongodb://localhost:27017/idp')).toBe('mongodb://localhost:27017/idp');
-    expect(mongoPassword('mongodb://localhost:27017/idp')).toBeUndefined();
-    expect(mongoPassword('mongodb://u:pw@h/db')).toBe('pw');
+    expect(mongoPasswords('mongodb://localhost:27017/idp')).toEqual([]);
+  });
+
+  it('masks the whole password of a mistyped URI (unescaped @ or /), never a part of it', () => {
+    expect(maskMongoUri('mongodb://u:p@ss@host/db')).toBe('mongodb://u:****@host/db');
+    expect(maskMongoUri('mongodb://u:pa/ss@host/db')).toBe('mongodb://u:****@host/db');
+  });
+
+  it('knows the password as written and decoded, to scrub driver messages', () => {
+    expect(mongoPasswords('mongodb://u:s3cr%40t@h/db')).toEqual(['s3cr%40t', 's3cr@t']);
   });
 });
 
@@ -63,5 +71,9 @@ describe('isOutage', () => {
     const selection = Object.assign(new Error('connect ECONNREFUSED'), { name: 'MongoServerSelectionError' });
     expect(isOutage(selection)).toBe(true);
     expect(isOutage(Object.assign(new Error('E11000 duplicate key'), { name: 'MongoServerError' }))).toBe(false);
+    expect(isOutage(Object.assign(new Error('pool cleared'), { name: 'PoolClearedOnNetworkError' }))).toBe(true);
+    expect(isOutage(new mongoose.mongo.MongoNetworkError('socket hang up'))).toBe(true);
+    expect(isOutage(new mongoose.mongo.MongoServerError({ message: 'not primary', code: 10107 }))).toBe(true);
+    expect(isOutage(new mongoose.mongo.MongoServerError({ message: 'duplicate', code: 11000 }))).toBe(false);
   });
 });

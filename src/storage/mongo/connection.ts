@@ -5,7 +5,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { maskMongoUri, mongoPassword } from './uri.js';
+import { maskMongoUri, mongoPasswords } from './uri.js';
 
 export interface ConnectOptions {
   attempts: number;
@@ -19,8 +19,8 @@ export const DEFAULT_CONNECT_OPTIONS: ConnectOptions = { attempts: 3, retryDelay
 
 export async function connectMongo(uri: string, logger: Logger, options: ConnectOptions = DEFAULT_CONNECT_OPTIONS): Promise<Connection> {
   const masked = maskMongoUri(uri);
-  const password = mongoPassword(uri);
-  const scrub = (message: string) => (password ? message.split(password).join('****') : message);
+  const passwords = mongoPasswords(uri);
+  const scrub = (message: string) => passwords.reduce((text, password) => text.split(password).join('****'), message);
   let lastError = 'unknown error';
   for (let attempt = 1; attempt <= options.attempts; attempt += 1) {
     const connection = mongoose.createConnection(uri, {
@@ -36,7 +36,8 @@ export async function connectMongo(uri: string, logger: Logger, options: Connect
       return connection;
     } catch (error) {
       lastError = scrub(error instanceof Error ? error.message : String(error));
-      await connection.close().catch(() => {});
+      // destroy(), not close(): it also drops the connection from mongoose's list.
+      await connection.destroy().catch(() => {});
       logger.warn('storage.mongo_connect_failed', { uri: masked, attempt, of: options.attempts, reason: lastError });
       if (attempt < options.attempts) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs));
     }

@@ -3,19 +3,21 @@
  * clients, accounts, keys and cookie secrets: the IdP processes themselves stay stateless.
  */
 import type { Connection } from 'mongoose';
+import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { OidcModelStore, Storage } from '../types.js';
 import { accountModel, createMongoAccounts } from './accounts.js';
 import { connectMongo, type ConnectOptions } from './connection.js';
 import { createMongoKeys, keyModel } from './keys.js';
 import { createMongoModelStore } from './oidc-records.js';
+import { maskMongoUri } from './uri.js';
 
 export interface MongoStorage extends Storage {
   readonly kind: 'mongodb';
   readonly connection: Connection;
 }
 
-/** createIndexes is idempotent; it runs once per model per process, again after a failure. */
+/** createIndexes is idempotent; it runs once per model per process, and again after a failure. */
 export interface IndexedModel {
   modelName: string;
   createIndexes(): Promise<unknown>;
@@ -51,11 +53,22 @@ export function createMongoStorageOn(connection: Connection): MongoStorage {
     accounts: createMongoAccounts(connection),
     keys: createMongoKeys(connection),
     async ping() {
+      const db = connection.db;
+      if (!db) return false;
+      // The driver's timeoutMS option does nothing in 7.x: a frozen server would hold /readyz for
+      // the whole server-selection wait, so the answer is raced against one second.
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await connection.db?.admin().command({ ping: 1 }, { timeoutMS: 1000 });
-        return connection.db !== undefined;
+        return await Promise.race([
+          db.admin().command({ ping: 1 }).then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), 1000);
+          }),
+        ]);
       } catch {
         return false;
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {
@@ -66,7 +79,12 @@ export function createMongoStorageOn(connection: Connection): MongoStorage {
 
 export async function createMongoStorage(uri: string, logger: Logger, options?: ConnectOptions): Promise<MongoStorage> {
   const connection = await connectMongo(uri, logger, options);
-  const storage = createMongoStorageOn(connection);
-  await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes()]);
-  return storage;
+  try {
+    // The unique email index must exist before the first account is written.
+    await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes()]);
+  } catch (error) {
+    await connection.close().catch(() => {});
+    throw new AppError('storage_unavailable', `Cannot create the indexes in MongoDB at ${maskMongoUri(uri)}: ${(error as Error).message}`, { expose: true, cause: error });
+  }
+  return createMongoStorageOn(connection);
 }

@@ -31,11 +31,12 @@ export function recordModel(connection: Connection, model: string): Model<Record
 
 export function createMongoModelStore(connection: Connection, model: string, ensureIndexes: (m: IndexedModel) => Promise<void>): OidcModelStore {
   const Records = recordModel(connection, model);
-  const ready = ensureIndexes(Records);
-  const run = <T>(operation: () => Promise<T>) => guard(async () => {
-    await ready;
-    return operation();
-  });
+  // Indexes speed lookups up but none is needed for correctness (none is unique), so operations
+  // don't wait for them; a build that failed (database away) is tried again on the next call.
+  const run = <T>(operation: () => Promise<T>) => {
+    ensureIndexes(Records).catch(() => {});
+    return guard(operation);
+  };
   const payloadOf = (doc: Pick<RecordDoc, 'payload'> | null) => (doc ? doc.payload : undefined);
 
   return {
@@ -51,8 +52,10 @@ export function createMongoModelStore(connection: Connection, model: string, ens
         await Records.replaceOne({ _id: id }, doc, { upsert: true });
       }),
     find: (id) => run(async () => payloadOf(await Records.findOne({ _id: id, ...live() }, { payload: 1 }).lean<RecordDoc>())),
-    findByUid: (uid) => run(async () => payloadOf(await Records.findOne({ uid, ...live() }, { payload: 1 }).lean<RecordDoc>())),
-    findByUserCode: (userCode) => run(async () => payloadOf(await Records.findOne({ userCode, ...live() }, { payload: 1 }).lean<RecordDoc>())),
+    // An undefined value would reach MongoDB as null and match records without the field.
+    findByUid: (uid) => (typeof uid !== 'string' ? Promise.resolve(undefined) : run(async () => payloadOf(await Records.findOne({ uid, ...live() }, { payload: 1 }).lean<RecordDoc>()))),
+    findByUserCode: (userCode) =>
+      typeof userCode !== 'string' ? Promise.resolve(undefined) : run(async () => payloadOf(await Records.findOne({ userCode, ...live() }, { payload: 1 }).lean<RecordDoc>())),
     consume: (id) =>
       run(async () => {
         const consumed = Math.floor(Date.now() / 1000);
@@ -64,11 +67,13 @@ export function createMongoModelStore(connection: Connection, model: string, ens
         await Records.deleteOne({ _id: id });
       }),
     revokeByGrantId: (grantId) =>
-      run(async () => {
-        await Records.deleteMany({ grantId });
-      }),
+      typeof grantId !== 'string'
+        ? Promise.resolve()
+        : run(async () => {
+            await Records.deleteMany({ grantId });
+          }),
     list: () => run(async () => (await Records.find(live()).sort({ _id: 1 }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: doc.payload }))),
     findByAccountId: (accountId) =>
-      run(async () => (await Records.find({ accountId, ...live() }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: doc.payload }))),
+      typeof accountId !== 'string' ? Promise.resolve([]) : run(async () => (await Records.find({ accountId, ...live() }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: doc.payload }))),
   };
 }
