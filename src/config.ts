@@ -42,6 +42,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Static initial access token for dynamic client registration (RFC 7591 section 3). */
   initialAccessToken: string | undefined;
+  /** Failed sign-ins per email within 15 minutes before that email is refused for the rest of them. */
+  loginMaxFailures: number;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
   webfingerHosts: readonly string[];
 }
@@ -164,6 +166,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     logLevel: readOneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info', problems),
     initialAccessToken: undefined,
+    loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 10, problems, 1, 1000),
     webfingerHosts: [],
   };
 

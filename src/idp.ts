@@ -6,6 +6,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { ACCOUNT_CONSOLE_CLIENT_ID, createAccountSessions } from './account/account-sessions.js';
 import { createAuthenticator } from './accounts/authenticate.js';
+import { createLoginThrottle } from './accounts/login-throttle.js';
 import { createPasswordVerifier } from './accounts/passwords.js';
 import { createApp } from './app.js';
 import { createClientRegistry, type ClientRegistry } from './client-apps/registry.js';
@@ -58,6 +59,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     live,
     accounts: storage.accounts,
     authenticate: createAuthenticator(storage.accounts, createPasswordVerifier()),
+    throttle: createLoginThrottle(storage, { maxFailures: config.loginMaxFailures, windowSeconds: 15 * 60 }),
     issuerOrigin: new URL(config.issuer).origin,
     accountSessions: createAccountSessions({ provider: live.current, storage, logger }),
   });

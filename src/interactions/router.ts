@@ -8,6 +8,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import type { Authenticate } from '../accounts/authenticate.js';
+import type { LoginThrottle } from '../accounts/login-throttle.js';
 import { assertThat } from '../errors.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
@@ -17,6 +18,7 @@ import { attemptLogin } from './login.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 
 export interface InteractionDeps {
+  throttle: LoginThrottle;
   /** The provider serving requests now (it is replaced when keys rotate). */
   provider: () => Provider;
   authenticate: Authenticate;
@@ -27,6 +29,7 @@ export interface InteractionDeps {
 }
 
 const INCORRECT = 'Email or password is incorrect.';
+const LOCKED = 'Too many failed attempts for this email. Please wait 15 minutes and try again.';
 
 function field(ctx: Context, name: string): string {
   const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
@@ -88,8 +91,13 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const { interaction, clientName } = await load(ctx);
     assertThat(['login', 'select_account'].includes(interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
     const email = field(ctx, 'email');
+    if (await deps.throttle.isLocked(email)) return renderLogin(ctx, interaction.uid, clientName, { email, error: LOCKED }, 429);
     const outcome = await attemptLogin(authenticate, { email, password: field(ctx, 'password') }, interaction.prompt.name);
-    if (!outcome.ok) return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
+    if (!outcome.ok) {
+      await deps.throttle.recordFailure(email);
+      return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
+    }
+    await deps.throttle.reset(email);
     await finish(ctx, outcome.result);
   });
 
