@@ -6,19 +6,12 @@
  * with the same browser stand-in, so what is measured is the real code over real HTTP.
  */
 import { performance } from 'node:perf_hooks';
-import { HttpClient, interactionUid, parseForm } from '../test/support/http-client.js';
+import { HttpClient, parseForm } from '../test/support/http-client.js';
+import { ALICE, signedInEverywhere } from '../test/support/journeys.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 
-const alice = { email: 'alice@example.com', password: 'wonderland' };
-
-async function signIn(stack: Stack): Promise<HttpClient> {
-  const browser = new HttpClient();
-  const loginPage = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
-  await browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, alice));
-  const siteB = await browser.follow(await browser.get(`${stack.siteB.url}/`));
-  if (!siteB.body.includes('Hello')) throw new Error('single sign-on did not work');
-  return browser;
-}
+const alice = ALICE;
+const signIn = (stack: Stack) => signedInEverywhere(stack);
 
 const cookieValue = async (browser: HttpClient, url: string, name: string) => (await browser.jar.getCookies(url)).find((c) => c.key === name)!.value;
 

@@ -1,10 +1,11 @@
 import { HttpClient, interactionUid } from '../support/http-client.js';
+import { ALICE, signedInEverywhere } from '../support/journeys.js';
 import { authorize, exchangeCode, pkce } from '../support/oidc-flow.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 const offlineApp = { id: 'notes-app', secret: 'notes-app-secret-0123456789abcdefghij', redirect: 'http://notes.localhost:9/cb' };
-const alice = { email: 'alice@example.com', password: 'wonderland' };
+const alice = ALICE;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -17,14 +18,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
-/** Signs in at site-a, then is recognized at site-b: one IdP session, two sites. */
-async function signedInBrowser(): Promise<HttpClient> {
-  const browser = new HttpClient();
-  const loginPage = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
-  await browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, alice));
-  expect((await browser.follow(await browser.get(`${stack.siteB.url}/`))).body).toContain('Hello, Alice');
-  return browser;
-}
+const signedInBrowser = () => signedInEverywhere(stack);
 
 async function offlineRefreshToken(browser: HttpClient): Promise<string> {
   const { verifier, challenge } = pkce();

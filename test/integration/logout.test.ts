@@ -1,5 +1,6 @@
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
-import { HttpClient, interactionUid, parseForm } from '../support/http-client.js';
+import { HttpClient, parseForm } from '../support/http-client.js';
+import { signedInEverywhere } from '../support/journeys.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 
@@ -11,14 +12,6 @@ afterAll(async () => {
   await stack.stop();
 });
 
-const alice = { email: 'alice@example.com', password: 'wonderland' };
-
-async function signInEverywhere(browser: HttpClient) {
-  const loginPage = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
-  await browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, alice));
-  const siteB = await browser.follow(await browser.get(`${stack.siteB.url}/`));
-  expect(siteB.body).toContain('Hello, Alice Liddell');
-}
 
 /** Presses "Sign out" on a site and "Yes, sign me out" on the IdP's confirmation page. */
 async function signOutAt(browser: HttpClient, siteUrl: string) {
@@ -30,8 +23,7 @@ async function signOutAt(browser: HttpClient, siteUrl: string) {
 
 describe('signing out (RP-initiated logout with back-channel logout)', () => {
   it('signs out at site-b and site-a is signed out on its next request, and the IdP asks for a password again', async () => {
-    const browser = new HttpClient();
-    await signInEverywhere(browser);
+    const browser = await signedInEverywhere(stack);
     const back = await signOutAt(browser, stack.siteB.url);
     expect(back.url).toBe(`${stack.siteB.url}/signed-out`);
 
@@ -44,8 +36,7 @@ describe('signing out (RP-initiated logout with back-channel logout)', () => {
   });
 
   it('signs out at site-a and site-b refuses its still-unexpired signed cookie (deny-list)', async () => {
-    const browser = new HttpClient();
-    await signInEverywhere(browser);
+    const browser = await signedInEverywhere(stack);
     const siteBCookie = (await browser.jar.getCookies(`${stack.siteB.url}/`)).find((c) => c.key === 'site_b_session')!.value;
     await signOutAt(browser, stack.siteA.url);
     // Replay the old, validly signed site-b cookie: the deny-list refuses it.
@@ -66,8 +57,7 @@ describe('without the demo flag', () => {
     const previous = stack;
     stack = guarded;
     try {
-      const browser = new HttpClient();
-      await signInEverywhere(browser);
+      const browser = await signedInEverywhere(stack);
       await signOutAt(browser, stack.siteB.url);
       expect(stack.siteA.app.sessions.size()).toBe(1); // site-a never heard of the logout
       expect(refused.length).toBeGreaterThan(0);

@@ -1,4 +1,5 @@
 import { HttpClient, interactionUid } from '../support/http-client.js';
+import { ALICE, BOB, signInAt } from '../support/journeys.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -9,14 +10,9 @@ afterAll(async () => {
   await stack.stop();
 });
 
-const alice = { email: 'alice@example.com', password: 'wonderland' };
-const bob = { email: 'bob@example.com', password: 'builder' };
-
-async function signInAtSiteA(browser: HttpClient, credentials = alice) {
-  const loginPage = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
-  const uid = interactionUid(loginPage.url);
-  return browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${uid}/login`, credentials));
-}
+const alice = ALICE;
+const bob = BOB;
+const signInAtSiteA = (browser: HttpClient, credentials = alice) => signInAt(stack, stack.siteA.url, browser, credentials);
 
 describe('single sign-on across site-a and site-b', () => {
   it('site-a greets Alice by name and shows her claims after she signs in at the IdP', async () => {

@@ -1,0 +1,21 @@
+/** The person-level steps many tests share: signing in at a site through the IdP's login page. */
+import { HttpClient, interactionUid, type Reply } from './http-client.js';
+import type { Stack } from './stack.js';
+
+export const ALICE = { email: 'alice@example.com', password: 'wonderland' };
+export const BOB = { email: 'bob@example.com', password: 'builder' };
+
+/** "Sign in" at a site, credentials on the IdP's login page; returns the page the browser lands on. */
+export async function signInAt(stack: Stack, siteUrl: string, browser = new HttpClient(), credentials = ALICE): Promise<Reply> {
+  const loginPage = await browser.follow(await browser.get(`${siteUrl}/login`));
+  return browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, credentials));
+}
+
+/** Signed in at site-a, then recognized at site-b: one IdP session, two sites. */
+export async function signedInEverywhere(stack: Stack, credentials = ALICE): Promise<HttpClient> {
+  const browser = new HttpClient();
+  await signInAt(stack, stack.siteA.url, browser, credentials);
+  const siteB = await browser.follow(await browser.get(`${stack.siteB.url}/`));
+  if (!siteB.body.includes('Hello')) throw new Error('single sign-on at site-b did not happen');
+  return browser;
+}
