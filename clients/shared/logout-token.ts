@@ -50,8 +50,9 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
     } catch {
       throw new InvalidLogoutToken('not a JWT');
     }
-    if (header.typ !== undefined && header.typ.toLowerCase() !== 'logout+jwt' && header.typ.toLowerCase() !== 'application/logout+jwt') {
-      throw new InvalidLogoutToken(`unexpected typ ${header.typ}`);
+    const typ = header.typ;
+    if (typ !== undefined && (typeof typ !== 'string' || !['logout+jwt', 'application/logout+jwt'].includes(typ.toLowerCase()))) {
+      throw new InvalidLogoutToken('unexpected typ header');
     }
     let payload;
     try {

@@ -45,7 +45,8 @@ export function createApiRouter(options: ApiOptions): Router {
 
   const router = new Router({ prefix: '/api' });
   router.get('/me', async (ctx) => {
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(ctx.get('Authorization'));
+    // RFC 9110 section 11.1: the scheme name is case-insensitive.
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(ctx.get('Authorization'));
     if (!match?.[1]) return challenge(ctx, 401);
     let payload: JWTPayload;
     try {

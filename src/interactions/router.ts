@@ -91,13 +91,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const { interaction, clientName } = await load(ctx);
     assertThat(['login', 'select_account'].includes(interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
     const email = field(ctx, 'email');
-    if (await deps.throttle.isLocked(email)) return renderLogin(ctx, interaction.uid, clientName, { email, error: LOCKED }, 429);
+    if (!(await deps.throttle.admit(email))) return renderLogin(ctx, interaction.uid, clientName, { email, error: LOCKED }, 429);
     const outcome = await attemptLogin(authenticate, { email, password: field(ctx, 'password') }, interaction.prompt.name);
-    if (!outcome.ok) {
-      await deps.throttle.recordFailure(email);
-      return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
-    }
-    await deps.throttle.reset(email);
+    if (!outcome.ok) return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
+    await deps.throttle.succeeded(email);
     await finish(ctx, outcome.result);
   });
 

@@ -153,6 +153,6 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   logProviderEvents(provider, logger);
-  forgetUsedInitialAccessTokens(provider);
+  forgetUsedInitialAccessTokens(provider, logger);
   return provider;
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors, type Configuration, type Provider } from 'oidc-provider';
 import { checkClientPolicy } from '../client-apps/registration-policy.js';
+import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/types.js';
 
 export const REGISTRATION_POLICY = 'registration-policy';
@@ -49,11 +50,16 @@ export function createRegistrationFeatures(options: { allowHttpLoopback: boolean
   };
 }
 
-/** A single-use token is deleted once its registration succeeded. */
-export function forgetUsedInitialAccessTokens(provider: Provider): void {
+/**
+ * A single-use token is deleted once its registration succeeded. It is already consumed, so a
+ * failed delete (database away) only leaves a dead record behind.
+ */
+export function forgetUsedInitialAccessTokens(provider: Provider, logger: Logger): void {
   provider.on('registration_create.success', (ctx) => {
     const token = ctx.oidc.entities.InitialAccessToken;
-    if (token?.policies?.includes(SINGLE_USE)) void token.destroy();
+    if (token?.policies?.includes(SINGLE_USE)) {
+      token.destroy().catch((error: unknown) => logger.warn('registration.iat_cleanup_failed', { error }));
+    }
   });
 }
 

@@ -92,8 +92,16 @@ export interface KeyRepository {
   remove(id: string): Promise<void>;
 }
 
+/** Counters that live for a window, incremented atomically (login throttling). */
+export interface CounterRepository {
+  /** Adds one and returns the new count; a counter starts at 1 and is gone `windowSeconds` after it started. */
+  increment(key: string, windowSeconds: number): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
 export interface Storage {
   readonly kind: 'memory' | 'mongodb';
+  readonly counters: CounterRepository;
   modelStore(model: string): OidcModelStore;
   readonly accounts: AccountRepository;
   readonly keys: KeyRepository;

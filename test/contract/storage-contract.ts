@@ -217,6 +217,24 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
       });
     });
 
+    describe('counters', () => {
+      it('counts every one of many concurrent increments', async () => {
+        const key = `c-${id()}`;
+        const counts = await Promise.all(Array.from({ length: 20 }, () => storage.counters.increment(key, 60)));
+        expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_v, n) => n + 1));
+      });
+
+      it('starts again at 1 after the window and after a reset', async () => {
+        const key = `c-${id()}`;
+        await storage.counters.increment(key, 1);
+        expect(await storage.counters.increment(key, 1)).toBe(2);
+        await sleep(1100);
+        expect(await storage.counters.increment(key, 1)).toBe(1);
+        await storage.counters.reset(key);
+        expect(await storage.counters.increment(key, 60)).toBe(1);
+      });
+    });
+
     it('answers ping', async () => {
       expect(await storage.ping()).toBe(true);
     });

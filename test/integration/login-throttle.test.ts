@@ -32,6 +32,14 @@ describe('repeated failed sign-ins', () => {
     expect(locked.body).toContain('Too many failed attempts');
   });
 
+  it('cannot be slipped past with a burst of concurrent guesses', async () => {
+    const browser = new HttpClient();
+    const loginPage = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
+    const url = `${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`;
+    const replies = await Promise.all(Array.from({ length: 12 }, (_v, n) => browser.post(url, { email: 'carol-burst@example.com', password: `guess-${n}` })));
+    expect(replies.filter((reply) => reply.status !== 429)).toHaveLength(3);
+  });
+
   it('are forgotten after a successful sign-in', async () => {
     for (let i = 0; i < 2; i += 1) await attempt('alice@example.com', 'wrong');
     expect((await attempt('alice@example.com', 'wonderland')).location).toBeDefined();

@@ -136,6 +136,12 @@ describe('POST /backchannel-logout (logout token verification)', () => {
     expect((await post(await idpSigned(claims(), { typ: 'JWT' }))).status).toBe(400);
   });
 
+  it('answers 400, not a server error, to a malformed token (a typ that is not a string, garbage)', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 1 })).toString('base64url');
+    expect((await post(`${header}.e30.x`)).status).toBe(400);
+    expect((await post('not-a-jwt')).status).toBe(400);
+  });
+
   it('rejects the replay of a token it already accepted', async () => {
     const token = await idpSigned(claims());
     expect((await post(token)).status).toBe(200);

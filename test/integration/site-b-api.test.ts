@@ -48,6 +48,12 @@ describe('site-b GET /api/me', () => {
     expect(body).toMatchObject({ sub: alice!.id, client_id: 'site-b', scope: 'api:read' });
   });
 
+  it('takes the Bearer scheme name in any letter case (RFC 9110)', async () => {
+    const token = await accessTokenFor(stack.siteB.config.apiResource);
+    const response = await fetchLoopback(`${stack.siteB.url}/api/me`, { headers: { authorization: `bearer ${token}` } });
+    expect(response.status).toBe(200);
+  });
+
   it('rejects a token issued for another resource (wrong audience) with 401', async () => {
     const token = await accessTokenFor(otherApi);
     const response = await callApi(token);

@@ -24,6 +24,7 @@ function switchableStorage(inner: Storage): Storage & { down: boolean } {
     kind: inner.kind,
     modelStore: (model: string): OidcModelStore => wrap(inner.modelStore(model)),
     accounts: wrap(inner.accounts),
+    counters: wrap(inner.counters),
     keys: wrap(inner.keys),
     ping: async () => !state.down && inner.ping(),
     close: () => inner.close(),

@@ -50,12 +50,22 @@ describe('site-b deny-list', () => {
     expect(list.isDenied({ sub: 'someone-else', iat: 999 })).toBe(false);
   });
 
-  it('stays within its bound, dropping the oldest entries first', () => {
+  it('stays within its bound, and an evicted revocation still refuses the tokens it covered', () => {
     const list = createDenyList({ ttlSeconds: 100, maxEntries: 3 });
-    for (const sid of ['s1', 's2', 's3', 's4']) list.deny({ sid, iat: 0 });
+    for (const [n, sid] of ['s1', 's2', 's3', 's4'].entries()) list.deny({ sid, iat: 1000 + n });
     expect(list.size()).toBe(3);
-    expect(list.isDenied({ sid: 's1', sub: 'u', iat: 0 })).toBe(false);
-    expect(list.isDenied({ sid: 's4', sub: 'u', iat: 0 })).toBe(true);
+    // s1 made room: its token (issued before its logout) is still refused, through the cut-off.
+    expect(list.isDenied({ sid: 's1', sub: 'u', iat: 999 })).toBe(true);
+    // A token issued after that logout, of a session that never ended, still works.
+    expect(list.isDenied({ sid: 'fresh', sub: 'u', iat: 1001 })).toBe(false);
+    expect(list.isDenied({ sid: 's4', sub: 'u', iat: 5000 })).toBe(true);
+  });
+
+  it('bounds logouts without sid too', () => {
+    const list = createDenyList({ ttlSeconds: 100, maxEntries: 2 });
+    for (const [n, sub] of ['a', 'b', 'c'].entries()) list.deny({ sub, iat: 1000 + n });
+    expect(list.size()).toBe(2);
+    expect(list.isDenied({ sub: 'a', iat: 999 })).toBe(true);
   });
 });
 

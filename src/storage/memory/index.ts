@@ -1,5 +1,6 @@
 import type { Storage } from '../types.js';
 import { createMemoryAccounts } from './accounts.js';
+import { createMemoryCounters } from './counters.js';
 import { createMemoryKeys } from './keys.js';
 import { createMemoryOidcRecords, type MemoryOidcRecords } from './oidc-records.js';
 
@@ -16,6 +17,7 @@ export function createMemoryStorage(options: { now?: () => number } = {}): Memor
     records,
     modelStore: (model) => records.modelStore(model),
     accounts: createMemoryAccounts(),
+    counters: createMemoryCounters(options.now),
     keys: createMemoryKeys(),
     ping: async () => true,
     close: async () => {},

@@ -8,6 +8,7 @@ import type { Logger } from '../../logger.js';
 import type { OidcModelStore, Storage } from '../types.js';
 import { accountModel, createMongoAccounts } from './accounts.js';
 import { connectMongo, type ConnectOptions } from './connection.js';
+import { counterModel, createMongoCounters } from './counters.js';
 import { createMongoKeys, keyModel } from './keys.js';
 import { createMongoModelStore } from './oidc-records.js';
 import { maskMongoUri } from './uri.js';
@@ -51,6 +52,7 @@ export function createMongoStorageOn(connection: Connection): MongoStorage {
       return store;
     },
     accounts: createMongoAccounts(connection),
+    counters: createMongoCounters(connection),
     keys: createMongoKeys(connection),
     async ping() {
       const db = connection.db;
@@ -81,7 +83,7 @@ export async function createMongoStorage(uri: string, logger: Logger, options?: 
   const connection = await connectMongo(uri, logger, options);
   try {
     // The unique email index must exist before the first account is written.
-    await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes()]);
+    await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes(), counterModel(connection).createIndexes()]);
   } catch (error) {
     await connection.close().catch(() => {});
     throw new AppError('storage_unavailable', `Cannot create the indexes in MongoDB at ${maskMongoUri(uri)}: ${(error as Error).message}`, { expose: true, cause: error });

@@ -62,4 +62,14 @@ keySchema.index({ purpose: 1, activatesAt: 1 });
 // Clean-up only: keys past removeAfter are ignored by the key ring whether deleted yet or not.
 keySchema.index({ removeAfter: 1 }, { expireAfterSeconds: 0 });
 
-export const COLLECTIONS = { accounts: 'accounts', keys: 'keys', oidcPrefix: 'oidc_' } as const;
+export const counterSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    count: { type: Number, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, strict: true, autoIndex: false },
+);
+counterSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+export const COLLECTIONS = { accounts: 'accounts', keys: 'keys', counters: 'counters', oidcPrefix: 'oidc_' } as const;
