@@ -59,7 +59,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     live,
     accounts: storage.accounts,
     authenticate: createAuthenticator(storage.accounts, createPasswordVerifier()),
-    throttle: createLoginThrottle(storage, { maxFailures: config.loginMaxFailures, windowSeconds: 15 * 60 }),
+    throttle: createLoginThrottle(storage, { maxAttempts: config.loginMaxFailures, windowSeconds: 15 * 60 }),
     issuerOrigin: new URL(config.issuer).origin,
     accountSessions: createAccountSessions({ provider: live.current, storage, logger }),
   });

@@ -64,7 +64,6 @@ export interface RelyingParty {
   /** The IdP's issuer and JWKS, for verifying tokens it signed. */
   idpKeys(): Promise<IdpKeys>;
   verifyLogoutToken(token: string): Promise<LogoutRequest>;
-  cookieSecure: boolean;
 }
 
 export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
@@ -163,7 +162,6 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     redirectToLogout,
     idpKeys,
     verifyLogoutToken: createLogoutTokenVerifier({ clientId: options.clientId, keys: idpKeys }),
-    cookieSecure,
     silentCheckDone: (ctx) => ctx.cookies.get(ssoCheckedCookie) === '1',
   };
 }

@@ -13,11 +13,11 @@ export interface LoginThrottle {
   succeeded(email: string): Promise<void>;
 }
 
-export function createLoginThrottle(storage: Storage, options: { maxFailures: number; windowSeconds: number }): LoginThrottle {
+export function createLoginThrottle(storage: Storage, options: { maxAttempts: number; windowSeconds: number }): LoginThrottle {
   const key = (email: string) => `login:${normalizeEmail(email).slice(0, 320)}`;
   return {
     async admit(email) {
-      return (await storage.counters.increment(key(email), options.windowSeconds)) <= options.maxFailures;
+      return (await storage.counters.increment(key(email), options.windowSeconds)) <= options.maxAttempts;
     },
     async succeeded(email) {
       await storage.counters.reset(key(email));

@@ -2,11 +2,10 @@ import type { Storage } from '../types.js';
 import { createMemoryAccounts } from './accounts.js';
 import { createMemoryCounters } from './counters.js';
 import { createMemoryKeys } from './keys.js';
-import { createMemoryOidcRecords, type MemoryOidcRecords } from './oidc-records.js';
+import { createMemoryOidcRecords } from './oidc-records.js';
 
 export interface MemoryStorage extends Storage {
   readonly kind: 'memory';
-  readonly records: MemoryOidcRecords;
 }
 
 /** A fresh, empty store: data lives as long as this object and is lost on exit. */
@@ -14,7 +13,6 @@ export function createMemoryStorage(options: { now?: () => number } = {}): Memor
   const records = createMemoryOidcRecords(options.now);
   return {
     kind: 'memory',
-    records,
     modelStore: (model) => records.modelStore(model),
     accounts: createMemoryAccounts(),
     counters: createMemoryCounters(options.now),

@@ -17,8 +17,6 @@ type Clock = () => number;
 
 export interface MemoryOidcRecords {
   modelStore(model: string): OidcModelStore;
-  /** Number of live records per model, for measuring server-side state. */
-  count(model: string): number;
 }
 
 export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecords {
@@ -69,6 +67,12 @@ export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecord
   const copy = (payload: AdapterPayload): AdapterPayload => structuredClone(payload);
 
   function modelStore(model: string): OidcModelStore {
+    /** Copies of the live records that match, copied only once they matched. */
+    const liveRecords = (matches: (payload: AdapterPayload) => boolean) =>
+      [...(models.get(model)?.keys() ?? [])].flatMap((id) => {
+        const entry = live(model, id);
+        return entry && matches(entry.payload) ? [{ id, payload: copy(entry.payload) }] : [];
+      });
     return {
       async upsert(id, payload, expiresInSeconds) {
         remove(model, id);
@@ -121,24 +125,16 @@ export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecord
         for (const id of [...(ids ?? [])]) remove(model, id);
       },
       async list() {
-        return [...(models.get(model)?.keys() ?? [])].flatMap((id) => {
-          const entry = live(model, id);
-          return entry ? [{ id, payload: copy(entry.payload) }] : [];
-        });
+        return liveRecords(() => true);
       },
       async findByAccountId(accountId) {
         // A scan: fine for one process's memory; the MongoDB store uses an index.
-        return (await this.list()).filter((record) => record.payload.accountId === accountId);
+        return liveRecords((payload) => payload.accountId === accountId);
       },
     };
   }
 
   return {
     modelStore,
-    count(model) {
-      const map = models.get(model);
-      if (!map) return 0;
-      return [...map.keys()].filter((id) => live(model, id) !== undefined).length;
-    },
   };
 }

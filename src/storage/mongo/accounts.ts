@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
+import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { accountSchema, COLLECTIONS } from './schemas.js';
 
@@ -18,9 +19,7 @@ function toRecord(doc: AccountDoc | null): AccountRecord | undefined {
   return { ...rest, id: _id };
 }
 
-export function accountModel(connection: Connection): Model<AccountDoc> {
-  return (connection.models.Account as Model<AccountDoc> | undefined) ?? connection.model<AccountDoc>('Account', accountSchema, COLLECTIONS.accounts);
-}
+export const accountModel = (connection: Connection): Model<AccountDoc> => modelOn(connection, 'Account', accountSchema, COLLECTIONS.accounts);
 
 export function createMongoAccounts(connection: Connection): AccountRepository {
   const Accounts = accountModel(connection);

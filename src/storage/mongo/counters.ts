@@ -5,6 +5,7 @@
  */
 import type { Connection, Model } from 'mongoose';
 import type { CounterRepository } from '../types.js';
+import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { COLLECTIONS, counterSchema } from './schemas.js';
 
@@ -16,9 +17,7 @@ interface CounterDoc {
 
 const DUPLICATE_KEY = 11000;
 
-export function counterModel(connection: Connection): Model<CounterDoc> {
-  return (connection.models.Counter as Model<CounterDoc> | undefined) ?? connection.model<CounterDoc>('Counter', counterSchema, COLLECTIONS.counters);
-}
+export const counterModel = (connection: Connection): Model<CounterDoc> => modelOn(connection, 'Counter', counterSchema, COLLECTIONS.counters);
 
 export function createMongoCounters(connection: Connection): CounterRepository {
   const Counters = counterModel(connection);

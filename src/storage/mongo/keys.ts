@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import type { KeyRepository, StoredKey } from '../types.js';
+import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { COLLECTIONS, keySchema } from './schemas.js';
 
@@ -7,9 +8,7 @@ interface KeyDoc extends Omit<StoredKey, 'id'> {
   _id: string;
 }
 
-export function keyModel(connection: Connection): Model<KeyDoc> {
-  return (connection.models.Key as Model<KeyDoc> | undefined) ?? connection.model<KeyDoc>('Key', keySchema, COLLECTIONS.keys);
-}
+export const keyModel = (connection: Connection): Model<KeyDoc> => modelOn(connection, 'Key', keySchema, COLLECTIONS.keys);
 
 export function createMongoKeys(connection: Connection): KeyRepository {
   const Keys = keyModel(connection);

@@ -7,6 +7,7 @@ import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import type { AdapterPayload, OidcModelStore } from '../types.js';
 import type { IndexedModel } from './index.js';
+import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
 
@@ -26,7 +27,7 @@ const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() 
 
 export function recordModel(connection: Connection, model: string): Model<RecordDoc> {
   const name = `${COLLECTIONS.oidcPrefix}${model}`;
-  return (connection.models[name] as Model<RecordDoc> | undefined) ?? connection.model<RecordDoc>(name, oidcRecordSchema, name);
+  return modelOn(connection, name, oidcRecordSchema, name);
 }
 
 export function createMongoModelStore(connection: Connection, model: string, ensureIndexes: (m: IndexedModel) => Promise<void>): OidcModelStore {
