@@ -34,6 +34,9 @@ export function createApp(deps: AppDeps): Koa {
     app.keys = material.cookieKeys;
   });
   app.proxy = config.trustProxy;
+  // Only the address our own proxy appended to X-Forwarded-For counts: the entries before it are
+  // whatever the client wrote, and limits keyed on them could be dodged with a made-up header.
+  app.maxIpsCount = 1;
   app.silent = true;
 
   const interactions = createInteractionRouter({ ...deps, provider: live.current });

@@ -4,6 +4,7 @@
  * configuration table matches this one file.
  */
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { AppError } from './errors.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -42,8 +43,17 @@ export interface Config {
   logLevel: LogLevel;
   /** Static initial access token for dynamic client registration (RFC 7591 section 3). */
   initialAccessToken: string | undefined;
-  /** Failed sign-ins per email within 15 minutes before that email is refused for the rest of them. */
-  loginMaxFailures: number;
+  /**
+   * Sign-in attempts each limit lets through in an hour before every further attempt waits
+   * (1 s, doubling, up to 15 minutes): throttling/sign-in-limits.ts.
+   */
+  loginAttempts: Readonly<{ perSource: number; perAccount: number; perDevice: number; perPage: number }>;
+  /** Password checks (argon2id) running at once, and waiting, before sign-ins get 503 + Retry-After. */
+  passwordChecks: Readonly<{ concurrent: number; queued: number }>;
+  /** libuv's thread pool as this process started with it (src/bin/thread-pool.cjs sets it). */
+  threadPoolSize: number;
+  /** How long the audit trail keeps each security event. */
+  auditRetentionDays: number;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
   webfingerHosts: readonly string[];
 }
@@ -142,6 +152,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.add('DEMO must not be enabled in production: it seeds demo accounts and lets the IdP call loopback addresses');
   }
 
+  if (env.LOGIN_MAX_FAILURES !== undefined) {
+    problems.add('LOGIN_MAX_FAILURES was replaced by LOGIN_ATTEMPTS_PER_ACCOUNT and LOGIN_ATTEMPTS_PER_SOURCE (attempts before growing delays, not a lock)');
+  }
+  // About one argon2id check per core: more only queue inside libuv and slow everything else.
+  const passwordConcurrency = readInteger(env, 'PASSWORD_CHECK_CONCURRENCY', availableParallelism(), problems, 1, 256);
+
   const day = 24 * 60 * 60;
   const config: Config = {
     issuer,
@@ -166,7 +182,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     logLevel: readOneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info', problems),
     initialAccessToken: undefined,
-    loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 10, problems, 1, 1000),
+    loginAttempts: Object.freeze({
+      perSource: readInteger(env, 'LOGIN_ATTEMPTS_PER_SOURCE', 10, problems, 1, 10000),
+      perAccount: readInteger(env, 'LOGIN_ATTEMPTS_PER_ACCOUNT', 10, problems, 1, 10000),
+      perDevice: readInteger(env, 'LOGIN_ATTEMPTS_PER_DEVICE', 10, problems, 1, 10000),
+      perPage: readInteger(env, 'LOGIN_ATTEMPTS_PER_PAGE', 10, problems, 1, 10000),
+    }),
+    passwordChecks: Object.freeze({
+      concurrent: passwordConcurrency,
+      queued: readInteger(env, 'PASSWORD_CHECK_QUEUE', 4 * passwordConcurrency, problems, 0, 10000),
+    }),
+    // libuv's own default is 4; only read here to check it leaves room beside the password checks.
+    threadPoolSize: readInteger(env, 'UV_THREADPOOL_SIZE', 4, problems, 1, 1024),
+    auditRetentionDays: readInteger(env, 'AUDIT_RETENTION_DAYS', 90, problems, 1, 3650),
     webfingerHosts: [],
   };
 

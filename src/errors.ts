@@ -13,6 +13,8 @@ export type AppErrorCode =
   | 'interaction_expired'
   | 'already_consumed'
   | 'storage_unavailable'
+  | 'rate_limited'
+  | 'overloaded'
   | 'internal';
 
 const defaultStatus: Record<AppErrorCode, number> = {
@@ -25,6 +27,8 @@ const defaultStatus: Record<AppErrorCode, number> = {
   interaction_expired: 400,
   already_consumed: 409,
   storage_unavailable: 503,
+  rate_limited: 429,
+  overloaded: 503,
   internal: 500,
 };
 
@@ -32,13 +36,16 @@ export class AppError extends Error {
   readonly code: AppErrorCode;
   readonly status: number;
   readonly expose: boolean;
+  /** For 429 and 503: when trying again makes sense (the Retry-After header, RFC 9110 10.2.3). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: AppErrorCode, message: string, options: { status?: number; expose?: boolean; cause?: unknown } = {}) {
+  constructor(code: AppErrorCode, message: string, options: { status?: number; expose?: boolean; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.status = options.status ?? defaultStatus[code];
     this.expose = options.expose ?? this.status < 500;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** oidc-provider's error handler reads `statusCode`: a storage outage answers 503, not 500. */

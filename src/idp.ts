@@ -6,7 +6,7 @@ import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { ACCOUNT_CONSOLE_CLIENT_ID, createAccountSessions } from './account/account-sessions.js';
 import { createAuthenticator } from './accounts/authenticate.js';
-import { createLoginThrottle } from './accounts/login-throttle.js';
+import { createSlots, limitPasswordChecks } from './accounts/password-check-slots.js';
 import { createPasswordVerifier } from './accounts/passwords.js';
 import { createApp } from './app.js';
 import { createClientRegistry, type ClientRegistry } from './client-apps/registry.js';
@@ -14,13 +14,17 @@ import { createResourceServers, type ResourceServers } from './client-apps/resou
 import { createClientTrust } from './client-apps/trust.js';
 import type { Config } from './config.js';
 import { createViews } from './http/views.js';
+import { createPasswordSignIn } from './interactions/password-sign-in.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureKeys } from './oidc/key-ring.js';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
 import { syncStaticInitialAccessToken } from './oidc/registration.js';
+import { loadPseudonyms, type Pseudonyms } from './security/pseudonyms.js';
+import { createSecurityEvents, type SecurityEvents } from './security/security-events.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
+import { createSignInLimits } from './throttling/sign-in-limits.js';
 
 export interface Idp {
   config: Readonly<Config>;
@@ -32,6 +36,8 @@ export interface Idp {
   clients: ClientRegistry;
   resourceServers: ResourceServers;
   logger: Logger;
+  pseudonyms: Pseudonyms;
+  events: SecurityEvents;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,15 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const storage = overrides.storage ?? (await createStorage(config, logger));
   await ensureKeys(storage.keys);
+  if (config.threadPoolSize < config.passwordChecks.concurrent + 2) {
+    logger.warn('idp.thread_pool_small', {
+      message: 'UV_THREADPOOL_SIZE leaves fewer than 2 threads beside the password checks; start the IdP with `node --require ./src/bin/thread-pool.cjs` (npm start does) or raise it',
+      thread_pool_size: config.threadPoolSize,
+      password_check_concurrency: config.passwordChecks.concurrent,
+    });
+  }
+  const pseudonyms = await loadPseudonyms(storage.keys);
+  const events = createSecurityEvents({ logger, audit: storage.audit, retentionSeconds: config.auditRetentionDays * 24 * 60 * 60 });
   const views = createViews();
   const trust = createClientTrust(storage);
   const resourceServers = createResourceServers(storage);
@@ -58,8 +73,12 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     logger,
     live,
     accounts: storage.accounts,
-    authenticate: createAuthenticator(storage.accounts, createPasswordVerifier()),
-    throttle: createLoginThrottle(storage, { maxAttempts: config.loginMaxFailures, windowSeconds: 15 * 60 }),
+    signIn: createPasswordSignIn({
+      authenticate: createAuthenticator(storage.accounts, limitPasswordChecks(createPasswordVerifier(), createSlots(config.passwordChecks))),
+      limits: createSignInLimits(storage, config.loginAttempts),
+      pseudonyms,
+      events,
+    }),
     issuerOrigin: new URL(config.issuer).origin,
     accountSessions: createAccountSessions({ provider: live.current, storage, logger }),
   });
@@ -72,6 +91,8 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     clients,
     resourceServers,
     logger,
+    pseudonyms,
+    events,
     async close() {
       live.stop();
       await storage.close();

@@ -21,7 +21,12 @@ const BY_CODE: Record<string, Omit<ErrorPage, 'code'>> = {
   csrf_rejected: { title: 'Request refused', message: 'This form was sent from another site, so we did not act on it.' },
   not_found: { title: 'Page not found', message: 'There is nothing at this address.' },
   storage_unavailable: { title: 'Temporarily unavailable', message: 'The sign-in service cannot reach its storage right now. Please try again in a moment.' },
+  overloaded: { title: 'Busy right now', message: 'The sign-in service is handling too many requests at once. Please try again in a moment.' },
+  rate_limited: { title: 'Too many requests', message: 'Too many requests came from your network in a short time. Please wait a little and try again.' },
 };
+
+/** 5xx codes whose page may say what happened: they describe load, not internals. */
+const SPEAKING_5XX = new Set(['storage_unavailable', 'overloaded']);
 
 const SERVER_ERROR: ErrorPage = { title: 'Something went wrong', message: 'We could not complete this request. Please try again later.' };
 
@@ -32,7 +37,7 @@ export function describeProtocolError(code: string, description: string | undefi
 }
 
 export function describeAppError(code: string, message: string, status: number, expose: boolean): ErrorPage {
-  if (status >= 500 && code !== 'storage_unavailable') return SERVER_ERROR;
+  if (status >= 500 && !SPEAKING_5XX.has(code)) return SERVER_ERROR;
   const known = BY_CODE[code];
   return { title: known?.title ?? 'Request refused', message: known?.message ?? (expose ? message : SERVER_ERROR.message), code };
 }

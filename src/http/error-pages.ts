@@ -23,7 +23,8 @@ export function errorPages(views: Views, logger: Logger): Middleware {
     } catch (caught) {
       const error = caught as ProtocolError;
       if (isAppError(error)) {
-        if (error.status >= 500) logger.error('http.app_error', { path: ctx.path, error_code: error.code, error });
+        if (error.status >= 500 && error.code !== 'overloaded') logger.error('http.app_error', { path: ctx.path, error_code: error.code, error });
+        if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
         views.render(ctx, 'error', describeAppError(error.code, error.message, error.status, error.expose), error.status);
         return;
       }

@@ -4,7 +4,7 @@
 import type { InteractionResults } from 'oidc-provider';
 import type { Authenticate } from '../accounts/authenticate.js';
 
-export type LoginOutcome = { ok: true; result: InteractionResults } | { ok: false };
+export type LoginOutcome = { ok: true; accountId: string; result: InteractionResults } | { ok: false };
 
 export async function attemptLogin(
   authenticate: Authenticate,
@@ -16,5 +16,5 @@ export async function attemptLogin(
   // Signing in also answers a pending prompt=select_account: the person chose this account.
   const result: InteractionResults = { login: { accountId: outcome.account.id, amr: ['pwd'] } };
   if (pendingPrompt === 'select_account') result.select_account = {};
-  return { ok: true, result };
+  return { ok: true, accountId: outcome.account.id, result };
 }

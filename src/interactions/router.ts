@@ -7,21 +7,18 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
-import type { Authenticate } from '../accounts/authenticate.js';
-import type { LoginThrottle } from '../accounts/login-throttle.js';
 import { assertThat } from '../errors.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
 import type { AccountRepository } from '../storage/types.js';
 import { grantConsent, type ConsentDetails } from './consent.js';
-import { attemptLogin } from './login.js';
+import type { PasswordSignIn } from './password-sign-in.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 
 export interface InteractionDeps {
-  throttle: LoginThrottle;
   /** The provider serving requests now (it is replaced when keys rotate). */
   provider: () => Provider;
-  authenticate: Authenticate;
+  signIn: PasswordSignIn;
   accounts: AccountRepository;
   views: Views;
   /** Our own origin: form posts from anywhere else are refused. */
@@ -29,7 +26,13 @@ export interface InteractionDeps {
 }
 
 const INCORRECT = 'Email or password is incorrect.';
-const LOCKED = 'Too many failed attempts for this email. Please wait 15 minutes and try again.';
+const BUSY = 'Too many people are signing in right now. Please try again in a moment.';
+
+/** "Please wait 16 seconds" / "Please wait 4 minutes": the Retry-After of a throttled attempt, for people. */
+export function waitMessage(seconds: number): string {
+  const wait = seconds < 90 ? `${seconds} second${seconds === 1 ? '' : 's'}` : `${Math.ceil(seconds / 60)} minutes`;
+  return `Too many sign-in attempts. Please wait ${wait} and try again.`;
+}
 
 function field(ctx: Context, name: string): string {
   const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
@@ -37,7 +40,7 @@ function field(ctx: Context, name: string): string {
 }
 
 export function createInteractionRouter(deps: InteractionDeps): Router {
-  const { authenticate, accounts, views } = deps;
+  const { accounts, views } = deps;
   const provider = () => deps.provider();
   const router = new Router({ prefix: '/interaction' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
@@ -91,11 +94,18 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const { interaction, clientName } = await load(ctx);
     assertThat(['login', 'select_account'].includes(interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
     const email = field(ctx, 'email');
-    if (!(await deps.throttle.admit(email))) return renderLogin(ctx, interaction.uid, clientName, { email, error: LOCKED }, 429);
-    const outcome = await attemptLogin(authenticate, { email, password: field(ctx, 'password') }, interaction.prompt.name);
-    if (!outcome.ok) return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
-    await deps.throttle.succeeded(email);
-    await finish(ctx, outcome.result);
+    const outcome = await deps.signIn(ctx, {
+      email,
+      password: field(ctx, 'password'),
+      page: interaction.uid,
+      prompt: interaction.prompt.name,
+      clientId: String(interaction.params.client_id),
+    });
+    if (outcome.kind === 'signed_in') return finish(ctx, outcome.result);
+    if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
+    ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+    if (outcome.kind === 'busy') return renderLogin(ctx, interaction.uid, clientName, { email, error: BUSY }, 503);
+    renderLogin(ctx, interaction.uid, clientName, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
   });
 
   router.post('/:uid/continue', forms, async (ctx) => {

@@ -1,3 +1,5 @@
+import type { RateLimiterRes } from 'rate-limiter-flexible';
+
 /**
  * What every store provides. Two implementations exist (memory/, mongo/) and one contract suite
  * (test/contract) pins their behaviour, so no other code needs to know which store is in use.
@@ -62,7 +64,7 @@ export interface AccountRepository {
 }
 
 export type SigningAlgorithm = 'RS256' | 'ES256';
-export type KeyPurpose = 'signing' | 'cookie';
+export type KeyPurpose = 'signing' | 'cookie' | 'pseudonym';
 
 /**
  * A signing key or a cookie secret. Keys are published before they are used and kept after they
@@ -92,19 +94,71 @@ export interface KeyRepository {
   remove(id: string): Promise<void>;
 }
 
-/** Counters that live for a window, incremented atomically (login throttling). */
-export interface CounterRepository {
-  /** Adds one and returns the new count; a counter starts at 1 and is gone `windowSeconds` after it started. */
-  increment(key: string, windowSeconds: number): Promise<number>;
-  reset(key: string): Promise<void>;
+/**
+ * Windowed counters with atomic increments: rate-limiter-flexible's limiter on this store's
+ * backend (its memory limiter, or its MongoDB limiter on our connection), so every IdP instance
+ * counts into the same numbers. A key's window starts with its first point.
+ */
+export interface RateLimiter {
+  /** Adds points; rejects with a RateLimiterRes (not an Error) once the key is over its points. */
+  consume(key: string, points?: number, options?: { customDuration?: number }): Promise<RateLimiterRes>;
+  /** Adds points without ever rejecting for the limit. */
+  penalty(key: string, points?: number): Promise<RateLimiterRes>;
+  reward(key: string, points?: number): Promise<RateLimiterRes>;
+  /** The key's state, or null when it has no live window. */
+  get(key: string): Promise<RateLimiterRes | null>;
+  delete(key: string): Promise<boolean>;
+}
+
+export interface RateLimiterOptions {
+  /** Separates one limit's keys from every other's. */
+  keyPrefix: string;
+  /** Points a key may consume in its window before `consume` rejects. */
+  points: number;
+  durationSeconds: number;
+}
+
+/**
+ * One security-relevant event (sign-ins, throttling, refused cross-site posts, account-page and
+ * admin actions, registrations). Never an email or a secret: people are named by account id
+ * when known, else by the pseudonym of the email they typed.
+ */
+export interface AuditEvent {
+  id: string;
+  at: Date;
+  /** `sign_in.failed`, `account.signed_out_everywhere`, ... */
+  type: string;
+  /** The client address the request came from. */
+  source?: string;
+  /** Pseudonym of the email concerned (security/pseudonyms.ts). */
+  subject?: string;
+  accountId?: string;
+  clientId?: string;
+  /** Small facts about the event: counts, limits, reasons. Our own values only. */
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface AuditQuery {
+  limit: number;
+  /** Only events older than this (paging backwards). */
+  before?: Date;
+  type?: string;
+  accountId?: string;
+}
+
+/** The audit trail: append-only, kept for a retention period, read newest first. */
+export interface AuditRepository {
+  append(event: AuditEvent, retentionSeconds: number): Promise<void>;
+  list(query: AuditQuery): Promise<AuditEvent[]>;
 }
 
 export interface Storage {
   readonly kind: 'memory' | 'mongodb';
-  readonly counters: CounterRepository;
+  rateLimiter(options: RateLimiterOptions): RateLimiter;
   modelStore(model: string): OidcModelStore;
   readonly accounts: AccountRepository;
   readonly keys: KeyRepository;
+  readonly audit: AuditRepository;
   /** true when the backend answers; used by /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
-import type { Storage, StoredKey } from '../../src/storage/types.js';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import type { AuditEvent, Storage, StoredKey } from '../../src/storage/types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -217,21 +218,66 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
       });
     });
 
-    describe('counters', () => {
-      it('counts every one of many concurrent increments', async () => {
-        const key = `c-${id()}`;
-        const counts = await Promise.all(Array.from({ length: 20 }, () => storage.counters.increment(key, 60)));
-        expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_v, n) => n + 1));
+    describe('rate limiters (rate-limiter-flexible on this store)', () => {
+      const limiter = (points: number, durationSeconds = 60) => storage.rateLimiter({ keyPrefix: `test-${id()}`, points, durationSeconds });
+
+      it('counts every one of many concurrent points', async () => {
+        const shared = limiter(1000);
+        const many = await Promise.all(Array.from({ length: 20 }, () => shared.penalty('k')));
+        expect(many.map((res) => res.consumedPoints).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_v, n) => n + 1));
       });
 
-      it('starts again at 1 after the window and after a reset', async () => {
-        const key = `c-${id()}`;
-        await storage.counters.increment(key, 1);
-        expect(await storage.counters.increment(key, 1)).toBe(2);
+      it('lets exactly one of many concurrent consumers through a one-point window', async () => {
+        const shared = limiter(1);
+        const results = await Promise.allSettled(Array.from({ length: 10 }, () => shared.consume('k', 1, { customDuration: 30 })));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toBeInstanceOf(RateLimiterRes);
+        expect((refused.reason as RateLimiterRes).msBeforeNext).toBeGreaterThan(25_000);
+      });
+
+      it('starts again after the window, after delete, and takes a point back on reward', async () => {
+        const shared = limiter(1000, 1);
+        await shared.penalty('k');
+        expect((await shared.penalty('k')).consumedPoints).toBe(2);
+        expect((await shared.reward('k')).consumedPoints).toBe(1);
         await sleep(1100);
-        expect(await storage.counters.increment(key, 1)).toBe(1);
-        await storage.counters.reset(key);
-        expect(await storage.counters.increment(key, 60)).toBe(1);
+        expect(await shared.get('k')).toBeNull();
+        expect((await shared.penalty('k')).consumedPoints).toBe(1);
+        await shared.delete('k');
+        expect((await shared.penalty('k')).consumedPoints).toBe(1);
+      });
+
+      it('keeps different limits apart', async () => {
+        const [one, two] = [limiter(1000), limiter(1000)];
+        await one.penalty('k');
+        expect(await two.get('k')).toBeNull();
+      });
+    });
+
+    describe('audit', () => {
+      const event = (type: string, at: Date, extra: Partial<AuditEvent> = {}): AuditEvent => ({ id: id(), at, type, ...extra });
+
+      it('lists newest first, filtered by type, account and time, up to the limit', async () => {
+        const accountId = `acct-${id()}`;
+        const base = Date.now() - 10_000;
+        for (let n = 0; n < 5; n += 1) {
+          await storage.audit.append(event(n % 2 ? 'sign_in.failed' : 'sign_in.succeeded', new Date(base + n * 1000), { accountId, source: '192.0.2.1', detail: { n } }), 3600);
+        }
+        const mine = await storage.audit.list({ limit: 10, accountId });
+        expect(mine.map((e) => e.detail?.n)).toEqual([4, 3, 2, 1, 0]);
+        expect((await storage.audit.list({ limit: 10, accountId, type: 'sign_in.failed' })).map((e) => e.detail?.n)).toEqual([3, 1]);
+        expect((await storage.audit.list({ limit: 2, accountId })).map((e) => e.detail?.n)).toEqual([4, 3]);
+        expect((await storage.audit.list({ limit: 10, accountId, before: new Date(base + 2000) })).map((e) => e.detail?.n)).toEqual([1, 0]);
+        expect(mine[0]).toMatchObject({ type: 'sign_in.succeeded', source: '192.0.2.1', accountId });
+        expect(mine[0]!.at.getTime()).toBe(base + 4000);
+      });
+
+      it('never lists an event past its retention', async () => {
+        const accountId = `acct-${id()}`;
+        await storage.audit.append(event('sign_in.failed', new Date(), { accountId }), 1);
+        await sleep(1100);
+        expect(await storage.audit.list({ limit: 10, accountId })).toEqual([]);
       });
     });
 

@@ -24,8 +24,9 @@ function switchableStorage(inner: Storage): Storage & { down: boolean } {
     kind: inner.kind,
     modelStore: (model: string): OidcModelStore => wrap(inner.modelStore(model)),
     accounts: wrap(inner.accounts),
-    counters: wrap(inner.counters),
+    rateLimiter: (options: Parameters<Storage['rateLimiter']>[0]) => wrap(inner.rateLimiter(options)),
     keys: wrap(inner.keys),
+    audit: wrap(inner.audit),
     ping: async () => !state.down && inner.ping(),
     close: () => inner.close(),
   });

@@ -16,8 +16,20 @@ export interface Reply {
 export class HttpClient {
   private readonly fetch = createLoopbackFetch();
 
-  /** Pass another client's jar to carry its cookies over fresh connections (after a restart). */
-  constructor(readonly jar = new CookieJar()) {}
+  /**
+   * Pass another client's jar to carry its cookies over fresh connections (after a restart), and
+   * `headers` to send on every request (X-Forwarded-For: a browser at another address, behind an
+   * IdP with TRUST_PROXY).
+   */
+  constructor(
+    readonly jar = new CookieJar(),
+    private readonly headers: Record<string, string> = {},
+  ) {}
+
+  /** A browser at `address`, as the IdP's trusted proxy reports it. */
+  static at(address: string): HttpClient {
+    return new HttpClient(new CookieJar(), { 'x-forwarded-for': address });
+  }
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
     return this.send(url, { method: 'GET', headers });
@@ -58,7 +70,7 @@ export class HttpClient {
 
   private async send(url: string, init: RequestInit & { headers: Record<string, string> }): Promise<Reply> {
     const cookie = await this.jar.getCookieString(url);
-    const response = await this.fetch(url, { ...init, redirect: 'manual', headers: { ...(cookie ? { cookie } : {}), ...init.headers } });
+    const response = await this.fetch(url, { ...init, redirect: 'manual', headers: { ...(cookie ? { cookie } : {}), ...this.headers, ...init.headers } });
     for (const setCookie of response.headers.getSetCookie()) await this.jar.setCookie(setCookie, url, { ignoreError: true });
     const location = response.headers.get('location');
     return {

@@ -1,6 +1,7 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Storage } from '../types.js';
 import { createMemoryAccounts } from './accounts.js';
-import { createMemoryCounters } from './counters.js';
+import { createMemoryAudit } from './audit.js';
 import { createMemoryKeys } from './keys.js';
 import { createMemoryOidcRecords } from './oidc-records.js';
 
@@ -15,8 +16,10 @@ export function createMemoryStorage(options: { now?: () => number } = {}): Memor
     kind: 'memory',
     modelStore: (model) => records.modelStore(model),
     accounts: createMemoryAccounts(),
-    counters: createMemoryCounters(options.now),
+    // Bounded by time: each key is dropped when its window ends.
+    rateLimiter: ({ keyPrefix, points, durationSeconds }) => new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
     keys: createMemoryKeys(),
+    audit: createMemoryAudit(undefined, options.now),
     ping: async () => true,
     close: async () => {},
   };

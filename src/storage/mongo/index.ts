@@ -7,10 +7,11 @@ import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { OidcModelStore, Storage } from '../types.js';
 import { accountModel, createMongoAccounts } from './accounts.js';
+import { auditModel, createMongoAudit } from './audit.js';
 import { connectMongo, type ConnectOptions } from './connection.js';
-import { counterModel, createMongoCounters } from './counters.js';
 import { createMongoKeys, keyModel } from './keys.js';
 import { createMongoModelStore } from './oidc-records.js';
+import { createMongoRateLimiter, createRateLimitIndexes } from './rate-limits.js';
 import { maskMongoUri } from './uri.js';
 
 export interface MongoStorage extends Storage {
@@ -52,8 +53,9 @@ export function createMongoStorageOn(connection: Connection): MongoStorage {
       return store;
     },
     accounts: createMongoAccounts(connection),
-    counters: createMongoCounters(connection),
+    rateLimiter: (options) => createMongoRateLimiter(connection, options),
     keys: createMongoKeys(connection),
+    audit: createMongoAudit(connection),
     async ping() {
       const db = connection.db;
       if (!db) return false;
@@ -83,7 +85,7 @@ export async function createMongoStorage(uri: string, logger: Logger, options?: 
   const connection = await connectMongo(uri, logger, options);
   try {
     // The unique email index must exist before the first account is written.
-    await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes(), counterModel(connection).createIndexes()]);
+    await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes(), auditModel(connection).createIndexes(), createRateLimitIndexes(connection)]);
   } catch (error) {
     await connection.close().catch(() => {});
     throw new AppError('storage_unavailable', `Cannot create the indexes in MongoDB at ${maskMongoUri(uri)}: ${(error as Error).message}`, { expose: true, cause: error });

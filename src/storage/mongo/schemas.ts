@@ -48,7 +48,7 @@ accountSchema.index({ emailNormalized: 1 }, { unique: true });
 export const keySchema = new Schema(
   {
     _id: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ['signing', 'cookie'] },
+    purpose: { type: String, required: true, enum: ['signing', 'cookie', 'pseudonym'] },
     alg: { type: String, enum: ['RS256', 'ES256'] },
     material: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
@@ -62,14 +62,25 @@ keySchema.index({ purpose: 1, activatesAt: 1 });
 // Clean-up only: keys past removeAfter are ignored by the key ring whether deleted yet or not.
 keySchema.index({ removeAfter: 1 }, { expireAfterSeconds: 0 });
 
-export const counterSchema = new Schema(
+export const auditSchema = new Schema(
   {
     _id: { type: String, required: true },
-    count: { type: Number, required: true },
+    at: { type: Date, required: true },
+    type: { type: String, required: true },
+    source: { type: String },
+    subject: { type: String },
+    accountId: { type: String },
+    clientId: { type: String },
+    // Flat facts of our own (counts, limits, reasons), never client-controlled objects.
+    detail: { type: Schema.Types.Mixed },
     expiresAt: { type: Date, required: true },
   },
   { versionKey: false, strict: true, autoIndex: false },
 );
-counterSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+auditSchema.index({ at: -1 });
+auditSchema.index({ type: 1, at: -1 });
+auditSchema.index({ accountId: 1, at: -1 }, { sparse: true });
+// Retention is per event (expiresAt), so changing it needs no index rebuild.
+auditSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
-export const COLLECTIONS = { accounts: 'accounts', keys: 'keys', counters: 'counters', oidcPrefix: 'oidc_' } as const;
+export const COLLECTIONS = { accounts: 'accounts', keys: 'keys', rateLimits: 'rate_limits', audit: 'audit_events', oidcPrefix: 'oidc_' } as const;

@@ -1,0 +1,74 @@
+/**
+ * One password attempt at a login page, from the limits to the audit trail: count it against the
+ * limits that apply to this browser (sign-in-limits.ts), check the password in a bounded slot,
+ * remember the browser on success (device cookie), record what happened. The answer is one of
+ * four outcomes the login page renders; a wrong password, an unknown email and a disabled account
+ * are the same `incorrect`.
+ */
+import type { Context } from 'koa';
+import type { InteractionResults } from 'oidc-provider';
+import type { Authenticate } from '../accounts/authenticate.js';
+import { isAppError } from '../errors.js';
+import type { Pseudonyms } from '../security/pseudonyms.js';
+import type { SecurityEvents } from '../security/security-events.js';
+import { readDevice, rememberDevice } from '../throttling/device-cookie.js';
+import type { SignInLimits } from '../throttling/sign-in-limits.js';
+import { sourceKey } from '../throttling/source-address.js';
+import { attemptLogin } from './login.js';
+
+export type SignInOutcome =
+  | { kind: 'signed_in'; result: InteractionResults }
+  | { kind: 'incorrect' }
+  | { kind: 'throttled'; retryAfterSeconds: number }
+  | { kind: 'busy'; retryAfterSeconds: number };
+
+export interface PasswordSignInDeps {
+  authenticate: Authenticate;
+  limits: SignInLimits;
+  pseudonyms: Pseudonyms;
+  events: SecurityEvents;
+}
+
+export interface PasswordForm {
+  email: string;
+  password: string;
+  /** The interaction uid of the login page. */
+  page: string;
+  /** The pending prompt (login or select_account). */
+  prompt: string;
+  clientId: string;
+}
+
+export type PasswordSignIn = (ctx: Context, form: PasswordForm) => Promise<SignInOutcome>;
+
+export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
+  const { limits, events } = deps;
+  return async (ctx, form) => {
+    const account = deps.pseudonyms.ofEmail(form.email);
+    const device = readDevice(ctx);
+    const attempt = { account, source: sourceKey(ctx.ip), page: form.page, knownDevice: device?.accounts.includes(account) ? device.id : undefined };
+    const about = { source: ctx.ip, subject: account, clientId: form.clientId };
+
+    const admission = await limits.admit(attempt);
+    if (!admission.admitted) {
+      await events.record({ type: 'sign_in.throttled', ...about, detail: { limit: admission.limit, retry_after_seconds: admission.retryAfterSeconds } });
+      return { kind: 'throttled', retryAfterSeconds: admission.retryAfterSeconds };
+    }
+    let outcome: Awaited<ReturnType<typeof attemptLogin>>;
+    try {
+      outcome = await attemptLogin(deps.authenticate, form, form.prompt);
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'overloaded') throw error;
+      await events.record({ type: 'sign_in.overloaded', ...about });
+      return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1 };
+    }
+    if (!outcome.ok) {
+      await events.record({ type: 'sign_in.failed', ...about, detail: { known_browser: attempt.knownDevice !== undefined } });
+      return { kind: 'incorrect' };
+    }
+    await limits.succeeded(attempt);
+    rememberDevice(ctx, device, account);
+    await events.record({ type: 'sign_in.succeeded', ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });
+    return { kind: 'signed_in', result: outcome.result };
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Security events: one structured log line each (for the operator's log pipeline) and one entry
+ * in the store's audit trail (for an admin: `npm run admin -- audit list`). They carry the source
+ * address and a pseudonym of the email (a keyed hash), never the email, a password or a token.
+ * Recording never fails the request it describes: a store that can't take the entry is logged.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import type { AuditEvent, AuditRepository } from '../storage/types.js';
+
+export type SecurityEventType =
+  | 'sign_in.succeeded'
+  | 'sign_in.failed'
+  | 'sign_in.throttled'
+  | 'sign_in.overloaded'
+  | 'authorization.throttled'
+  | 'request.cross_site_refused'
+  | 'account.signed_out_everywhere'
+  | 'account.app_revoked'
+  | 'account.password_changed'
+  | 'account.disabled'
+  | 'account.enabled'
+  | 'account.access_ended'
+  | 'registration.created'
+  | 'registration.updated'
+  | 'registration.deleted'
+  | 'registration.refused'
+  | 'registration.throttled'
+  | 'admin.change';
+
+export type SecurityEventInput = Omit<AuditEvent, 'id' | 'at' | 'type'> & { type: SecurityEventType };
+
+export interface SecurityEvents {
+  record(event: SecurityEventInput): Promise<void>;
+}
+
+/** Refusals and failures are warnings an operator may alert on; the rest is information. */
+const WARNINGS = /(failed|throttled|refused|overloaded)$/;
+
+export function createSecurityEvents(deps: { logger: Logger; audit: AuditRepository; retentionSeconds: number }): SecurityEvents {
+  return {
+    async record(input) {
+      const event: AuditEvent = { id: randomUUID(), at: new Date(), ...input };
+      const { type, source, subject, accountId, clientId, detail } = event;
+      const line = { source, email_hash: subject, account_id: accountId, client_id: clientId, ...detail };
+      if (WARNINGS.test(type)) deps.logger.warn(`security.${type}`, line);
+      else deps.logger.info(`security.${type}`, line);
+      await deps.audit.append(event, deps.retentionSeconds).catch((error: unknown) => {
+        deps.logger.error('security.audit_write_failed', { type, error });
+      });
+    },
+  };
+}

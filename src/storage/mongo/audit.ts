@@ -1,0 +1,32 @@
+import type { Connection, Model } from 'mongoose';
+import type { AuditEvent, AuditRepository } from '../types.js';
+import { modelOn } from './model.js';
+import { guard } from './outage.js';
+import { auditSchema, COLLECTIONS } from './schemas.js';
+
+interface AuditDoc extends Omit<AuditEvent, 'id'> {
+  _id: string;
+  expiresAt: Date;
+}
+
+export const auditModel = (connection: Connection): Model<AuditDoc> => modelOn(connection, 'AuditEvent', auditSchema, COLLECTIONS.audit);
+
+export function createMongoAudit(connection: Connection): AuditRepository {
+  const Events = auditModel(connection);
+  return {
+    append: ({ id, ...event }, retentionSeconds) =>
+      guard(async () => {
+        await Events.create({ ...event, _id: id, expiresAt: new Date(event.at.getTime() + retentionSeconds * 1000) });
+      }),
+    list: ({ limit, before, type, accountId }) =>
+      guard(async () => {
+        // Every value is checked to be a string or Date first: nothing a caller passes becomes an operator.
+        const filter: Record<string, unknown> = { expiresAt: { $gt: new Date() } };
+        if (before instanceof Date) filter.at = { $lt: before };
+        if (typeof type === 'string') filter.type = type;
+        if (typeof accountId === 'string') filter.accountId = accountId;
+        const docs = await Events.find(filter).sort({ at: -1 }).limit(Math.max(1, Math.min(limit, 1000))).lean<AuditDoc[]>();
+        return docs.map(({ _id, expiresAt: _expiresAt, ...rest }) => ({ ...rest, id: _id }) as AuditEvent);
+      }),
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * rate-limiter-flexible's MongoDB limiter on our connection: one collection for every limit (keys
+ * carry their limit's prefix), counted with one findOneAndUpdate per call so concurrent requests
+ * on any number of instances each count. Its indexes are built at start-up and awaited, like ours,
+ * instead of in the background where a failure would only reach the console.
+ */
+import type { Connection } from 'mongoose';
+import { RateLimiterMongo } from 'rate-limiter-flexible';
+import type { RateLimiter, RateLimiterOptions } from '../types.js';
+import { guard } from './outage.js';
+import { COLLECTIONS } from './schemas.js';
+
+function limiterOn(connection: Connection, options: RateLimiterOptions): RateLimiterMongo {
+  return new RateLimiterMongo({
+    // The driver's client (not mongoose's Connection): the limiter calls client.db(dbName).
+    storeClient: connection.getClient(),
+    dbName: connection.name,
+    tableName: COLLECTIONS.rateLimits,
+    keyPrefix: options.keyPrefix,
+    points: options.points,
+    duration: options.durationSeconds,
+    disableIndexesCreation: true,
+  });
+}
+
+/** A rejection with a RateLimiterRes ("over the limit") passes through guard; a lost database becomes storage_unavailable. */
+export function createMongoRateLimiter(connection: Connection, options: RateLimiterOptions): RateLimiter {
+  const limiter = limiterOn(connection, options);
+  return {
+    consume: (key, points, options) => guard(() => limiter.consume(key, points, { attrs: {}, ...options })),
+    penalty: (key, points) => guard(() => limiter.penalty(key, points)),
+    reward: (key, points) => guard(() => limiter.reward(key, points)),
+    get: (key) => guard(() => limiter.get(key)),
+    delete: (key) => guard(() => limiter.delete(key)),
+  };
+}
+
+/** The TTL index on `expire` and the unique index on `key`; idempotent. */
+export async function createRateLimitIndexes(connection: Connection): Promise<void> {
+  await limiterOn(connection, { keyPrefix: 'indexes', points: 1, durationSeconds: 1 }).createIndexes();
+}
