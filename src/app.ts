@@ -3,6 +3,7 @@
  */
 import Koa from 'koa';
 import type { AccountSessions } from './account/account-sessions.js';
+import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
@@ -22,6 +23,7 @@ export interface AppDeps extends Omit<InteractionDeps, 'provider'> {
   logger: Logger;
   live: LiveProvider;
   accountSessions: AccountSessions;
+  access: AccessEnder;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -50,7 +52,16 @@ export function createApp(deps: AppDeps): Koa {
   app.use(cacheableJwks(config.keysRefreshSeconds));
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  const account = createAccountRouter({ provider: live.current, issuer: config.issuer, accounts: deps.accounts, sessions: deps.accountSessions, views });
+  const account = createAccountRouter({
+    provider: live.current,
+    issuer: config.issuer,
+    accounts: deps.accounts,
+    sessions: deps.accountSessions,
+    access: deps.access,
+    signIn: deps.signIn,
+    events: deps.events,
+    views,
+  });
   app.use(account.routes());
   app.use(account.allowedMethods());
   app.use(live.middleware);

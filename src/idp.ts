@@ -5,6 +5,7 @@
 import type Koa from 'koa';
 import type Provider from 'oidc-provider';
 import { ACCOUNT_CONSOLE_CLIENT_ID, createAccountSessions } from './account/account-sessions.js';
+import { createAccessEnder, type AccessEnder } from './account/end-access.js';
 import { createAuthenticator } from './accounts/authenticate.js';
 import { createSlots, limitPasswordChecks } from './accounts/password-check-slots.js';
 import { createPasswordVerifier } from './accounts/passwords.js';
@@ -38,6 +39,8 @@ export interface Idp {
   logger: Logger;
   pseudonyms: Pseudonyms;
   events: SecurityEvents;
+  /** Ends a person's sessions, grants and tokens (sign out everywhere, disable, password change). */
+  access: AccessEnder;
   close(): Promise<void>;
 }
 
@@ -61,10 +64,11 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     config,
     keys: storage.keys,
     logger,
-    build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger }),
+    build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger, events }),
   });
   await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken);
   const clients = createClientRegistry(live.current, storage, trust);
+  const access = createAccessEnder({ provider: live.current, storage, logger });
   await registerAccountConsole(clients, config.issuer);
   const app = createApp({
     config,
@@ -80,7 +84,9 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
       events,
     }),
     issuerOrigin: new URL(config.issuer).origin,
-    accountSessions: createAccountSessions({ provider: live.current, storage, logger }),
+    accountSessions: createAccountSessions({ provider: live.current, storage }),
+    access,
+    events,
   });
   return {
     config,
@@ -93,6 +99,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     logger,
     pseudonyms,
     events,
+    access,
     async close() {
       live.stop();
       await storage.close();

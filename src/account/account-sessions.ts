@@ -1,28 +1,12 @@
 /**
- * What the account page shows and does: a person's IdP sessions and the apps holding grants,
- * "Sign out everywhere" and per-app "Revoke access". Both reuse oidc-provider's own pieces
- * (Client#backchannelLogout, the models' revokeByGrantId) so apps hear about it exactly as they
- * do when someone signs out through RP-initiated logout.
+ * What the account page shows: a person's IdP sessions and the apps holding grants. What it does
+ * ("Sign out everywhere", "Revoke access") is end-access.ts.
  */
 import type { Provider } from 'oidc-provider';
-import type { Logger } from '../logger.js';
-import type { AdapterPayload, Storage } from '../storage/types.js';
+import type { Storage } from '../storage/types.js';
+import { authorizationsOf, holdsOfflineAccess } from './end-access.js';
 
 export const ACCOUNT_CONSOLE_CLIENT_ID = 'account-console';
-
-/** Every model whose records belong to a grant (oidc-provider's revoke helper lists the same). */
-const GRANT_BOUND_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
-
-/** oidc-provider's Client has this method; its typings leave it out. */
-interface BackchannelClient {
-  backchannelLogout(sub: string, sid: string): Promise<void>;
-}
-
-interface Authorization {
-  sid?: string;
-  grantId?: string;
-  persistsLogout?: boolean;
-}
 
 export interface AppGrant {
   clientId: string;
@@ -37,30 +21,14 @@ export interface AccountOverview {
   apps: AppGrant[];
 }
 
-const authorizationsOf = (session: AdapterPayload) => (session.authorizations ?? {}) as Record<string, Authorization>;
-
-export function createAccountSessions(deps: { provider: () => Provider; storage: Storage; logger: Logger }) {
-  const { storage, logger } = deps;
+export function createAccountSessions(deps: { provider: () => Provider; storage: Storage }) {
+  const { storage } = deps;
   const sessions = storage.modelStore('Session');
   const grants = storage.modelStore('Grant');
 
   async function clientName(clientId: string): Promise<string> {
     const client = await deps.provider().Client.find(clientId);
     return client?.clientName ?? clientId;
-  }
-
-  async function revokeGrant(grantId: string): Promise<void> {
-    await Promise.all(GRANT_BOUND_MODELS.map((model) => storage.modelStore(model).revokeByGrantId(grantId)));
-    await grants.destroy(grantId);
-  }
-
-  /** Back-channel logout of one app for one IdP session; a site that can't be reached is logged. */
-  async function notify(accountId: string, clientId: string, sid: string | undefined): Promise<void> {
-    const client = (await deps.provider().Client.find(clientId)) as (BackchannelClient & { backchannelLogoutUri?: string }) | undefined;
-    if (!client?.backchannelLogoutUri) return;
-    await client.backchannelLogout(accountId, sid ?? '').catch((error: unknown) => {
-      logger.warn('account.backchannel_failed', { client_id: clientId, error });
-    });
   }
 
   return {
@@ -82,39 +50,10 @@ export function createAccountSessions(deps: { provider: () => Provider; storage:
         const scope = String((payload.openid as { scope?: string } | undefined)?.scope ?? '');
         app.scopes = [...new Set([...app.scopes, ...scope.split(' ').filter(Boolean)])];
         app.apis = [...new Set([...app.apis, ...Object.keys((payload.resources ?? {}) as object)])];
-        app.offline = app.offline || app.scopes.includes('offline_access');
+        app.offline = app.offline || holdsOfflineAccess(payload);
         byClient.set(clientId, app);
       }
       return { sessions: listed.sort((a, b) => Number(b.current) - Number(a.current)), apps: [...byClient.values()] };
-    },
-
-    /** Ends every IdP session of the account: each app is told, session-bound grants go. */
-    async signOutEverywhere(accountId: string): Promise<number> {
-      const own = await sessions.findByAccountId(accountId);
-      for (const { id, payload } of own) {
-        for (const [clientId, authorization] of Object.entries(authorizationsOf(payload))) {
-          await notify(accountId, clientId, authorization.sid);
-          // As RP-initiated logout does: offline_access grants outlive the session.
-          if (authorization.grantId && !authorization.persistsLogout) await revokeGrant(authorization.grantId);
-        }
-        await sessions.destroy(id);
-      }
-      return own.length;
-    },
-
-    /** Takes an app's access away: its grants, refresh tokens and codes now, its sessions via back-channel logout. */
-    async revokeApp(accountId: string, clientId: string): Promise<void> {
-      for (const { id } of (await grants.findByAccountId(accountId)).filter(({ payload }) => payload.clientId === clientId)) {
-        await revokeGrant(id);
-      }
-      for (const { id, payload } of await sessions.findByAccountId(accountId)) {
-        const authorization = authorizationsOf(payload)[clientId];
-        if (!authorization) continue;
-        await notify(accountId, clientId, authorization.sid);
-        const { [clientId]: _removed, ...rest } = authorizationsOf(payload);
-        const expiresInSeconds = typeof payload.exp === 'number' ? Math.max(1, payload.exp - Math.floor(Date.now() / 1000)) : undefined;
-        await sessions.upsert(id, { ...payload, authorizations: rest }, expiresInSeconds);
-      }
     },
   };
 }

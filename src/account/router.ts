@@ -12,17 +12,35 @@ import type { Provider } from 'oidc-provider';
 import { assertThat } from '../errors.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
-import type { AccountRepository } from '../storage/types.js';
+import { assertValidPassword } from '../accounts/accounts.js';
+import { hashPassword } from '../accounts/passwords.js';
+import type { PasswordSignIn } from '../interactions/password-sign-in.js';
+import { waitMessage } from '../interactions/router.js';
+import type { SecurityEvents } from '../security/security-events.js';
+import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID, type AccountSessions } from './account-sessions.js';
+import type { AccessEnder } from './end-access.js';
 
 const STATE_COOKIE = 'account_login_state';
 
-export function createAccountRouter(deps: { provider: () => Provider; issuer: string; accounts: AccountRepository; sessions: AccountSessions; views: Views }): Router {
+export interface AccountRouterDeps {
+  provider: () => Provider;
+  issuer: string;
+  accounts: AccountRepository;
+  sessions: AccountSessions;
+  access: AccessEnder;
+  /** Checks the current password before it is changed, under the sign-in limits. */
+  signIn: PasswordSignIn;
+  events: SecurityEvents;
+  views: Views;
+}
+
+export function createAccountRouter(deps: AccountRouterDeps): Router {
   const { issuer, views } = deps;
   const router = new Router({ prefix: '/account' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
   const secure = new URL(issuer).protocol === 'https:';
-  router.use(sameOriginForms(new URL(issuer).origin));
+  router.use(sameOriginForms(new URL(issuer).origin, deps.events));
 
   async function signedIn(ctx: Context) {
     const session = await deps.provider().Session.get(ctx);
@@ -30,11 +48,20 @@ export function createAccountRouter(deps: { provider: () => Provider; issuer: st
     return account && !account.disabled ? { session, account } : undefined;
   }
 
+  async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, passwordError?: string, status = 200) {
+    const overview = await deps.sessions.overview(current.account.id, current.session.jti);
+    views.render(ctx, 'account', { account: current.account, ...overview, passwordError }, status);
+  }
+
+  /** The IdP session cookie goes with the session it named (the session itself is already gone). */
+  function forgetSession(ctx: Context) {
+    ctx.cookies.set(deps.provider().cookieName('session'), null);
+  }
+
   router.get('/', async (ctx) => {
     const current = await signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    const overview = await deps.sessions.overview(current.account.id, current.session.jti);
-    views.render(ctx, 'account', { account: current.account, ...overview });
+    await renderAccount(ctx, current);
   });
 
   router.get('/login', (ctx) => {
@@ -64,15 +91,42 @@ export function createAccountRouter(deps: { provider: () => Provider; issuer: st
   router.post('/sign-out-everywhere', forms, async (ctx) => {
     const current = await signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    const ended = await deps.sessions.signOutEverywhere(current.account.id);
-    ctx.cookies.set(deps.provider().cookieName('session'), null);
-    views.render(ctx, 'signed-out-everywhere', { ended });
+    const ended = await deps.access.endAll(current.account.id);
+    await deps.events.record({ type: 'account.signed_out_everywhere', source: ctx.ip, accountId: current.account.id, detail: { ...ended } });
+    forgetSession(ctx);
+    views.render(ctx, 'signed-out-everywhere', { ended, reason: 'signed_out' });
+  });
+
+  router.post('/password', forms, async (ctx) => {
+    const current = await signedIn(ctx);
+    if (!current) return ctx.redirect('/account/login');
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const [currentPassword, newPassword] = [body.current_password, body.new_password].map((v) => (typeof v === 'string' ? v : ''));
+    try {
+      assertValidPassword(newPassword!);
+    } catch (error) {
+      return renderAccount(ctx, current, (error as Error).message, 400);
+    }
+    const check = await deps.signIn(ctx, { email: current.account.email, password: currentPassword!, page: `account-password:${current.session.jti}`, prompt: 'login', clientId: ACCOUNT_CONSOLE_CLIENT_ID });
+    if (check.kind === 'incorrect') return renderAccount(ctx, current, 'Your current password is not correct.', 400);
+    if (check.kind !== 'signed_in') {
+      ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return renderAccount(ctx, current, waitMessage(check.retryAfterSeconds), check.kind === 'busy' ? 503 : 429);
+    }
+    await deps.accounts.update(current.account.id, { passwordHash: await hashPassword(newPassword!) });
+    // A changed password is the moment to throw out whoever else knew the old one.
+    const ended = await deps.access.endAll(current.account.id);
+    await deps.events.record({ type: 'account.password_changed', source: ctx.ip, accountId: current.account.id, detail: { ...ended } });
+    forgetSession(ctx);
+    views.render(ctx, 'signed-out-everywhere', { ended, reason: 'password_changed' });
   });
 
   router.post('/apps/:clientId/revoke', forms, async (ctx) => {
     const current = await signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    await deps.sessions.revokeApp(current.account.id, ctx.params.clientId!);
+    const clientId = ctx.params.clientId!;
+    const ended = await deps.access.revokeApp(current.account.id, clientId);
+    await deps.events.record({ type: 'account.app_revoked', source: ctx.ip, accountId: current.account.id, clientId, detail: { ...ended } });
     ctx.status = 303;
     ctx.redirect('/account');
   });

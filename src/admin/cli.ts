@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { isAppError } from '../errors.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
+import { AUDIT_COLUMNS, listAudit } from './audit-commands.js';
 import { addClient, CLIENT_COLUMNS, CLIENT_WITH_SECRET_COLUMNS, listClients, removeClient, rotateSecret, showClient, updateClient } from './client-commands.js';
 import { KEY_COLUMNS, listKeys, prune, rotate } from './keys-commands.js';
 import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
@@ -18,6 +19,8 @@ type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolea
 
 interface Command {
   summary: string;
+  /** What a successful run changes: recorded in the audit trail as `admin.change`. */
+  changes?: 'client' | 'user' | 'token' | 'key';
   options?: OptionSpec;
   positionals?: string[];
   columns: string[];
@@ -54,6 +57,7 @@ function clientOptions(values: Values) {
 export const COMMANDS: Record<string, Command> = {
   'clients list': { summary: 'List registered client apps', columns: CLIENT_COLUMNS, run: (ctx) => listClients(ctx) },
   'clients add': {
+    changes: 'client',
     summary: 'Register an app (prints its client_secret once); --public for no secret',
     options: { ...clientFields, public: { type: 'boolean' }, id: { type: 'string' } },
     columns: CLIENT_WITH_SECRET_COLUMNS,
@@ -68,20 +72,23 @@ export const COMMANDS: Record<string, Command> = {
   },
   'clients show': { summary: 'Show one app', positionals: ['client_id'], columns: CLIENT_COLUMNS, run: (ctx, _v, [id]) => showClient(ctx, id!) },
   'clients update': {
+    changes: 'client',
     summary: 'Change name, URIs or first-party status (lists replace the old ones)',
     positionals: ['client_id'],
     options: clientFields,
     columns: CLIENT_COLUMNS,
     run: (ctx, values, [id]) => updateClient(ctx, id!, clientOptions(values)),
   },
-  'clients remove': { summary: 'Delete an app', positionals: ['client_id'], columns: ['client_id', 'removed'], run: (ctx, _v, [id]) => removeClient(ctx, id!) },
+  'clients remove': { summary: 'Delete an app', changes: 'client', positionals: ['client_id'], columns: ['client_id', 'removed'], run: (ctx, _v, [id]) => removeClient(ctx, id!) },
   'clients rotate-secret': {
+    changes: 'client',
     summary: 'Issue a new client_secret (the old one stops working)',
     positionals: ['client_id'],
     columns: CLIENT_WITH_SECRET_COLUMNS,
     run: (ctx, _v, [id]) => rotateSecret(ctx, id!),
   },
   'users add': {
+    changes: 'user',
     summary: 'Create a user; the password is read from a prompt or stdin',
     options: { email: { type: 'string' }, name: { type: 'string' }, 'given-name': { type: 'string' }, 'family-name': { type: 'string' }, verified: { type: 'boolean' } },
     columns: USER_COLUMNS,
@@ -95,10 +102,11 @@ export const COMMANDS: Record<string, Command> = {
       }),
   },
   'users list': { summary: 'List users', columns: USER_COLUMNS, run: (ctx) => listUsers(ctx) },
-  'users disable': { summary: 'Block sign-in (existing sessions stop working)', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setDisabled(ctx, email!, true) },
+  'users disable': { summary: 'Block sign-in and end every session, grant and token of the user', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setDisabled(ctx, email!, true) },
   'users enable': { summary: 'Allow sign-in again', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setDisabled(ctx, email!, false) },
-  'users set-password': { summary: 'Set a password, read from a prompt or stdin', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setPassword(ctx, email!) },
+  'users set-password': { summary: 'Set a password (prompt or stdin); ends every session, grant and token of the user', positionals: ['email'], columns: USER_COLUMNS, run: (ctx, _v, [email]) => setPassword(ctx, email!) },
   'tokens create-initial-access': {
+    changes: 'token',
     summary: 'Mint an initial access token for dynamic registration (--expires-in 7d, --single-use)',
     options: { 'expires-in': { type: 'string' }, 'single-use': { type: 'boolean' } },
     columns: TOKEN_COLUMNS,
@@ -106,12 +114,19 @@ export const COMMANDS: Record<string, Command> = {
   },
   'keys list': { summary: 'List signing keys and cookie secrets with their state', options: purpose, columns: KEY_COLUMNS, run: (ctx, values) => listKeys(ctx, { purpose: str(values, 'purpose') }) },
   'keys rotate': {
+    changes: 'key',
     summary: 'Add successor keys: published now, signing after two refresh intervals',
     options: purpose,
     columns: KEY_COLUMNS,
     run: (ctx, values) => rotate(ctx, { purpose: str(values, 'purpose') }),
   },
-  'keys prune': { summary: 'Delete keys whose tokens have all expired', options: purpose, columns: ['id', 'purpose', 'removed'], run: (ctx, values) => prune(ctx, { purpose: str(values, 'purpose') }) },
+  'audit list': {
+    summary: 'Security events, newest first (--limit 50, --type sign_in.failed, --email, --before <date>)',
+    options: { limit: { type: 'string' }, type: { type: 'string' }, email: { type: 'string' }, before: { type: 'string' } },
+    columns: AUDIT_COLUMNS,
+    run: (ctx, values) => listAudit(ctx, { limit: str(values, 'limit'), type: str(values, 'type'), email: str(values, 'email'), before: str(values, 'before') }),
+  },
+  'keys prune': { summary: 'Delete keys whose tokens have all expired', changes: 'key', options: purpose, columns: ['id', 'purpose', 'removed'], run: (ctx, values) => prune(ctx, { purpose: str(values, 'purpose') }) },
 };
 
 export function usage(): string {
@@ -130,6 +145,13 @@ function parseOptions(args: string[], command: Command) {
   }
 }
 
+/** Who changed what: client ids as they are, people by pseudonym (the audit trail holds no emails). */
+async function recordChange(ctx: AdminContext, command: string, kind: NonNullable<Command['changes']>, target: string | undefined, rows: Row[]): Promise<void> {
+  const clientId = kind === 'client' ? (target ?? (typeof rows[0]?.client_id === 'string' ? rows[0].client_id : undefined)) : undefined;
+  const subject = kind === 'user' && target ? ctx.idp.pseudonyms.ofEmail(target) : undefined;
+  await ctx.idp.events.record({ type: 'admin.change', clientId, subject, detail: { command, by: 'admin' } });
+}
+
 export async function runAdmin(argv: string[], ctx: AdminContext): Promise<number> {
   const name = argv.slice(0, 2).join(' ');
   const command = COMMANDS[name];
@@ -141,6 +163,7 @@ export async function runAdmin(argv: string[], ctx: AdminContext): Promise<numbe
       throw new UsageError(`"${name}" takes ${expected.length ? expected.map((p) => `<${p}>`).join(' ') : 'no arguments'}`);
     }
     const rows = await command.run(ctx, values, positionals);
+    if (command.changes) await recordChange(ctx, name, command.changes, positionals[0] ?? str(values as Values, 'email'), rows);
     ctx.io.out(values.json ? JSON.stringify(rows, null, 2) : formatTable(rows, command.columns));
     return 0;
   } catch (error) {

@@ -2,6 +2,7 @@
 import { assertValidPassword, registerAccount } from '../accounts/accounts.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { AppError } from '../errors.js';
+import type { AccessEnded } from '../account/end-access.js';
 import type { AccountRecord } from '../storage/types.js';
 import type { AdminContext } from './context.js';
 import type { Row } from './output.js';
@@ -38,13 +39,28 @@ export async function listUsers(ctx: AdminContext): Promise<Row[]> {
   return (await ctx.idp.storage.accounts.list()).map(row);
 }
 
+/** Disabling ends every session, grant and token of the account at once, and tells its apps. */
 export async function setDisabled(ctx: AdminContext, email: string, disabled: boolean): Promise<Row[]> {
   const account = await byEmail(ctx, email);
-  return [row((await ctx.idp.storage.accounts.update(account.id, { disabled }))!)];
+  const updated = (await ctx.idp.storage.accounts.update(account.id, { disabled }))!;
+  const ended = disabled ? await ctx.idp.access.endAll(account.id) : undefined;
+  await ctx.idp.events.record({ type: disabled ? 'account.disabled' : 'account.enabled', accountId: account.id, detail: { by: 'admin', ...ended } });
+  if (ended) ctx.io.err(endedSummary(ended));
+  return [row(updated)];
 }
 
+/** An admin reset: whoever knew the old password (and every session and token) is out. */
 export async function setPassword(ctx: AdminContext, email: string): Promise<Row[]> {
   const account = await byEmail(ctx, email);
   const passwordHash = await hashPassword(await readNewPassword(ctx));
-  return [row((await ctx.idp.storage.accounts.update(account.id, { passwordHash }))!)];
+  const updated = (await ctx.idp.storage.accounts.update(account.id, { passwordHash }))!;
+  const ended = await ctx.idp.access.endAll(account.id);
+  await ctx.idp.events.record({ type: 'account.password_changed', accountId: account.id, detail: { by: 'admin', ...ended } });
+  ctx.io.err(endedSummary(ended));
+  return [row(updated)];
+}
+
+function endedSummary(ended: AccessEnded): string {
+  const unreachable = ended.unreachable ? `, ${ended.unreachable} could not be reached` : '';
+  return `Ended ${ended.sessions} session(s); revoked access of ${ended.apps} app(s) (${ended.offlineApps} with offline access); told ${ended.notified} app(s)${unreachable}.`;
 }

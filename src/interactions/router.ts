@@ -12,6 +12,7 @@ import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
 import type { AccountRepository } from '../storage/types.js';
 import { grantConsent, type ConsentDetails } from './consent.js';
+import type { SecurityEvents } from '../security/security-events.js';
 import type { PasswordSignIn } from './password-sign-in.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 
@@ -19,6 +20,7 @@ export interface InteractionDeps {
   /** The provider serving requests now (it is replaced when keys rotate). */
   provider: () => Provider;
   signIn: PasswordSignIn;
+  events: SecurityEvents;
   accounts: AccountRepository;
   views: Views;
   /** Our own origin: form posts from anywhere else are refused. */
@@ -44,7 +46,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const provider = () => deps.provider();
   const router = new Router({ prefix: '/interaction' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
-  router.use(sameOriginForms(deps.issuerOrigin));
+  router.use(sameOriginForms(deps.issuerOrigin, deps.events));
 
   async function load(ctx: Context) {
     const interaction = await provider().interactionDetails(ctx.req, ctx.res);

@@ -10,6 +10,7 @@ import { SUPPORTED_AUTH_METHODS } from '../client-apps/registration-policy.js';
 import type { Views } from '../http/views.js';
 import { createLoopbackFetch, isLoopbackHost } from '../http/loopback-resolver.js';
 import type { Logger } from '../logger.js';
+import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
 import { createAdapterFactory } from './adapter.js';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
@@ -18,6 +19,7 @@ import { createLoadExistingGrant } from './grants.js';
 import { createProviderPages } from './pages.js';
 import type { KeyMaterial } from './live-provider.js';
 import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
+import { recordRegistrationEvents } from './registration-events.js';
 import { createTtl } from './ttl.js';
 
 export interface ProviderDeps {
@@ -29,6 +31,7 @@ export interface ProviderDeps {
   material: KeyMaterial;
   views: Views;
   logger: Logger;
+  events: SecurityEvents;
 }
 
 /** prompt=select_account (OpenID Connect Core 3.1.2.1) is not in oidc-provider's base policy. */
@@ -153,6 +156,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   logProviderEvents(provider, logger);
+  recordRegistrationEvents(provider, deps.events);
   forgetUsedInitialAccessTokens(provider, logger);
   return provider;
 }

@@ -15,6 +15,7 @@ import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
 import { createIdp, type Idp } from '../../src/idp.js';
+import type { Logger } from '../../src/logger.js';
 import type { Storage } from '../../src/storage/types.js';
 
 export interface Reserved {
@@ -51,11 +52,11 @@ export interface RunningIdp extends Idp {
  * `port` restarts an IdP where a stopped one listened; `issuer` runs a second instance of an
  * existing IdP (same issuer, other port), as behind a load balancer.
  */
-export async function startIdp(options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string } = {}): Promise<RunningIdp> {
+export async function startIdp(options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; logger?: Logger } = {}): Promise<RunningIdp> {
   const reserved = await reservePort(options.port);
   const issuer = options.issuer ?? reserved.url('idp');
   const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, ...options.env });
-  const idp = await createIdp(config, { storage: options.storage });
+  const idp = await createIdp(config, { storage: options.storage, logger: options.logger });
   reserved.server.on('request', idp.app.callback());
   return Object.assign(idp, {
     issuer,

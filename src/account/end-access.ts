@@ -1,0 +1,121 @@
+/**
+ * Ending a person's access: "Sign out everywhere", a changed or reset password, a disabled
+ * account, and one app's "Revoke access". Everything that lets anyone act as the person goes:
+ * every IdP session (so nothing signs in silently), every grant with its refresh tokens, codes and
+ * opaque access tokens, offline_access included (RP-initiated logout keeps offline grants; here
+ * the person asked for everything to end, or an admin did), and every app that took part is told
+ * through OpenID Connect Back-Channel Logout 1.0. JWT access tokens can't be recalled: they end
+ * with their short lifetime (ACCESS_TOKEN_TTL_SECONDS).
+ *
+ * The counts that come back are what the pages and the audit trail report, so the person reads
+ * what really happened, including apps that could not be reached.
+ */
+import type { Provider } from 'oidc-provider';
+import type { Logger } from '../logger.js';
+import type { AdapterPayload, Storage } from '../storage/types.js';
+
+/** Every model whose records belong to a grant (oidc-provider's revoke helper lists the same). */
+const GRANT_BOUND_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
+
+/** oidc-provider's Client has this method; its typings leave it out. */
+interface BackchannelClient {
+  backchannelLogout(sub: string, sid: string): Promise<void>;
+  backchannelLogoutUri?: string;
+}
+
+interface Authorization {
+  sid?: string;
+  grantId?: string;
+}
+
+export interface AccessEnded {
+  /** IdP sessions (devices and browsers) that ended. */
+  sessions: number;
+  /** Apps whose grants were revoked. */
+  apps: number;
+  /** Of those, apps that held offline access (refresh tokens that outlive sessions). */
+  offlineApps: number;
+  /** Apps told through back-channel logout, and those that could not be reached. */
+  notified: number;
+  unreachable: number;
+}
+
+export const authorizationsOf = (session: AdapterPayload) => (session.authorizations ?? {}) as Record<string, Authorization>;
+
+/** A grant with offline_access: its refresh tokens outlive every session. */
+export const holdsOfflineAccess = (grant: AdapterPayload) => String((grant.openid as { scope?: string } | undefined)?.scope ?? '').split(' ').includes('offline_access');
+
+export function createAccessEnder(deps: { provider: () => Provider; storage: Storage; logger: Logger }) {
+  const { storage, logger } = deps;
+  const sessions = storage.modelStore('Session');
+  const grants = storage.modelStore('Grant');
+
+  async function revokeGrant(grantId: string): Promise<void> {
+    await Promise.all(GRANT_BOUND_MODELS.map((model) => storage.modelStore(model).revokeByGrantId(grantId)));
+    await grants.destroy(grantId);
+  }
+
+  /** Back-channel logout of one app: true when told, false when it can't be reached, undefined when it has no endpoint. */
+  async function notify(accountId: string, clientId: string, sid: string | undefined): Promise<boolean | undefined> {
+    const client = (await deps.provider().Client.find(clientId)) as (BackchannelClient & object) | undefined;
+    if (!client?.backchannelLogoutUri) return undefined;
+    try {
+      await client.backchannelLogout(accountId, sid ?? '');
+      return true;
+    } catch (error) {
+      logger.warn('account.backchannel_failed', { client_id: clientId, error });
+      return false;
+    }
+  }
+
+  /** Tells each (app, IdP session) once; a logout token without sid ends every session of the person at that app. */
+  async function notifyAll(accountId: string, targets: { clientId: string; sid?: string }[]): Promise<Pick<AccessEnded, 'notified' | 'unreachable'>> {
+    const outcomes = await Promise.all(targets.map(({ clientId, sid }) => notify(accountId, clientId, sid).then((told) => ({ clientId, told }))));
+    const told = new Set(outcomes.filter((o) => o.told === true).map((o) => o.clientId));
+    const failed = new Set(outcomes.filter((o) => o.told === false && !told.has(o.clientId)).map((o) => o.clientId));
+    return { notified: told.size, unreachable: failed.size };
+  }
+
+  return {
+    async endAll(accountId: string): Promise<AccessEnded> {
+      const own = await sessions.findByAccountId(accountId);
+      const allGrants = await grants.findByAccountId(accountId);
+      const targets: { clientId: string; sid?: string }[] = [];
+      for (const { payload } of own) {
+        for (const [clientId, authorization] of Object.entries(authorizationsOf(payload))) targets.push({ clientId, sid: authorization.sid });
+      }
+      const inSessions = new Set(targets.map((t) => t.clientId));
+      for (const clientId of new Set(allGrants.map(({ payload }) => String(payload.clientId)))) {
+        if (!inSessions.has(clientId)) targets.push({ clientId });
+      }
+      // Sessions first: from here on nothing signs in silently, whatever the apps answer.
+      await Promise.all(own.map(({ id }) => sessions.destroy(id)));
+      await Promise.all(allGrants.map(({ id }) => revokeGrant(id)));
+      const offline = new Set(allGrants.filter(({ payload }) => holdsOfflineAccess(payload)).map(({ payload }) => String(payload.clientId)));
+      const apps = new Set(allGrants.map(({ payload }) => String(payload.clientId)));
+      return { sessions: own.length, apps: apps.size, offlineApps: offline.size, ...(await notifyAll(accountId, targets)) };
+    },
+
+    /** One app loses access: its grants and tokens now, its sessions through back-channel logout. */
+    async revokeApp(accountId: string, clientId: string): Promise<AccessEnded> {
+      const appGrants = (await grants.findByAccountId(accountId)).filter(({ payload }) => payload.clientId === clientId);
+      await Promise.all(appGrants.map(({ id }) => revokeGrant(id)));
+      const targets: { clientId: string; sid?: string }[] = [];
+      let touched = 0;
+      for (const { id, payload } of await sessions.findByAccountId(accountId)) {
+        const authorization = authorizationsOf(payload)[clientId];
+        if (!authorization) continue;
+        targets.push({ clientId, sid: authorization.sid });
+        touched += 1;
+        const { [clientId]: _removed, ...rest } = authorizationsOf(payload);
+        const expiresInSeconds = typeof payload.exp === 'number' ? Math.max(1, payload.exp - Math.floor(Date.now() / 1000)) : undefined;
+        await sessions.upsert(id, { ...payload, authorizations: rest }, expiresInSeconds);
+      }
+      if (targets.length === 0 && appGrants.length > 0) targets.push({ clientId });
+      const offline = appGrants.some(({ payload }) => holdsOfflineAccess(payload));
+      return { sessions: touched, apps: appGrants.length > 0 ? 1 : 0, offlineApps: offline ? 1 : 0, ...(await notifyAll(accountId, targets)) };
+    },
+  };
+}
+
+export type AccessEnder = ReturnType<typeof createAccessEnder>;
