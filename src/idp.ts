@@ -9,7 +9,9 @@ import { createAuthenticator } from './accounts/authenticate.js';
 import { createLoginThrottle } from './accounts/login-throttle.js';
 import { createPasswordVerifier } from './accounts/passwords.js';
 import { createApp } from './app.js';
+import { createRegistrationPolicy, type RegistrationPolicy } from './client-apps/registration-policy.js';
 import { createClientRegistry, type ClientRegistry } from './client-apps/registry.js';
+import { createReservedNames } from './client-apps/reserved-names.js';
 import { createResourceServers, type ResourceServers } from './client-apps/resource-servers.js';
 import { createClientTrust } from './client-apps/trust.js';
 import type { Config } from './config.js';
@@ -30,6 +32,8 @@ export interface Idp {
   live: LiveProvider;
   storage: Storage;
   clients: ClientRegistry;
+  /** What an app may register; dynamic registration and the admin path both apply it. */
+  registrationPolicy: RegistrationPolicy;
   resourceServers: ResourceServers;
   logger: Logger;
   close(): Promise<void>;
@@ -42,11 +46,15 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   const views = createViews();
   const trust = createClientTrust(storage);
   const resourceServers = createResourceServers(storage);
+  const registrationPolicy = createRegistrationPolicy({
+    allowHttpLoopback: config.nodeEnv !== 'production',
+    reservedNames: createReservedNames({ storage, trust, issuer: config.issuer }),
+  });
   const live = await createLiveProvider({
     config,
     keys: storage.keys,
     logger,
-    build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger }),
+    build: (material) => createProvider({ config, storage, trust, resourceServers, registrationPolicy, material, views, logger }),
   });
   await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken);
   const clients = createClientRegistry(live.current, storage, trust);
@@ -70,6 +78,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     live,
     storage,
     clients,
+    registrationPolicy,
     resourceServers,
     logger,
     async close() {

@@ -5,6 +5,7 @@
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
 import type { ClientTrust } from '../client-apps/trust.js';
+import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { ResourceServers } from '../client-apps/resource-servers.js';
 import { SUPPORTED_AUTH_METHODS } from '../client-apps/registration-policy.js';
 import type { Views } from '../http/views.js';
@@ -25,6 +26,7 @@ export interface ProviderDeps {
   storage: Storage;
   trust: ClientTrust;
   resourceServers: ResourceServers;
+  registrationPolicy: RegistrationPolicy;
   /** This provider's keys: signing JWKS and cookie keys (newest first). */
   material: KeyMaterial;
   views: Views;
@@ -120,7 +122,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     fetch: createOutgoingFetch(config),
     features: {
       devInteractions: { enabled: false },
-      ...createRegistrationFeatures({ allowHttpLoopback: config.nodeEnv !== 'production', storage }),
+      ...createRegistrationFeatures({ policy: deps.registrationPolicy, storage }),
       claimsParameter: { enabled: true },
       // OpenID Connect Back-Channel Logout 1.0: ending a session notifies every site of it.
       backchannelLogout: { enabled: true },

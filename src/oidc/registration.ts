@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { errors, type Configuration, type Provider } from 'oidc-provider';
-import { checkClientPolicy } from '../client-apps/registration-policy.js';
+import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/types.js';
 
@@ -15,7 +15,7 @@ export const SINGLE_USE = 'single-use';
 
 type Features = NonNullable<Configuration['features']>;
 
-export function createRegistrationFeatures(options: { allowHttpLoopback: boolean; storage: Storage }): Pick<Features, 'registration' | 'registrationManagement'> {
+export function createRegistrationFeatures(options: { policy: RegistrationPolicy; storage: Storage }): Pick<Features, 'registration' | 'registrationManagement'> {
   const initialAccessTokens = options.storage.modelStore('InitialAccessToken');
   return {
     registration: {
@@ -24,7 +24,9 @@ export function createRegistrationFeatures(options: { allowHttpLoopback: boolean
       issueRegistrationAccessToken: true,
       policies: {
         async [REGISTRATION_POLICY](ctx, properties) {
-          const violation = checkClientPolicy(properties, { allowHttpLoopback: options.allowHttpLoopback });
+          // A registered app is never first-party here; on an update it may keep the name it has.
+          const current = ctx.oidc.route === 'client_update' ? ctx.oidc.client?.metadata() : undefined;
+          const violation = await options.policy.check(properties, { firstParty: false, current });
           if (violation?.error === 'invalid_redirect_uri') throw new errors.InvalidRedirectUri(violation.description);
           if (violation) throw new errors.InvalidClientMetadata(violation.description);
           // RFC 7592 section 2.2: an update may issue a new client secret; ours always does.

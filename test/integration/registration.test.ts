@@ -5,7 +5,7 @@ import { loadSiteAConfig } from '../../clients/site-a/config.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
 import { mintInitialAccessToken } from '../../src/oidc/registration.js';
 import { HttpClient, interactionUid } from '../support/http-client.js';
-import { fetchLoopback } from '../support/oidc-flow.js';
+import { callJson as call, registerClient } from '../support/registration.js';
 import { startStack, startIdp, type RunningIdp } from '../support/stack.js';
 
 const STATIC_TOKEN = 'static-initial-access-token-for-tests-0123456789';
@@ -17,26 +17,7 @@ afterAll(async () => {
   await idp.stop();
 });
 
-interface Reply {
-  status: number;
-  json: Record<string, unknown>;
-  headers: Headers;
-}
-
-async function call(method: string, url: string, options: { token?: string; body?: unknown; raw?: string; contentType?: string } = {}): Promise<Reply> {
-  const response = await fetchLoopback(url, {
-    method,
-    headers: {
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}),
-    },
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
-}
-
-const register = (body: unknown, token = STATIC_TOKEN) => call('POST', `${idp.issuer}/reg`, { token, body });
+const register = (body: unknown, token = STATIC_TOKEN) => registerClient(idp.issuer, token, body);
 const app = (extra: Record<string, unknown> = {}) => ({ client_name: 'Registered App', redirect_uris: ['http://app.localhost:9/cb'], ...extra });
 
 describe('POST /reg (RFC 7591)', () => {
