@@ -60,12 +60,26 @@ describe('POST /reg (RFC 7591)', () => {
     ['an http post-logout URI outside loopback', 'invalid_client_metadata', { post_logout_redirect_uris: ['http://app.example.com/bye'] }],
     ['a back-channel logout URI with a fragment', 'invalid_client_metadata', { backchannel_logout_uri: 'https://app.example.com/bcl#x' }],
     ['a 201-character client name', 'invalid_client_metadata', { client_name: 'n'.repeat(201) }],
+    ['an http jwks_uri outside loopback', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://app.example.com/jwks' }],
+    ['a jwks_uri with credentials', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://user:pw@app.example.com/jwks' }],
+    ['a jwks_uri with a fragment', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks#k' }],
+    ['jwks_uri together with jwks', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks', jwks: { keys: [] } }],
   ];
   it.each(rejections)('rejects %s with %s', async (_what, error, metadata) => {
     const reply = await register(app(metadata));
     expect(reply.status).toBe(400);
     expect(reply.json.error).toBe(error);
     expect(reply.json.error_description).toEqual(expect.any(String));
+  });
+
+  it('applies the redirect URI rules to sector_identifier_uri before the IdP fetches it', async () => {
+    for (const [uri, reason] of [
+      ['http://app.example.com/sector.json', /^sector_identifier_uri entry .* must use https/],
+      ['https://user:pw@app.example.com/sector.json', /^sector_identifier_uri entry .* must not contain credentials/],
+    ] as const) {
+      const reply = await register(app({ sector_identifier_uri: uri }));
+      expect(reply.json).toEqual({ error: 'invalid_client_metadata', error_description: expect.stringMatching(reason) });
+    }
   });
 
   it('answers malformed JSON and a wrong content type with 400 and an OAuth error body', async () => {
