@@ -69,6 +69,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     authenticate: createAuthenticator(storage.accounts, createPasswordVerifier()),
     throttle: createLoginThrottle(storage, { maxAttempts: config.loginMaxFailures, windowSeconds: 15 * 60 }),
     issuerOrigin: new URL(config.issuer).origin,
+    isFirstParty: trust.isFirstParty,
     accountSessions: createAccountSessions({ provider: live.current, storage, logger }),
   });
   return {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { addClientApp, updateClientApp } from '../../src/client-apps/client-apps.js';
 import { runCli } from '../support/admin.js';
-import { fetchLoopback } from '../support/oidc-flow.js';
+import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
+import { fetchLoopback, pkce } from '../support/oidc-flow.js';
 import { registerClient, updateRegistration } from '../support/registration.js';
 import { startIdp, startStack, type RunningIdp, type Stack } from '../support/stack.js';
 
@@ -107,5 +108,40 @@ describe('the admin path with an impersonating name', () => {
   it('lets an admin give a first-party app a reserved name, and a first-party app keep its own', async () => {
     await expect(addClientApp(idp, { name: 'Site A', redirectUris: ['https://a2.example.com/cb'], firstParty: true })).resolves.toMatchObject({ firstParty: true });
     await expect(updateClientApp(idp, stack.siteB.config.clientId, { redirectUris: [`${stack.siteB.url}/callback`] })).resolves.toMatchObject({ firstParty: true });
+  });
+});
+
+describe('the pages a person reads before trusting an app', () => {
+  const alice = { email: 'alice@example.com', password: 'wonderland' };
+  /** What the page says, as read: tags out, spaces collapsed. */
+  const text = (reply: Reply) => reply.body.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ').replace(/ \)/g, ')');
+  const authorizeUrl = (clientId: string, redirectUri: string, extra: Record<string, string> = {}) =>
+    `${idp.issuer}/auth?${new URLSearchParams({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256', ...extra })}`;
+
+  it('name a third-party app together with the host it returns to: login, consent and account chooser', async () => {
+    const redirectUri = 'https://site-c.example.com:8443/callback';
+    const registered = (await register(app('Site C', { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }))).json;
+    const browser = new HttpClient();
+    const toCallback = (url: string) => url.startsWith(redirectUri);
+
+    const login = await browser.follow(await browser.get(authorizeUrl(registered.client_id as string, redirectUri)));
+    expect(text(login)).toContain('to continue to Site C (site-c.example.com:8443)');
+    expect(text(login)).toContain('Cancel and return to Site C (site-c.example.com:8443)');
+
+    const consent = await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(login.url)}/login`, alice), toCallback);
+    expect(text(consent)).toContain('Allow Site C (site-c.example.com:8443) to access your account?');
+    const back = await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(consent.url)}/confirm`, {}), toCallback);
+    expect(back.location).toMatch(/^https:\/\/site-c\.example\.com:8443\/callback\?code=/);
+
+    const chooser = await browser.follow(await browser.get(authorizeUrl(registered.client_id as string, redirectUri, { prompt: 'select_account' })));
+    expect(text(chooser)).toContain('Continue as Alice Liddell');
+    expect(text(chooser)).toContain('to continue to Site C (site-c.example.com:8443)');
+  });
+
+  it('name a first-party app plainly', async () => {
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
+    expect(text(login)).toMatch(/to continue to Site A (?!\()/);
+    expect(login.body).not.toContain('client-host');
   });
 });

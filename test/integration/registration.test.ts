@@ -165,7 +165,7 @@ describe('a dynamically registered client', () => {
       const browser = new HttpClient();
       const loginPage = await browser.follow(await browser.get(`${siteUrl}/login`));
       const consent = await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, { email: 'alice@example.com', password: 'wonderland' }));
-      expect(consent.body).toContain('Allow Site C to access your account?');
+      expect(consent.body).toContain(`Allow <strong>Site C</strong> <span class="client-host">(${new URL(siteUrl).host})</span> to access your account?`);
       const home = await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(consent.url)}/confirm`, {}));
       expect(home.url).toBe(`${siteUrl}/`);
       expect(home.body).toContain('Hello, Alice Liddell');
