@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
+import { isLoopbackHost } from './http/loopback-resolver.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -33,6 +34,8 @@ export interface Config {
   keysRefreshSeconds: number;
   /** Demo mode: seeds demo data and lets the IdP call loopback sites (back-channel logout). */
   demo: boolean;
+  /** Demo mode only (empty otherwise): the loopback sites the IdP may call past the SSRF guard. */
+  demoSiteOrigins: readonly string[];
   trustProxy: boolean;
   mongodbUri: string | undefined;
   /** Start-up gives up after this many attempts, each waiting up to the timeout. */
@@ -129,6 +132,32 @@ function readMongoUri(env: Env, problems: Problems): string | undefined {
   return raw.trim();
 }
 
+/** The seeded sample sites of `npm start` (clients/site-a, clients/site-b at their default URLs). */
+export const DEFAULT_DEMO_SITE_ORIGINS = Object.freeze(['http://site-a.localhost:3001', 'http://site-b.localhost:3002']);
+
+/**
+ * The only origins oidc-provider's SSRF guard lets through (src/oidc/outgoing-fetch.ts), so each
+ * must be exactly an origin and on loopback: a DNS name here could be pointed anywhere later.
+ */
+function readDemoSiteOrigins(env: Env, demo: boolean, problems: Problems): string[] {
+  if (!demo) return [];
+  const raw = env.DEMO_SITE_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_DEMO_SITE_ORIGINS];
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return entries.flatMap((entry) => {
+    const url = URL.parse(entry);
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry.replace(/\/$/, '').toLowerCase()) {
+      problems.add(`DEMO_SITE_ORIGINS entries must be origins such as http://site-a.localhost:3001, without path or credentials (got "${entry}")`);
+      return [];
+    }
+    if (!isLoopbackHost(url.hostname)) {
+      problems.add(`DEMO_SITE_ORIGINS entries must be on loopback (*.localhost, 127.0.0.0/8, [::1]) (got "${entry}")`);
+      return [];
+    }
+    return [url.origin];
+  });
+}
+
 /** Parses and validates the environment; throws one AppError listing every problem found. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
@@ -151,6 +180,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     cookieSecrets: Object.freeze(readCookieSecrets(env, problems)),
     keysRefreshSeconds: readInteger(env, 'KEYS_REFRESH_SECONDS', 60, problems, 1, 3600),
     demo,
+    demoSiteOrigins: Object.freeze(readDemoSiteOrigins(env, demo, problems)),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false, problems),
     mongodbUri: readMongoUri(env, problems),
     mongodbConnectAttempts: readInteger(env, 'MONGODB_CONNECT_ATTEMPTS', 5, problems, 1, 100),

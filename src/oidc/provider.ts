@@ -9,13 +9,13 @@ import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { ResourceServers } from '../client-apps/resource-servers.js';
 import { SUPPORTED_AUTH_METHODS } from '../client-apps/registration-policy.js';
 import type { Views } from '../http/views.js';
-import { createLoopbackFetch, isLoopbackHost } from '../http/loopback-resolver.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/types.js';
 import { createAdapterFactory } from './adapter.js';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
 import { logProviderEvents } from './events.js';
 import { createLoadExistingGrant } from './grants.js';
+import { createOutgoingFetch } from './outgoing-fetch.js';
 import { createProviderPages } from './pages.js';
 import type { KeyMaterial } from './live-provider.js';
 import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
@@ -38,24 +38,6 @@ function interactionPolicyWithAccountChooser() {
   const policy = interactionPolicy.base();
   policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
   return policy;
-}
-
-/**
- * oidc-provider refuses outgoing calls to loopback and other special-use addresses (SSRF guard,
- * since 9.7). The demo's sites all live on loopback, so in demo mode, and only there, calls to
- * `*.localhost` and 127.0.0.0/8 go through our loopback resolver instead. Everything else keeps
- * the guard's dispatcher.
- */
-function createOutgoingFetch(config: Readonly<Config>): NonNullable<Configuration['fetch']> {
-  const loopbackFetch = createLoopbackFetch();
-  return (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    if (config.demo && isLoopbackHost(url.hostname)) {
-      const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-      return loopbackFetch(url, rest);
-    }
-    return globalThis.fetch(input, init);
-  };
 }
 
 /** Browser-based public clients may call userinfo from the origins of their redirect URIs. */
@@ -119,7 +101,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       prompt_values_supported: ['none', ...policy.map((prompt) => prompt.name)],
     },
     renderError: pages.renderError,
-    fetch: createOutgoingFetch(config),
+    fetch: createOutgoingFetch({ demoSiteOrigins: config.demoSiteOrigins }),
     features: {
       devInteractions: { enabled: false },
       ...createRegistrationFeatures({ policy: deps.registrationPolicy, storage }),
