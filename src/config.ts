@@ -45,6 +45,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Static initial access token for dynamic client registration (RFC 7591 section 3). */
   initialAccessToken: string | undefined;
+  /** When the static initial access token stops working; undefined: it never does. */
+  initialAccessTokenExpiresAt: Date | undefined;
   /** Failed sign-ins per email within 15 minutes before that email is refused for the rest of them. */
   loginMaxFailures: number;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
@@ -158,6 +160,36 @@ function readDemoSiteOrigins(env: Env, demo: boolean, problems: Problems): strin
   });
 }
 
+/**
+ * An ISO 8601 date-time with a time zone (the RFC 3339 section 5.6 profile, seconds optional):
+ * 2030-01-31T18:00Z, 2030-01-31T18:00:00+01:00. Without a zone it would mean another instant on
+ * every server.
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+function readFutureDateTime(env: Env, name: string, problems: Problems): Date | undefined {
+  const raw = env[name]?.trim().toUpperCase();
+  if (!raw) return undefined;
+  const [, year, month, day, hour, minute, second = '0', offsetHours = '0', offsetMinutes = '0'] = DATE_TIME.exec(raw) ?? [];
+  const date = new Date(Date.parse(raw));
+  // Date.parse rolls 2030-02-30 over to March 2: compare the calendar fields it kept.
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const valid =
+    year !== undefined &&
+    !Number.isNaN(date.getTime()) &&
+    calendar.getUTCFullYear() === Number(year) && calendar.getUTCMonth() === Number(month) - 1 && calendar.getUTCDate() === Number(day) &&
+    Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59 && Number(offsetHours) <= 23 && Number(offsetMinutes) <= 59;
+  if (!valid) {
+    problems.add(`${name} must be an ISO 8601 date-time with a time zone, such as 2030-01-31T18:00:00Z (got "${env[name]}")`);
+    return undefined;
+  }
+  if (date.getTime() <= Date.now()) {
+    problems.add(`${name} is in the past (${date.toISOString()})`);
+    return undefined;
+  }
+  return date;
+}
+
 /** Parses and validates the environment; throws one AppError listing every problem found. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
@@ -196,6 +228,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     logLevel: readOneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info', problems),
     initialAccessToken: undefined,
+    initialAccessTokenExpiresAt: readFutureDateTime(env, 'INITIAL_ACCESS_TOKEN_EXPIRES_AT', problems),
     loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 10, problems, 1, 1000),
     webfingerHosts: [],
   };
@@ -205,6 +238,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.add(`INITIAL_ACCESS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   config.initialAccessToken = initialAccessToken;
+  if (config.initialAccessTokenExpiresAt && !initialAccessToken) problems.add('INITIAL_ACCESS_TOKEN_EXPIRES_AT needs INITIAL_ACCESS_TOKEN');
   const issuerHost = URL.canParse(issuer) ? new URL(issuer).host : 'idp.localhost:3000';
   config.webfingerHosts = Object.freeze((env.WEBFINGER_HOSTS ?? issuerHost).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
 

@@ -56,7 +56,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     logger,
     build: (material) => createProvider({ config, storage, trust, resourceServers, registrationPolicy, material, views, logger }),
   });
-  await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken);
+  await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken, config.initialAccessTokenExpiresAt);
   const clients = createClientRegistry(live.current, storage, trust);
   await registerAccountConsole(clients, config.issuer);
   const app = createApp({
