@@ -9,9 +9,10 @@ import type { Storage } from '../storage/types.js';
 import type { ClientTrust } from './trust.js';
 
 /**
- * What the IdP's own pages call it: the header and title suffix of views/layout.pug, the title of
- * views/home.pug and of the account page (views/account.pug). test/integration/registration.test.ts
- * reads them off the pages, so a renamed page fails that test until this list follows.
+ * What the IdP's own pages call it: the header and title of views/layout.pug, the page title set
+ * in views/home.pug and the account page's heading (views/account.pug). test/integration/
+ * client-names.test.ts reads the header and title off the home page, so renaming the brand fails
+ * that test until this list follows.
  */
 export const SERVICE_NAMES = Object.freeze(['Sign-in service', 'OpenID Provider', 'Your account']);
 
