@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AppError } from './errors.js';
+import { isLoopbackHost } from './http/loopback-resolver.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -34,6 +35,8 @@ export interface Config {
   keysRefreshSeconds: number;
   /** Demo mode: seeds demo data and lets the IdP call loopback sites (back-channel logout). */
   demo: boolean;
+  /** Demo mode only (empty otherwise): the loopback sites the IdP may call past the SSRF guard. */
+  demoSiteOrigins: readonly string[];
   trustProxy: boolean;
   mongodbUri: string | undefined;
   /** Start-up gives up after this many attempts, each waiting up to the timeout. */
@@ -54,6 +57,8 @@ export interface Config {
   threadPoolSize: number;
   /** How long the audit trail keeps each security event. */
   auditRetentionDays: number;
+  /** When the static initial access token stops working; undefined: it never does. */
+  initialAccessTokenExpiresAt: Date | undefined;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
   webfingerHosts: readonly string[];
 }
@@ -139,6 +144,62 @@ function readMongoUri(env: Env, problems: Problems): string | undefined {
   return raw.trim();
 }
 
+/** The seeded sample sites of `npm start` (clients/site-a, clients/site-b at their default URLs). */
+export const DEFAULT_DEMO_SITE_ORIGINS = Object.freeze(['http://site-a.localhost:3001', 'http://site-b.localhost:3002']);
+
+/**
+ * The only origins oidc-provider's SSRF guard lets through (src/oidc/outgoing-fetch.ts), so each
+ * must be exactly an origin and on loopback: a DNS name here could be pointed anywhere later.
+ */
+function readDemoSiteOrigins(env: Env, demo: boolean, problems: Problems): string[] {
+  if (!demo) return [];
+  const raw = env.DEMO_SITE_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_DEMO_SITE_ORIGINS];
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return entries.flatMap((entry) => {
+    const url = URL.parse(entry);
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry.replace(/\/$/, '').toLowerCase()) {
+      problems.add(`DEMO_SITE_ORIGINS entries must be origins such as http://site-a.localhost:3001, without path or credentials (got "${entry}")`);
+      return [];
+    }
+    if (!isLoopbackHost(url.hostname)) {
+      problems.add(`DEMO_SITE_ORIGINS entries must be on loopback (*.localhost, 127.0.0.0/8, [::1]) (got "${entry}")`);
+      return [];
+    }
+    return [url.origin];
+  });
+}
+
+/**
+ * An ISO 8601 date-time with a time zone (the RFC 3339 section 5.6 profile, seconds optional):
+ * 2030-01-31T18:00Z, 2030-01-31T18:00:00+01:00. Without a zone it would mean another instant on
+ * every server.
+ */
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+function readFutureDateTime(env: Env, name: string, problems: Problems): Date | undefined {
+  const raw = env[name]?.trim().toUpperCase();
+  if (!raw) return undefined;
+  const [, year, month, day, hour, minute, second = '0', offsetHours = '0', offsetMinutes = '0'] = DATE_TIME.exec(raw) ?? [];
+  const date = new Date(Date.parse(raw));
+  // Date.parse rolls 2030-02-30 over to March 2: compare the calendar fields it kept.
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  const valid =
+    year !== undefined &&
+    !Number.isNaN(date.getTime()) &&
+    calendar.getUTCFullYear() === Number(year) && calendar.getUTCMonth() === Number(month) - 1 && calendar.getUTCDate() === Number(day) &&
+    Number(hour) <= 23 && Number(minute) <= 59 && Number(second) <= 59 && Number(offsetHours) <= 23 && Number(offsetMinutes) <= 59;
+  if (!valid) {
+    problems.add(`${name} must be an ISO 8601 date-time with a time zone, such as 2030-01-31T18:00:00Z (got "${env[name]}")`);
+    return undefined;
+  }
+  if (date.getTime() <= Date.now()) {
+    problems.add(`${name} is in the past (${date.toISOString()})`);
+    return undefined;
+  }
+  return date;
+}
+
 /** Parses and validates the environment; throws one AppError listing every problem found. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
@@ -167,6 +228,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     cookieSecrets: Object.freeze(readCookieSecrets(env, problems)),
     keysRefreshSeconds: readInteger(env, 'KEYS_REFRESH_SECONDS', 60, problems, 1, 3600),
     demo,
+    demoSiteOrigins: Object.freeze(readDemoSiteOrigins(env, demo, problems)),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false, problems),
     mongodbUri: readMongoUri(env, problems),
     mongodbConnectAttempts: readInteger(env, 'MONGODB_CONNECT_ATTEMPTS', 5, problems, 1, 100),
@@ -195,6 +257,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     // libuv's own default is 4; only read here to check it leaves room beside the password checks.
     threadPoolSize: readInteger(env, 'UV_THREADPOOL_SIZE', 4, problems, 1, 1024),
     auditRetentionDays: readInteger(env, 'AUDIT_RETENTION_DAYS', 90, problems, 1, 3650),
+    initialAccessTokenExpiresAt: readFutureDateTime(env, 'INITIAL_ACCESS_TOKEN_EXPIRES_AT', problems),
     webfingerHosts: [],
   };
 
@@ -203,6 +266,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.add(`INITIAL_ACCESS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
   }
   config.initialAccessToken = initialAccessToken;
+  if (config.initialAccessTokenExpiresAt && !initialAccessToken) problems.add('INITIAL_ACCESS_TOKEN_EXPIRES_AT needs INITIAL_ACCESS_TOKEN');
   const issuerHost = URL.canParse(issuer) ? new URL(issuer).host : 'idp.localhost:3000';
   config.webfingerHosts = Object.freeze((env.WEBFINGER_HOSTS ?? issuerHost).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
 

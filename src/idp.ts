@@ -10,7 +10,9 @@ import { createAuthenticator } from './accounts/authenticate.js';
 import { createSlots, limitPasswordChecks } from './accounts/password-check-slots.js';
 import { createPasswordVerifier } from './accounts/passwords.js';
 import { createApp } from './app.js';
+import { createRegistrationPolicy, type RegistrationPolicy } from './client-apps/registration-policy.js';
 import { createClientRegistry, type ClientRegistry } from './client-apps/registry.js';
+import { createReservedNames } from './client-apps/reserved-names.js';
 import { createResourceServers, type ResourceServers } from './client-apps/resource-servers.js';
 import { createClientTrust } from './client-apps/trust.js';
 import type { Config } from './config.js';
@@ -35,6 +37,8 @@ export interface Idp {
   live: LiveProvider;
   storage: Storage;
   clients: ClientRegistry;
+  /** What an app may register; dynamic registration and the admin path both apply it. */
+  registrationPolicy: RegistrationPolicy;
   resourceServers: ResourceServers;
   logger: Logger;
   pseudonyms: Pseudonyms;
@@ -60,13 +64,17 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   const views = createViews();
   const trust = createClientTrust(storage);
   const resourceServers = createResourceServers(storage);
+  const registrationPolicy = createRegistrationPolicy({
+    allowHttpLoopback: config.nodeEnv !== 'production',
+    reservedNames: createReservedNames({ storage, trust, issuer: config.issuer }),
+  });
   const live = await createLiveProvider({
     config,
     keys: storage.keys,
     logger,
-    build: (material) => createProvider({ config, storage, trust, resourceServers, material, views, logger, events }),
+    build: (material) => createProvider({ config, storage, trust, resourceServers, registrationPolicy, material, views, logger, events }),
   });
-  await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken);
+  await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken, config.initialAccessTokenExpiresAt);
   const clients = createClientRegistry(live.current, storage, trust);
   const access = createAccessEnder({ provider: live.current, storage, logger });
   await registerAccountConsole(clients, config.issuer);
@@ -84,6 +92,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
       events,
     }),
     issuerOrigin: new URL(config.issuer).origin,
+    isFirstParty: trust.isFirstParty,
     accountSessions: createAccountSessions({ provider: live.current, storage }),
     access,
     events,
@@ -95,6 +104,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     live,
     storage,
     clients,
+    registrationPolicy,
     resourceServers,
     logger,
     pseudonyms,

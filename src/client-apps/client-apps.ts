@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import type { Idp } from '../idp.js';
-import { checkClientPolicy, SUPPORTED_GRANT_TYPES } from './registration-policy.js';
+import { SUPPORTED_GRANT_TYPES } from './registration-policy.js';
 
 export interface ClientAppInput {
   id?: string;
@@ -36,9 +36,9 @@ function describeInvalid(error: unknown): AppError {
   return error instanceof AppError ? error : new AppError('invalid_input', String((error as Error).message ?? error));
 }
 
-/** Validates against our policy and oidc-provider's schema, then stores. */
-async function store(idp: Idp, metadata: ClientMetadata, firstParty: boolean): Promise<ClientApp> {
-  const violation = checkClientPolicy(metadata, { allowHttpLoopback: idp.config.nodeEnv !== 'production' });
+/** Validates against our policy and oidc-provider's schema, then stores. `current`: the stored client being changed. */
+async function store(idp: Idp, metadata: ClientMetadata, firstParty: boolean, current?: ClientMetadata): Promise<ClientApp> {
+  const violation = await idp.registrationPolicy.check(metadata, { firstParty, current });
   if (violation) throw new AppError('invalid_input', `${violation.error}: ${violation.description}`);
   try {
     await idp.clients.save(metadata, { firstParty });
@@ -57,7 +57,8 @@ export async function findClientApp(idp: Idp, clientId: string): Promise<ClientA
 /** `replace`: overwrite an existing client with this id (the demo seed at every start). */
 export async function addClientApp(idp: Idp, input: ClientAppInput, options: { replace?: boolean } = {}): Promise<ClientApp> {
   const clientId = input.id ?? newClientId();
-  if (!options.replace && (await idp.clients.find(clientId))) throw new AppError('invalid_input', `A client with id "${clientId}" already exists`);
+  const existing = await idp.clients.find(clientId);
+  if (existing && !options.replace) throw new AppError('invalid_input', `A client with id "${clientId}" already exists`);
   const metadata: ClientMetadata = {
     client_id: clientId,
     client_name: input.name,
@@ -69,7 +70,7 @@ export async function addClientApp(idp: Idp, input: ClientAppInput, options: { r
     ...(input.isPublic ? {} : { client_secret: input.secret ?? newClientSecret() }),
     ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
-  return store(idp, metadata, input.firstParty ?? false);
+  return store(idp, metadata, input.firstParty ?? false, existing);
 }
 
 export async function updateClientApp(
@@ -85,13 +86,13 @@ export async function updateClientApp(
   if (changes.backchannelLogoutUri !== undefined) {
     Object.assign(metadata, { backchannel_logout_uri: changes.backchannelLogoutUri, backchannel_logout_session_required: true });
   }
-  return store(idp, metadata, changes.firstParty ?? current.firstParty);
+  return store(idp, metadata, changes.firstParty ?? current.firstParty, current.metadata);
 }
 
 export async function rotateClientSecret(idp: Idp, clientId: string): Promise<ClientApp> {
   const current = await findClientApp(idp, clientId);
   if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
-  return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty);
+  return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current.metadata);
 }
 
 export async function removeClientApp(idp: Idp, clientId: string): Promise<void> {

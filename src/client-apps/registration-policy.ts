@@ -5,6 +5,8 @@
  */
 import type { ClientMetadata } from 'oidc-provider';
 import { isLoopbackHost } from '../http/loopback-resolver.js';
+import { clientNameProblem } from './client-name.js';
+import { clientNamesOf, type ReservedNames } from './reserved-names.js';
 
 export interface PolicyViolation {
   error: 'invalid_redirect_uri' | 'invalid_client_metadata';
@@ -20,7 +22,14 @@ export const LIMITS = Object.freeze({ uris: 10, uriLength: 2000, nameLength: 200
 export const SUPPORTED_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 
-type UriKind = 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri';
+type UriKind = 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | (typeof FETCHED_URIS)[number];
+
+/**
+ * URIs the IdP itself fetches (RFC 7591 section 2 jwks_uri; OpenID Connect Registration 1.0
+ * section 5 sector_identifier_uri): the same rules as redirect URIs, so a registration can't
+ * point the IdP's outgoing requests at http hosts, credentials or fragments.
+ */
+const FETCHED_URIS = ['jwks_uri', 'sector_identifier_uri'] as const;
 
 function checkUri(value: unknown, field: UriKind, applicationType: string, options: PolicyOptions): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `${field} entries must be non-empty strings`;
@@ -65,8 +74,9 @@ export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: Po
     const problem = checkUri(uri, 'post_logout_redirect_uris', applicationType, options);
     if (problem) return violation('invalid_client_metadata', problem);
   }
-  if (metadata.backchannel_logout_uri !== undefined) {
-    const problem = checkUri(metadata.backchannel_logout_uri, 'backchannel_logout_uri', 'web', options);
+  for (const field of ['backchannel_logout_uri', ...FETCHED_URIS] as const) {
+    if (metadata[field] === undefined) continue;
+    const problem = checkUri(metadata[field], field, 'web', options);
     if (problem) return violation('invalid_client_metadata', problem);
   }
 
@@ -78,10 +88,45 @@ export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: Po
   if (!grants || grants.some((grant) => !(SUPPORTED_GRANT_TYPES as readonly string[]).includes(String(grant)))) {
     return violation('invalid_client_metadata', `grant_types may only contain ${SUPPORTED_GRANT_TYPES.join(', ')}`);
   }
-  if (typeof metadata.client_name === 'string' && metadata.client_name.length > LIMITS.nameLength) {
-    return violation('invalid_client_metadata', `client_name must be at most ${LIMITS.nameLength} characters`);
-  }
   const contacts = listOf(metadata.contacts);
   if (!contacts || contacts.length > LIMITS.contacts) return violation('invalid_client_metadata', `contacts may list at most ${LIMITS.contacts} addresses`);
   return undefined;
+}
+
+/**
+ * The names in `metadata` (client_name and its language-tagged variants) against the character
+ * rules and the reserved names. A name the client already has (`current`, on an update) may stay.
+ */
+export function checkClientNames(metadata: Partial<ClientMetadata>, reserved: readonly string[], current: Partial<ClientMetadata> = {}): PolicyViolation | undefined {
+  for (const [key, name] of clientNamesOf(metadata)) {
+    if (typeof name !== 'string') continue; // oidc-provider's schema answers a non-string name
+    if (name.length > LIMITS.nameLength) return { error: 'invalid_client_metadata', description: `${key} must be at most ${LIMITS.nameLength} characters` };
+    const kept = (current as Record<string, unknown>)[key] === name;
+    const problem = clientNameProblem(name, kept ? [] : reserved);
+    if (problem) return { error: 'invalid_client_metadata', description: `${key} ${problem}` };
+  }
+  return undefined;
+}
+
+export interface RegistrationContext {
+  /** Set by an admin only; a first-party app may carry a reserved name (it is one of them). */
+  firstParty: boolean;
+  /** The stored metadata of the client being updated. */
+  current?: Partial<ClientMetadata>;
+}
+
+export interface RegistrationPolicy {
+  check(metadata: Partial<ClientMetadata>, context: RegistrationContext): Promise<PolicyViolation | undefined>;
+}
+
+export function createRegistrationPolicy(deps: PolicyOptions & { reservedNames: ReservedNames }): RegistrationPolicy {
+  return {
+    async check(metadata, context) {
+      const violation = checkClientPolicy(metadata, deps);
+      if (violation) return violation;
+      const clientId = typeof metadata.client_id === 'string' ? metadata.client_id : undefined;
+      const reserved = context.firstParty ? [] : await deps.reservedNames.list(clientId);
+      return checkClientNames(metadata, reserved, context.current);
+    },
+  };
 }

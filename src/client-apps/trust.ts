@@ -10,6 +10,8 @@ const MODEL = 'ClientTrust';
 export interface ClientTrust {
   isFirstParty(clientId: string): Promise<boolean>;
   setFirstParty(clientId: string, firstParty: boolean): Promise<void>;
+  /** Every first-party client id: their names are reserved (see reserved-names.ts). */
+  listFirstParty(): Promise<string[]>;
 }
 
 export function createClientTrust(storage: Storage): ClientTrust {
@@ -21,6 +23,9 @@ export function createClientTrust(storage: Storage): ClientTrust {
     async setFirstParty(clientId, firstParty) {
       if (firstParty) await records.upsert(clientId, { firstParty: true });
       else await records.destroy(clientId);
+    },
+    async listFirstParty() {
+      return (await records.list()).filter((record) => record.payload.firstParty === true).map((record) => record.id);
     },
   };
 }

@@ -11,6 +11,7 @@ import { assertThat } from '../errors.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
 import type { AccountRepository } from '../storage/types.js';
+import { labelClient, type ClientLabel } from './client-label.js';
 import { grantConsent, type ConsentDetails } from './consent.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { PasswordSignIn } from './password-sign-in.js';
@@ -25,6 +26,8 @@ export interface InteractionDeps {
   views: Views;
   /** Our own origin: form posts from anywhere else are refused. */
   issuerOrigin: string;
+  /** First-party apps are named plainly; others with the host they return to (client-label.ts). */
+  isFirstParty(clientId: string): Promise<boolean>;
 }
 
 const INCORRECT = 'Email or password is incorrect.';
@@ -53,7 +56,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     assertThat(interaction.uid === ctx.params.uid, 'interaction_expired', 'This sign-in page does not belong to this browser session.');
     const client = await provider().Client.find(String(interaction.params.client_id));
     assertThat(client, 'interaction_expired', 'The application of this sign-in is no longer registered.');
-    return { interaction, clientName: client.clientName ?? client.clientId };
+    const firstParty = await deps.isFirstParty(client.clientId);
+    return { interaction, client: labelClient(client, { firstParty, redirectUri: interaction.params.redirect_uri }) };
   }
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge = false) {
@@ -62,38 +66,40 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     ctx.redirect(returnTo);
   }
 
-  function renderLogin(ctx: Context, uid: string, clientName: string, locals: { email?: string; error?: string } = {}, status = 200) {
-    views.render(ctx, 'login', { uid, clientName, email: locals.email ?? '', error: locals.error }, status);
+  const clientLocals = (client: ClientLabel) => ({ clientName: client.name, clientHost: client.host });
+
+  function renderLogin(ctx: Context, uid: string, client: ClientLabel, locals: { email?: string; error?: string } = {}, status = 200) {
+    views.render(ctx, 'login', { uid, ...clientLocals(client), email: locals.email ?? '', error: locals.error }, status);
   }
 
   router.get('/:uid', async (ctx) => {
-    const { interaction, clientName } = await load(ctx);
+    const { interaction, client } = await load(ctx);
     const { uid, prompt, params, session } = interaction;
     if (prompt.name === 'select_account' && session?.accountId) {
       const account = await accounts.findById(session.accountId);
-      if (account) return views.render(ctx, 'select-account', { uid, clientName, account });
+      if (account) return views.render(ctx, 'select-account', { uid, ...clientLocals(client), account });
     }
     if (prompt.name === 'consent') {
       const details = prompt.details as ConsentDetails;
       return views.render(ctx, 'consent', {
         uid,
-        clientName,
+        ...clientLocals(client),
         scopes: (details.missingOIDCScope ?? []).map(describeScope),
         claims: (details.missingOIDCClaims ?? []).map(describeClaim),
         resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) => ({ resource, scopes })),
       });
     }
-    renderLogin(ctx, uid, clientName, { email: typeof params.login_hint === 'string' ? params.login_hint : '' });
+    renderLogin(ctx, uid, client, { email: typeof params.login_hint === 'string' ? params.login_hint : '' });
   });
 
   // "Use another account" from the chooser.
   router.get('/:uid/login', async (ctx) => {
-    const { interaction, clientName } = await load(ctx);
-    renderLogin(ctx, interaction.uid, clientName);
+    const { interaction, client } = await load(ctx);
+    renderLogin(ctx, interaction.uid, client);
   });
 
   router.post('/:uid/login', forms, async (ctx) => {
-    const { interaction, clientName } = await load(ctx);
+    const { interaction, client } = await load(ctx);
     assertThat(['login', 'select_account'].includes(interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
     const email = field(ctx, 'email');
     const outcome = await deps.signIn(ctx, {
@@ -104,10 +110,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       clientId: String(interaction.params.client_id),
     });
     if (outcome.kind === 'signed_in') return finish(ctx, outcome.result);
-    if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction.uid, clientName, { email, error: INCORRECT });
+    if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction.uid, client, { email, error: INCORRECT });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    if (outcome.kind === 'busy') return renderLogin(ctx, interaction.uid, clientName, { email, error: BUSY }, 503);
-    renderLogin(ctx, interaction.uid, clientName, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
+    if (outcome.kind === 'busy') return renderLogin(ctx, interaction.uid, client, { email, error: BUSY }, 503);
+    renderLogin(ctx, interaction.uid, client, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
   });
 
   router.post('/:uid/continue', forms, async (ctx) => {

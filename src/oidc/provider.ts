@@ -5,10 +5,10 @@
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
 import type { ClientTrust } from '../client-apps/trust.js';
+import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { ResourceServers } from '../client-apps/resource-servers.js';
 import { SUPPORTED_AUTH_METHODS } from '../client-apps/registration-policy.js';
 import type { Views } from '../http/views.js';
-import { createLoopbackFetch, isLoopbackHost } from '../http/loopback-resolver.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
@@ -16,6 +16,7 @@ import { createAdapterFactory } from './adapter.js';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
 import { logProviderEvents } from './events.js';
 import { createLoadExistingGrant } from './grants.js';
+import { createOutgoingFetch } from './outgoing-fetch.js';
 import { createProviderPages } from './pages.js';
 import type { KeyMaterial } from './live-provider.js';
 import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
@@ -27,6 +28,7 @@ export interface ProviderDeps {
   storage: Storage;
   trust: ClientTrust;
   resourceServers: ResourceServers;
+  registrationPolicy: RegistrationPolicy;
   /** This provider's keys: signing JWKS and cookie keys (newest first). */
   material: KeyMaterial;
   views: Views;
@@ -39,24 +41,6 @@ function interactionPolicyWithAccountChooser() {
   const policy = interactionPolicy.base();
   policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
   return policy;
-}
-
-/**
- * oidc-provider refuses outgoing calls to loopback and other special-use addresses (SSRF guard,
- * since 9.7). The demo's sites all live on loopback, so in demo mode, and only there, calls to
- * `*.localhost` and 127.0.0.0/8 go through our loopback resolver instead. Everything else keeps
- * the guard's dispatcher.
- */
-function createOutgoingFetch(config: Readonly<Config>): NonNullable<Configuration['fetch']> {
-  const loopbackFetch = createLoopbackFetch();
-  return (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    if (config.demo && isLoopbackHost(url.hostname)) {
-      const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-      return loopbackFetch(url, rest);
-    }
-    return globalThis.fetch(input, init);
-  };
 }
 
 /** Browser-based public clients may call userinfo from the origins of their redirect URIs. */
@@ -120,10 +104,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       prompt_values_supported: ['none', ...policy.map((prompt) => prompt.name)],
     },
     renderError: pages.renderError,
-    fetch: createOutgoingFetch(config),
+    fetch: createOutgoingFetch({ demoSiteOrigins: config.demoSiteOrigins }),
     features: {
       devInteractions: { enabled: false },
-      ...createRegistrationFeatures({ allowHttpLoopback: config.nodeEnv !== 'production', storage }),
+      ...createRegistrationFeatures({ policy: deps.registrationPolicy, storage }),
       claimsParameter: { enabled: true },
       // OpenID Connect Back-Channel Logout 1.0: ending a session notifies every site of it.
       backchannelLogout: { enabled: true },

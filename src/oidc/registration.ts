@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { errors, type Configuration, type Provider } from 'oidc-provider';
-import { checkClientPolicy } from '../client-apps/registration-policy.js';
+import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/types.js';
 
@@ -15,7 +15,7 @@ export const SINGLE_USE = 'single-use';
 
 type Features = NonNullable<Configuration['features']>;
 
-export function createRegistrationFeatures(options: { allowHttpLoopback: boolean; storage: Storage }): Pick<Features, 'registration' | 'registrationManagement'> {
+export function createRegistrationFeatures(options: { policy: RegistrationPolicy; storage: Storage }): Pick<Features, 'registration' | 'registrationManagement'> {
   const initialAccessTokens = options.storage.modelStore('InitialAccessToken');
   return {
     registration: {
@@ -24,7 +24,9 @@ export function createRegistrationFeatures(options: { allowHttpLoopback: boolean
       issueRegistrationAccessToken: true,
       policies: {
         async [REGISTRATION_POLICY](ctx, properties) {
-          const violation = checkClientPolicy(properties, { allowHttpLoopback: options.allowHttpLoopback });
+          // A registered app is never first-party here; on an update it may keep the name it has.
+          const current = ctx.oidc.route === 'client_update' ? ctx.oidc.client?.metadata() : undefined;
+          const violation = await options.policy.check(properties, { firstParty: false, current });
           if (violation?.error === 'invalid_redirect_uri') throw new errors.InvalidRedirectUri(violation.description);
           if (violation) throw new errors.InvalidClientMetadata(violation.description);
           // RFC 7592 section 2.2: an update may issue a new client secret; ours always does.
@@ -74,18 +76,26 @@ export async function mintInitialAccessToken(provider: Provider, options: { expi
 
 /**
  * Keeps the stored copy of INITIAL_ACCESS_TOKEN in step with the environment: a changed or
- * removed value stops working at the next start.
+ * removed value stops working at the next start. `expiresAt` (INITIAL_ACCESS_TOKEN_EXPIRES_AT)
+ * becomes the stored token's expiry, so every instance refuses it from then on (401
+ * invalid_token, RFC 6750 section 3.1); a changed expiry is written at the next start.
  */
-export async function syncStaticInitialAccessToken(provider: Provider, storage: Storage, value: string | undefined): Promise<void> {
+export async function syncStaticInitialAccessToken(provider: Provider, storage: Storage, value: string | undefined, expiresAt?: Date): Promise<void> {
   const pointer = storage.modelStore('StaticInitialAccessToken');
-  const previous = (await pointer.find('current'))?.jti;
-  if (typeof previous === 'string' && previous !== value) await storage.modelStore('InitialAccessToken').destroy(previous);
+  const tokens = storage.modelStore('InitialAccessToken');
+  const previous = await pointer.find('current');
+  if (typeof previous?.jti === 'string' && previous.jti !== value) await tokens.destroy(previous.jti);
   if (!value) {
     await pointer.destroy('current');
     return;
   }
-  if (previous !== value || !(await storage.modelStore('InitialAccessToken').find(value))) {
-    await mintInitialAccessToken(provider, { value });
-    await pointer.upsert('current', { jti: value });
+  const expiresAtSeconds = expiresAt ? Math.floor(expiresAt.getTime() / 1000) : undefined;
+  if (previous?.jti === value && previous.expiresAtSeconds === expiresAtSeconds && (await tokens.find(value))) return;
+  const remainingSeconds = expiresAtSeconds === undefined ? undefined : expiresAtSeconds - Math.floor(Date.now() / 1000);
+  if (remainingSeconds !== undefined && remainingSeconds <= 0) {
+    await tokens.destroy(value); // expired between reading the config and now
+  } else {
+    await mintInitialAccessToken(provider, { value, expiresInSeconds: remainingSeconds });
   }
+  await pointer.upsert('current', { jti: value, ...(expiresAtSeconds === undefined ? {} : { expiresAtSeconds }) });
 }

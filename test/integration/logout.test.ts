@@ -49,9 +49,9 @@ describe('signing out (RP-initiated logout with back-channel logout)', () => {
 });
 
 describe('without the demo flag', () => {
-  it('keeps oidc-provider\'s SSRF guard: back-channel logout to a loopback site never arrives', async () => {
+  it('keeps the SSRF guard: back-channel logout to a loopback site never arrives', async () => {
     // Sites on 127.0.0.1, so nothing but the guard stands between the IdP and them.
-    const guarded = await startStack({ idp: await startIdp({ env: { DEMO: 'false' } }), sitesOnIp: true });
+    const guarded = await startStack({ idp: await startIdp({ env: { DEMO: 'false' }, sitesOnIp: true }) });
     const refused: string[] = [];
     guarded.idp.provider().on('backchannel.error', (_ctx, error: Error) => refused.push(String(error.cause ?? error.message)));
     const previous = stack;

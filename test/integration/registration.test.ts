@@ -5,7 +5,7 @@ import { loadSiteAConfig } from '../../clients/site-a/config.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
 import { mintInitialAccessToken } from '../../src/oidc/registration.js';
 import { HttpClient, interactionUid } from '../support/http-client.js';
-import { fetchLoopback } from '../support/oidc-flow.js';
+import { callJson as call, registerClient } from '../support/registration.js';
 import { startStack, startIdp, type RunningIdp } from '../support/stack.js';
 
 const STATIC_TOKEN = 'static-initial-access-token-for-tests-0123456789';
@@ -17,26 +17,7 @@ afterAll(async () => {
   await idp.stop();
 });
 
-interface Reply {
-  status: number;
-  json: Record<string, unknown>;
-  headers: Headers;
-}
-
-async function call(method: string, url: string, options: { token?: string; body?: unknown; raw?: string; contentType?: string } = {}): Promise<Reply> {
-  const response = await fetchLoopback(url, {
-    method,
-    headers: {
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body !== undefined || options.raw !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}),
-    },
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
-}
-
-const register = (body: unknown, token = STATIC_TOKEN) => call('POST', `${idp.issuer}/reg`, { token, body });
+const register = (body: unknown, token = STATIC_TOKEN) => registerClient(idp.issuer, token, body);
 const app = (extra: Record<string, unknown> = {}) => ({ client_name: 'Registered App', redirect_uris: ['http://app.localhost:9/cb'], ...extra });
 
 describe('POST /reg (RFC 7591)', () => {
@@ -79,12 +60,26 @@ describe('POST /reg (RFC 7591)', () => {
     ['an http post-logout URI outside loopback', 'invalid_client_metadata', { post_logout_redirect_uris: ['http://app.example.com/bye'] }],
     ['a back-channel logout URI with a fragment', 'invalid_client_metadata', { backchannel_logout_uri: 'https://app.example.com/bcl#x' }],
     ['a 201-character client name', 'invalid_client_metadata', { client_name: 'n'.repeat(201) }],
+    ['an http jwks_uri outside loopback', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://app.example.com/jwks' }],
+    ['a jwks_uri with credentials', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://user:pw@app.example.com/jwks' }],
+    ['a jwks_uri with a fragment', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks#k' }],
+    ['jwks_uri together with jwks', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks', jwks: { keys: [] } }],
   ];
   it.each(rejections)('rejects %s with %s', async (_what, error, metadata) => {
     const reply = await register(app(metadata));
     expect(reply.status).toBe(400);
     expect(reply.json.error).toBe(error);
     expect(reply.json.error_description).toEqual(expect.any(String));
+  });
+
+  it('applies the redirect URI rules to sector_identifier_uri before the IdP fetches it', async () => {
+    for (const [uri, reason] of [
+      ['http://app.example.com/sector.json', /^sector_identifier_uri entry .* must use https/],
+      ['https://user:pw@app.example.com/sector.json', /^sector_identifier_uri entry .* must not contain credentials/],
+    ] as const) {
+      const reply = await register(app({ sector_identifier_uri: uri }));
+      expect(reply.json).toEqual({ error: 'invalid_client_metadata', error_description: expect.stringMatching(reason) });
+    }
   });
 
   it('answers malformed JSON and a wrong content type with 400 and an OAuth error body', async () => {
@@ -170,7 +165,7 @@ describe('a dynamically registered client', () => {
       const browser = new HttpClient();
       const loginPage = await browser.follow(await browser.get(`${siteUrl}/login`));
       const consent = await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, { email: 'alice@example.com', password: 'wonderland' }));
-      expect(consent.body).toContain('Allow Site C to access your account?');
+      expect(consent.body).toContain(`Allow <strong>Site C</strong> <span class="client-host">(${new URL(siteUrl).host})</span> to access your account?`);
       const home = await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(consent.url)}/confirm`, {}));
       expect(home.url).toBe(`${siteUrl}/`);
       expect(home.body).toContain('Hello, Alice Liddell');

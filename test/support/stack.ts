@@ -1,7 +1,8 @@
 /**
  * Starts the real IdP and the real sample sites on loopback ports chosen by the OS. Each server
  * listens first, so its public URL (http://<name>.localhost:<port>) is known before the app that
- * needs it is built.
+ * needs it is built. The IdP reserves its sites' ports too: in demo mode it calls only the site
+ * origins it was configured with (DEMO_SITE_ORIGINS), so it must know them when it starts.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,21 +42,36 @@ export async function reservePort(wanted = 0): Promise<Reserved> {
   };
 }
 
+export interface SiteSlot {
+  reserved: Reserved;
+  url: string;
+}
+
 export interface RunningIdp extends Idp {
   issuer: string;
   port: number;
   url: string;
+  /** Where startStack runs site-a and site-b for this IdP: the origins in its DEMO_SITE_ORIGINS. */
+  sites: { a: SiteSlot; b: SiteSlot };
   stop(): Promise<void>;
 }
 
 /**
  * `port` restarts an IdP where a stopped one listened; `issuer` runs a second instance of an
- * existing IdP (same issuer, other port), as behind a load balancer.
+ * existing IdP (same issuer, other port), as behind a load balancer. `sitesOnIp`: its sites will
+ * answer at http://127.0.0.1:<port> instead of <name>.localhost.
  */
-export async function startIdp(options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; logger?: Logger } = {}): Promise<RunningIdp> {
+export async function startIdp(
+  options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; sitesOnIp?: boolean; logger?: Logger } = {},
+): Promise<RunningIdp> {
   const reserved = await reservePort(options.port);
   const issuer = options.issuer ?? reserved.url('idp');
-  const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, ...options.env });
+  const slot = async (name: string): Promise<SiteSlot> => {
+    const site = await reservePort();
+    return { reserved: site, url: options.sitesOnIp ? `http://127.0.0.1:${site.port}` : site.url(name) };
+  };
+  const sites = { a: await slot('site-a'), b: await slot('site-b') };
+  const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, DEMO_SITE_ORIGINS: `${sites.a.url},${sites.b.url}`, ...options.env });
   const idp = await createIdp(config, { storage: options.storage, logger: options.logger });
   reserved.server.on('request', idp.app.callback());
   return Object.assign(idp, {
@@ -63,8 +79,9 @@ export async function startIdp(options: { env?: Record<string, string>; storage?
     port: reserved.port,
     /** This instance's own address (differs from the issuer for a second instance). */
     url: reserved.url('idp'),
+    sites,
     async stop() {
-      await reserved.close();
+      await Promise.all([reserved.close(), sites.a.reserved.close(), sites.b.reserved.close()]);
       await idp.close();
     },
   });
@@ -77,26 +94,30 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** `sitesOnIp`: the sites answer at http://127.0.0.1:<port> instead of <name>.localhost. */
-export async function startStack(options: { idp?: RunningIdp; sitesOnIp?: boolean } = {}): Promise<Stack> {
+/** Runs site-a and site-b in the slots `idp` reserved for them (see startIdp). */
+export async function startStack(options: { idp?: RunningIdp } = {}): Promise<Stack> {
   const idp = options.idp ?? (await startIdp());
-  const [a, b] = [await reservePort(), await reservePort()];
-  const siteUrl = (reserved: Reserved, name: string) => (options.sitesOnIp ? `http://127.0.0.1:${reserved.port}` : reserved.url(name));
+  const { a, b } = idp.sites;
   const secret = () => randomBytes(24).toString('base64url');
-  const siteAConfig = loadSiteAConfig({ SITE_A_URL: siteUrl(a, 'site-a'), ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
-  const siteBConfig = loadSiteBConfig({ SITE_B_URL: siteUrl(b, 'site-b'), ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
+  const siteAConfig = loadSiteAConfig({ SITE_A_URL: a.url, ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
+  const siteBConfig = loadSiteBConfig({ SITE_B_URL: b.url, ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
   await seedDemo(idp, { siteA: siteAConfig, siteB: siteBConfig });
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });
   const siteB = createSiteB(siteBConfig, { fetch });
-  a.server.on('request', siteA.app.callback());
-  b.server.on('request', siteB.app.callback());
+  const handlers = [siteA.app.callback(), siteB.app.callback()];
+  a.reserved.server.on('request', handlers[0]!);
+  b.reserved.server.on('request', handlers[1]!);
   return {
     idp,
     siteA: { url: siteAConfig.siteUrl, config: siteAConfig, app: siteA },
     siteB: { url: siteBConfig.siteUrl, config: siteBConfig, app: siteB },
     async stop() {
-      await Promise.all([a.close(), b.close()]);
+      // The ports stay the IdP's until it stops: a later startStack({ idp }) runs the sites there again.
+      [a, b].forEach((slot, index) => {
+        slot.reserved.server.off('request', handlers[index]!);
+        slot.reserved.server.closeAllConnections();
+      });
       if (!options.idp) await idp.stop();
     },
   };

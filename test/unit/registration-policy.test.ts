@@ -1,4 +1,4 @@
-import { checkClientPolicy } from '../../src/client-apps/registration-policy.js';
+import { checkClientNames, checkClientPolicy, createRegistrationPolicy } from '../../src/client-apps/registration-policy.js';
 
 const production = { allowHttpLoopback: false };
 const development = { allowHttpLoopback: true };
@@ -34,8 +34,83 @@ describe('checkClientPolicy', () => {
     expect(checkClientPolicy(web('https://a.example/cb', { post_logout_redirect_uris: 'https://a.example/bye' }), production)).toMatchObject({ error: 'invalid_client_metadata' });
   });
 
+  it.each(['jwks_uri', 'sector_identifier_uri'])('applies the URI rules to %s, which the IdP fetches itself', (field) => {
+    const app = (uri: string) => web('https://a.example/cb', { [field]: uri });
+    expect(checkClientPolicy(app('https://a.example/keys.json'), production)).toBeUndefined();
+    expect(checkClientPolicy(app('http://a.localhost:9/keys.json'), development)).toBeUndefined();
+    for (const [uri, reason] of [
+      ['http://a.example/keys.json', /must use https/],
+      ['http://a.localhost:9/keys.json', /must use https/],
+      ['https://user:pw@a.example/keys.json', /credentials/],
+      ['https://a.example/keys.json#k', /fragment/],
+      ['https://*.example/keys.json', /wildcards/],
+      [`https://a.example/${'k'.repeat(2000)}`, /at most 2000 characters/],
+      ['file:///etc/passwd', /scheme/],
+    ] as const) {
+      expect(checkClientPolicy(app(uri), production)).toEqual({ error: 'invalid_client_metadata', description: expect.stringMatching(reason) });
+    }
+    expect(checkClientPolicy(app('http://a.example/keys.json'), development)?.description).toMatch(new RegExp(`^${field} entry`));
+  });
+
   it('limits contacts', () => {
     const contacts = Array.from({ length: 11 }, (_v, n) => `ops${n}@example.com`);
     expect(checkClientPolicy(web('https://a.example/cb', { contacts }), production)?.error).toBe('invalid_client_metadata');
+  });
+});
+
+describe('checkClientNames', () => {
+  const reserved = ['Site A', 'Your account'];
+
+  it('checks client_name and every language-tagged variant (OpenID Connect Registration 1.0 section 2.1)', () => {
+    expect(checkClientNames({ client_name: 'Site C', 'client_name#fr': 'Site C (fr)' } as never, reserved)).toBeUndefined();
+    expect(checkClientNames({ client_name: 'Site C', 'client_name#fr': 'Site  A' } as never, reserved)).toEqual({
+      error: 'invalid_client_metadata',
+      description: expect.stringMatching(/^client_name#fr is too close to "Site A"/),
+    });
+    expect(checkClientNames({ 'client_name#ar': 'Site \u202eC' } as never, reserved)?.description).toMatch(/^client_name#ar must not contain/);
+  });
+
+  it('lets an update keep the name the client already has, but not take another reserved one', () => {
+    expect(checkClientNames({ client_name: 'Site A' }, reserved, { client_name: 'Site A' })).toBeUndefined();
+    expect(checkClientNames({ client_name: 'Your account' }, reserved, { client_name: 'Site A' })?.error).toBe('invalid_client_metadata');
+  });
+
+  it('still refuses invisible characters in a name the client already has', () => {
+    expect(checkClientNames({ client_name: 'Old\u200bname' }, reserved, { client_name: 'Old\u200bname' })?.error).toBe('invalid_client_metadata');
+  });
+
+  it('limits every name to 200 characters', () => {
+    expect(checkClientNames({ client_name: 'n'.repeat(200) }, reserved)).toBeUndefined();
+    expect(checkClientNames({ 'client_name#de': 'n'.repeat(201) } as never, reserved)?.description).toBe('client_name#de must be at most 200 characters');
+  });
+});
+
+describe('createRegistrationPolicy', () => {
+  const asked: (string | undefined)[] = [];
+  const policy = createRegistrationPolicy({
+    allowHttpLoopback: false,
+    reservedNames: {
+      async list(exceptClientId) {
+        asked.push(exceptClientId);
+        return ['Site A'];
+      },
+    },
+  });
+  const app = (name: string) => ({ client_id: 'app-1', client_name: name, redirect_uris: ['https://a.example/cb'] });
+
+  it('refuses a third-party app a reserved name, asking for the names of every app but itself', async () => {
+    expect(await policy.check(app('site a'), { firstParty: false })).toMatchObject({ error: 'invalid_client_metadata' });
+    expect(asked.at(-1)).toBe('app-1');
+  });
+
+  it('lets an admin give a first-party app its name, but never invisible characters', async () => {
+    expect(await policy.check(app('Site A'), { firstParty: true })).toBeUndefined();
+    expect(await policy.check(app('Site\u202eA'), { firstParty: true })).toMatchObject({ error: 'invalid_client_metadata' });
+  });
+
+  it('reports a URI problem before looking up names', async () => {
+    const before = asked.length;
+    expect(await policy.check({ ...app('Site C'), redirect_uris: ['http://a.example/cb'] }, { firstParty: false })).toMatchObject({ error: 'invalid_redirect_uri' });
+    expect(asked.length).toBe(before);
   });
 });

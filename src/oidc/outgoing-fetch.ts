@@ -1,0 +1,60 @@
+/**
+ * The fetch oidc-provider uses for its own outgoing requests: back-channel logout, jwks_uri,
+ * sector_identifier_uri, request_uri. Since 9.7 oidc-provider passes a dispatcher that drops a
+ * connection to a loopback or other special-use address (SSRF guard) once it is made.
+ *
+ * - Demo mode only: the origins in `demoSiteOrigins` (config DEMO_SITE_ORIGINS, the seeded sample
+ *   sites on loopback) go without the guard, through the loopback resolver (`*.localhost`, RFC
+ *   6761), and without following redirects, so the exception is exactly those origins. Anything
+ *   else a registered app names (`jwks_uri: http://127.1/`, `http://evil.localhost/`) is not a
+ *   demo site.
+ * - Always: a URL whose host is this machine (a loopback name, 127.0.0.0/8 or 0.0.0.0/8 in any
+ *   spelling the URL parser accepts, ::1, ::, their IPv4-mapped forms) is refused before
+ *   connecting. The guard acts only after the TCP handshake, which already reaches a local
+ *   service; the WHATWG URL parser has turned 127.1 and 0x7f.0.0.1 into 127.0.0.1 by now.
+ * - Everything else keeps oidc-provider's guarded dispatcher unchanged, which also covers DNS
+ *   names that resolve to special-use addresses.
+ */
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import type { Configuration } from 'oidc-provider';
+import { createLoopbackFetch, isLocalhostName } from '../http/loopback-resolver.js';
+
+type OutgoingFetch = NonNullable<Configuration['fetch']>;
+
+function thisMachine(): BlockList {
+  const addresses = new BlockList();
+  addresses.addSubnet('127.0.0.0', 8, 'ipv4'); // RFC 1122 section 3.2.1.3 (g): loopback
+  addresses.addSubnet('0.0.0.0', 8, 'ipv4'); // "this host on this network"; Linux connects 0.0.0.0 to loopback
+  addresses.addAddress('::1', 'ipv6'); // RFC 4291 section 2.5.3
+  addresses.addAddress('::', 'ipv6'); // RFC 4291 section 2.5.2
+  return addresses;
+}
+
+/** Why the IdP won't connect to `hostname`, or undefined. */
+export function localHostRefusal(hostname: string, addresses = thisMachine()): string | undefined {
+  const host = hostname.replace(/^\[|\]$/g, '');
+  if (isLocalhostName(host)) return `${hostname} is a loopback name`;
+  const family = isIPv4(host) ? 'ipv4' : isIPv6(host) ? 'ipv6' : undefined;
+  // BlockList matches IPv4-mapped IPv6 addresses (::ffff:7f00:1) against the IPv4 subnets.
+  if (family && addresses.check(host, family)) return `${hostname} is a special-use IP address of this machine`;
+  return undefined;
+}
+
+export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[] }): OutgoingFetch {
+  const demoSites = new Set(options.demoSiteOrigins);
+  const loopbackFetch = createLoopbackFetch();
+  const addresses = thisMachine();
+  return async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    if (demoSites.has(url.origin)) {
+      const { dispatcher: _ssrfGuard, redirect, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      // A redirect would leave the listed origin without the guard: hand it back (back-channel
+      // logout asks for 'manual') or fail.
+      return loopbackFetch(url, { ...rest, redirect: redirect === 'manual' ? 'manual' : 'error' });
+    }
+    const refusal = localHostRefusal(url.hostname, addresses);
+    // The shape fetch itself rejects with for a network failure, so callers handle it as one.
+    if (refusal) throw new TypeError('fetch failed', { cause: new Error(`refused before connecting: ${refusal}`) });
+    return globalThis.fetch(input, init);
+  };
+}

@@ -1,0 +1,74 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createOutgoingFetch, localHostRefusal } from '../../src/oidc/outgoing-fetch.js';
+
+/** A local server that counts TCP connections: the IdP "called" it if the count moved. */
+let server: http.Server;
+let port: number;
+let connections = 0;
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === '/elsewhere') {
+      res.writeHead(302, { location: `http://127.0.0.1:${port}/jwks` }).end();
+    } else {
+      res.setHeader('content-type', 'application/json').end('{"keys":[]}');
+    }
+  });
+  server.on('connection', () => {
+    connections += 1;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** What oidc-provider passes: its SSRF-guard dispatcher, which must not reach a demo site's request. */
+const guarded = () => ({ method: 'GET', dispatcher: { notAnUndiciDispatcher: true } }) as RequestInit;
+
+describe('createOutgoingFetch', () => {
+  it('fetches a listed demo site on loopback past the guard', async () => {
+    const fetch = createOutgoingFetch({ demoSiteOrigins: [`http://site-a.localhost:${port}`] });
+    const before = connections;
+    const response = await fetch(`http://site-a.localhost:${port}/jwks`, guarded());
+    expect(await response.json()).toEqual({ keys: [] });
+    expect(connections).toBe(before + 1);
+  });
+
+  it('does not follow a demo site\'s redirect to another loopback origin', async () => {
+    const fetch = createOutgoingFetch({ demoSiteOrigins: [`http://site-a.localhost:${port}`] });
+    await expect(fetch(`http://site-a.localhost:${port}/elsewhere`, guarded())).rejects.toThrow('fetch failed');
+    const manual = await fetch(`http://site-a.localhost:${port}/elsewhere`, { ...guarded(), redirect: 'manual' });
+    expect(manual.status).toBe(302);
+  });
+
+  it.each([
+    ['127.0.0.1', (p: number) => `http://127.0.0.1:${p}/jwks`],
+    ['127.1', (p: number) => `http://127.1:${p}/jwks`],
+    ['0x7f.0.0.1', (p: number) => `http://0x7f.0.0.1:${p}/jwks`],
+    ['2130706433', (p: number) => `http://2130706433:${p}/jwks`],
+    ['0.0.0.0', (p: number) => `http://0.0.0.0:${p}/jwks`],
+    ['[::ffff:127.0.0.1]', (p: number) => `http://[::ffff:127.0.0.1]:${p}/jwks`],
+    ['[::1]', (p: number) => `http://[::1]:${p}/jwks`],
+    ['localhost', (p: number) => `http://localhost:${p}/jwks`],
+    ['a loopback name that is not a listed site', (p: number) => `http://evil.localhost:${p}/jwks`],
+    ['a listed site\'s name with a trailing dot', (p: number) => `http://site-a.localhost.:${p}/jwks`],
+    ['a listed site\'s name on another port', (p: number) => `http://site-a.localhost:${p + 1}/jwks`],
+  ])('refuses %s before connecting, in demo mode too', async (_what, url) => {
+    const fetch = createOutgoingFetch({ demoSiteOrigins: [`http://site-a.localhost:${port}`] });
+    const before = connections;
+    await expect(fetch(url(port), guarded())).rejects.toMatchObject({ message: 'fetch failed', cause: expect.objectContaining({ message: expect.stringMatching(/^refused before connecting/) }) });
+    expect(connections).toBe(before);
+  });
+});
+
+describe('localHostRefusal', () => {
+  it('names loopback names and this machine\'s addresses, and lets other hosts through to the guard', () => {
+    expect(localHostRefusal('idp.localhost')).toMatch(/loopback name/);
+    expect(localHostRefusal('[::]')).toMatch(/special-use IP address/);
+    expect(localHostRefusal('127.255.0.9')).toMatch(/special-use IP address/);
+    for (const host of ['example.com', '10.0.0.1', '[2001:db8::1]', 'localhost.example.com']) expect(localHostRefusal(host)).toBeUndefined();
+  });
+});
