@@ -11,6 +11,7 @@ import * as oidc from 'openid-client';
 import { createIdpKeys, type IdpKeys } from './idp-keys.js';
 import { createTransactionCookie, safeReturnTo } from './login-transaction.js';
 import { createLogoutTokenVerifier, type LogoutRequest } from './logout-token.js';
+import type { ReplayCache } from './state/replay-cache.js';
 
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -24,6 +25,8 @@ export interface RelyingPartyOptions {
   /** Extra authorization request parameters (claims, resource, ...). */
   authorizationParams?: Record<string, string>;
   cookiePrefix: string;
+  /** Remembers the logout tokens already accepted (the site's state). */
+  logoutReplays: ReplayCache;
   /** Plain http is only for an issuer on loopback (the demo); real IdPs use https. */
   allowInsecureHttp: boolean;
   fetch?: FetchFunction;
@@ -161,7 +164,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     redirectToLogin,
     redirectToLogout,
     idpKeys,
-    verifyLogoutToken: createLogoutTokenVerifier({ clientId: options.clientId, keys: idpKeys }),
+    verifyLogoutToken: createLogoutTokenVerifier({ clientId: options.clientId, keys: idpKeys, replays: options.logoutReplays }),
     silentCheckDone: (ctx) => ctx.cookies.get(ssoCheckedCookie) === '1',
   };
 }

@@ -3,6 +3,7 @@
  * its own client credentials; everything else it learns from discovery.
  */
 import { randomBytes } from 'node:crypto';
+import { AppError } from '../../src/errors.js';
 
 export interface SiteConfig {
   /** Shown in the page header and to the IdP's pages via client_name. */
@@ -19,9 +20,16 @@ export interface SiteConfig {
   sessionTtlSeconds: number;
   /** http is accepted only when the issuer is on loopback (the demo). */
   allowInsecureHttp: boolean;
+  /** The site's own state (sessions or deny-list, logout-token replays) in MongoDB; memory when unset. */
+  mongodbUri?: string;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Reads the settings a particular site adds; problems are reported with the common ones. */
+export interface SettingReader {
+  positiveInteger(name: string, fallback: number): number;
+}
 
 function isLoopbackUrl(url: URL): boolean {
   const host = url.hostname;
@@ -29,7 +37,12 @@ function isLoopbackUrl(url: URL): boolean {
 }
 
 /** `prefix` is SITE_A or SITE_B: SITE_A_URL, SITE_A_CLIENT_SECRET, ... */
-export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clientId: string; name: string }, env: Env = process.env): SiteConfig {
+export function loadSiteConfig<Extra extends object = object>(
+  prefix: string,
+  defaults: { siteUrl: string; clientId: string; name: string },
+  env: Env = process.env,
+  extra: (read: SettingReader) => Extra = () => ({}) as Extra,
+): Readonly<SiteConfig & Extra> {
   const problems: string[] = [];
   const readUrl = (name: string, fallback: string): URL => {
     const raw = env[name] ?? fallback;
@@ -40,16 +53,29 @@ export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clie
     }
     return url;
   };
+  const read: SettingReader = {
+    positiveInteger(name, fallback) {
+      const raw = env[name] ?? String(fallback);
+      const value = Number(raw);
+      if (/^\d+$/.test(raw) && Number.isSafeInteger(value) && value > 0) return value;
+      problems.push(`${name} must be a positive whole number (got "${raw}")`);
+      return fallback;
+    },
+  };
+
   const siteUrl = readUrl(`${prefix}_URL`, defaults.siteUrl);
   const issuer = readUrl('ISSUER', 'http://idp.localhost:3000');
   const clientSecret = env[`${prefix}_CLIENT_SECRET`] ?? '';
   if (clientSecret.length === 0) problems.push(`${prefix}_CLIENT_SECRET is required (the secret the IdP issued to this site)`);
-  const ttlRaw = env[`${prefix}_SESSION_TTL_SECONDS`] ?? '28800';
-  const sessionTtlSeconds = Number(ttlRaw);
-  if (!Number.isSafeInteger(sessionTtlSeconds) || sessionTtlSeconds <= 0) problems.push(`${prefix}_SESSION_TTL_SECONDS must be a positive whole number (got "${ttlRaw}")`);
+  const sessionTtlSeconds = read.positiveInteger(`${prefix}_SESSION_TTL_SECONDS`, 28800);
   const allowInsecureHttp = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
   if (issuer.protocol === 'http:' && !allowInsecureHttp) problems.push('ISSUER must use https unless it is on loopback');
-  if (problems.length > 0) throw new Error(`Invalid ${prefix} configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+
+  const mongodbUri = env[`${prefix}_MONGODB_URI`] || undefined;
+  if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) problems.push(`${prefix}_MONGODB_URI must start with mongodb:// or mongodb+srv://`);
+
+  const more = extra(read);
+  if (problems.length > 0) throw new AppError('invalid_config', `Invalid ${prefix} configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { expose: true });
 
   return Object.freeze({
     name: env[`${prefix}_NAME`] ?? defaults.name,
@@ -62,5 +88,7 @@ export function loadSiteConfig(prefix: string, defaults: { siteUrl: string; clie
     cookieSecret: env[`${prefix}_COOKIE_SECRET`] ?? randomBytes(32).toString('base64url'),
     sessionTtlSeconds,
     allowInsecureHttp,
+    ...(mongodbUri ? { mongodbUri } : {}),
+    ...more,
   });
 }

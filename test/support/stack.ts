@@ -7,10 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createSiteA } from '../../clients/site-a/app.js';
-import { loadSiteAConfig } from '../../clients/site-a/config.js';
+import { loadSiteAConfig, type SiteAConfig } from '../../clients/site-a/config.js';
 import { createSiteB } from '../../clients/site-b/app.js';
 import { loadSiteBConfig, type SiteBConfig } from '../../clients/site-b/config.js';
-import type { SiteConfig } from '../../clients/shared/site-config.js';
 import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
@@ -69,10 +68,11 @@ export async function startIdp(options: { env?: Record<string, string>; storage?
   });
 }
 
+/** `server`: where the site listens; a test restarts a site by giving it another app's callback. */
 export interface Stack {
   idp: RunningIdp;
-  siteA: { url: string; config: SiteConfig; app: ReturnType<typeof createSiteA> };
-  siteB: { url: string; config: SiteBConfig; app: ReturnType<typeof createSiteB> };
+  siteA: { url: string; config: SiteAConfig; app: ReturnType<typeof createSiteA>; server: http.Server };
+  siteB: { url: string; config: SiteBConfig; app: ReturnType<typeof createSiteB>; server: http.Server };
   stop(): Promise<void>;
 }
 
@@ -92,8 +92,8 @@ export async function startStack(options: { idp?: RunningIdp; sitesOnIp?: boolea
   b.server.on('request', siteB.app.callback());
   return {
     idp,
-    siteA: { url: siteAConfig.siteUrl, config: siteAConfig, app: siteA },
-    siteB: { url: siteBConfig.siteUrl, config: siteBConfig, app: siteB },
+    siteA: { url: siteAConfig.siteUrl, config: siteAConfig, app: siteA, server: a.server },
+    siteB: { url: siteBConfig.siteUrl, config: siteBConfig, app: siteB, server: b.server },
     async stop() {
       await Promise.all([a.close(), b.close()]);
       if (!options.idp) await idp.stop();
