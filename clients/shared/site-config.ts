@@ -20,6 +20,11 @@ export interface SiteConfig {
   sessionTtlSeconds: number;
   /** http is accepted only when the issuer is on loopback (the demo). */
   allowInsecureHttp: boolean;
+  /**
+   * Koa's `app.proxy`: believe X-Forwarded-Proto (and -For, -Host) from the TLS-terminating proxy
+   * in front. Required for an https site URL: the sites serve plain http themselves.
+   */
+  trustProxy: boolean;
   /** The site's own state (sessions or deny-list, logout-token replays) in MongoDB; memory when unset. */
   mongodbUri?: string;
 }
@@ -62,6 +67,12 @@ export function loadSiteConfig<Extra extends object = object>(
       return fallback;
     },
   };
+  const flag = (name: string): boolean => {
+    const raw = (env[name] || 'false').trim().toLowerCase();
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    problems.push(`${name} must be true or false (got "${env[name]}")`);
+    return false;
+  };
 
   const siteUrl = readUrl(`${prefix}_URL`, defaults.siteUrl);
   const issuer = readUrl('ISSUER', 'http://idp.localhost:3000');
@@ -71,6 +82,11 @@ export function loadSiteConfig<Extra extends object = object>(
   const allowInsecureHttp = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
   if (issuer.protocol === 'http:' && !allowInsecureHttp) problems.push('ISSUER must use https unless it is on loopback');
 
+  const trustProxy = flag(`${prefix}_TRUST_PROXY`);
+  if (siteUrl.protocol === 'https:' && !trustProxy) {
+    // Secure cookies need the request to count as https, and the site never terminates TLS itself.
+    problems.push(`${prefix}_URL is https, but the site serves plain http: run it behind a TLS-terminating proxy that sets X-Forwarded-Proto and set ${prefix}_TRUST_PROXY=true`);
+  }
   const mongodbUri = env[`${prefix}_MONGODB_URI`] || undefined;
   if (mongodbUri && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) problems.push(`${prefix}_MONGODB_URI must start with mongodb:// or mongodb+srv://`);
 
@@ -88,6 +104,7 @@ export function loadSiteConfig<Extra extends object = object>(
     cookieSecret: env[`${prefix}_COOKIE_SECRET`] ?? randomBytes(32).toString('base64url'),
     sessionTtlSeconds,
     allowInsecureHttp,
+    trustProxy,
     ...(mongodbUri ? { mongodbUri } : {}),
     ...more,
   });

@@ -7,10 +7,12 @@
 import { fileURLToPath } from 'node:url';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import Koa from 'koa';
+import type Koa from 'koa';
 import { AppError } from '../../src/errors.js';
 import { backchannelLogoutRoute } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
+import { createSiteKoa } from '../shared/site-app.js';
+import { siteCookies } from '../shared/site-cookies.js';
 import { createSitePages } from '../shared/site-pages.js';
 import { sameOriginPosts } from '../shared/same-origin-posts.js';
 import { createApiRouter } from './api.js';
@@ -18,7 +20,6 @@ import type { SiteBConfig } from './config.js';
 import { createSessionTokens } from './session-token.js';
 import { createMemorySiteBState, type SiteBState } from './state.js';
 
-const SESSION_COOKIE = 'site_b_session';
 export const API_SCOPE = 'api:read';
 
 /**
@@ -30,11 +31,11 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     throw new AppError('invalid_config', 'SITE_B_MONGODB_URI is set, but this program keeps site-b\'s state in memory: run it with npm run site-b', { expose: true });
   }
   const state = options.state ?? createMemorySiteBState(config);
-  const app = new Koa();
-  app.keys = [config.cookieSecret];
+  const app = createSiteKoa(config);
   const tokens = createSessionTokens({ secret: config.cookieSecret, siteUrl: config.siteUrl, ttlSeconds: config.sessionTtlSeconds });
   const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: config.name, approach: 'stateless signed tokens (JWT)', color: '#6b2fa0' });
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: new URL(config.siteUrl).protocol === 'https:', signed: false, overwrite: true };
+  const cookies = siteCookies(config.siteUrl);
+  const sessionCookie = cookies.name('site_b_session');
 
   const rp = createRelyingParty({
     ...config,
@@ -43,6 +44,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     // 5.5), so sign-in needs no userinfo call and site-b keeps nothing but the signed cookie.
     authorizationParams: { claims: JSON.stringify({ id_token: { name: null, email: null } }) },
     cookiePrefix: 'site_b',
+    cookies,
     logoutReplays: state.logoutReplays,
     fetch: options.fetch,
     onError: pages.signInFailed,
@@ -53,16 +55,16 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
         email: typeof claims.email === 'string' ? claims.email : undefined,
         sid: typeof claims.sid === 'string' ? claims.sid : undefined,
       });
-      ctx.cookies.set(SESSION_COOKIE, token, { ...cookie, maxAge: config.sessionTtlSeconds * 1000 });
+      ctx.cookies.set(sessionCookie, token, cookies.attributes({ maxAge: config.sessionTtlSeconds * 1000 }));
       ctx.redirect(returnTo);
     },
   });
 
   /** The signed-in person, or undefined: a valid token that is not on the deny-list. */
   async function currentUser(ctx: Koa.Context) {
-    const user = await tokens.verify(ctx.cookies.get(SESSION_COOKIE));
+    const user = await tokens.verify(ctx.cookies.get(sessionCookie));
     if (user && (await state.denyList.isDenied(user))) {
-      ctx.cookies.set(SESSION_COOKIE, null, cookie);
+      ctx.cookies.set(sessionCookie, null, cookies.attributes());
       return undefined;
     }
     return user;
@@ -76,7 +78,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     pages.render(ctx, 'index', { user: undefined });
   });
   router.post('/logout', async (ctx) => {
-    ctx.cookies.set(SESSION_COOKIE, null, cookie);
+    ctx.cookies.set(sessionCookie, null, cookies.attributes());
     // No id_token_hint: site-b keeps no ID token; client_id names it (RP-Initiated Logout 1.0 section 2).
     await rp.redirectToLogout(ctx);
   });

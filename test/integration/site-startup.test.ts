@@ -2,6 +2,13 @@ import { reservePort } from '../support/stack.js';
 import { runEntry } from '../support/spawn.js';
 
 describe('starting a sample site on its own (npm run site-a / site-b)', () => {
+  it('refuses an https site URL without proxy trust at start-up, naming the fix, and exits non-zero', async () => {
+    const run = await runEntry('clients/site-a/main.ts', [], { SITE_A_URL: 'https://site-a.example.com', SITE_A_CLIENT_SECRET: 'from-the-idp' });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('set SITE_A_TRUST_PROXY=true');
+    expect(run.output).not.toMatch(/at .*\.ts:\d+/); // the message, not a stack trace
+  });
+
   it('gives up on an unreachable MongoDB in bounded time with the password masked', async () => {
     const closed = await reservePort();
     await closed.close(); // nothing listens on this port any more

@@ -13,11 +13,17 @@ export interface Reply {
   body: string;
 }
 
-export class HttpClient {
-  private readonly fetch = createLoopbackFetch();
+export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
-  /** Pass another client's jar to carry its cookies over fresh connections (after a restart). */
-  constructor(readonly jar = new CookieJar()) {}
+export class HttpClient {
+  /**
+   * Pass another client's jar to carry its cookies over fresh connections (after a restart);
+   * `fetch` to put something between the browser and the servers (a TLS proxy stand-in).
+   */
+  constructor(
+    readonly jar = new CookieJar(),
+    private readonly fetch: Fetch = createLoopbackFetch(),
+  ) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
     return this.send(url, { method: 'GET', headers });

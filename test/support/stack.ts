@@ -76,14 +76,20 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/** `sitesOnIp`: the sites answer at http://127.0.0.1:<port> instead of <name>.localhost. */
-export async function startStack(options: { idp?: RunningIdp; sitesOnIp?: boolean } = {}): Promise<Stack> {
+/**
+ * `sitesOnIp`: the sites answer at http://127.0.0.1:<port> instead of <name>.localhost.
+ * `https`: the sites' URLs are https://<name>.localhost:<port> and they trust a proxy, as behind a
+ * TLS terminator; the requests still arrive over plain http, marked X-Forwarded-Proto: https.
+ */
+export async function startStack(options: { idp?: RunningIdp; sitesOnIp?: boolean; https?: boolean } = {}): Promise<Stack> {
   const idp = options.idp ?? (await startIdp());
   const [a, b] = [await reservePort(), await reservePort()];
-  const siteUrl = (reserved: Reserved, name: string) => (options.sitesOnIp ? `http://127.0.0.1:${reserved.port}` : reserved.url(name));
+  const siteUrl = (reserved: Reserved, name: string) =>
+    options.sitesOnIp ? `http://127.0.0.1:${reserved.port}` : options.https ? `https://${name}.localhost:${reserved.port}` : reserved.url(name);
   const secret = () => randomBytes(24).toString('base64url');
-  const siteAConfig = loadSiteAConfig({ SITE_A_URL: siteUrl(a, 'site-a'), ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
-  const siteBConfig = loadSiteBConfig({ SITE_B_URL: siteUrl(b, 'site-b'), ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
+  const trust = String(options.https === true);
+  const siteAConfig = loadSiteAConfig({ SITE_A_URL: siteUrl(a, 'site-a'), ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret(), SITE_A_TRUST_PROXY: trust });
+  const siteBConfig = loadSiteBConfig({ SITE_B_URL: siteUrl(b, 'site-b'), ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret(), SITE_B_TRUST_PROXY: trust });
   await seedDemo(idp, { siteA: siteAConfig, siteB: siteBConfig });
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });

@@ -1,10 +1,29 @@
 import { loadSiteAConfig } from '../../clients/site-a/config.js';
 import { DEFAULT_MAX_SESSIONS } from '../../clients/site-a/session-store.js';
 import { loadSiteBConfig } from '../../clients/site-b/config.js';
+import { AppError } from '../../src/errors.js';
 
 const base = { SITE_A_CLIENT_SECRET: 'issued-by-the-idp', SITE_B_CLIENT_SECRET: 'issued-by-the-idp' };
 
 describe('sample site configuration', () => {
+  describe('https and proxy trust (SITE_*_URL, SITE_*_TRUST_PROXY)', () => {
+    it('refuses an https site URL without proxy trust, naming the fix', () => {
+      const load = () => loadSiteAConfig({ ...base, SITE_A_URL: 'https://a.example.com' });
+      expect(load).toThrow(AppError);
+      expect(load).toThrow(/SITE_A_URL is https.*set SITE_A_TRUST_PROXY=true/);
+    });
+
+    it('accepts an https site URL behind a trusted proxy', () => {
+      const config = loadSiteBConfig({ ...base, SITE_B_URL: 'https://b.example.com', SITE_B_TRUST_PROXY: 'true' });
+      expect([config.siteUrl, config.trustProxy, config.port]).toEqual(['https://b.example.com', true, 443]);
+    });
+
+    it('trusts no proxy unless told, and refuses a value that is not true or false', () => {
+      expect(loadSiteAConfig(base).trustProxy).toBe(false);
+      expect(() => loadSiteAConfig({ ...base, SITE_A_TRUST_PROXY: 'yes please' })).toThrow(/SITE_A_TRUST_PROXY must be true or false/);
+    });
+  });
+
   describe('state (SITE_*_MONGODB_URI, SITE_A_MAX_SESSIONS)', () => {
     it('keeps state in memory unless a MongoDB URI is set, and refuses anything else as a URI', () => {
       expect(loadSiteBConfig(base).mongodbUri).toBeUndefined();
@@ -22,11 +41,11 @@ describe('sample site configuration', () => {
     it('reports every problem at once', () => {
       let message = '';
       try {
-        loadSiteAConfig({ SITE_A_MONGODB_URI: 'mysql://x', SITE_A_MAX_SESSIONS: '0' });
+        loadSiteAConfig({ SITE_A_URL: 'https://a.example.com', SITE_A_MAX_SESSIONS: '0' });
       } catch (error) {
         message = (error as Error).message;
       }
-      for (const name of ['SITE_A_CLIENT_SECRET', 'SITE_A_MONGODB_URI', 'SITE_A_MAX_SESSIONS']) expect(message).toContain(name);
+      for (const name of ['SITE_A_CLIENT_SECRET', 'SITE_A_TRUST_PROXY', 'SITE_A_MAX_SESSIONS']) expect(message).toContain(name);
     });
   });
 });
