@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
+import { secretWeakness } from '../../src/secret-strength.js';
 
 export interface SiteConfig {
   /** Shown in the page header and to the IdP's pages via client_name. */
@@ -82,6 +83,12 @@ export function loadSiteConfig<Extra extends object = object>(
   const allowInsecureHttp = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
   if (issuer.protocol === 'http:' && !allowInsecureHttp) problems.push('ISSUER must use https unless it is on loopback');
 
+  // The cookie secret is an HS256 key for site-b and signs site-a's cookies: a short or
+  // predictable one can be found offline from a single cookie.
+  const setSecret = env[`${prefix}_COOKIE_SECRET`];
+  const weakness = setSecret === undefined ? undefined : secretWeakness(`${prefix}_COOKIE_SECRET`, setSecret);
+  if (weakness) problems.push(weakness);
+
   const trustProxy = flag(`${prefix}_TRUST_PROXY`);
   if (siteUrl.protocol === 'https:' && !trustProxy) {
     // Secure cookies need the request to count as https, and the site never terminates TLS itself.
@@ -101,7 +108,7 @@ export function loadSiteConfig<Extra extends object = object>(
     issuer: issuer.href.replace(/\/$/, ''),
     clientId: env[`${prefix}_CLIENT_ID`] ?? defaults.clientId,
     clientSecret,
-    cookieSecret: env[`${prefix}_COOKIE_SECRET`] ?? randomBytes(32).toString('base64url'),
+    cookieSecret: setSecret ?? randomBytes(32).toString('base64url'),
     sessionTtlSeconds,
     allowInsecureHttp,
     trustProxy,

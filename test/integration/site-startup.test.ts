@@ -9,6 +9,12 @@ describe('starting a sample site on its own (npm run site-a / site-b)', () => {
     expect(run.output).not.toMatch(/at .*\.ts:\d+/); // the message, not a stack trace
   });
 
+  it('refuses a weak cookie secret at start-up', async () => {
+    const run = await runEntry('clients/site-b/main.ts', [], { SITE_B_CLIENT_SECRET: 'from-the-idp', SITE_B_COOKIE_SECRET: 'x' });
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('SITE_B_COOKIE_SECRET must be at least 32 characters');
+  });
+
   it('gives up on an unreachable MongoDB in bounded time with the password masked', async () => {
     const closed = await reservePort();
     await closed.close(); // nothing listens on this port any more

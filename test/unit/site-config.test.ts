@@ -4,8 +4,32 @@ import { loadSiteBConfig } from '../../clients/site-b/config.js';
 import { AppError } from '../../src/errors.js';
 
 const base = { SITE_A_CLIENT_SECRET: 'issued-by-the-idp', SITE_B_CLIENT_SECRET: 'issued-by-the-idp' };
+const strongSecret = 'pX3v9Qe2LmTz7RkW4yHbN8cJd6FsGa1U';
 
 describe('sample site configuration', () => {
+  describe('cookie secrets (SITE_A_COOKIE_SECRET, SITE_B_COOKIE_SECRET)', () => {
+    // site-b's session cookie is an HS256 JWT: with a guessable key anyone can mint one offline.
+    it.each([
+      ['one character', 'x', /at least 32 characters/],
+      ['32 identical characters', 'a'.repeat(32), /too predictable/],
+      ['a short string repeated', 'abcd'.repeat(10), /too predictable/],
+    ])('refuses %s, naming the setting', (_what, secret, reason) => {
+      expect(() => loadSiteBConfig({ ...base, SITE_B_COOKIE_SECRET: secret })).toThrow(reason);
+      expect(() => loadSiteBConfig({ ...base, SITE_B_COOKIE_SECRET: secret })).toThrow(/SITE_B_COOKIE_SECRET/);
+      expect(() => loadSiteAConfig({ ...base, SITE_A_COOKIE_SECRET: secret })).toThrow(/SITE_A_COOKIE_SECRET/);
+    });
+
+    it('uses a strong secret as given', () => {
+      expect(loadSiteBConfig({ ...base, SITE_B_COOKIE_SECRET: strongSecret }).cookieSecret).toBe(strongSecret);
+    });
+
+    it('generates a random 256-bit secret when none is set', () => {
+      const [one, two] = [loadSiteBConfig(base).cookieSecret, loadSiteBConfig(base).cookieSecret];
+      expect(Buffer.from(one, 'base64url')).toHaveLength(32);
+      expect(one).not.toBe(two);
+    });
+  });
+
   describe('https and proxy trust (SITE_*_URL, SITE_*_TRUST_PROXY)', () => {
     it('refuses an https site URL without proxy trust, naming the fix', () => {
       const load = () => loadSiteAConfig({ ...base, SITE_A_URL: 'https://a.example.com' });
@@ -41,11 +65,11 @@ describe('sample site configuration', () => {
     it('reports every problem at once', () => {
       let message = '';
       try {
-        loadSiteAConfig({ SITE_A_URL: 'https://a.example.com', SITE_A_MAX_SESSIONS: '0' });
+        loadSiteAConfig({ SITE_A_URL: 'https://a.example.com', SITE_A_COOKIE_SECRET: 'x', SITE_A_MAX_SESSIONS: '0' });
       } catch (error) {
         message = (error as Error).message;
       }
-      for (const name of ['SITE_A_CLIENT_SECRET', 'SITE_A_TRUST_PROXY', 'SITE_A_MAX_SESSIONS']) expect(message).toContain(name);
+      for (const name of ['SITE_A_CLIENT_SECRET', 'SITE_A_COOKIE_SECRET', 'SITE_A_TRUST_PROXY', 'SITE_A_MAX_SESSIONS']) expect(message).toContain(name);
     });
   });
 });
