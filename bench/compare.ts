@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const cookieA = `site_a_session=${sessionId}`;
     const cookieB = `site_b_session=${sessionToken}`;
 
-    const session = stack.siteA.app.sessions.get(sessionId)!;
+    const session = (await stack.siteA.app.sessions.get(sessionId))!;
     const lookups = await opsPerSecond(() => stack.siteA.app.sessions.get(sessionId));
     const verifications = await opsPerSecond(() => stack.siteB.app.sessionTokens.verify(sessionToken));
     const httpA = await requestsPerSecond(browser, siteAUrl);

@@ -1,9 +1,11 @@
 /**
  * The short-lived login transaction of a relying party: state, nonce and the PKCE verifier,
- * kept in a signed, httpOnly cookie scoped to /callback between the redirect to the IdP and
- * the way back. It is deleted on first use, so a callback URL can't be replayed.
+ * kept in a signed, httpOnly cookie scoped to /callback (to / as a __Host- cookie over https)
+ * between the redirect to the IdP and the way back. It is deleted on first use, so a callback URL
+ * can't be replayed.
  */
 import type { Context } from 'koa';
+import type { SiteCookies } from './site-cookies.js';
 
 export interface LoginTransaction {
   state: string;
@@ -23,8 +25,8 @@ export function safeReturnTo(value: unknown): string {
   return value.length > 512 ? '/' : value;
 }
 
-export function createTransactionCookie(name: string, options: { secure: boolean }) {
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, signed: true, path: '/callback', secure: options.secure, overwrite: true };
+export function createTransactionCookie(name: string, cookies: SiteCookies) {
+  const cookie = cookies.attributes({ path: '/callback', signed: true });
   return {
     save(ctx: Context, transaction: LoginTransaction): void {
       ctx.cookies.set(name, Buffer.from(JSON.stringify(transaction)).toString('base64url'), { ...cookie, maxAge: TEN_MINUTES_MS });

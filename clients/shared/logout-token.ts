@@ -5,6 +5,7 @@
  */
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { IdpKeys } from './idp-keys.js';
+import type { ReplayCache } from './state/replay-cache.js';
 
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
@@ -19,29 +20,8 @@ export class InvalidLogoutToken extends Error {
   override readonly name = 'InvalidLogoutToken';
 }
 
-/** Remembers each jti until its token expires, so a replay is refused; bounded in size. */
-function createReplayCache(maxEntries: number) {
-  const seen = new Map<string, number>();
-  return {
-    /** false when the jti was seen before */
-    remember(jti: string, expiresAtMs: number, now = Date.now()): boolean {
-      if (seen.has(jti) && seen.get(jti)! > now) return false;
-      if (seen.size >= maxEntries) {
-        for (const [key, until] of seen) if (until <= now) seen.delete(key);
-        // Still full: drop the oldest entries; their tokens expire first anyway.
-        for (const key of seen.keys()) {
-          if (seen.size < maxEntries) break;
-          seen.delete(key);
-        }
-      }
-      seen.set(jti, expiresAtMs);
-      return true;
-    },
-  };
-}
-
-export function createLogoutTokenVerifier(options: { clientId: string; keys: () => Promise<IdpKeys>; clockToleranceSeconds?: number; maxReplayEntries?: number }) {
-  const replays = createReplayCache(options.maxReplayEntries ?? 10_000);
+/** `replays`: the site's replay cache; shared by its processes when the site's state is. */
+export function createLogoutTokenVerifier(options: { clientId: string; keys: () => Promise<IdpKeys>; replays: ReplayCache; clockToleranceSeconds?: number }) {
   return async function verifyLogoutToken(token: string): Promise<LogoutRequest> {
     const { issuer, jwks } = await options.keys();
     let header: ReturnType<typeof decodeProtectedHeader>;
@@ -73,7 +53,9 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
     const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
     const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
     if (!sid && !sub) throw new InvalidLogoutToken('a logout token names a sid or a sub');
-    if (!replays.remember(String(payload.jti), (payload.exp! + (options.clockToleranceSeconds ?? 5)) * 1000)) {
+    // Kept until the token can no longer pass the exp check above; after that it is refused anyway.
+    const forgetAt = new Date((payload.exp! + (options.clockToleranceSeconds ?? 5)) * 1000);
+    if (!(await options.replays.remember(String(payload.jti), forgetAt))) {
       throw new InvalidLogoutToken('this logout token was already used');
     }
     return { sid, sub, iat: payload.iat! };
@@ -81,14 +63,14 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
 }
 
 /** The back-channel logout endpoint's answers (section 2.8): 200, or 400 with an error. */
-export function backchannelLogoutRoute(verify: (token: string) => Promise<LogoutRequest>, logOut: (request: LogoutRequest) => void) {
+export function backchannelLogoutRoute(verify: (token: string) => Promise<LogoutRequest>, logOut: (request: LogoutRequest) => Promise<unknown>) {
   return async (ctx: import('koa').Context) => {
     ctx.set('Cache-Control', 'no-store');
     const body = ctx.request.body as Record<string, unknown> | undefined;
     const token = typeof body?.logout_token === 'string' ? body.logout_token : undefined;
     try {
       if (!token) throw new InvalidLogoutToken('logout_token is missing');
-      logOut(await verify(token));
+      await logOut(await verify(token));
       ctx.status = 200;
       ctx.body = '';
     } catch (error) {

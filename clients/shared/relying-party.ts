@@ -11,6 +11,8 @@ import * as oidc from 'openid-client';
 import { createIdpKeys, type IdpKeys } from './idp-keys.js';
 import { createTransactionCookie, safeReturnTo } from './login-transaction.js';
 import { createLogoutTokenVerifier, type LogoutRequest } from './logout-token.js';
+import type { SiteCookies } from './site-cookies.js';
+import type { ReplayCache } from './state/replay-cache.js';
 
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -24,6 +26,9 @@ export interface RelyingPartyOptions {
   /** Extra authorization request parameters (claims, resource, ...). */
   authorizationParams?: Record<string, string>;
   cookiePrefix: string;
+  cookies: SiteCookies;
+  /** Remembers the logout tokens already accepted (the site's state). */
+  logoutReplays: ReplayCache;
   /** Plain http is only for an issuer on loopback (the demo); real IdPs use https. */
   allowInsecureHttp: boolean;
   fetch?: FetchFunction;
@@ -68,9 +73,8 @@ export interface RelyingParty {
 
 export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   const redirectUri = `${options.siteUrl}/callback`;
-  const cookieSecure = new URL(options.siteUrl).protocol === 'https:';
-  const transactions = createTransactionCookie(`${options.cookiePrefix}_auth`, { secure: cookieSecure });
-  const ssoCheckedCookie = `${options.cookiePrefix}_sso_checked`;
+  const transactions = createTransactionCookie(options.cookies.name(`${options.cookiePrefix}_auth`), options.cookies);
+  const ssoCheckedCookie = options.cookies.name(`${options.cookiePrefix}_sso_checked`);
   let discovered: Promise<oidc.Configuration> | undefined;
 
   function configuration(): Promise<oidc.Configuration> {
@@ -114,7 +118,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     const error = typeof ctx.query.error === 'string' ? ctx.query.error : undefined;
     if (error && ctx.query.state === transaction.state && transaction.prompt === 'none' && SILENT_FAILURES.has(error)) {
       // No single sign-on session at the IdP: remember we asked, then show "Sign in".
-      ctx.cookies.set(ssoCheckedCookie, '1', { httpOnly: true, sameSite: 'lax', maxAge: SSO_CHECKED_MS, secure: cookieSecure });
+      ctx.cookies.set(ssoCheckedCookie, '1', options.cookies.attributes({ maxAge: SSO_CHECKED_MS }));
       return ctx.redirect(transaction.returnTo);
     }
     const config = await configuration();
@@ -132,7 +136,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     }
     const claims = tokens.claims();
     if (!claims) return options.onError(ctx, { status: 400, code: 'invalid_callback' });
-    ctx.cookies.set(ssoCheckedCookie, null, { httpOnly: true, sameSite: 'lax' });
+    ctx.cookies.set(ssoCheckedCookie, null, options.cookies.attributes());
     await options.onSignedIn(ctx, { claims, tokens, returnTo: transaction.returnTo });
   }
 
@@ -161,7 +165,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     redirectToLogin,
     redirectToLogout,
     idpKeys,
-    verifyLogoutToken: createLogoutTokenVerifier({ clientId: options.clientId, keys: idpKeys }),
+    verifyLogoutToken: createLogoutTokenVerifier({ clientId: options.clientId, keys: idpKeys, replays: options.logoutReplays }),
     silentCheckDone: (ctx) => ctx.cookies.get(ssoCheckedCookie) === '1',
   };
 }

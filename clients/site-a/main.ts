@@ -1,15 +1,11 @@
 /**
- * Runs site-a on its own: `npm run site-a`. Configured by ISSUER, SITE_A_URL,
- * SITE_A_CLIENT_ID and SITE_A_CLIENT_SECRET (see clients/shared/site-config.ts).
+ * Runs site-a on its own: `npm run site-a`. Configured by ISSUER, SITE_A_URL, SITE_A_CLIENT_ID,
+ * SITE_A_CLIENT_SECRET and the other settings in clients/shared/site-config.ts; its state lives in
+ * MongoDB when SITE_A_MONGODB_URI is set.
  */
-import { createServer } from 'node:http';
-import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { runSite } from '../shared/run-site.js';
 import { createSiteA } from './app.js';
 import { loadSiteAConfig } from './config.js';
+import { openSiteAState } from './state.js';
 
-const config = loadSiteAConfig();
-// Loopback names (*.localhost) only matter for the demo; a real IdP resolves through DNS.
-const site = createSiteA(config, config.allowInsecureHttp ? { fetch: createLoopbackFetch() } : {});
-createServer(site.app.callback()).listen(config.port, config.host, () => {
-  console.log(`site-a: ${config.siteUrl} (issuer ${config.issuer}, client ${config.clientId})`);
-});
+runSite({ name: 'site-a', loadConfig: () => loadSiteAConfig(), openState: (config) => openSiteAState(config), create: (config, options) => createSiteA(config, options) });

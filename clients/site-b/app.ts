@@ -1,32 +1,41 @@
 /**
  * site-b, the "JWT" relying party: keeps no server-side session at all. After sign-in the
  * browser carries a token signed by site-b, verified on every request; back-channel logout adds
- * the ended IdP session to a small deny-list. Its API trusts the IdP's JWT access tokens.
+ * the ended IdP session to a small deny-list (in memory, or shared in MongoDB: state.ts). Its API
+ * trusts the IdP's JWT access tokens.
  */
 import { fileURLToPath } from 'node:url';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import Koa from 'koa';
+import type Koa from 'koa';
+import { AppError } from '../../src/errors.js';
 import { backchannelLogoutRoute } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
+import { createSiteKoa } from '../shared/site-app.js';
+import { siteCookies } from '../shared/site-cookies.js';
 import { createSitePages } from '../shared/site-pages.js';
 import { sameOriginPosts } from '../shared/same-origin-posts.js';
 import { createApiRouter } from './api.js';
 import type { SiteBConfig } from './config.js';
-import { createDenyList } from './deny-list.js';
 import { createSessionTokens } from './session-token.js';
+import { createMemorySiteBState, type SiteBState } from './state.js';
 
-const SESSION_COOKIE = 'site_b_session';
 export const API_SCOPE = 'api:read';
 
-export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunction } = {}) {
-  const app = new Koa();
-  app.keys = [config.cookieSecret];
+/**
+ * `state`: the deny-list and replay cache, from openSiteBState(config); in memory when left out,
+ * which a config naming SITE_B_MONGODB_URI does not allow (that would silently not share).
+ */
+export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunction; state?: SiteBState } = {}) {
+  if (config.mongodbUri && !options.state) {
+    throw new AppError('invalid_config', 'SITE_B_MONGODB_URI is set, but this program keeps site-b\'s state in memory: run it with npm run site-b', { expose: true });
+  }
+  const state = options.state ?? createMemorySiteBState(config);
+  const app = createSiteKoa(config);
   const tokens = createSessionTokens({ secret: config.cookieSecret, siteUrl: config.siteUrl, ttlSeconds: config.sessionTtlSeconds });
-  // An entry can go once every session token that might carry it has expired.
-  const denied = createDenyList({ ttlSeconds: config.sessionTtlSeconds, maxEntries: 100_000 });
   const pages = createSitePages(fileURLToPath(new URL('./views/', import.meta.url)), { name: config.name, approach: 'stateless signed tokens (JWT)', color: '#6b2fa0' });
-  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: new URL(config.siteUrl).protocol === 'https:', signed: false, overwrite: true };
+  const cookies = siteCookies(config.siteUrl);
+  const sessionCookie = cookies.name('site_b_session');
 
   const rp = createRelyingParty({
     ...config,
@@ -35,6 +44,8 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     // 5.5), so sign-in needs no userinfo call and site-b keeps nothing but the signed cookie.
     authorizationParams: { claims: JSON.stringify({ id_token: { name: null, email: null } }) },
     cookiePrefix: 'site_b',
+    cookies,
+    logoutReplays: state.logoutReplays,
     fetch: options.fetch,
     onError: pages.signInFailed,
     async onSignedIn(ctx, { claims, returnTo }) {
@@ -44,16 +55,16 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
         email: typeof claims.email === 'string' ? claims.email : undefined,
         sid: typeof claims.sid === 'string' ? claims.sid : undefined,
       });
-      ctx.cookies.set(SESSION_COOKIE, token, { ...cookie, maxAge: config.sessionTtlSeconds * 1000 });
+      ctx.cookies.set(sessionCookie, token, cookies.attributes({ maxAge: config.sessionTtlSeconds * 1000 }));
       ctx.redirect(returnTo);
     },
   });
 
   /** The signed-in person, or undefined: a valid token that is not on the deny-list. */
   async function currentUser(ctx: Koa.Context) {
-    const user = await tokens.verify(ctx.cookies.get(SESSION_COOKIE));
-    if (user && denied.isDenied(user)) {
-      ctx.cookies.set(SESSION_COOKIE, null, cookie);
+    const user = await tokens.verify(ctx.cookies.get(sessionCookie));
+    if (user && (await state.denyList.isDenied(user))) {
+      ctx.cookies.set(sessionCookie, null, cookies.attributes());
       return undefined;
     }
     return user;
@@ -67,7 +78,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     pages.render(ctx, 'index', { user: undefined });
   });
   router.post('/logout', async (ctx) => {
-    ctx.cookies.set(SESSION_COOKIE, null, cookie);
+    ctx.cookies.set(sessionCookie, null, cookies.attributes());
     // No id_token_hint: site-b keeps no ID token; client_id names it (RP-Initiated Logout 1.0 section 2).
     await rp.redirectToLogout(ctx);
   });
@@ -75,7 +86,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   router.post(
     '/backchannel-logout',
     bodyParser({ enableTypes: ['form'], formLimit: '64kb' }),
-    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => denied.deny(request)),
+    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => state.denyList.deny(request)),
   );
 
   const api = createApiRouter({ resource: config.apiResource, requiredScope: API_SCOPE, keys: rp.idpKeys });
@@ -86,5 +97,5 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   app.use(rp.router.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, sessionTokens: tokens, denyList: denied, relyingParty: rp };
+  return { app, sessionTokens: tokens, denyList: state.denyList, relyingParty: rp };
 }

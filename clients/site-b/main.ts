@@ -1,15 +1,11 @@
 /**
- * Runs site-b on its own: `npm run site-b`. Configured by ISSUER, SITE_B_URL,
- * SITE_B_CLIENT_ID and SITE_B_CLIENT_SECRET (see clients/shared/site-config.ts).
+ * Runs site-b on its own: `npm run site-b`. Configured by ISSUER, SITE_B_URL, SITE_B_CLIENT_ID,
+ * SITE_B_CLIENT_SECRET and the other settings in clients/shared/site-config.ts; its state lives in
+ * MongoDB when SITE_B_MONGODB_URI is set.
  */
-import { createServer } from 'node:http';
-import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { runSite } from '../shared/run-site.js';
 import { createSiteB } from './app.js';
 import { loadSiteBConfig } from './config.js';
+import { openSiteBState } from './state.js';
 
-const config = loadSiteBConfig();
-// Loopback names (*.localhost) only matter for the demo; a real IdP resolves through DNS.
-const site = createSiteB(config, config.allowInsecureHttp ? { fetch: createLoopbackFetch() } : {});
-createServer(site.app.callback()).listen(config.port, config.host, () => {
-  console.log(`site-b: ${config.siteUrl} (issuer ${config.issuer}, client ${config.clientId})`);
-});
+runSite({ name: 'site-b', loadConfig: () => loadSiteBConfig(), openState: (config) => openSiteBState(config), create: (config, options) => createSiteB(config, options) });

@@ -2,6 +2,9 @@
  * site-b's stateless session: a compact JWT signed by site-b (HS256) that the browser carries in
  * a cookie. Nothing is stored server-side; every request verifies signature and expiry. The
  * price: until it expires, the token can't be taken back (back-channel logout deals with that).
+ *
+ * `iat` carries milliseconds (a NumericDate may be fractional, RFC 7519 section 2), so the deny-list
+ * can tell a token issued just before a restart from one issued just after it.
  */
 import { jwtVerify, SignJWT } from 'jose';
 
@@ -18,13 +21,14 @@ export function createSessionTokens(options: { secret: string; siteUrl: string; 
   return {
     async issue(claims: SessionClaims): Promise<string> {
       const { sub, ...rest } = claims;
+      const issuedAtMs = Date.now();
       return new SignJWT(rest)
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(sub)
         .setIssuer(options.siteUrl)
         .setAudience(options.siteUrl)
-        .setIssuedAt()
-        .setExpirationTime(`${options.ttlSeconds}s`)
+        .setIssuedAt(issuedAtMs / 1000)
+        .setExpirationTime(Math.floor(issuedAtMs / 1000) + options.ttlSeconds)
         .sign(key);
     },
     /** The claims, or undefined for a missing, forged, tampered or expired token. */

@@ -96,6 +96,6 @@ describe('POST /account/apps/:clientId/revoke', () => {
     const browser = await signedInBrowser();
     await browser.follow(await browser.post(`${stack.idp.issuer}/account/apps/${stack.siteA.config.clientId}/revoke`, {}));
     // site-a's session is gone; being first-party, it may sign the person in again silently.
-    expect(stack.siteA.app.sessions.size()).toBe(0);
+    expect(await stack.siteA.app.sessions.size()).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
-import { generateKeyPair, importJWK, SignJWT } from 'jose';
-import { HttpClient, parseForm } from '../support/http-client.js';
-import { signedInEverywhere } from '../support/journeys.js';
-import { fetchLoopback } from '../support/oidc-flow.js';
+import { generateKeyPair, SignJWT } from 'jose';
+import { HttpClient } from '../support/http-client.js';
+import { signedInEverywhere, signOutAt } from '../support/journeys.js';
+import { logoutClaims, postLogoutToken, signLogoutToken } from '../support/logout-tokens.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -13,14 +13,6 @@ afterAll(async () => {
 });
 
 
-/** Presses "Sign out" on a site and "Yes, sign me out" on the IdP's confirmation page. */
-async function signOutAt(browser: HttpClient, siteUrl: string) {
-  const confirmation = await browser.follow(await browser.post(`${siteUrl}/logout`, {}));
-  expect(confirmation.body).toContain('Sign out?');
-  const { action, fields } = parseForm(confirmation.body);
-  return browser.follow(await browser.post(new URL(action, confirmation.url).href, { ...fields, logout: 'yes' }));
-}
-
 describe('signing out (RP-initiated logout with back-channel logout)', () => {
   it('signs out at site-b and site-a is signed out on its next request, and the IdP asks for a password again', async () => {
     const browser = await signedInEverywhere(stack);
@@ -30,7 +22,7 @@ describe('signing out (RP-initiated logout with back-channel logout)', () => {
     const siteA = await browser.follow(await browser.get(`${stack.siteA.url}/`));
     expect(siteA.body).not.toContain('Hello');
     expect(siteA.body).toContain('href="/login"');
-    expect(stack.siteA.app.sessions.size()).toBe(0);
+    expect(await stack.siteA.app.sessions.size()).toBe(0);
     const login = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
     expect(login.body).toContain('name="password"');
   });
@@ -59,7 +51,7 @@ describe('without the demo flag', () => {
     try {
       const browser = await signedInEverywhere(stack);
       await signOutAt(browser, stack.siteB.url);
-      expect(stack.siteA.app.sessions.size()).toBe(1); // site-a never heard of the logout
+      expect(await stack.siteA.app.sessions.size()).toBe(1); // site-a never heard of the logout
       expect(refused.length).toBeGreaterThan(0);
       expect(refused.join(' ')).toMatch(/special-use IP address/);
     } finally {
@@ -71,43 +63,23 @@ describe('without the demo flag', () => {
 });
 
 describe('POST /backchannel-logout (logout token verification)', () => {
-  const EVENT = { 'http://schemas.openid.net/event/backchannel-logout': {} };
-  let counter = 0;
-
-  async function idpSigned(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
-    const stored = (await stack.idp.storage.keys.list('signing')).find((key) => key.alg === 'RS256')!;
-    const key = await importJWK(stored.material as never, 'RS256');
-    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: stored.id, typ: 'logout+jwt', ...header }).sign(key);
-  }
-
-  function claims(extra: Record<string, unknown> = {}) {
-    const now = Math.floor(Date.now() / 1000);
-    counter += 1;
-    return { iss: stack.idp.issuer, aud: stack.siteA.config.clientId, iat: now, exp: now + 120, jti: `jti-${counter}-${Date.now()}`, events: EVENT, sid: `sid-${counter}`, ...extra };
-  }
-
-  async function post(token: string) {
-    const response = await fetchLoopback(`${stack.siteA.url}/backchannel-logout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ logout_token: token }).toString(),
-    });
-    return { status: response.status, body: await response.text(), cacheControl: response.headers.get('cache-control') };
-  }
+  const claims = (extra: Record<string, unknown> = {}) => logoutClaims(stack.idp, stack.siteA.config.clientId, extra);
+  const idpSigned = (payload: Record<string, unknown>, header?: Record<string, unknown>) => signLogoutToken(stack.idp, payload, header);
+  const post = (token: string) => postLogoutToken(stack.siteA.url, token);
 
   it('accepts a valid token with 200 and deletes the sessions of that sid', async () => {
-    const id = stack.siteA.app.sessions.create({ sub: 'someone', sid: 'sid-to-end', claims: {} });
+    const id = await stack.siteA.app.sessions.create({ sub: 'someone', sid: 'sid-to-end', claims: {} });
     const reply = await post(await idpSigned(claims({ sid: 'sid-to-end' })));
     expect(reply.status).toBe(200);
     expect(reply.cacheControl).toBe('no-store');
-    expect(stack.siteA.app.sessions.get(id)).toBeUndefined();
+    expect(await stack.siteA.app.sessions.get(id)).toBeUndefined();
   });
 
   it('accepts a token naming only sub and deletes every session of that person', async () => {
-    const ids = [stack.siteA.app.sessions.create({ sub: 'carol', claims: {} }), stack.siteA.app.sessions.create({ sub: 'carol', sid: 'x', claims: {} })];
+    const ids = [await stack.siteA.app.sessions.create({ sub: 'carol', claims: {} }), await stack.siteA.app.sessions.create({ sub: 'carol', sid: 'x', claims: {} })];
     const { sid: _sid, ...withoutSid } = claims({ sub: 'carol' });
     expect((await post(await idpSigned(withoutSid))).status).toBe(200);
-    for (const id of ids) expect(stack.siteA.app.sessions.get(id)).toBeUndefined();
+    for (const id of ids) expect(await stack.siteA.app.sessions.get(id)).toBeUndefined();
   });
 
   it('rejects a token signed with another key', async () => {

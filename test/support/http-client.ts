@@ -13,17 +13,19 @@ export interface Reply {
   body: string;
 }
 
-export class HttpClient {
-  private readonly fetch = createLoopbackFetch();
+export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
+export class HttpClient {
   /**
-   * Pass another client's jar to carry its cookies over fresh connections (after a restart), and
+   * Pass another client's jar to carry its cookies over fresh connections (after a restart);
    * `headers` to send on every request (X-Forwarded-For: a browser at another address, behind an
-   * IdP with TRUST_PROXY).
+   * IdP with TRUST_PROXY); `fetch` to put something between the browser and the servers (a TLS
+   * proxy stand-in).
    */
   constructor(
     readonly jar = new CookieJar(),
     private readonly headers: Record<string, string> = {},
+    private readonly fetch: Fetch = createLoopbackFetch(),
   ) {}
 
   /** A browser at `address`, as the IdP's trusted proxy reports it. */

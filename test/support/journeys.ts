@@ -1,5 +1,5 @@
 /** The person-level steps many tests share: signing in at a site through the IdP's login page. */
-import { HttpClient, interactionUid, type Reply } from './http-client.js';
+import { HttpClient, interactionUid, parseForm, type Reply } from './http-client.js';
 import type { Stack } from './stack.js';
 
 export const ALICE = { email: 'alice@example.com', password: 'wonderland' };
@@ -18,4 +18,12 @@ export async function signedInEverywhere(stack: Stack, credentials = ALICE): Pro
   const siteB = await browser.follow(await browser.get(`${stack.siteB.url}/`));
   if (!siteB.body.includes('Hello')) throw new Error('single sign-on at site-b did not happen');
   return browser;
+}
+
+/** Presses "Sign out" on a site and "Yes, sign me out" on the IdP's confirmation page. */
+export async function signOutAt(browser: HttpClient, siteUrl: string): Promise<Reply> {
+  const confirmation = await browser.follow(await browser.post(`${siteUrl}/logout`, {}));
+  if (!confirmation.body.includes('Sign out?')) throw new Error(`no sign-out confirmation after ${siteUrl}/logout`);
+  const { action, fields } = parseForm(confirmation.body);
+  return browser.follow(await browser.post(new URL(action, confirmation.url).href, { ...fields, logout: 'yes' }));
 }

@@ -8,10 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createSiteA } from '../../clients/site-a/app.js';
-import { loadSiteAConfig } from '../../clients/site-a/config.js';
+import { loadSiteAConfig, type SiteAConfig } from '../../clients/site-a/config.js';
 import { createSiteB } from '../../clients/site-b/app.js';
 import { loadSiteBConfig, type SiteBConfig } from '../../clients/site-b/config.js';
-import type { SiteConfig } from '../../clients/shared/site-config.js';
 import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
@@ -59,16 +58,18 @@ export interface RunningIdp extends Idp {
 /**
  * `port` restarts an IdP where a stopped one listened; `issuer` runs a second instance of an
  * existing IdP (same issuer, other port), as behind a load balancer. `sitesOnIp`: its sites will
- * answer at http://127.0.0.1:<port> instead of <name>.localhost.
+ * answer at http://127.0.0.1:<port> instead of <name>.localhost; `sitesOverHttps`: at
+ * https://<name>.localhost:<port> (behind a stand-in TLS proxy, see startStack).
  */
 export async function startIdp(
-  options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; sitesOnIp?: boolean; logger?: Logger } = {},
+  options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; sitesOnIp?: boolean; sitesOverHttps?: boolean; logger?: Logger } = {},
 ): Promise<RunningIdp> {
   const reserved = await reservePort(options.port);
   const issuer = options.issuer ?? reserved.url('idp');
   const slot = async (name: string): Promise<SiteSlot> => {
     const site = await reservePort();
-    return { reserved: site, url: options.sitesOnIp ? `http://127.0.0.1:${site.port}` : site.url(name) };
+    const url = options.sitesOnIp ? `http://127.0.0.1:${site.port}` : options.sitesOverHttps ? `https://${name}.localhost:${site.port}` : site.url(name);
+    return { reserved: site, url };
   };
   const sites = { a: await slot('site-a'), b: await slot('site-b') };
   const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, DEMO_SITE_ORIGINS: `${sites.a.url},${sites.b.url}`, ...options.env });
@@ -87,20 +88,26 @@ export async function startIdp(
   });
 }
 
+/** `server`: where the site listens; a test restarts a site by giving it another app's callback. */
 export interface Stack {
   idp: RunningIdp;
-  siteA: { url: string; config: SiteConfig; app: ReturnType<typeof createSiteA> };
-  siteB: { url: string; config: SiteBConfig; app: ReturnType<typeof createSiteB> };
+  siteA: { url: string; config: SiteAConfig; app: ReturnType<typeof createSiteA>; server: http.Server };
+  siteB: { url: string; config: SiteBConfig; app: ReturnType<typeof createSiteB>; server: http.Server };
   stop(): Promise<void>;
 }
 
-/** Runs site-a and site-b in the slots `idp` reserved for them (see startIdp). */
-export async function startStack(options: { idp?: RunningIdp } = {}): Promise<Stack> {
-  const idp = options.idp ?? (await startIdp());
+/**
+ * Runs site-a and site-b in the slots `idp` reserved for them (see startIdp). `https`: the sites'
+ * URLs are https://<name>.localhost:<port> and they trust a proxy, as behind a TLS terminator; the
+ * requests still arrive over plain http, marked X-Forwarded-Proto: https.
+ */
+export async function startStack(options: { idp?: RunningIdp; https?: boolean } = {}): Promise<Stack> {
+  const idp = options.idp ?? (await startIdp({ sitesOverHttps: options.https }));
   const { a, b } = idp.sites;
   const secret = () => randomBytes(24).toString('base64url');
-  const siteAConfig = loadSiteAConfig({ SITE_A_URL: a.url, ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret() });
-  const siteBConfig = loadSiteBConfig({ SITE_B_URL: b.url, ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret() });
+  const trust = String(a.url.startsWith('https:'));
+  const siteAConfig = loadSiteAConfig({ SITE_A_URL: a.url, ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret(), SITE_A_TRUST_PROXY: trust });
+  const siteBConfig = loadSiteBConfig({ SITE_B_URL: b.url, ISSUER: idp.issuer, SITE_B_CLIENT_SECRET: secret(), SITE_B_TRUST_PROXY: trust });
   await seedDemo(idp, { siteA: siteAConfig, siteB: siteBConfig });
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });
@@ -110,8 +117,8 @@ export async function startStack(options: { idp?: RunningIdp } = {}): Promise<St
   b.reserved.server.on('request', handlers[1]!);
   return {
     idp,
-    siteA: { url: siteAConfig.siteUrl, config: siteAConfig, app: siteA },
-    siteB: { url: siteBConfig.siteUrl, config: siteBConfig, app: siteB },
+    siteA: { url: siteAConfig.siteUrl, config: siteAConfig, app: siteA, server: a.reserved.server },
+    siteB: { url: siteBConfig.siteUrl, config: siteBConfig, app: siteB, server: b.reserved.server },
     async stop() {
       // The ports stay the IdP's until it stops: a later startStack({ idp }) runs the sites there again.
       [a, b].forEach((slot, index) => {

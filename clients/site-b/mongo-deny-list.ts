@@ -1,0 +1,76 @@
+/**
+ * The deny-list in MongoDB, shared by every site-b process and kept across restarts: with it the
+ * list is restored the moment site-b starts, so no start cut-off is needed (deny-list.ts).
+ *
+ * One collection: `sid:<sid>` and `sub:<sub>` entries and one `cutoff` document, each with the
+ * time before which it refuses tokens and `forgetAt` (TTL index). The bound and the overflow rule
+ * are the memory list's: past `maxEntries`, the oldest entries go and the cut-off takes over what
+ * they refused. The cut-off is written before they are deleted, so no moment refuses less.
+ */
+import { Schema, type Connection } from 'mongoose';
+import { guard } from '../../src/storage/mongo/outage.js';
+import { modelOn } from '../../src/storage/mongo/model.js';
+import { siteCollection } from '../shared/state/mongo-connection.js';
+import { refusalOf, type DenyList, type DenyListOptions, type Refusal } from './deny-list.js';
+
+interface DenialDoc {
+  _id: string;
+  refuseIssuedBefore: number;
+  forgetAt: Date;
+}
+
+const denialSchema = new Schema(
+  { _id: { type: String, required: true }, refuseIssuedBefore: { type: Number, required: true }, forgetAt: { type: Date, required: true } },
+  { versionKey: false, strict: true, autoIndex: false },
+);
+// Removes entries whose tokens have all expired; also orders the entries oldest first for eviction.
+// Clean-up only: the monitor runs about once a minute, so reads compare forgetAt themselves.
+denialSchema.index({ forgetAt: 1 }, { expireAfterSeconds: 0 });
+
+const CUTOFF = 'cutoff';
+const ENTRIES = { _id: { $ne: CUTOFF } };
+
+export async function openMongoDenyList(connection: Connection, clientId: string, options: DenyListOptions): Promise<DenyList> {
+  const now = options.now ?? Date.now;
+  const collection = siteCollection('denials', clientId);
+  const model = modelOn<DenialDoc>(connection, collection, denialSchema, collection);
+  await model.createIndexes();
+
+  /** Merges a refusal into a document, never lowering either field. */
+  const widen = (id: string, refusal: Refusal) =>
+    model.updateOne({ _id: id }, { $max: { refuseIssuedBefore: refusal.refuseIssuedBefore, forgetAt: new Date(refusal.forgetAt) } }, { upsert: true });
+
+  async function keepWithinBound(): Promise<void> {
+    // The estimate (collection metadata, no scan) also counts the cut-off and expired entries the
+    // TTL monitor has not removed yet: an over-count only leads to the exact count below.
+    if ((await model.estimatedDocumentCount()) <= options.maxEntries) return;
+    await model.deleteMany({ ...ENTRIES, forgetAt: { $lte: new Date(now()) } });
+    const excess = (await model.countDocuments(ENTRIES)) - options.maxEntries;
+    if (excess <= 0) return;
+    const oldest = await model.find(ENTRIES).sort({ forgetAt: 1 }).limit(excess).lean<DenialDoc[]>();
+    if (oldest.length === 0) return;
+    await widen(CUTOFF, {
+      refuseIssuedBefore: Math.max(...oldest.map((entry) => entry.refuseIssuedBefore)),
+      forgetAt: Math.max(...oldest.map((entry) => entry.forgetAt.getTime())),
+    });
+    await model.deleteMany({ _id: { $in: oldest.map((entry) => entry._id) } });
+  }
+
+  return {
+    deny: ({ sid, sub, iat }) =>
+      guard(async () => {
+        const id = sid ? `sid:${sid}` : sub ? `sub:${sub}` : undefined;
+        if (!id) return;
+        await widen(id, refusalOf(iat, now(), options.ttlSeconds));
+        await keepWithinBound();
+      }),
+    isDenied: ({ sid, sub, iat }) =>
+      guard(async () => {
+        // One round trip: the token's sid entry, its person's entry and the cut-off.
+        const ids = [`sub:${sub}`, CUTOFF, ...(sid ? [`sid:${sid}`] : [])];
+        const live = await model.find({ _id: { $in: ids }, forgetAt: { $gt: new Date(now()) } }).lean<DenialDoc[]>();
+        return live.some((entry) => entry._id.startsWith('sid:') || iat < entry.refuseIssuedBefore);
+      }),
+    size: () => guard(() => model.countDocuments({ ...ENTRIES, forgetAt: { $gt: new Date(now()) } })),
+  };
+}
