@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -46,6 +47,8 @@ export interface Config {
   loginMaxFailures: number;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
   webfingerHosts: readonly string[];
+  /** Timeouts and the connection cap of the IdP's server (src/http/server-limits.ts). */
+  httpLimits: Readonly<ServerLimits>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -129,6 +132,22 @@ function readMongoUri(env: Env, problems: Problems): string | undefined {
   return raw.trim();
 }
 
+function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
+  const defaults = DEFAULT_SERVER_LIMITS;
+  const limits: ServerLimits = {
+    headersTimeoutSeconds: readInteger(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', defaults.headersTimeoutSeconds, problems, 1, 300),
+    requestTimeoutSeconds: readInteger(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', defaults.requestTimeoutSeconds, problems, 1, 300),
+    idleTimeoutSeconds: readInteger(env, 'HTTP_IDLE_TIMEOUT_SECONDS', defaults.idleTimeoutSeconds, problems, 1, 300),
+    keepAliveTimeoutSeconds: readInteger(env, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', defaults.keepAliveTimeoutSeconds, problems, 1, 300),
+    maxConnections: readInteger(env, 'HTTP_MAX_CONNECTIONS', defaults.maxConnections, problems, 1, 1_000_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout it is part of.
+  if (limits.headersTimeoutSeconds > limits.requestTimeoutSeconds) {
+    problems.add('HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  return Object.freeze(limits);
+}
+
 /** Parses and validates the environment; throws one AppError listing every problem found. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
@@ -168,6 +187,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     initialAccessToken: undefined,
     loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 10, problems, 1, 1000),
     webfingerHosts: [],
+    httpLimits: readHttpLimits(env, problems),
   };
 
   const initialAccessToken = env.INITIAL_ACCESS_TOKEN?.trim() || undefined;

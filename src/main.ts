@@ -10,7 +10,7 @@ import { createIdp } from './idp.js';
 runMain(async () => {
   const config = loadConfig();
   const idp = await createIdp(config);
-  const server = await listen(idp.app.callback(), config.port, config.host);
+  const server = await listen(idp.app.callback(), config.port, config.host, { limits: config.httpLimits });
   idp.logger.info('idp.listening', { issuer: config.issuer, host: config.host, port: server.port });
   return { servers: [server], stop: () => idp.close() };
 });

@@ -31,7 +31,7 @@ runMain(async () => {
   const siteB = createSiteB(siteBConfig, { fetch });
 
   const servers = [
-    await listen(idp.app.callback(), config.port, config.host),
+    await listen(idp.app.callback(), config.port, config.host, { limits: config.httpLimits }),
     await listen(siteA.app.callback(), siteAConfig.port, siteAConfig.host),
     await listen(siteB.app.callback(), siteBConfig.port, siteBConfig.host),
   ];

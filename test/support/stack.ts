@@ -13,7 +13,9 @@ import { loadSiteBConfig, type SiteBConfig } from '../../clients/site-b/config.j
 import type { SiteConfig } from '../../clients/shared/site-config.js';
 import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
+import { createServer } from '../../src/http/listen.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { applyServerLimits } from '../../src/http/server-limits.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import type { Storage } from '../../src/storage/types.js';
 
@@ -25,7 +27,8 @@ export interface Reserved {
 }
 
 export async function reservePort(wanted = 0): Promise<Reserved> {
-  const server = http.createServer();
+  // Limits as in production (the defaults here; startIdp applies its IdP's configured ones).
+  const server = createServer();
   await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -56,6 +59,7 @@ export async function startIdp(options: { env?: Record<string, string>; storage?
   const issuer = options.issuer ?? reserved.url('idp');
   const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, ...options.env });
   const idp = await createIdp(config, { storage: options.storage });
+  applyServerLimits(reserved.server, config.httpLimits);
   reserved.server.on('request', idp.app.callback());
   return Object.assign(idp, {
     issuer,

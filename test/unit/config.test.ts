@@ -1,5 +1,6 @@
 import { demoEnvironment, loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
+import { DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.js';
 
 const SECRET = 'x'.repeat(32);
 const PRODUCTION = { NODE_ENV: 'production', ISSUER: 'https://id.example.com' };
@@ -86,6 +87,9 @@ describe('loadConfig', () => {
     [{ ...PRODUCTION, DEMO: 'true' }, 'DEMO must not be enabled in production'],
     [{ MONGODB_URI: 'postgres://db.example.com/idp' }, 'MONGODB_URI must start with mongodb:// or mongodb+srv://'],
     [{ INITIAL_ACCESS_TOKEN: 'too-short' }, 'INITIAL_ACCESS_TOKEN must be at least 32 characters'],
+    [{ HTTP_IDLE_TIMEOUT_SECONDS: '0' }, 'HTTP_IDLE_TIMEOUT_SECONDS must be a whole number from 1 to 300 (got "0")'],
+    [{ HTTP_MAX_CONNECTIONS: 'lots' }, 'HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000 (got "lots")'],
+    [{ HTTP_HEADERS_TIMEOUT_SECONDS: '40' }, 'HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS'],
   ])('refuses %j with an invalid_config error naming the problem', (env, message) => {
     const error = configError(env);
     expect(error.code).toBe('invalid_config');
@@ -111,6 +115,7 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.ttl)).toBe(true);
     expect(Object.isFrozen(config.cookieSecrets)).toBe(true);
     expect(Object.isFrozen(config.webfingerHosts)).toBe(true);
+    expect(Object.isFrozen(config.httpLimits)).toBe(true);
     expect(() => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);
@@ -145,5 +150,29 @@ describe('loadConfig, issuer edge cases', () => {
     expect(loadConfig({ ISSUER: 'https://id.example.com:443/' }).port).toBe(443);
     expect(loadConfig({ ISSUER: 'https://id.example.com' }).port).toBe(3000);
     expect(loadConfig({ ISSUER: '' }).issuer).toBe('http://idp.localhost:3000');
+  });
+});
+
+describe('loadConfig, server limits', () => {
+  it('bounds every connection in seconds, not minutes, by default: the values the README lists', () => {
+    expect(loadConfig({}).httpLimits).toEqual({
+      headersTimeoutSeconds: 10,
+      requestTimeoutSeconds: 30,
+      idleTimeoutSeconds: 15,
+      keepAliveTimeoutSeconds: 5,
+      maxConnections: 2000,
+    });
+    expect(loadConfig({}).httpLimits).toEqual(DEFAULT_SERVER_LIMITS);
+  });
+
+  it('reads each limit from its variable', () => {
+    const config = loadConfig({
+      HTTP_HEADERS_TIMEOUT_SECONDS: '5',
+      HTTP_REQUEST_TIMEOUT_SECONDS: '20',
+      HTTP_IDLE_TIMEOUT_SECONDS: '8',
+      HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '2',
+      HTTP_MAX_CONNECTIONS: '500',
+    });
+    expect(config.httpLimits).toEqual({ headersTimeoutSeconds: 5, requestTimeoutSeconds: 20, idleTimeoutSeconds: 8, keepAliveTimeoutSeconds: 2, maxConnections: 500 });
   });
 });
