@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.js';
+import { secretWeakness } from './secret-strength.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -52,8 +53,6 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
-
-const MIN_SECRET_LENGTH = 32;
 
 class Problems {
   readonly list: string[] = [];
@@ -105,6 +104,10 @@ function readIssuer(env: Env, nodeEnv: NodeEnv, problems: Problems): string {
   } else if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
     // OpenID Connect Discovery 1.0 section 3: the issuer has no query or fragment.
     problems.add(`ISSUER must not contain a query or fragment (got "${raw}")`);
+  } else if (url.username || url.password || /^[a-z]+:\/\/[^/]*@/i.test(raw)) {
+    // RFC 9110 section 4.2.4: no userinfo in http(s) URIs. It would be published in discovery and
+    // in every token's iss, so the value is not repeated here.
+    problems.add('ISSUER must not contain a user name or password (user:password@)');
   } else if (nodeEnv === 'production' && url.protocol !== 'https:') {
     problems.add(`ISSUER must use https in production (got "${raw}")`);
   }
@@ -116,9 +119,8 @@ function readCookieSecrets(env: Env, problems: Problems): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
   secrets.forEach((secret, index) => {
-    if (secret.length < MIN_SECRET_LENGTH) {
-      problems.add(`COOKIE_SECRETS entry ${index + 1} is shorter than ${MIN_SECRET_LENGTH} characters`);
-    }
+    const weakness = secretWeakness(`COOKIE_SECRETS entry ${index + 1}`, secret);
+    if (weakness) problems.add(weakness);
   });
   return secrets;
 }
@@ -148,10 +150,18 @@ function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
   return Object.freeze(limits);
 }
 
+/** What production needs beyond valid values, all listed at once. */
+function checkProductionNeeds(config: Config, problems: Problems): void {
+  if (!config.mongodbUri) {
+    problems.add('Production needs MONGODB_URI: the in-memory store loses every session, account and key on exit');
+  }
+}
+
 /** Parses and validates the environment; throws one AppError listing every problem found. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
-  const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development', problems);
+  // Production unless said otherwise: a forgotten NODE_ENV must not loosen any check.
+  const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'production', problems);
   const issuer = readIssuer(env, nodeEnv, problems);
   // The port written in the issuer (URL drops :80 and :443, so read the text), else 3000: behind a
   // TLS terminator the issuer usually names no port at all.
@@ -191,12 +201,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   };
 
   const initialAccessToken = env.INITIAL_ACCESS_TOKEN?.trim() || undefined;
-  if (initialAccessToken !== undefined && initialAccessToken.length < MIN_SECRET_LENGTH) {
-    problems.add(`INITIAL_ACCESS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
+  const tokenWeakness = initialAccessToken === undefined ? undefined : secretWeakness('INITIAL_ACCESS_TOKEN', initialAccessToken);
+  if (tokenWeakness) problems.add(tokenWeakness);
   config.initialAccessToken = initialAccessToken;
   const issuerHost = URL.canParse(issuer) ? new URL(issuer).host : 'idp.localhost:3000';
   config.webfingerHosts = Object.freeze((env.WEBFINGER_HOSTS ?? issuerHost).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+
+  if (nodeEnv === 'production') checkProductionNeeds(config, problems);
+  if (problems.list.length > 0 && !env.NODE_ENV) {
+    problems.add('NODE_ENV is not set, so production rules apply; for a local run set NODE_ENV=development (npm start does)');
+  }
 
   if (problems.list.length > 0) {
     throw new AppError('invalid_config', `Invalid configuration:\n${problems.list.map((p) => `  - ${p}`).join('\n')}`, { expose: true });
@@ -205,9 +219,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 }
 
 /**
- * The environment `npm start` runs the IdP with: demo mode unless DEMO says otherwise, and an
- * initial access token for registering more apps unless INITIAL_ACCESS_TOKEN is set.
+ * The environment `npm start` runs the IdP with: development and demo mode unless NODE_ENV and
+ * DEMO say otherwise, and an initial access token for registering more apps unless
+ * INITIAL_ACCESS_TOKEN is set.
  */
 export function demoEnvironment(env: Env = process.env): Env {
-  return { DEMO: 'true', INITIAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'), ...env };
+  return { NODE_ENV: 'development', DEMO: 'true', INITIAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'), ...env };
 }
