@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.js';
+import type { TlsFiles } from './http/tls-files.js';
 import { secretWeakness } from './secret-strength.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -48,6 +49,8 @@ export interface Config {
   loginMaxFailures: number;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
   webfingerHosts: readonly string[];
+  /** Serve https directly with these PEM files; undefined serves plain http (behind a proxy). */
+  tls: Readonly<TlsFiles> | undefined;
   /** Timeouts and the connection cap of the IdP's server (src/http/server-limits.ts). */
   httpLimits: Readonly<ServerLimits>;
 }
@@ -134,6 +137,14 @@ function readMongoUri(env: Env, problems: Problems): string | undefined {
   return raw.trim();
 }
 
+function readTlsFiles(env: Env, problems: Problems): TlsFiles | undefined {
+  const certFile = env.TLS_CERT_FILE?.trim() || undefined;
+  const keyFile = env.TLS_KEY_FILE?.trim() || undefined;
+  if (certFile && keyFile) return Object.freeze({ certFile, keyFile });
+  if (certFile || keyFile) problems.add('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (PEM certificate and its key) or neither');
+  return undefined;
+}
+
 function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
   const defaults = DEFAULT_SERVER_LIMITS;
   const limits: ServerLimits = {
@@ -150,8 +161,23 @@ function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
   return Object.freeze(limits);
 }
 
-/** What production needs beyond valid values, all listed at once. */
+/** Serving TLS with an http issuer would publish http endpoints that nobody can reach. */
+function checkTransport(config: Config, problems: Problems): void {
+  if (config.tls && !config.issuer.startsWith('https:')) {
+    problems.add('ISSUER must use https when the IdP serves TLS itself (TLS_CERT_FILE, TLS_KEY_FILE)');
+  }
+}
+
+/**
+ * What production needs beyond valid values, all listed at once: cookies and tokens must only ever
+ * travel over TLS, and the IdP must be able to tell that a request came over it (Koa's ctx.secure,
+ * from which oidc-provider and our routes set `Secure` on cookies): either it terminates TLS
+ * itself or it trusts the X-Forwarded-Proto of a proxy that does.
+ */
 function checkProductionNeeds(config: Config, problems: Problems): void {
+  if (!config.tls && !config.trustProxy) {
+    problems.add('Production needs TLS: serve it here (TLS_CERT_FILE and TLS_KEY_FILE) or behind a TLS-terminating proxy that sends X-Forwarded-Proto (TRUST_PROXY=true)');
+  }
   if (!config.mongodbUri) {
     problems.add('Production needs MONGODB_URI: the in-memory store loses every session, account and key on exit');
   }
@@ -197,6 +223,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     initialAccessToken: undefined,
     loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', 10, problems, 1, 1000),
     webfingerHosts: [],
+    tls: readTlsFiles(env, problems),
     httpLimits: readHttpLimits(env, problems),
   };
 
@@ -207,6 +234,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const issuerHost = URL.canParse(issuer) ? new URL(issuer).host : 'idp.localhost:3000';
   config.webfingerHosts = Object.freeze((env.WEBFINGER_HOSTS ?? issuerHost).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
 
+  checkTransport(config, problems);
   if (nodeEnv === 'production') checkProductionNeeds(config, problems);
   if (problems.list.length > 0 && !env.NODE_ENV) {
     problems.add('NODE_ENV is not set, so production rules apply; for a local run set NODE_ENV=development (npm start does)');

@@ -21,7 +21,6 @@ export function createAccountRouter(deps: { provider: () => Provider; issuer: st
   const { issuer, views } = deps;
   const router = new Router({ prefix: '/account' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
-  const secure = new URL(issuer).protocol === 'https:';
   router.use(sameOriginForms(new URL(issuer).origin));
 
   async function signedIn(ctx: Context) {
@@ -39,7 +38,11 @@ export function createAccountRouter(deps: { provider: () => Provider; issuer: st
 
   router.get('/login', (ctx) => {
     const state = randomBytes(16).toString('base64url');
-    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', secure, signed: true, path: '/account', maxAge: 10 * 60 * 1000 });
+    // No `secure` option: like oidc-provider's own cookies, Secure follows ctx.secure (TLS here, or
+    // X-Forwarded-Proto https from a trusted proxy). Forcing it from an https issuer over a plain
+    // connection makes Koa throw "Cannot send secure cookie over unencrypted connection" (a 500);
+    // production refuses an https issuer unless the IdP serves TLS or trusts a proxy (config.ts).
+    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', signed: true, path: '/account', maxAge: 10 * 60 * 1000 });
     const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
     const params = new URLSearchParams({
       client_id: ACCOUNT_CONSOLE_CLIENT_ID,

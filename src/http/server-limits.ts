@@ -16,6 +16,7 @@
  * fixed when the server is created (default 30 s, so a 10 s timeout could take 40 s).
  */
 import type http from 'node:http';
+import type https from 'node:https';
 
 export interface ServerLimits {
   /** From a connection's start (then each request's first byte) until the headers are complete (RFC 9110 section 15.5.9: 408). */
@@ -59,7 +60,7 @@ export function serverCreationOptions(limits: Readonly<ServerLimits>): http.Serv
 }
 
 /** Sets every limit that a server reads per connection; safe to call again before listening. */
-export function applyServerLimits(server: http.Server, limits: Readonly<ServerLimits>): void {
+export function applyServerLimits(server: http.Server | https.Server, limits: Readonly<ServerLimits>): void {
   server.headersTimeout = limits.headersTimeoutSeconds * 1000;
   server.requestTimeout = limits.requestTimeoutSeconds * 1000;
   server.keepAliveTimeout = limits.keepAliveTimeoutSeconds * 1000;

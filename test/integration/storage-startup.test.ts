@@ -21,6 +21,7 @@ describe('starting the IdP (src/main.ts)', () => {
     expect(run.code).toBe(1);
     expect(run.output).toContain('Invalid configuration:');
     expect(run.output).toContain('ISSUER must use https in production');
+    expect(run.output).toContain('Production needs TLS');
     expect(run.output).toContain('Production needs MONGODB_URI');
     expect(run.output).toContain('for a local run set NODE_ENV=development');
     expect(run.output).not.toContain('idp.listening');

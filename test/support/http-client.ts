@@ -3,7 +3,7 @@
  * `*.localhost` resolved to loopback, and form posts that carry an Origin like a browser's.
  */
 import { CookieJar } from 'tough-cookie';
-import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { createLoopbackFetch, type FetchFunction } from '../../src/http/loopback-resolver.js';
 
 export interface Reply {
   url: string;
@@ -14,10 +14,14 @@ export interface Reply {
 }
 
 export class HttpClient {
-  private readonly fetch = createLoopbackFetch();
-
-  /** Pass another client's jar to carry its cookies over fresh connections (after a restart). */
-  constructor(readonly jar = new CookieJar()) {}
+  /**
+   * Pass another client's jar to carry its cookies over fresh connections (after a restart), and
+   * another fetch to reach servers differently (https with a test certificate, through a proxy).
+   */
+  constructor(
+    readonly jar = new CookieJar(),
+    private readonly fetch: FetchFunction = createLoopbackFetch(),
+  ) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
     return this.send(url, { method: 'GET', headers });

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       initialAccessToken: undefined,
       webfingerHosts: ['idp.localhost:3000'],
+      tls: undefined,
     });
     expect(config.ttl).toEqual({
       accessTokenSeconds: 600,
@@ -92,6 +93,9 @@ describe('loadConfig', () => {
     [{ ISSUER: 'https://admin:hunter2@id.example.com' }, 'ISSUER must not contain a user name or password (user:password@)'],
     [{ ISSUER: 'https://admin@id.example.com' }, 'ISSUER must not contain a user name or password'],
     [{ ISSUER: 'https://@id.example.com' }, 'ISSUER must not contain a user name or password'],
+    [{ TLS_CERT_FILE: '/etc/idp/cert.pem' }, 'TLS_CERT_FILE and TLS_KEY_FILE go together'],
+    [{ TLS_KEY_FILE: '/etc/idp/key.pem' }, 'TLS_CERT_FILE and TLS_KEY_FILE go together'],
+    [{ TLS_CERT_FILE: '/etc/idp/cert.pem', TLS_KEY_FILE: '/etc/idp/key.pem', ISSUER: 'http://idp.localhost:3000' }, 'ISSUER must use https when the IdP serves TLS itself'],
     [{ HTTP_IDLE_TIMEOUT_SECONDS: '0' }, 'HTTP_IDLE_TIMEOUT_SECONDS must be a whole number from 1 to 300 (got "0")'],
     [{ HTTP_MAX_CONNECTIONS: 'lots' }, 'HTTP_MAX_CONNECTIONS must be a whole number from 1 to 1000000 (got "lots")'],
     [{ HTTP_HEADERS_TIMEOUT_SECONDS: '40' }, 'HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS'],
@@ -169,6 +173,7 @@ describe('loadConfig, production by default', () => {
   it('applies production rules when NODE_ENV is unset, listing everything production needs and how to run locally', () => {
     const error = configError({});
     expect(error.message).toContain('ISSUER must use https in production (got "http://idp.localhost:3000")');
+    expect(error.message).toContain('Production needs TLS: serve it here (TLS_CERT_FILE and TLS_KEY_FILE) or behind a TLS-terminating proxy');
     expect(error.message).toContain('Production needs MONGODB_URI');
     expect(error.message).toContain('NODE_ENV is not set, so production rules apply; for a local run set NODE_ENV=development');
   });
@@ -181,6 +186,22 @@ describe('loadConfig, production by default', () => {
 
   it('treats an empty NODE_ENV as unset', () => {
     expect(configError({ NODE_ENV: '' }).message).toContain('ISSUER must use https in production');
+  });
+
+  it('refuses an https issuer that neither serves TLS itself nor trusts a proxy', () => {
+    const { TRUST_PROXY: _, ...withoutProxy } = PRODUCTION;
+    const error = configError(withoutProxy);
+    expect(error.message).toContain('Production needs TLS');
+    expect(error.message).not.toContain('NODE_ENV is not set');
+  });
+
+  it('accepts an https issuer served with its own certificate, without proxy trust', () => {
+    const config = loadConfig({ ...PRODUCTION, TRUST_PROXY: 'false', TLS_CERT_FILE: '/etc/idp/cert.pem', TLS_KEY_FILE: '/etc/idp/key.pem' });
+    expect(config).toMatchObject({ trustProxy: false, tls: { certFile: '/etc/idp/cert.pem', keyFile: '/etc/idp/key.pem' } });
+  });
+
+  it('accepts an https issuer without TLS or proxy trust outside production (its cookies then follow the connection)', () => {
+    expect(loadConfig({ ...DEVELOPMENT, ISSUER: 'https://id.example.com' })).toMatchObject({ trustProxy: false, tls: undefined });
   });
 });
 

@@ -1,11 +1,19 @@
 import type http from 'node:http';
 import { close, createServer, listen, type Server } from '../../src/http/listen.js';
 import { CONNECTIONS_CHECK_INTERVAL_MS, DEFAULT_SERVER_LIMITS, MAX_HEADER_BYTES, MAX_HEADERS_COUNT } from '../../src/http/server-limits.js';
+import { fetchTrusting, selfSignedCertificate, type TestCertificate } from '../support/certificate.js';
 import { closedWithin, openSocket } from '../support/raw-socket.js';
 
 const servers: Server[] = [];
+let certificate: TestCertificate;
+beforeAll(() => {
+  certificate = selfSignedCertificate();
+});
 afterEach(async () => {
   await Promise.all(servers.splice(0).map(close));
+});
+afterAll(() => {
+  certificate.remove();
 });
 
 async function started(handler: http.RequestListener, options: Parameters<typeof listen>[3] = {}) {
@@ -38,6 +46,7 @@ describe('createServer', () => {
       connectionsCheckingInterval: 1000,
     };
     expect(limitsOf(createServer())).toEqual(expected);
+    expect(limitsOf(createServer(undefined, { tls: certificate }))).toEqual(expected);
     expect(DEFAULT_SERVER_LIMITS.headersTimeoutSeconds * 1000).toBe(expected.headersTimeout);
     expect(CONNECTIONS_CHECK_INTERVAL_MS).toBe(expected.connectionsCheckingInterval);
   });
@@ -73,5 +82,19 @@ describe('listen', () => {
     // Node's parser hands headers over in batches of 32 and stops collecting once past the limit.
     expect(some).toBeGreaterThanOrEqual(MAX_HEADERS_COUNT);
     expect(some).toBeLessThanOrEqual(MAX_HEADERS_COUNT + 32);
+  });
+
+  it('serves https with the certificate and key it is given', async () => {
+    const server = await started((req, res) => res.end(`secure: ${'encrypted' in req.socket}`), { tls: certificate });
+    const response = await fetchTrusting(certificate.cert)(`https://idp.localhost:${server.port}/`);
+    expect(await response.text()).toBe('secure: true');
+  });
+
+  it('closes a TLS connection that never starts its handshake, at the headers timeout', async () => {
+    // Node's own handshake timeout is 120 s; this server's headers timeout is 1 s.
+    const limits = { ...DEFAULT_SERVER_LIMITS, headersTimeoutSeconds: 1 };
+    const server = await started(() => {}, { tls: certificate, limits });
+    const raw = await openSocket(server.port);
+    expect(await closedWithin(raw, 8000)).toBe('closed');
   });
 });
