@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { AppError } from './errors.js';
 import { isLoopbackHost } from './http/loopback-resolver.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.js';
+import type { TlsFiles } from './http/tls-files.js';
+import { secretWeakness } from './secret-strength.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -61,11 +64,13 @@ export interface Config {
   initialAccessTokenExpiresAt: Date | undefined;
   /** Hosts whose acct: and https: resources WebFinger answers with this issuer. */
   webfingerHosts: readonly string[];
+  /** Serve https directly with these PEM files; undefined serves plain http (behind a proxy). */
+  tls: Readonly<TlsFiles> | undefined;
+  /** Timeouts and the connection cap of the IdP's server (src/http/server-limits.ts). */
+  httpLimits: Readonly<ServerLimits>;
 }
 
 type Env = Record<string, string | undefined>;
-
-const MIN_SECRET_LENGTH = 32;
 
 class Problems {
   readonly list: string[] = [];
@@ -117,6 +122,10 @@ function readIssuer(env: Env, nodeEnv: NodeEnv, problems: Problems): string {
   } else if (url.search || url.hash || raw.includes('?') || raw.includes('#')) {
     // OpenID Connect Discovery 1.0 section 3: the issuer has no query or fragment.
     problems.add(`ISSUER must not contain a query or fragment (got "${raw}")`);
+  } else if (url.username || url.password || /^[a-z]+:\/\/[^/]*@/i.test(raw)) {
+    // RFC 9110 section 4.2.4: no userinfo in http(s) URIs. It would be published in discovery and
+    // in every token's iss, so the value is not repeated here.
+    problems.add('ISSUER must not contain a user name or password (user:password@)');
   } else if (nodeEnv === 'production' && url.protocol !== 'https:') {
     problems.add(`ISSUER must use https in production (got "${raw}")`);
   }
@@ -128,9 +137,8 @@ function readCookieSecrets(env: Env, problems: Problems): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   const secrets = raw.split(',').map((s) => s.trim()).filter(Boolean);
   secrets.forEach((secret, index) => {
-    if (secret.length < MIN_SECRET_LENGTH) {
-      problems.add(`COOKIE_SECRETS entry ${index + 1} is shorter than ${MIN_SECRET_LENGTH} characters`);
-    }
+    const weakness = secretWeakness(`COOKIE_SECRETS entry ${index + 1}`, secret);
+    if (weakness) problems.add(weakness);
   });
   return secrets;
 }
@@ -200,10 +208,57 @@ function readFutureDateTime(env: Env, name: string, problems: Problems): Date | 
   return date;
 }
 
+function readTlsFiles(env: Env, problems: Problems): TlsFiles | undefined {
+  const certFile = env.TLS_CERT_FILE?.trim() || undefined;
+  const keyFile = env.TLS_KEY_FILE?.trim() || undefined;
+  if (certFile && keyFile) return Object.freeze({ certFile, keyFile });
+  if (certFile || keyFile) problems.add('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (PEM certificate and its key) or neither');
+  return undefined;
+}
+
+function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
+  const defaults = DEFAULT_SERVER_LIMITS;
+  const limits: ServerLimits = {
+    headersTimeoutSeconds: readInteger(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', defaults.headersTimeoutSeconds, problems, 1, 300),
+    requestTimeoutSeconds: readInteger(env, 'HTTP_REQUEST_TIMEOUT_SECONDS', defaults.requestTimeoutSeconds, problems, 1, 300),
+    idleTimeoutSeconds: readInteger(env, 'HTTP_IDLE_TIMEOUT_SECONDS', defaults.idleTimeoutSeconds, problems, 1, 300),
+    keepAliveTimeoutSeconds: readInteger(env, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', defaults.keepAliveTimeoutSeconds, problems, 1, 300),
+    maxConnections: readInteger(env, 'HTTP_MAX_CONNECTIONS', defaults.maxConnections, problems, 1, 1_000_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout it is part of.
+  if (limits.headersTimeoutSeconds > limits.requestTimeoutSeconds) {
+    problems.add('HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  return Object.freeze(limits);
+}
+
+/** Serving TLS with an http issuer would publish http endpoints that nobody can reach. */
+function checkTransport(config: Config, problems: Problems): void {
+  if (config.tls && !config.issuer.startsWith('https:')) {
+    problems.add('ISSUER must use https when the IdP serves TLS itself (TLS_CERT_FILE, TLS_KEY_FILE)');
+  }
+}
+
+/**
+ * What production needs beyond valid values, all listed at once: cookies and tokens must only ever
+ * travel over TLS, and the IdP must be able to tell that a request came over it (Koa's ctx.secure,
+ * from which oidc-provider and our routes set `Secure` on cookies): either it terminates TLS
+ * itself or it trusts the X-Forwarded-Proto of a proxy that does.
+ */
+function checkProductionNeeds(config: Config, problems: Problems): void {
+  if (!config.tls && !config.trustProxy) {
+    problems.add('Production needs TLS: serve it here (TLS_CERT_FILE and TLS_KEY_FILE) or behind a TLS-terminating proxy that sends X-Forwarded-Proto (TRUST_PROXY=true)');
+  }
+  if (!config.mongodbUri) {
+    problems.add('Production needs MONGODB_URI: the in-memory store loses every session, account and key on exit');
+  }
+}
+
 /** Parses and validates the environment; throws one AppError listing every problem found. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems = new Problems();
-  const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development', problems);
+  // Production unless said otherwise: a forgotten NODE_ENV must not loosen any check.
+  const nodeEnv = readOneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'production', problems);
   const issuer = readIssuer(env, nodeEnv, problems);
   // The port written in the issuer (URL drops :80 and :443, so read the text), else 3000: behind a
   // TLS terminator the issuer usually names no port at all.
@@ -259,16 +314,23 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     auditRetentionDays: readInteger(env, 'AUDIT_RETENTION_DAYS', 90, problems, 1, 3650),
     initialAccessTokenExpiresAt: readFutureDateTime(env, 'INITIAL_ACCESS_TOKEN_EXPIRES_AT', problems),
     webfingerHosts: [],
+    tls: readTlsFiles(env, problems),
+    httpLimits: readHttpLimits(env, problems),
   };
 
   const initialAccessToken = env.INITIAL_ACCESS_TOKEN?.trim() || undefined;
-  if (initialAccessToken !== undefined && initialAccessToken.length < MIN_SECRET_LENGTH) {
-    problems.add(`INITIAL_ACCESS_TOKEN must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
+  const tokenWeakness = initialAccessToken === undefined ? undefined : secretWeakness('INITIAL_ACCESS_TOKEN', initialAccessToken);
+  if (tokenWeakness) problems.add(tokenWeakness);
   config.initialAccessToken = initialAccessToken;
   if (config.initialAccessTokenExpiresAt && !initialAccessToken) problems.add('INITIAL_ACCESS_TOKEN_EXPIRES_AT needs INITIAL_ACCESS_TOKEN');
   const issuerHost = URL.canParse(issuer) ? new URL(issuer).host : 'idp.localhost:3000';
   config.webfingerHosts = Object.freeze((env.WEBFINGER_HOSTS ?? issuerHost).split(',').map((h) => h.trim().toLowerCase()).filter(Boolean));
+
+  checkTransport(config, problems);
+  if (nodeEnv === 'production') checkProductionNeeds(config, problems);
+  if (problems.list.length > 0 && !env.NODE_ENV) {
+    problems.add('NODE_ENV is not set, so production rules apply; for a local run set NODE_ENV=development (npm start does)');
+  }
 
   if (problems.list.length > 0) {
     throw new AppError('invalid_config', `Invalid configuration:\n${problems.list.map((p) => `  - ${p}`).join('\n')}`, { expose: true });
@@ -277,9 +339,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 }
 
 /**
- * The environment `npm start` runs the IdP with: demo mode unless DEMO says otherwise, and an
- * initial access token for registering more apps unless INITIAL_ACCESS_TOKEN is set.
+ * The environment `npm start` runs the IdP with: development and demo mode unless NODE_ENV and
+ * DEMO say otherwise, and an initial access token for registering more apps unless
+ * INITIAL_ACCESS_TOKEN is set.
  */
 export function demoEnvironment(env: Env = process.env): Env {
-  return { DEMO: 'true', INITIAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'), ...env };
+  return { NODE_ENV: 'development', DEMO: 'true', INITIAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'), ...env };
 }

@@ -4,13 +4,13 @@
  */
 import { loadConfig } from './config.js';
 import { runMain } from './bin/run-main.js';
-import { listen } from './http/listen.js';
+import { listenIdp } from './http/listen-idp.js';
 import { createIdp } from './idp.js';
 
 runMain(async () => {
   const config = loadConfig();
   const idp = await createIdp(config);
-  const server = await listen(idp.app.callback(), config.port, config.host);
-  idp.logger.info('idp.listening', { issuer: config.issuer, host: config.host, port: server.port });
+  const server = await listenIdp(idp.app.callback(), config);
+  idp.logger.info('idp.listening', { issuer: config.issuer, host: config.host, port: server.port, tls: config.tls !== undefined });
   return { servers: [server], stop: () => idp.close() };
 });

@@ -39,7 +39,6 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   const { issuer, views } = deps;
   const router = new Router({ prefix: '/account' });
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
-  const secure = new URL(issuer).protocol === 'https:';
   router.use(sameOriginForms(new URL(issuer).origin, deps.events));
 
   async function signedIn(ctx: Context) {
@@ -66,7 +65,11 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
 
   router.get('/login', (ctx) => {
     const state = randomBytes(16).toString('base64url');
-    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', secure, signed: true, path: '/account', maxAge: 10 * 60 * 1000 });
+    // No `secure` option: like oidc-provider's own cookies, Secure follows ctx.secure (TLS here, or
+    // X-Forwarded-Proto https from a trusted proxy). Forcing it from an https issuer over a plain
+    // connection makes Koa throw "Cannot send secure cookie over unencrypted connection" (a 500);
+    // production refuses an https issuer unless the IdP serves TLS or trusts a proxy (config.ts).
+    ctx.cookies.set(STATE_COOKIE, state, { httpOnly: true, sameSite: 'lax', signed: true, path: '/account', maxAge: 10 * 60 * 1000 });
     const challenge = createHash('sha256').update(randomBytes(32)).digest('base64url');
     const params = new URLSearchParams({
       client_id: ACCOUNT_CONSOLE_CLIENT_ID,

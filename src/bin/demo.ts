@@ -10,6 +10,7 @@ import { createSiteB } from '../../clients/site-b/app.js';
 import { demoEnvironment, loadConfig } from '../config.js';
 import { createLoopbackFetch } from '../http/loopback-resolver.js';
 import { listen } from '../http/listen.js';
+import { listenIdp } from '../http/listen-idp.js';
 import { createIdp } from '../idp.js';
 import { DEMO_ACCOUNTS, seedDemo } from './demo-seed.js';
 import { runMain } from './run-main.js';
@@ -31,7 +32,7 @@ runMain(async () => {
   const siteB = createSiteB(siteBConfig, { fetch });
 
   const servers = [
-    await listen(idp.app.callback(), config.port, config.host),
+    await listenIdp(idp.app.callback(), config),
     await listen(siteA.app.callback(), siteAConfig.port, siteAConfig.host),
     await listen(siteB.app.callback(), siteBConfig.port, siteBConfig.host),
   ];

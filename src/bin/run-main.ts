@@ -2,12 +2,11 @@
  * How our entry points run: start, stop everything cleanly on SIGINT/SIGTERM, and on a start-up
  * failure print the reason (only what is meant for people) and exit 1.
  */
-import type http from 'node:http';
 import { isAppError } from '../errors.js';
-import { close } from '../http/listen.js';
+import { close, type Server } from '../http/listen.js';
 
 export interface Running {
-  servers: http.Server[];
+  servers: Server[];
   stop(): Promise<void>;
 }
 

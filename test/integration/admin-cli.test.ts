@@ -132,9 +132,16 @@ describe('admin CLI: tokens and keys', () => {
 
 describe('the admin binary', () => {
   it('refuses to run without MONGODB_URI, explaining why, with exit code 2', async () => {
-    const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], {});
+    const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], { NODE_ENV: 'development' });
     expect(run.code).toBe(2);
     expect(run.output).toMatch(/set MONGODB_URI/);
+  });
+
+  it('reads the IdP\'s own settings: with none at all, production rules refuse them, exit code 1', async () => {
+    const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], {});
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('Production needs MONGODB_URI');
+    expect(run.output).toContain('for a local run set NODE_ENV=development');
   });
 
   it('prints the usage with exit code 2 when given no command', async () => {

@@ -25,7 +25,7 @@ function browserBehindProxy(setCookies: string[]): HttpClient {
     const target = new URL(url);
     if (target.protocol !== 'https:') return loopback(url, init); // the IdP, on plain http
     target.protocol = 'http:';
-    const response = await loopback(target.href, { ...init, headers: { ...(init.headers as Record<string, string>), 'x-forwarded-proto': 'https' } });
+    const response = await loopback(target.href, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-forwarded-proto': 'https' } });
     setCookies.push(...response.headers.getSetCookie());
     return response;
   });

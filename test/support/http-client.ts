@@ -3,7 +3,7 @@
  * `*.localhost` resolved to loopback, and form posts that carry an Origin like a browser's.
  */
 import { CookieJar } from 'tough-cookie';
-import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { createLoopbackFetch, type FetchFunction } from '../../src/http/loopback-resolver.js';
 
 export interface Reply {
   url: string;
@@ -12,8 +12,6 @@ export interface Reply {
   headers: Headers;
   body: string;
 }
-
-export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 
 export class HttpClient {
   /**
@@ -25,7 +23,7 @@ export class HttpClient {
   constructor(
     readonly jar = new CookieJar(),
     private readonly headers: Record<string, string> = {},
-    private readonly fetch: Fetch = createLoopbackFetch(),
+    private readonly fetch: FetchFunction = createLoopbackFetch(),
   ) {}
 
   /** A browser at `address`, as the IdP's trusted proxy reports it. */

@@ -13,7 +13,9 @@ import { createSiteB } from '../../clients/site-b/app.js';
 import { loadSiteBConfig, type SiteBConfig } from '../../clients/site-b/config.js';
 import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
+import { createServer } from '../../src/http/listen.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { applyServerLimits } from '../../src/http/server-limits.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import type { Logger } from '../../src/logger.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -26,7 +28,8 @@ export interface Reserved {
 }
 
 export async function reservePort(wanted = 0): Promise<Reserved> {
-  const server = http.createServer();
+  // Limits as in production (the defaults here; startIdp applies its IdP's configured ones).
+  const server = createServer();
   await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -74,6 +77,7 @@ export async function startIdp(
   const sites = { a: await slot('site-a'), b: await slot('site-b') };
   const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, DEMO_SITE_ORIGINS: `${sites.a.url},${sites.b.url}`, ...options.env });
   const idp = await createIdp(config, { storage: options.storage, logger: options.logger });
+  applyServerLimits(reserved.server, config.httpLimits);
   reserved.server.on('request', idp.app.callback());
   return Object.assign(idp, {
     issuer,

@@ -1,0 +1,13 @@
+/**
+ * Where the IdP itself listens, as configured: its port and interface, its server limits, and
+ * https when TLS_CERT_FILE and TLS_KEY_FILE are set (read here, once, at start-up).
+ */
+import type http from 'node:http';
+import type { Config } from '../config.js';
+import { listen, type Server } from './listen.js';
+import { readTlsFiles } from './tls-files.js';
+
+export async function listenIdp(handler: http.RequestListener, config: Readonly<Config>): Promise<Server & { port: number }> {
+  const tls = config.tls ? await readTlsFiles(config.tls) : undefined;
+  return listen(handler, config.port, config.host, { limits: config.httpLimits, tls });
+}
