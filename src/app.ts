@@ -15,6 +15,7 @@ import { createInteractionRouter, type InteractionDeps } from './interactions/ro
 import type { Logger } from './logger.js';
 import type { LiveProvider } from './oidc/live-provider.js';
 import type { Storage } from './storage/types.js';
+import { createStrangerLimits } from './throttling/stranger-limits.js';
 
 export interface AppDeps extends Omit<InteractionDeps, 'provider'> {
   config: Readonly<Config>;
@@ -64,6 +65,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(account.routes());
   app.use(account.allowedMethods());
+  for (const limit of createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits })) app.use(limit);
   app.use(live.middleware);
   return app;
 }

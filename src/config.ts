@@ -54,6 +54,8 @@ export interface Config {
    * (1 s, doubling, up to 15 minutes): throttling/sign-in-limits.ts.
    */
   loginAttempts: Readonly<{ perSource: number; perAccount: number; perDevice: number; perPage: number }>;
+  /** Sign-in pages (interactions) one address may start per minute; registrations per hour. */
+  requestLimits: Readonly<{ interactionsPerMinute: number; registrationsPerHour: number }>;
   /** Password checks (argon2id) running at once, and waiting, before sign-ins get 503 + Retry-After. */
   passwordChecks: Readonly<{ concurrent: number; queued: number }>;
   /** libuv's thread pool as this process started with it (src/bin/thread-pool.cjs sets it). */
@@ -304,6 +306,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       perAccount: readInteger(env, 'LOGIN_ATTEMPTS_PER_ACCOUNT', 10, problems, 1, 10000),
       perDevice: readInteger(env, 'LOGIN_ATTEMPTS_PER_DEVICE', 10, problems, 1, 10000),
       perPage: readInteger(env, 'LOGIN_ATTEMPTS_PER_PAGE', 10, problems, 1, 10000),
+    }),
+    requestLimits: Object.freeze({
+      interactionsPerMinute: readInteger(env, 'SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE', 100, problems, 1, 1_000_000),
+      registrationsPerHour: readInteger(env, 'REGISTRATIONS_PER_SOURCE_PER_HOUR', 20, problems, 1, 1_000_000),
     }),
     passwordChecks: Object.freeze({
       concurrent: passwordConcurrency,

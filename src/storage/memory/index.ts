@@ -10,8 +10,9 @@ export interface MemoryStorage extends Storage {
 }
 
 /** A fresh, empty store: data lives as long as this object and is lost on exit. */
-export function createMemoryStorage(options: { now?: () => number } = {}): MemoryStorage {
-  const records = createMemoryOidcRecords(options.now);
+/** `caps`: per-model entry caps (MEMORY_RECORD_CAPS by default). */
+export function createMemoryStorage(options: { now?: () => number; caps?: Readonly<Record<string, number>> } = {}): MemoryStorage {
+  const records = createMemoryOidcRecords(options.now, options.caps);
   return {
     kind: 'memory',
     modelStore: (model) => records.modelStore(model),

@@ -15,11 +15,22 @@ interface Entry {
 
 type Clock = () => number;
 
+/**
+ * Models a stranger can fill without signing in (each /auth stores an Interaction, each pushed
+ * authorization request a PushedAuthorizationRequest), capped per store. When full, the entry
+ * written longest ago goes first, preferring one nobody has signed in on yet: a flood can at worst
+ * make someone start a sign-in again, never fill the process's memory. Everything else (clients,
+ * sessions, grants, tokens) is only written for someone who signed in or by an admin.
+ */
+export const MEMORY_RECORD_CAPS: Readonly<Record<string, number>> = Object.freeze({ Interaction: 10_000, PushedAuthorizationRequest: 10_000 });
+/** How far from the oldest end eviction looks for an interaction nobody signed in on. */
+const EVICTION_SCAN = 100;
+
 export interface MemoryOidcRecords {
   modelStore(model: string): OidcModelStore;
 }
 
-export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecords {
+export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Record<string, number>> = MEMORY_RECORD_CAPS): MemoryOidcRecords {
   const models = new Map<string, Map<string, Entry>>();
   const uidIndex = new Map<string, Map<string, string>>();
   const userCodeIndex = new Map<string, Map<string, string>>();
@@ -66,6 +77,24 @@ export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecord
 
   const copy = (payload: AdapterPayload): AdapterPayload => structuredClone(payload);
 
+  /** Makes room for one more entry in a capped model. Maps iterate in insertion order: oldest first. */
+  function makeRoom(model: string): void {
+    const cap = caps[model];
+    const entries = models.get(model);
+    if (cap === undefined || !entries || entries.size < cap) return;
+    let victim: string | undefined;
+    let scanned = 0;
+    for (const [id, entry] of entries) {
+      victim ??= id;
+      if (!entry.payload.result && !(entry.payload.session as { accountId?: unknown } | undefined)?.accountId) {
+        victim = id;
+        break;
+      }
+      if ((scanned += 1) >= EVICTION_SCAN) break;
+    }
+    if (victim !== undefined) remove(model, victim);
+  }
+
   function modelStore(model: string): OidcModelStore {
     /** Copies of the live records that match, copied only once they matched. */
     const liveRecords = (matches: (payload: AdapterPayload) => boolean) =>
@@ -76,6 +105,7 @@ export function createMemoryOidcRecords(now: Clock = Date.now): MemoryOidcRecord
     return {
       async upsert(id, payload, expiresInSeconds) {
         remove(model, id);
+        makeRoom(model);
         const entry: Entry = { payload: copy(payload) };
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
         table(models, model).set(id, entry);

@@ -1,0 +1,127 @@
+/**
+ * Issue 8 item 8: what a stranger can make the IdP store is bounded. Starting sign-in pages is
+ * limited per address, the in-memory store caps unauthenticated interactions, and registration is
+ * limited per address too.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { HttpClient } from '../support/http-client.js';
+import { fetchLoopback, pkce } from '../support/oidc-flow.js';
+import { signInAt } from '../support/journeys.js';
+import { startIdp, startStack, type Stack } from '../support/stack.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function authorizeUrl(stack: Stack): string {
+  return `${stack.idp.issuer}/auth?${new URLSearchParams({
+    client_id: stack.siteA.config.clientId,
+    redirect_uri: `${stack.siteA.url}/callback`,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+    state: 's'.repeat(200),
+  })}`;
+}
+
+/** `count` GETs with no cookies at all, `parallel` at a time; the statuses that came back. */
+async function flood(url: string, count: number, parallel: number, headers: (n: number) => Record<string, string> = () => ({})): Promise<Map<number, number>> {
+  const statuses = new Map<number, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < count) {
+        const n = (next += 1);
+        const response = await fetchLoopback(url, { redirect: 'manual', headers: headers(n) });
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      }
+    }),
+  );
+  return statuses;
+}
+
+describe('starting sign-in pages from one address', () => {
+  let stack: Stack;
+  let signedIn: HttpClient;
+  beforeAll(async () => {
+    stack = await startStack({ idp: await startIdp({ env: { SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '100' } }) });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await stack.idp.stop();
+  });
+
+  it('6,000 requests without cookies store at most the limit and grow memory by less than 30 MB', async () => {
+    signedIn = new HttpClient();
+    expect((await signInAt(stack, stack.siteA.url, signedIn)).body).toContain('Hello');
+    const url = authorizeUrl(stack);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const statuses = await flood(url, 6000, 20);
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+
+    expect(statuses.get(303)).toBe(99);
+    expect(statuses.get(429)).toBe(5901);
+    expect((await stack.idp.storage.modelStore('Interaction').list()).length).toBeLessThanOrEqual(100);
+    expect(grown).toBeLessThan(30 * 1024 * 1024);
+  });
+
+  it('answers the refused ones with a page and Retry-After, and lets a person with a session through silently', async () => {
+    const refused = await new HttpClient().get(authorizeUrl(stack));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.body).toContain('Too many requests');
+    expect(refused.headers.get('location')).toBeNull();
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    const silent = await signedIn.follow(await signedIn.get(`${stack.siteB.url}/`));
+    expect(silent.body).toContain('Hello');
+  });
+});
+
+describe('the in-memory store under a flood from many addresses', () => {
+  it('keeps at most its cap of interactions, evicting the oldest first', async () => {
+    const storage = createMemoryStorage({ caps: { Interaction: 50 } });
+    const stack = await startStack({ idp: await startIdp({ storage, env: { TRUST_PROXY: 'true' } }) });
+    try {
+      const url = authorizeUrl(stack);
+      const first = await new HttpClient().get(url);
+      const statuses = await flood(url, 300, 10, (n) => ({ 'x-forwarded-for': `198.51.100.${n % 250}` }));
+      expect(statuses.get(303)).toBe(300);
+      const interactions = await storage.modelStore('Interaction').list();
+      expect(interactions).toHaveLength(50);
+      expect(interactions.map((record) => record.id)).not.toContain(first.location!.split('/').pop());
+      // A person starting now still gets through.
+      expect((await signInAt(stack, stack.siteA.url)).body).toContain('Hello');
+    } finally {
+      await stack.stop();
+      await stack.idp.stop();
+    }
+  });
+});
+
+describe('dynamic registration from one address', () => {
+  it('is refused with 429, JSON and Retry-After past the hourly limit, and only for that address', async () => {
+    const idp = await startIdp({ env: { TRUST_PROXY: 'true', REGISTRATIONS_PER_SOURCE_PER_HOUR: '5' } });
+    try {
+      const register = (address: string) =>
+        fetchLoopback(`${idp.issuer}/reg`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer guessed-initial-access-token', 'x-forwarded-for': address },
+          body: JSON.stringify({ redirect_uris: ['http://guess.localhost:9/cb'] }),
+        });
+      const statuses = [];
+      for (let n = 0; n < 7; n += 1) statuses.push((await register('203.0.113.5')).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+      const refused = await register('203.0.113.5');
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await refused.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      expect((await register('203.0.113.6')).status).toBe(401);
+    } finally {
+      await idp.stop();
+    }
+  });
+});

@@ -1,0 +1,20 @@
+import { createMemoryOidcRecords, MEMORY_RECORD_CAPS } from '../../src/storage/memory/oidc-records.js';
+
+describe('in-memory store caps', () => {
+  it('caps interactions and pushed requests by default, and nothing a person or an admin creates', () => {
+    expect(MEMORY_RECORD_CAPS).toEqual({ Interaction: 10_000, PushedAuthorizationRequest: 10_000 });
+  });
+
+  it('evicts the oldest interaction nobody signed in on, keeping one that is past its login step', async () => {
+    const interactions = createMemoryOidcRecords(Date.now, { Interaction: 3 }).modelStore('Interaction');
+    await interactions.upsert('signed-in', { uid: 'signed-in', result: { login: { accountId: 'a1' } } }, 60);
+    for (const id of ['s1', 's2', 's3', 's4']) await interactions.upsert(id, { uid: id }, 60);
+    expect((await interactions.list()).map((r) => r.id).sort()).toEqual(['s3', 's4', 'signed-in']);
+  });
+
+  it('leaves models without a cap alone', async () => {
+    const sessions = createMemoryOidcRecords(Date.now, { Interaction: 1 }).modelStore('Session');
+    for (let n = 0; n < 5; n += 1) await sessions.upsert(`s${n}`, { uid: `u${n}` }, 60);
+    expect(await sessions.list()).toHaveLength(5);
+  });
+});
