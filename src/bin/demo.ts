@@ -5,9 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { loadSiteAConfig } from '../../clients/site-a/config.js';
 import { createSiteA } from '../../clients/site-a/app.js';
+import { openSiteAState } from '../../clients/site-a/state.js';
 import { loadSiteBConfig } from '../../clients/site-b/config.js';
 import { createSiteB } from '../../clients/site-b/app.js';
+import { openSiteBState } from '../../clients/site-b/state.js';
 import { demoEnvironment, loadConfig } from '../config.js';
+import { AppError } from '../errors.js';
 import { createLoopbackFetch } from '../http/loopback-resolver.js';
 import { listen } from '../http/listen.js';
 import { listenIdp } from '../http/listen-idp.js';
@@ -17,10 +20,14 @@ import { runMain } from './run-main.js';
 
 runMain(async () => {
   const env = demoEnvironment();
-  const config = loadConfig(env);
   const secret = () => randomBytes(24).toString('base64url');
-  const siteAConfig = loadSiteAConfig({ SITE_A_CLIENT_SECRET: secret(), ...env, ISSUER: config.issuer });
-  const siteBConfig = loadSiteBConfig({ SITE_B_CLIENT_SECRET: secret(), ...env, ISSUER: config.issuer });
+  const siteAConfig = loadSiteAConfig({ SITE_A_CLIENT_SECRET: secret(), ...env });
+  const siteBConfig = loadSiteBConfig({ SITE_B_CLIENT_SECRET: secret(), ...env });
+  // The IdP may call exactly these two sites on loopback (back-channel logout), wherever they run.
+  const config = loadConfig({ DEMO_SITE_ORIGINS: `${siteAConfig.siteUrl},${siteBConfig.siteUrl}`, ...env });
+  if (config.issuer !== siteAConfig.issuer) {
+    throw new AppError('invalid_config', `The sites would look for the IdP at ${siteAConfig.issuer}, but it runs at ${config.issuer}`, { expose: true });
+  }
 
   const idp = await createIdp(config);
   await seedDemo(idp, {
@@ -28,8 +35,10 @@ runMain(async () => {
     siteB: siteBConfig,
   });
   const fetch = createLoopbackFetch();
-  const siteA = createSiteA(siteAConfig, { fetch });
-  const siteB = createSiteB(siteBConfig, { fetch });
+  // Memory, or MongoDB when SITE_A_MONGODB_URI / SITE_B_MONGODB_URI say so.
+  const [stateA, stateB] = [await openSiteAState(siteAConfig), await openSiteBState(siteBConfig)];
+  const siteA = createSiteA(siteAConfig, { fetch, state: stateA });
+  const siteB = createSiteB(siteBConfig, { fetch, state: stateB });
 
   const servers = [
     await listenIdp(idp.app.callback(), config),
@@ -52,5 +61,5 @@ ${DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} password: ${a.password}`).
   See "Registering apps" in README.md.
 `);
 
-  return { servers, stop: () => idp.close() };
+  return { servers, stop: async () => void (await Promise.all([idp.close(), stateA.close(), stateB.close()])) };
 });

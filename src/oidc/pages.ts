@@ -6,6 +6,7 @@ import type { Configuration, KoaContextWithOIDC, ErrorOut } from 'oidc-provider'
 import { PAGE_CSP, type Views } from '../http/views.js';
 import { isAppError } from '../errors.js';
 import { describeAppError, describeProtocolError } from '../http/error-messages.js';
+import { labelClient } from '../interactions/client-label.js';
 
 type Pages = Pick<Configuration, 'renderError'> & {
   logoutSource: (ctx: KoaContextWithOIDC, form: string) => Promise<void>;
@@ -18,7 +19,15 @@ function page(ctx: KoaContextWithOIDC, views: Views, name: string, locals: objec
   ctx.body = views.html(name, locals);
 }
 
-export function createProviderPages(views: Views): Pages {
+/** The app's name, with the host it returns to when it is a third-party app (client-label.ts). */
+async function clientLocals(ctx: KoaContextWithOIDC, isFirstParty: (clientId: string) => Promise<boolean>) {
+  const client = ctx.oidc.client;
+  if (!client) return {};
+  const label = labelClient(client, { firstParty: await isFirstParty(client.clientId), redirectUri: ctx.oidc.params?.post_logout_redirect_uri });
+  return { clientName: label.name, clientHost: label.host };
+}
+
+export function createProviderPages(views: Views, isFirstParty: (clientId: string) => Promise<boolean>): Pages {
   return {
     async renderError(ctx, out: ErrorOut, error) {
       const described = isAppError(error)
@@ -27,13 +36,11 @@ export function createProviderPages(views: Views): Pages {
       page(ctx, views, 'error', described);
     },
     async logoutSource(ctx, form) {
-      const client = ctx.oidc.client;
       // The form posts `logout=yes` for "Sign out": only then does the whole session end.
-      page(ctx, views, 'logout', { form, clientName: client?.clientName ?? client?.clientId });
+      page(ctx, views, 'logout', { form, ...(await clientLocals(ctx, isFirstParty)) });
     },
     async postLogoutSuccessSource(ctx) {
-      const client = ctx.oidc.client;
-      page(ctx, views, 'logged-out', { clientName: client?.clientName ?? client?.clientId });
+      page(ctx, views, 'logged-out', { ...(await clientLocals(ctx, isFirstParty)) });
     },
   };
 }

@@ -63,7 +63,7 @@ function createIntrospectionPolicy(resourceServers: ResourceServers) {
 
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, storage, trust, resourceServers, views, logger } = deps;
-  const pages = createProviderPages(views);
+  const pages = createProviderPages(views, (clientId) => trust.isFirstParty(clientId));
   const policy = interactionPolicyWithAccountChooser();
 
   const configuration: Configuration = {

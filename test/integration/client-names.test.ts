@@ -120,7 +120,7 @@ describe('the pages a person reads before trusting an app', () => {
 
   it('name a third-party app together with the host it returns to: login, consent and account chooser', async () => {
     const redirectUri = 'https://site-c.example.com:8443/callback';
-    const registered = (await register(app('Site C', { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' }))).json;
+    const registered = (await register(app('Site C', { redirect_uris: [redirectUri], post_logout_redirect_uris: ['https://site-c.example.com:8443/bye'], token_endpoint_auth_method: 'none' }))).json;
     const browser = new HttpClient();
     const toCallback = (url: string) => url.startsWith(redirectUri);
 
@@ -136,6 +136,9 @@ describe('the pages a person reads before trusting an app', () => {
     const chooser = await browser.follow(await browser.get(authorizeUrl(registered.client_id as string, redirectUri, { prompt: 'select_account' })));
     expect(text(chooser)).toContain('Continue as Alice Liddell');
     expect(text(chooser)).toContain('to continue to Site C (site-c.example.com:8443)');
+
+    const logout = await browser.get(`${idp.issuer}/session/end?${new URLSearchParams({ client_id: registered.client_id as string, post_logout_redirect_uri: 'https://site-c.example.com:8443/bye' })}`);
+    expect(text(logout)).toContain('You are signing out from Site C (site-c.example.com:8443).');
   });
 
   it('name a first-party app plainly', async () => {
