@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { rotateKeys } from '../../src/oidc/key-ring.js';
 import { backends } from '../support/backends.js';
-import { HttpClient } from '../support/http-client.js';
+import { HttpClient, interactionUid } from '../support/http-client.js';
 import { authorize, exchangeCode, fetchLoopback, pkce } from '../support/oidc-flow.js';
 import { startIdp, startStack, type RunningIdp, type Stack } from '../support/stack.js';
 
@@ -11,8 +11,9 @@ describe.each(backends())('several IdP instances on one store ($name)', (backend
   let two: RunningIdp;
   let stack: Stack;
   beforeAll(async () => {
-    one = await startIdp({ storage: await backend.open(), env: { KEYS_REFRESH_SECONDS: '1' } });
-    two = await startIdp({ storage: await backend.open(), issuer: one.issuer, env: { KEYS_REFRESH_SECONDS: '1' } });
+    const env = { KEYS_REFRESH_SECONDS: '1', TRUST_PROXY: 'true' };
+    one = await startIdp({ storage: await backend.open(), env });
+    two = await startIdp({ storage: await backend.open(), issuer: one.issuer, env });
     stack = await startStack({ idp: one });
   });
   afterAll(async () => {
@@ -45,6 +46,19 @@ describe.each(backends())('several IdP instances on one store ($name)', (backend
     expect(await jwksOf(two)).toContain(newKid);
     expect(await jwksOf(one)).toContain(newKid);
     expect(decodeProtectedHeader(await idTokenFrom(two)).kid).toBe(newKid);
+  });
+
+  it('counts sign-in attempts across both instances: alternating between them gains a guesser nothing', async () => {
+    const guesser = HttpClient.at('203.0.113.77');
+    const page = await guesser.follow(await guesser.get(`${stack.siteA.url}/login`));
+    const uid = interactionUid(page.url);
+    const statuses = [];
+    for (let n = 0; n < 12; n += 1) {
+      const instance = n % 2 === 0 ? one : two;
+      statuses.push((await guesser.post(`${instance.url}/interaction/${uid}/login`, { email: 'scale-target@example.com', password: `guess-${n}` }, { origin: one.issuer })).status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
+    expect(statuses.slice(11)).toEqual([429]);
   });
 
   /** Signs in through instance 1 (the login form posts to the issuer), then gets a code silently from `idp`. */

@@ -1,5 +1,5 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import type { Storage } from '../types.js';
+import type { RateLimiterOptions, Storage } from '../types.js';
 import { createMemoryAccounts } from './accounts.js';
 import { createMemoryAudit } from './audit.js';
 import { createMemoryKeys } from './keys.js';
@@ -13,12 +13,23 @@ export interface MemoryStorage extends Storage {
 /** `caps`: per-model entry caps (MEMORY_RECORD_CAPS by default). */
 export function createMemoryStorage(options: { now?: () => number; caps?: Readonly<Record<string, number>> } = {}): MemoryStorage {
   const records = createMemoryOidcRecords(options.now, options.caps);
+  // One limiter per limit, as one collection would be: every IdP on this store counts together.
+  const limiters = new Map<string, RateLimiterMemory>();
+  const rateLimiter = ({ keyPrefix, points, durationSeconds }: RateLimiterOptions) => {
+    const name = `${keyPrefix}/${points}/${durationSeconds}`;
+    let limiter = limiters.get(name);
+    if (!limiter) {
+      // Bounded by time: each key is dropped when its window ends.
+      limiter = new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds });
+      limiters.set(name, limiter);
+    }
+    return limiter;
+  };
   return {
     kind: 'memory',
     modelStore: (model) => records.modelStore(model),
     accounts: createMemoryAccounts(),
-    // Bounded by time: each key is dropped when its window ends.
-    rateLimiter: ({ keyPrefix, points, durationSeconds }) => new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds }),
+    rateLimiter,
     keys: createMemoryKeys(),
     audit: createMemoryAudit(undefined, options.now),
     ping: async () => true,
