@@ -57,7 +57,7 @@ export interface Config {
   /** Sign-in pages (interactions) one address may start per minute; registrations per hour. */
   requestLimits: Readonly<{ interactionsPerMinute: number; registrationsPerHour: number }>;
   /** Password checks (argon2id) running at once, and waiting, before sign-ins get 503 + Retry-After. */
-  passwordChecks: Readonly<{ concurrent: number; queued: number }>;
+  passwordChecks: Readonly<{ concurrent: number; queued: number; perSource: number }>;
   /** libuv's thread pool as this process started with it (src/bin/thread-pool.cjs sets it). */
   threadPoolSize: number;
   /** How long the audit trail keeps each security event. */
@@ -218,7 +218,7 @@ function readTlsFiles(env: Env, problems: Problems): TlsFiles | undefined {
   return undefined;
 }
 
-function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
+function readHttpLimits(env: Env, trustProxy: boolean, problems: Problems): Readonly<ServerLimits> {
   const defaults = DEFAULT_SERVER_LIMITS;
   const limits: ServerLimits = {
     headersTimeoutSeconds: readInteger(env, 'HTTP_HEADERS_TIMEOUT_SECONDS', defaults.headersTimeoutSeconds, problems, 1, 300),
@@ -226,6 +226,10 @@ function readHttpLimits(env: Env, problems: Problems): Readonly<ServerLimits> {
     idleTimeoutSeconds: readInteger(env, 'HTTP_IDLE_TIMEOUT_SECONDS', defaults.idleTimeoutSeconds, problems, 1, 300),
     keepAliveTimeoutSeconds: readInteger(env, 'HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', defaults.keepAliveTimeoutSeconds, problems, 1, 300),
     maxConnections: readInteger(env, 'HTTP_MAX_CONNECTIONS', defaults.maxConnections, problems, 1, 1_000_000),
+    // Behind a proxy every connection comes from the proxy: the cap per address is the proxy's job.
+    maxConnectionsPerAddress: trustProxy
+      ? 0
+      : readInteger(env, 'HTTP_MAX_CONNECTIONS_PER_ADDRESS', defaults.maxConnectionsPerAddress, problems, 0, 1_000_000),
   };
   // Node refuses a headers timeout longer than the request timeout it is part of.
   if (limits.headersTimeoutSeconds > limits.requestTimeoutSeconds) {
@@ -266,6 +270,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   // TLS terminator the issuer usually names no port at all.
   const issuerPort = Number(/^[a-z]+:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(issuer)?.[1] ?? 3000);
   const demo = readBoolean(env, 'DEMO', false, problems);
+  const trustProxy = readBoolean(env, 'TRUST_PROXY', false, problems);
   if (demo && nodeEnv === 'production') {
     problems.add('DEMO must not be enabled in production: it seeds demo accounts and lets the IdP call loopback addresses');
   }
@@ -286,7 +291,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     keysRefreshSeconds: readInteger(env, 'KEYS_REFRESH_SECONDS', 60, problems, 1, 3600),
     demo,
     demoSiteOrigins: Object.freeze(readDemoSiteOrigins(env, demo, problems)),
-    trustProxy: readBoolean(env, 'TRUST_PROXY', false, problems),
+    trustProxy,
     mongodbUri: readMongoUri(env, problems),
     mongodbConnectAttempts: readInteger(env, 'MONGODB_CONNECT_ATTEMPTS', 5, problems, 1, 100),
     mongodbConnectTimeoutMs: readInteger(env, 'MONGODB_CONNECT_TIMEOUT_MS', 5000, problems, 100, 120000),
@@ -314,6 +319,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     passwordChecks: Object.freeze({
       concurrent: passwordConcurrency,
       queued: readInteger(env, 'PASSWORD_CHECK_QUEUE', 4 * passwordConcurrency, problems, 0, 10000),
+      // Half the slots at most, so one source can never hold them all.
+      perSource: readInteger(env, 'PASSWORD_CHECKS_PER_SOURCE', Math.max(1, Math.floor(passwordConcurrency / 2)), problems, 1, 256),
     }),
     // libuv's own default is 4; only read here to check it leaves room beside the password checks.
     threadPoolSize: readInteger(env, 'UV_THREADPOOL_SIZE', 4, problems, 1, 1024),
@@ -321,7 +328,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     initialAccessTokenExpiresAt: readFutureDateTime(env, 'INITIAL_ACCESS_TOKEN_EXPIRES_AT', problems),
     webfingerHosts: [],
     tls: readTlsFiles(env, problems),
-    httpLimits: readHttpLimits(env, problems),
+    httpLimits: readHttpLimits(env, trustProxy, problems),
   };
 
   const initialAccessToken = env.INITIAL_ACCESS_TOKEN?.trim() || undefined;

@@ -27,6 +27,8 @@ import { loadPseudonyms, type Pseudonyms } from './security/pseudonyms.js';
 import { createSecurityEvents, type SecurityEvents } from './security/security-events.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
+import { createDeviceCookies } from './throttling/device-cookie.js';
+import { createInFlight } from './throttling/in-flight.js';
 import { createSignInLimits } from './throttling/sign-in-limits.js';
 
 export interface Idp {
@@ -89,6 +91,8 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
       authenticate: createAuthenticator(storage.accounts, limitPasswordChecks(createPasswordVerifier(), createSlots(config.passwordChecks))),
       limits: createSignInLimits(storage, config.loginAttempts),
       pseudonyms,
+      devices: createDeviceCookies(pseudonyms),
+      perSource: createInFlight(config.passwordChecks.perSource),
       events,
     }),
     issuerOrigin: new URL(config.issuer).origin,

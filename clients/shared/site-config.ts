@@ -2,6 +2,7 @@
  * Reads one sample site's settings from the environment. A site needs only the issuer URL and
  * its own client credentials; everything else it learns from discovery.
  */
+import { isLoopbackHost } from '../../src/http/loopback-resolver.js';
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
 import { secretWeakness } from '../../src/secret-strength.js';
@@ -37,9 +38,9 @@ export interface SettingReader {
   positiveInteger(name: string, fallback: number): number;
 }
 
+/** The IdP's own test of a loopback host (*.localhost, 127.0.0.0/8 as an address, ::1): not "127.attacker.example". */
 function isLoopbackUrl(url: URL): boolean {
-  const host = url.hostname;
-  return host === 'localhost' || host.endsWith('.localhost') || host.startsWith('127.') || host === '[::1]';
+  return isLoopbackHost(url.hostname);
 }
 
 /** `prefix` is SITE_A or SITE_B: SITE_A_URL, SITE_A_CLIENT_SECRET, ... */
@@ -90,6 +91,9 @@ export function loadSiteConfig<Extra extends object = object>(
   if (weakness) problems.push(weakness);
 
   const trustProxy = flag(`${prefix}_TRUST_PROXY`);
+  if (siteUrl.protocol === 'http:' && !isLoopbackUrl(siteUrl)) {
+    problems.push(`${prefix}_URL must use https unless the site is on loopback (its cookies would travel in clear)`);
+  }
   if (siteUrl.protocol === 'https:' && !trustProxy) {
     // Secure cookies need the request to count as https, and the site never terminates TLS itself.
     problems.push(`${prefix}_URL is https, but the site serves plain http: run it behind a TLS-terminating proxy that sets X-Forwarded-Proto and set ${prefix}_TRUST_PROXY=true`);

@@ -49,6 +49,7 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
   const { storage, logger } = deps;
   const sessions = storage.modelStore('Session');
   const grants = storage.modelStore('Grant');
+  const interactions = storage.modelStore('Interaction');
 
   async function revokeGrant(grantId: string): Promise<void> {
     await Promise.all(GRANT_BOUND_MODELS.map((model) => storage.modelStore(model).revokeByGrantId(grantId)));
@@ -78,6 +79,11 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
 
   return {
     async endAll(accountId: string): Promise<AccessEnded> {
+      // First: from now on nothing that authenticated earlier counts (claims.ts findAccount), even
+      // if a request in flight saves a session or grant again after the deletes below.
+      await storage.accounts.update(accountId, { accessEndedAt: new Date() });
+      // Sign-ins on their way (password accepted, not yet resumed) must not become new sessions.
+      await Promise.all((await interactions.findByAccountId(accountId)).map(({ id }) => interactions.destroy(id)));
       const own = await sessions.findByAccountId(accountId);
       const allGrants = await grants.findByAccountId(accountId);
       const targets: { clientId: string; sid?: string }[] = [];

@@ -13,6 +13,7 @@ import { assertThat } from '../errors.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
 import { assertValidPassword } from '../accounts/accounts.js';
+import { isStillSignedIn } from '../oidc/claims.js';
 import { hashPassword } from '../accounts/passwords.js';
 import type { PasswordSignIn } from '../interactions/password-sign-in.js';
 import { waitMessage } from '../interactions/router.js';
@@ -44,7 +45,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   async function signedIn(ctx: Context) {
     const session = await deps.provider().Session.get(ctx);
     const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
-    return account && !account.disabled ? { session, account } : undefined;
+    return account && isStillSignedIn(account, session.loginTs) ? { session, account } : undefined;
   }
 
   async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, passwordError?: string, status = 200) {
@@ -110,7 +111,14 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     } catch (error) {
       return renderAccount(ctx, current, (error as Error).message, 400);
     }
-    const check = await deps.signIn(ctx, { email: current.account.email, password: currentPassword!, page: `account-password:${current.session.jti}`, prompt: 'login', clientId: ACCOUNT_CONSOLE_CLIENT_ID });
+    const check = await deps.signIn(ctx, {
+      email: current.account.email,
+      password: currentPassword!,
+      page: `account-password:${current.session.jti}`,
+      prompt: 'login',
+      clientId: ACCOUNT_CONSOLE_CLIENT_ID,
+      trustedBrowser: `session:${current.session.jti}`,
+    });
     if (check.kind === 'incorrect') return renderAccount(ctx, current, 'Your current password is not correct.', 400);
     if (check.kind !== 'signed_in') {
       ctx.set('Retry-After', String(check.retryAfterSeconds));
@@ -128,6 +136,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     const current = await signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
     const clientId = ctx.params.clientId!;
+    assertThat(await deps.provider().Client.find(clientId), 'not_found', 'There is no such app.');
     const ended = await deps.access.revokeApp(current.account.id, clientId);
     await deps.events.record({ type: 'account.app_revoked', source: ctx.ip, accountId: current.account.id, clientId, detail: { ...ended } });
     ctx.status = 303;

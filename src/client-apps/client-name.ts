@@ -24,6 +24,25 @@ export function invisibleCharacterIn(name: string): string | undefined {
 }
 
 /**
+ * Letters drawn in boxes and circles that NFKC leaves alone (they have no compatibility
+ * decomposition): negative circled and negative squared capitals (U+1F150, U+1F170) and the
+ * regional indicators (U+1F1E6) that flags are made of. "🅢🅘🅣🅔 🅐" reads as "SITE A".
+ */
+const BOXED_LETTERS: readonly [number, number][] = [
+  [0x1f150, 0x1f169],
+  [0x1f170, 0x1f189],
+  [0x1f1e6, 0x1f1ff],
+];
+
+function withPlainLetters(name: string): string {
+  return name.replace(/[\u{1F150}-\u{1F169}\u{1F170}-\u{1F189}\u{1F1E6}-\u{1F1FF}]/gu, (letter) => {
+    const code = letter.codePointAt(0)!;
+    const [first] = BOXED_LETTERS.find(([from, to]) => code >= from && code <= to)!;
+    return String.fromCharCode(0x41 + code - first);
+  });
+}
+
+/**
  * The form two names are compared in: equal forms look alike. Compatibility forms fold to their
  * plain letters (NFKC: "Ｓｉｔｅ" -> "Site"), case folds (toUpperCase first, so "ß" and "SS" meet),
  * diacritics drop, look-alike letters map to one prototype (UTS #39 confusables through
@@ -32,7 +51,7 @@ export function invisibleCharacterIn(name: string): string | undefined {
  * dots and dashes can't tell two names apart ("Site A." = "site-a" = "Site A").
  */
 export function comparableName(name: string): string {
-  const folded = name.normalize('NFKC').toUpperCase().toLowerCase();
+  const folded = withPlainLetters(name).normalize('NFKC').toUpperCase().toLowerCase();
   const withoutMarks = folded.normalize('NFD').replace(/\p{M}/gu, '');
   return unhomoglyph(withoutMarks)
     .toLowerCase()
@@ -49,7 +68,9 @@ export function clientNameProblem(name: string, reserved: readonly string[]): st
   if (invisible) return `must not contain control, formatting or invisible characters (found ${invisible})`;
   if (/^\p{White_Space}*$/u.test(name)) return 'must contain more than whitespace';
   const key = comparableName(name);
-  const imitated = key === '' ? undefined : reserved.find((other) => comparableName(other) === key);
+  // A name of symbols only can't be compared with anything, so it can't be shown either.
+  if (key === '') return 'must contain a letter or digit';
+  const imitated = reserved.find((other) => comparableName(other) === key);
   if (imitated !== undefined) return `is too close to "${imitated}", a name this sign-in service uses for itself or its own apps: choose a name of your own`;
   return undefined;
 }

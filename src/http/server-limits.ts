@@ -17,6 +17,7 @@
  */
 import type http from 'node:http';
 import type https from 'node:https';
+import type { Socket } from 'node:net';
 
 export interface ServerLimits {
   /** From a connection's start (then each request's first byte) until the headers are complete (RFC 9110 section 15.5.9: 408). */
@@ -29,6 +30,12 @@ export interface ServerLimits {
   keepAliveTimeoutSeconds: number;
   /** Connections beyond this are closed as soon as they are accepted. */
   maxConnections: number;
+  /**
+   * Connections one client address may hold at once, so one client can't take every place under
+   * maxConnections from everyone else; 0: no such cap (behind a proxy every connection comes from
+   * the proxy, which must enforce it itself).
+   */
+  maxConnectionsPerAddress: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -37,6 +44,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   idleTimeoutSeconds: 15,
   keepAliveTimeoutSeconds: 5,
   maxConnections: 2000,
+  maxConnectionsPerAddress: 100,
 });
 
 /** Request line plus headers; Node's default, named here so it can't drift (431 beyond it). */
@@ -68,4 +76,34 @@ export function applyServerLimits(server: http.Server | https.Server, limits: Re
   server.maxConnections = limits.maxConnections;
   // With no 'timeout' listener Node destroys the socket (socketOnTimeout in _http_server.js).
   server.setTimeout(limits.idleTimeoutSeconds * 1000);
+  capConnectionsPerAddress(server, limits.maxConnectionsPerAddress);
+}
+
+const perAddressCaps = new WeakMap<http.Server | https.Server, { cap: number }>();
+
+/** Destroys a new connection whose address already holds `cap`; bounded by the connections open. */
+function capConnectionsPerAddress(server: http.Server | https.Server, cap: number): void {
+  const existing = perAddressCaps.get(server);
+  if (existing) {
+    existing.cap = cap;
+    return;
+  }
+  const setting = { cap };
+  perAddressCaps.set(server, setting);
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    if (setting.cap === 0) return;
+    const address = socket.remoteAddress ?? '';
+    const count = open.get(address) ?? 0;
+    if (count >= setting.cap) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
 }

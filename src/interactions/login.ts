@@ -14,7 +14,8 @@ export async function attemptLogin(
   const outcome = await authenticate(form.email, form.password);
   if (!outcome.ok) return { ok: false };
   // Signing in also answers a pending prompt=select_account: the person chose this account.
-  const result: InteractionResults = { login: { accountId: outcome.account.id, amr: ['pwd'] } };
+  // ts: when the password was checked, which is the sign-in's auth_time (not when it resumed).
+  const result: InteractionResults = { login: { accountId: outcome.account.id, amr: ['pwd'], ts: Math.floor(Date.now() / 1000) } };
   if (pendingPrompt === 'select_account') result.select_account = {};
   return { ok: true, accountId: outcome.account.id, result };
 }

@@ -1,6 +1,7 @@
 /**
  * One password attempt at a login page, from the limits to the audit trail: count it against the
- * limits that apply to this browser (sign-in-limits.ts), check the password in a bounded slot,
+ * limits that apply to this browser (sign-in-limits.ts), check the password in a bounded slot
+ * (at most `perSource` of them per source address, of at most PASSWORD_CHECK_CONCURRENCY),
  * remember the browser on success (device cookie), record what happened. The answer is one of
  * four outcomes the login page renders; a wrong password, an unknown email and a disabled account
  * are the same `incorrect`.
@@ -11,7 +12,8 @@ import type { Authenticate } from '../accounts/authenticate.js';
 import { isAppError } from '../errors.js';
 import type { Pseudonyms } from '../security/pseudonyms.js';
 import type { SecurityEvents } from '../security/security-events.js';
-import { readDevice, rememberDevice } from '../throttling/device-cookie.js';
+import type { DeviceCookies } from '../throttling/device-cookie.js';
+import type { InFlight } from '../throttling/in-flight.js';
 import type { SignInLimits } from '../throttling/sign-in-limits.js';
 import { sourceKey } from '../throttling/source-address.js';
 import { attemptLogin } from './login.js';
@@ -26,6 +28,9 @@ export interface PasswordSignInDeps {
   authenticate: Authenticate;
   limits: SignInLimits;
   pseudonyms: Pseudonyms;
+  devices: DeviceCookies;
+  /** Password checks one source may have running or waiting at once. */
+  perSource: InFlight;
   events: SecurityEvents;
 }
 
@@ -37,6 +42,12 @@ export interface PasswordForm {
   /** The pending prompt (login or select_account). */
   prompt: string;
   clientId: string;
+  /**
+   * A browser already trusted for this account by other means: the account page passes the
+   * person's IdP session, so re-entering a password there counts like a known browser, never
+   * against the stranger limits an attacker can keep raised.
+   */
+  trustedBrowser?: string;
 }
 
 export type PasswordSignIn = (ctx: Context, form: PasswordForm) => Promise<SignInOutcome>;
@@ -45,8 +56,9 @@ export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
   const { limits, events } = deps;
   return async (ctx, form) => {
     const account = deps.pseudonyms.ofEmail(form.email);
-    const device = readDevice(ctx);
-    const attempt = { account, source: sourceKey(ctx.ip), page: form.page, knownDevice: device?.accounts.includes(account) ? device.id : undefined };
+    const device = deps.devices.read(ctx);
+    const knownDevice = form.trustedBrowser ?? (device?.accounts.includes(account) ? device.id : undefined);
+    const attempt = { account, source: sourceKey(ctx.ip), page: form.page, knownDevice };
     const about = { source: ctx.ip, subject: account, clientId: form.clientId };
 
     const admission = await limits.admit(attempt);
@@ -54,20 +66,22 @@ export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
       await events.record({ type: 'sign_in.throttled', ...about, detail: { limit: admission.limit, retry_after_seconds: admission.retryAfterSeconds } });
       return { kind: 'throttled', retryAfterSeconds: admission.retryAfterSeconds };
     }
-    let outcome: Awaited<ReturnType<typeof attemptLogin>>;
+    let outcome: Awaited<ReturnType<typeof attemptLogin>> | undefined;
     try {
-      outcome = await attemptLogin(deps.authenticate, form, form.prompt);
+      outcome = await deps.perSource.run(attempt.source, () => attemptLogin(deps.authenticate, form, form.prompt));
     } catch (error) {
       if (!isAppError(error) || error.code !== 'overloaded') throw error;
+    }
+    if (!outcome) {
       await events.record({ type: 'sign_in.overloaded', ...about });
-      return { kind: 'busy', retryAfterSeconds: error.retryAfterSeconds ?? 1 };
+      return { kind: 'busy', retryAfterSeconds: 1 };
     }
     if (!outcome.ok) {
       await events.record({ type: 'sign_in.failed', ...about, detail: { known_browser: attempt.knownDevice !== undefined } });
       return { kind: 'incorrect' };
     }
     await limits.succeeded(attempt);
-    rememberDevice(ctx, device, account);
+    deps.devices.remember(ctx, device, account);
     await events.record({ type: 'sign_in.succeeded', ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });
     return { kind: 'signed_in', result: outcome.result };
   };

@@ -35,11 +35,40 @@ export function claimsOf(account: AccountRecord): StandardClaims {
   };
 }
 
-/** Disabled accounts are not found, so their sessions and tokens stop working at once. */
+/**
+ * Disabled accounts are not found, so their sessions and tokens stop working at once. Neither is
+ * an account for a sign-in older than its last "end all access" (end-access.ts): oidc-provider
+ * asks with a token (code, refresh or access token: its authTime, else iat) or, at the
+ * authorization endpoint, with the session (its loginTs). Whole seconds, as those times are: a
+ * sign-in in the very second access ended still counts, so nobody is refused who signed in anew.
+ */
 export function createFindAccount(accounts: AccountRepository): FindAccount {
-  return async (_ctx, sub) => {
+  return async (ctx, sub, token) => {
     const account = await accounts.findById(sub);
-    if (!account || account.disabled) return undefined;
-    return { accountId: account.id, claims: () => claimsOf(account) };
+    const timed = token as { authTime?: unknown; iat?: unknown } | undefined;
+    const session = token ? undefined : ctx.oidc?.session;
+    const signedInAt = token ? (timed?.authTime ?? timed?.iat) : session?.loginTs;
+    if (account && isStillSignedIn(account, signedInAt)) return { accountId: account.id, claims: () => claimsOf(account) };
+    // oidc-provider goes on as if the session's account were there (and fails on the missing
+    // grant): a session whose sign-in no longer counts becomes a session without one, so the
+    // person is asked to sign in (prompt=none: login_required).
+    if (session?.accountId === sub) forgetSignIn(session);
+    return undefined;
   };
+}
+
+/** The account may be used by someone who signed in at `signedInAt` (epoch seconds, when known). */
+export function isStillSignedIn(account: AccountRecord, signedInAt: unknown): boolean {
+  if (account.disabled) return false;
+  if (!account.accessEndedAt || typeof signedInAt !== 'number') return true;
+  return signedInAt >= Math.floor(account.accessEndedAt.getTime() / 1000);
+}
+
+/**
+ * Deleted rather than set: oidc-provider's session proxy refuses an empty accountId; the session
+ * is saved without them at the end of the request (its authorizations go with the sign-in).
+ */
+function forgetSignIn(session: object): void {
+  for (const field of ['accountId', 'loginTs', 'amr', 'acr']) Reflect.deleteProperty(session, field);
+  Reflect.set(session, 'authorizations', {});
 }

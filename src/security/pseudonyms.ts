@@ -12,6 +12,12 @@ import { normalizeEmail, type KeyRepository } from '../storage/types.js';
 export interface Pseudonyms {
   /** 128 bits of HMAC-SHA256 over the normalized email, base64url. */
   ofEmail(email: string): string;
+  /**
+   * A MAC of `value` under the same never-rotated secret (domain-separated from emails): for
+   * long-lived values the IdP hands out and must recognise later, such as device cookies, which
+   * outlive every cookie secret rotation.
+   */
+  tag(value: string): string;
 }
 
 const PSEUDONYM_KEY_ID = 'pseudonym';
@@ -22,7 +28,9 @@ export async function loadPseudonyms(keys: KeyRepository, now = new Date()): Pro
   }
   const stored = (await keys.list('pseudonym')).find((key) => key.id === PSEUDONYM_KEY_ID);
   const secret = Buffer.from(String(stored?.material.secret), 'base64url');
+  const mac = (domain: string, value: string) => createHmac('sha256', secret).update(domain).update('\0').update(value).digest().subarray(0, 16).toString('base64url');
   return {
     ofEmail: (email) => createHmac('sha256', secret).update(normalizeEmail(email).slice(0, 320)).digest().subarray(0, 16).toString('base64url'),
+    tag: (value) => mac('tag', value),
   };
 }

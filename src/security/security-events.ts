@@ -6,7 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditEvent, AuditRepository } from '../storage/types.js';
+import { sourceKey } from '../throttling/source-address.js';
 
 export type SecurityEventType =
   | 'sign_in.succeeded'
@@ -37,9 +39,36 @@ export interface SecurityEvents {
 /** Refusals and failures are warnings an operator may alert on; the rest is information. */
 const WARNINGS = /(failed|throttled|refused|overloaded)$/;
 
+/**
+ * Refusals are what a stranger can cause at will (10,000 cross-site posts took 1.6 s), so per
+ * kind and source address only this many a minute are kept; the rest are counted in one
+ * `security.events_suppressed` line per minute, and can't push real events out of the trail.
+ */
+export const REFUSALS_KEPT_PER_SOURCE_PER_MINUTE = 30;
+
 export function createSecurityEvents(deps: { logger: Logger; audit: AuditRepository; retentionSeconds: number }): SecurityEvents {
+  // Per process: a cap on what one process writes, without a store round trip per refusal.
+  const refusals = new RateLimiterMemory({ keyPrefix: 'refusals', points: REFUSALS_KEPT_PER_SOURCE_PER_MINUTE, duration: 60 });
+
+  /** false when this refusal is beyond its source's allowance (logged once when that starts). */
+  async function keep(input: SecurityEventInput): Promise<boolean> {
+    if (!WARNINGS.test(input.type) || !input.source) return true;
+    const key = `${input.type}|${sourceKey(input.source)}`;
+    try {
+      await refusals.consume(key);
+      return true;
+    } catch (refusal) {
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      if (refusal.consumedPoints === REFUSALS_KEPT_PER_SOURCE_PER_MINUTE + 1) {
+        deps.logger.warn('security.events_suppressed', { type: input.type, source: input.source, for_seconds: Math.ceil(refusal.msBeforeNext / 1000) });
+      }
+      return false;
+    }
+  }
+
   return {
     async record(input) {
+      if (!(await keep(input))) return;
       const event: AuditEvent = { id: randomUUID(), at: new Date(), ...input };
       const { type, source, subject, accountId, clientId, detail } = event;
       const line = { source, email_hash: subject, account_id: accountId, client_id: clientId, ...detail };

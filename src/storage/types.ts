@@ -44,6 +44,12 @@ export interface AccountRecord {
   emailVerified: boolean;
   passwordHash: string;
   disabled: boolean;
+  /**
+   * When all of the account's access was last ended (sign out everywhere, password change,
+   * disable): anything that authenticated before it (an IdP session, a sign-in still on its way,
+   * a token) no longer counts, even if a request in flight saved it again afterwards.
+   */
+  accessEndedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -51,7 +57,7 @@ export interface AccountRecord {
 export type NewAccount = Pick<AccountRecord, 'email' | 'name' | 'emailVerified' | 'passwordHash'> &
   Partial<Pick<AccountRecord, 'givenName' | 'familyName'>>;
 
-export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled'>>;
+export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled' | 'accessEndedAt'>>;
 
 export interface AccountRepository {
   /** Fails with AppError `email_taken` when the email exists in any letter case. */

@@ -74,6 +74,19 @@ describe('security events', () => {
     expect((await runCli(stack.idp, ['audit', 'list', '--email', BOB.email, '--type', 'account.signed_out_everywhere', '--json'])).json()).toHaveLength(1);
   });
 
+  it('keep at most 30 refusals a minute per kind and address, so a flood cannot wash the trail out', async () => {
+    const since = new Date();
+    const browser = HttpClient.at('192.0.2.99');
+    const page = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
+    const url = `${stack.idp.issuer}/interaction/${interactionUid(page.url)}/login`;
+    for (let n = 0; n < 100; n += 1) await browser.post(url, { email: 'x@example.com', password: 'y' }, { origin: 'http://evil.localhost:1' });
+    const kept = (await stack.idp.storage.audit.list({ limit: 1000, type: 'request.cross_site_refused' })).filter((e) => e.at >= since && e.source === '192.0.2.99');
+    expect(kept).toHaveLength(30);
+    expect(logged('security.events_suppressed')).toHaveLength(1);
+    expect(logged('security.events_suppressed')[0]).toMatchObject({ type: 'request.cross_site_refused', source: '192.0.2.99' });
+    expect(await stack.idp.storage.audit.list({ limit: 1, type: 'sign_in.succeeded' })).toHaveLength(1);
+  });
+
   it('record admin changes, naming people only by pseudonym', async () => {
     expect((await runCli(stack.idp, ['users', 'add', '--email', 'eve@example.com', '--name', 'Eve'], { secrets: ['eve-password'] })).code).toBe(0);
     const [change] = await stack.idp.storage.audit.list({ limit: 1, type: 'admin.change' });

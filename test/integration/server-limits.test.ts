@@ -1,4 +1,5 @@
 import { closedWithin, getOn, openSocket, trickle, type RawSocket } from '../support/raw-socket.js';
+import { loadConfig } from '../../src/config.js';
 import { startIdp, type RunningIdp } from '../support/stack.js';
 
 /**
@@ -120,5 +121,33 @@ describe('the IdP server, against too many connections', () => {
     expect(await getOn(first[0]!, cappedHost, '/healthz')).toMatch(/^HTTP\/1\.1 200 /);
     const next = await open(capped.port);
     expect(await getOn(next, cappedHost, '/healthz')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
+describe('the IdP server, against one address taking every connection', () => {
+  let capped: RunningIdp;
+  beforeAll(async () => {
+    capped = await startIdp({ env: { HTTP_MAX_CONNECTIONS_PER_ADDRESS: '3' } });
+  });
+  afterAll(async () => {
+    await capped.stop();
+  });
+
+  it('closes an address\'s connections beyond HTTP_MAX_CONNECTIONS_PER_ADDRESS, and frees the place when one ends', async () => {
+    const host = new URL(capped.url).host;
+    const held = [await open(capped.port), await open(capped.port), await open(capped.port)];
+    for (const raw of held) expect(await getOn(raw, host, '/healthz')).toMatch(/^HTTP\/1\.1 200 /);
+    const extra = await open(capped.port);
+    extra.socket.write(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(await closedWithin(extra, GRACE_MS)).toBe('closed');
+    expect(extra.received()).toBe('');
+    held[0]!.socket.destroy();
+    expect(await getOn(held[1]!, host, '/healthz')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await getOn(await open(capped.port), host, '/healthz')).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('leaves the cap to the proxy when the IdP trusts one (every connection comes from it)', () => {
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'true', HTTP_MAX_CONNECTIONS_PER_ADDRESS: '3' }).httpLimits.maxConnectionsPerAddress).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test' }).httpLimits.maxConnectionsPerAddress).toBe(100);
   });
 });

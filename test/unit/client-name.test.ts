@@ -21,8 +21,16 @@ describe('clientNameProblem', () => {
     ['a no-break space', 'Your\u00a0account'],
     ['digits for look-alike letters', 'Y0ur acc0unt'],
     ['the service name', 'sign in service'],
+    ['negative squared letters', '🆂🅸🆃🅴 🅰'],
+    ['negative circled letters', '🅢🅘🅣🅔 🅐'],
+    ['a boxed letter after plain ones', 'Site 🅰'],
+    ['a regional indicator letter', 'Site 🇦'],
   ])('refuses %s', (_how, name) => {
     expect(clientNameProblem(name, reserved)).toMatch(/too close to/);
+  });
+
+  it('refuses a name with no letter or digit at all', () => {
+    expect(clientNameProblem('🚀 ✨ ★', reserved)).toBe('must contain a letter or digit');
   });
 
   it('refuses an uppercase I for a lowercase l and a digit 1 for either', () => {

@@ -213,6 +213,7 @@ describe('loadConfig, server limits', () => {
       idleTimeoutSeconds: 15,
       keepAliveTimeoutSeconds: 5,
       maxConnections: 2000,
+      maxConnectionsPerAddress: 100,
     });
     expect(loadConfig(DEVELOPMENT).httpLimits).toEqual(DEFAULT_SERVER_LIMITS);
   });
@@ -225,7 +226,8 @@ describe('loadConfig, server limits', () => {
       HTTP_IDLE_TIMEOUT_SECONDS: '8',
       HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '2',
       HTTP_MAX_CONNECTIONS: '500',
+      HTTP_MAX_CONNECTIONS_PER_ADDRESS: '50',
     });
-    expect(config.httpLimits).toEqual({ headersTimeoutSeconds: 5, requestTimeoutSeconds: 20, idleTimeoutSeconds: 8, keepAliveTimeoutSeconds: 2, maxConnections: 500 });
+    expect(config.httpLimits).toEqual({ headersTimeoutSeconds: 5, requestTimeoutSeconds: 20, idleTimeoutSeconds: 8, keepAliveTimeoutSeconds: 2, maxConnections: 500, maxConnectionsPerAddress: 50 });
   });
 });

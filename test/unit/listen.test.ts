@@ -52,7 +52,7 @@ describe('createServer', () => {
   });
 
   it('applies the limits it is given', () => {
-    const limits = { headersTimeoutSeconds: 2, requestTimeoutSeconds: 3, idleTimeoutSeconds: 4, keepAliveTimeoutSeconds: 1, maxConnections: 7 };
+    const limits = { headersTimeoutSeconds: 2, requestTimeoutSeconds: 3, idleTimeoutSeconds: 4, keepAliveTimeoutSeconds: 1, maxConnections: 7, maxConnectionsPerAddress: 5 };
     expect(limitsOf(createServer(undefined, { limits }))).toMatchObject({ headersTimeout: 2000, requestTimeout: 3000, idleTimeout: 4000, keepAliveTimeout: 1000, maxConnections: 7 });
   });
 });

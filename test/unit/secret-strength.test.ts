@@ -19,6 +19,12 @@ describe('secretWeakness', () => {
     }
   });
 
+  it('refuses alphabet and keyboard runs, and repetition with a tail', () => {
+    for (const weak of ['abcdefghijklmnopqrstuvwxyz012345', 'qwertyuiopasdfghjklzxcvbnm123456', 'passwordpasswordpassword12345678', 'changeme-changeme-changeme-chang']) {
+      expect(secretWeakness('S', weak)).toMatch(/too predictable/);
+    }
+  });
+
   it('refuses a tiny alphabet even when it does not repeat exactly', () => {
     expect(estimatedEntropyBits('abbaabababbbaabaabbbabababaabbab')).toBeLessThan(80);
     expect(secretWeakness('S', 'abbaabababbbaabaabbbabababaabbab')).toMatch(/too predictable/);

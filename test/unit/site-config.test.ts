@@ -37,6 +37,12 @@ describe('sample site configuration', () => {
       expect(load).toThrow(/SITE_A_URL is https.*set SITE_A_TRUST_PROXY=true/);
     });
 
+    it('refuses plain http anywhere but loopback, for the site and for the IdP it trusts', () => {
+      expect(() => loadSiteAConfig({ ...base, SITE_A_URL: 'http://a.example.com' })).toThrow(/SITE_A_URL must use https unless the site is on loopback/);
+      expect(() => loadSiteAConfig({ ...base, ISSUER: 'http://127.attacker.example' })).toThrow(/ISSUER must use https/);
+      expect(loadSiteAConfig({ ...base, SITE_A_URL: 'http://127.0.0.1:3001' }).siteUrl).toBe('http://127.0.0.1:3001');
+    });
+
     it('accepts an https site URL behind a trusted proxy', () => {
       const config = loadSiteBConfig({ ...base, SITE_B_URL: 'https://b.example.com', SITE_B_TRUST_PROXY: 'true' });
       expect([config.siteUrl, config.trustProxy, config.port]).toEqual(['https://b.example.com', true, 443]);

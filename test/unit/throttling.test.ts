@@ -53,6 +53,14 @@ describe('sourceKey', () => {
     expect(sourceKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
     expect(sourceKey('::1')).toBe('0:0:0:0::/64');
   });
+
+  it('reads the spellings proxies use: brackets, ports, hex IPv4-mapped', () => {
+    expect(sourceKey('[2001:db8::1]')).toBe('2001:db8:0:0::/64');
+    expect(sourceKey('[2001:db8::1]:443')).toBe('2001:db8:0:0::/64');
+    expect(sourceKey('203.0.113.7:51234')).toBe('203.0.113.7');
+    expect(sourceKey('::ffff:102:304')).toBe('1.2.3.4');
+    expect(sourceKey('::FFFF:cb00:7107')).toBe('203.0.113.7');
+  });
 });
 
 describe('password check slots', () => {

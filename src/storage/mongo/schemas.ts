@@ -38,6 +38,7 @@ export const accountSchema = new Schema(
     emailVerified: { type: Boolean, required: true, default: false },
     passwordHash: { type: String, required: true },
     disabled: { type: Boolean, required: true, default: false },
+    accessEndedAt: { type: Date },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
