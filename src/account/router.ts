@@ -53,9 +53,14 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     views.render(ctx, 'account', { account: current.account, ...overview, passwordError }, status);
   }
 
-  /** The IdP session cookie goes with the session it named (the session itself is already gone). */
-  function forgetSession(ctx: Context) {
+  /** Ends all of the account's access, records why, and tells the person what ended. */
+  async function endEverything(ctx: Context, accountId: string, why: 'signed_out' | 'password_changed') {
+    const ended = await deps.access.endAll(accountId);
+    const type = why === 'signed_out' ? 'account.signed_out_everywhere' : 'account.password_changed';
+    await deps.events.record({ type, source: ctx.ip, accountId, detail: { ...ended } });
+    // The IdP session cookie goes with the session it named (the session itself is already gone).
     ctx.cookies.set(deps.provider().cookieName('session'), null);
+    views.render(ctx, 'signed-out-everywhere', { ended, reason: why });
   }
 
   router.get('/', async (ctx) => {
@@ -95,10 +100,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   router.post('/sign-out-everywhere', forms, async (ctx) => {
     const current = await signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    const ended = await deps.access.endAll(current.account.id);
-    await deps.events.record({ type: 'account.signed_out_everywhere', source: ctx.ip, accountId: current.account.id, detail: { ...ended } });
-    forgetSession(ctx);
-    views.render(ctx, 'signed-out-everywhere', { ended, reason: 'signed_out' });
+    await endEverything(ctx, current.account.id, 'signed_out');
   });
 
   router.post('/password', forms, async (ctx) => {
@@ -126,10 +128,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     }
     await deps.accounts.update(current.account.id, { passwordHash: await hashPassword(newPassword!) });
     // A changed password is the moment to throw out whoever else knew the old one.
-    const ended = await deps.access.endAll(current.account.id);
-    await deps.events.record({ type: 'account.password_changed', source: ctx.ip, accountId: current.account.id, detail: { ...ended } });
-    forgetSession(ctx);
-    views.render(ctx, 'signed-out-everywhere', { ended, reason: 'password_changed' });
+    await endEverything(ctx, current.account.id, 'password_changed');
   });
 
   router.post('/apps/:clientId/revoke', forms, async (ctx) => {
