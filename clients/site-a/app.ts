@@ -4,7 +4,6 @@
  * random session id. Back-channel logout deletes the matching sessions.
  */
 import { fileURLToPath } from 'node:url';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import * as oidc from 'openid-client';
 import { AppError } from '../../src/errors.js';
@@ -63,11 +62,7 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
     await rp.redirectToLogout(ctx, { idTokenHint: session?.idToken });
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
-  router.post(
-    '/backchannel-logout',
-    bodyParser({ enableTypes: ['form'], formLimit: '64kb' }),
-    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request)),
-  );
+  router.post('/backchannel-logout', backchannelLogoutRoute(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request)));
 
   app.use(pages.errors);
   app.use(sameOriginPosts(config.siteUrl));

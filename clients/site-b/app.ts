@@ -5,7 +5,6 @@
  * trusts the IdP's JWT access tokens.
  */
 import { fileURLToPath } from 'node:url';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError } from '../../src/errors.js';
@@ -83,11 +82,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     await rp.redirectToLogout(ctx);
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
-  router.post(
-    '/backchannel-logout',
-    bodyParser({ enableTypes: ['form'], formLimit: '64kb' }),
-    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => state.denyList.deny(request)),
-  );
+  router.post('/backchannel-logout', backchannelLogoutRoute(rp.verifyLogoutToken, (request) => state.denyList.deny(request)));
 
   const api = createApiRouter({ resource: config.apiResource, requiredScope: API_SCOPE, keys: rp.idpKeys });
 
