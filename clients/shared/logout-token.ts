@@ -3,6 +3,7 @@
  * the IdP's JWKS, iss, aud = this client, iat and exp, the back-channel logout event, a `sid` or
  * `sub`, no `nonce` (so an ID token can't pass as a logout token), and no replayed `jti`.
  */
+import Router from '@koa/router';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { Context } from 'koa';
 import { isAppError } from '../../src/errors.js';
@@ -63,6 +64,16 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
     }
     return { sid, sub, iat: payload.iat! };
   };
+}
+
+/**
+ * POST /backchannel-logout as a router of its own, for the site to mount before its CSRF check
+ * (sameOriginPosts): the request comes server to server and is authenticated by the signed logout
+ * token, not by cookies, so an Origin header on it changes nothing and its answers stay section
+ * 2.8's JSON (an `Origin: null` got the site's HTML 403 page; found by test/integration/fuzz.test.ts).
+ */
+export function backchannelLogoutRouter(verify: (token: string) => Promise<LogoutRequest>, logOut: (request: LogoutRequest) => Promise<unknown>): Router {
+  return new Router().post('/backchannel-logout', backchannelLogoutRoute(verify, logOut));
 }
 
 /** The largest logout token body we read; a real one is a few KB. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import * as oidc from 'openid-client';
 import { AppError } from '../../src/errors.js';
-import { backchannelLogoutRoute } from '../shared/logout-token.js';
+import { backchannelLogoutRouter } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
 import { createSiteKoa } from '../shared/site-app.js';
 import { siteCookies } from '../shared/site-cookies.js';
@@ -62,9 +62,12 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
     await rp.redirectToLogout(ctx, { idTokenHint: session?.idToken });
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
-  router.post('/backchannel-logout', backchannelLogoutRoute(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request)));
 
+  // Before the CSRF check: see backchannelLogoutRouter.
+  const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request));
   app.use(pages.errors);
+  app.use(backchannel.routes());
+  app.use(backchannel.allowedMethods());
   app.use(sameOriginPosts(config.siteUrl));
   app.use(rp.router.routes());
   app.use(router.routes());

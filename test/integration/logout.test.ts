@@ -128,6 +128,23 @@ describe('POST /backchannel-logout (logout token verification)', () => {
     expect((await post('')).status).toBe(400);
   });
 
+  // Server to server, authenticated by the token: an Origin header got the HTML 403 of the sites'
+  // CSRF check before (found by test/integration/fuzz.test.ts).
+  it('verifies a token that arrives with Origin: null or Sec-Fetch-Site: cross-site like any other', async () => {
+    for (const header of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const postWith = async (token: string) => {
+        const response = await fetchLoopback(`${stack.siteA.url}/backchannel-logout`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...header },
+          body: new URLSearchParams({ logout_token: token }).toString(),
+        });
+        return { status: response.status, json: (await response.json().catch(() => undefined)) as unknown };
+      };
+      expect(await postWith('not-a-jwt')).toEqual({ status: 400, json: expect.objectContaining({ error: 'invalid_request' }) });
+      expect((await postWith(await idpSigned(claims()))).status).toBe(200);
+    }
+  });
+
   // Each answered 503 from the site's error page before (found by test/integration/fuzz.test.ts).
   it.each([
     ['a body that claims gzip but is not', 'gzip', Buffer.from('logout_token=x')],
