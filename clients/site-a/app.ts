@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import * as oidc from 'openid-client';
 import { AppError } from '../../src/errors.js';
+import { refuseMalformedRequests } from '../../src/http/well-formed-request.js';
 import { backchannelLogoutRouter } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
 import { createSiteKoa } from '../shared/site-app.js';
@@ -66,6 +67,7 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
   // Before the CSRF check: see backchannelLogoutRouter.
   const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request));
   app.use(pages.errors);
+  app.use(refuseMalformedRequests());
   app.use(backchannel.routes());
   app.use(backchannel.allowedMethods());
   app.use(sameOriginPosts(config.siteUrl));

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError } from '../../src/errors.js';
+import { refuseMalformedRequests } from '../../src/http/well-formed-request.js';
 import { backchannelLogoutRouter } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
 import { createSiteKoa } from '../shared/site-app.js';
@@ -88,6 +89,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   // Before the CSRF check: see backchannelLogoutRouter.
   const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => state.denyList.deny(request));
   app.use(pages.errors);
+  app.use(refuseMalformedRequests());
   app.use(backchannel.routes());
   app.use(backchannel.allowedMethods());
   app.use(sameOriginPosts(config.siteUrl));
