@@ -10,10 +10,12 @@
  *
  * The IdP trusts its proxy here so that fuzzed traffic comes from a few attacker addresses
  * (X-Forwarded-For) and the sign-in at the end from another one: the throttles the attack earns
- * (429, correct answers) then don't fall on the person.
+ * (429, correct answers) then don't fall on the person. With MONGODB_URI set the stream runs
+ * against the MongoDB store too, where operator-looking strings and keys meet real queries.
  */
 import { jest } from '@jest/globals';
 import { createLogger } from '../../src/logger.js';
+import { backends } from '../support/backends.js';
 import { HttpClient } from '../support/http-client.js';
 import { signInAt } from '../support/journeys.js';
 import { describeTally, runFuzz, type FuzzResult } from '../support/fuzz/run.js';
@@ -33,39 +35,39 @@ const OPTIONS = {
   budgetMs: 45_000,
 };
 
-let stack: Stack;
-let world: FuzzWorld;
-const errorLogs: string[] = [];
-const siteErrors: string[] = [];
-
-beforeAll(async () => {
-  const logger = createLogger('error', (line) => errorLogs.push(line));
-  const idp = await startIdp({ env: { TRUST_PROXY: 'true', INITIAL_ACCESS_TOKEN }, logger });
-  stack = await startStack({ idp });
-  world = await createWorld(stack);
-  // The sites' error pages report what they turn into a 503 as "[Site A] <message>": each such line
-  // is a failure they hid. Koa's own lines (a socket's parse error after a pipelined request) are
-  // the fuzzer's doing and stay quiet.
-  jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === 'string' && /^\[.+\]$/.test(args[0])) siteErrors.push(args.map(String).join(' '));
-  });
-}, 60_000);
-afterAll(async () => {
-  jest.restoreAllMocks();
-  await stack.stop();
-  await stack.idp.stop();
-});
-
-describe('the whole stack under a stream of hostile requests', () => {
+describe.each(backends())('the whole stack under a stream of hostile requests ($name store)', (backend) => {
+  let stack: Stack;
+  let world: FuzzWorld;
   let result: FuzzResult;
+  const errorLogs: string[] = [];
+  const siteErrors: string[] = [];
 
   beforeAll(async () => {
-    result = await runFuzz(world, SURFACES, OPTIONS);
+    const logger = createLogger('error', (line) => errorLogs.push(line));
+    const idp = await startIdp({ env: { TRUST_PROXY: 'true', INITIAL_ACCESS_TOKEN }, logger, storage: await backend.open() });
+    stack = await startStack({ idp });
+    world = await createWorld(stack);
+    // The sites' error pages report what they turn into a 503 as "[Site A] <message>": each such
+    // line is a failure they hid. Koa's own lines (a socket's parse error after a pipelined
+    // request) are the fuzzer's doing and stay quiet.
+    const quiet = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      if (typeof args[0] === 'string' && /^\[.+\]$/.test(args[0])) siteErrors.push(args.map(String).join(' '));
+    });
+    try {
+      result = await runFuzz(world, SURFACES, OPTIONS);
+    } finally {
+      quiet.mockRestore();
+    }
     console.log(
-      `fuzz: seed ${OPTIONS.seed} (FUZZ_SEED to change), ${result.sent} requests in ${(result.ms / 1000).toFixed(1)} s, slowest answer ${Math.round(result.slowestMs)} ms` +
+      `fuzz (${backend.name} store): seed ${OPTIONS.seed} (FUZZ_SEED to change), ${result.sent} requests in ${(result.ms / 1000).toFixed(1)} s, slowest answer ${Math.round(result.slowestMs)} ms` +
         `${result.skipped ? `, ${result.skipped} left out by the ${OPTIONS.budgetMs / 1000} s budget` : ''}\n${describeTally(result.tally)}`,
     );
-  }, OPTIONS.budgetMs + 2 * OPTIONS.timeoutMs + 30_000);
+  }, 60_000 + OPTIONS.budgetMs + 2 * OPTIONS.timeoutMs);
+  afterAll(async () => {
+    await stack.stop();
+    await stack.idp.stop();
+    await backend.dispose();
+  });
 
   it('answers every request without a 5xx (but load shedding), a leak, a wrong shape or a hang', () => {
     expect(result.failures).toEqual([]);
