@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
 import { errorPages, notFoundPage } from './http/error-pages.js';
 import { securityHeaders } from './http/security-headers.js';
+import { wellFormedRequests } from './http/well-formed-request.js';
 import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter, type InteractionDeps } from './interactions/router.js';
@@ -46,6 +47,7 @@ export function createApp(deps: AppDeps): Koa {
   const home = createHomeRouter({ issuer: config.issuer, views, ready: () => deps.storage.ping() });
 
   app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
+  app.use(wellFormedRequests(views));
   app.use(errorPages(views, logger));
   app.use(notFoundPage(views));
   app.use(home.routes());

@@ -3,7 +3,11 @@
  * the IdP's JWKS, iss, aud = this client, iat and exp, the back-channel logout event, a `sid` or
  * `sub`, no `nonce` (so an ID token can't pass as a logout token), and no replayed `jti`.
  */
+import Router from '@koa/router';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import type { Context } from 'koa';
+import { isAppError } from '../../src/errors.js';
+import { formBody } from '../../src/http/form-body.js';
 import type { IdpKeys } from './idp-keys.js';
 import type { ReplayCache } from './state/replay-cache.js';
 
@@ -62,10 +66,36 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
   };
 }
 
-/** The back-channel logout endpoint's answers (section 2.8): 200, or 400 with an error. */
+/**
+ * POST /backchannel-logout as a router of its own, for the site to mount before its CSRF check
+ * (sameOriginPosts): the request comes server to server and is authenticated by the signed logout
+ * token, not by cookies, so an Origin header on it changes nothing and its answers stay section
+ * 2.8's JSON (an `Origin: null` got the site's HTML 403 page; found by test/integration/fuzz.test.ts).
+ */
+export function backchannelLogoutRouter(verify: (token: string) => Promise<LogoutRequest>, logOut: (request: LogoutRequest) => Promise<unknown>): Router {
+  return new Router().post('/backchannel-logout', backchannelLogoutRoute(verify, logOut));
+}
+
+/** The largest logout token body we read; a real one is a few KB. */
+const BODY_LIMIT = '64kb';
+
+/**
+ * The back-channel logout endpoint's answers (section 2.8): 200, or 400 with an error. It reads its
+ * own form body, so a body it can't read (too large, or claiming a gzip it isn't: a 503 from the
+ * site's error page before, found by test/integration/fuzz.test.ts) is the same JSON 400.
+ */
 export function backchannelLogoutRoute(verify: (token: string) => Promise<LogoutRequest>, logOut: (request: LogoutRequest) => Promise<unknown>) {
-  return async (ctx: import('koa').Context) => {
+  const readForm = formBody({ limit: BODY_LIMIT });
+  return async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
+    try {
+      await readForm(ctx, async () => {});
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'the request body could not be read' };
+      return;
+    }
     const body = ctx.request.body as Record<string, unknown> | undefined;
     const token = typeof body?.logout_token === 'string' ? body.logout_token : undefined;
     try {

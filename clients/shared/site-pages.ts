@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Context, Middleware } from 'koa';
 import pug from 'pug';
+import { isAppError } from '../../src/errors.js';
 import type { SignInFailure } from './relying-party.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
@@ -16,6 +17,11 @@ const FAILURES: Record<string, string> = {
   access_denied: 'Sign-in was cancelled.',
   invalid_callback: 'This sign-in could not be completed. Please start again.',
   idp_unavailable: 'The sign-in service cannot be reached right now. Please try again in a moment.',
+};
+
+const UNANSWERED: Record<number, { code: string; title: string; message: string }> = {
+  404: { code: 'not_found', title: 'Page not found', message: 'There is nothing at this address.' },
+  405: { code: 'method_not_allowed', title: 'This page cannot be opened this way', message: 'This address does not answer this kind of request.' },
 };
 
 export function createSitePages(viewsDir: string, site: { name: string; approach: string; color: string }): SitePages {
@@ -44,10 +50,24 @@ export function createSitePages(viewsDir: string, site: { name: string; approach
         await next();
       } catch (error) {
         const status = (error as { status?: number }).status;
-        if (status && status < 500) return render(ctx, 'error', { message: 'That request could not be understood.' }, status);
+        if (status && status < 500) {
+          return render(ctx, 'error', { message: isAppError(error) && error.expose ? error.message : 'That request could not be understood.' }, status);
+        }
         // Mostly: discovery or the token endpoint could not be reached.
         console.error(`[${site.name}]`, (error as Error).message);
         signInFailed(ctx, { status: 503, code: 'idp_unavailable' });
+        return;
+      }
+      // Nothing answered, or not this method: the site's page (JSON for a program that asks),
+      // instead of Koa's plain "Not Found" and "Method Not Allowed".
+      const unanswered = UNANSWERED[ctx.status];
+      if (!unanswered || ctx.body !== undefined) return;
+      const status = ctx.status;
+      if (ctx.accepts('html', 'json') === 'json') {
+        ctx.status = status;
+        ctx.body = { error: unanswered.code, error_description: unanswered.message };
+      } else {
+        render(ctx, 'error', { title: unanswered.title, message: unanswered.message }, status);
       }
     },
   };

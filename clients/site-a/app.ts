@@ -4,11 +4,11 @@
  * random session id. Back-channel logout deletes the matching sessions.
  */
 import { fileURLToPath } from 'node:url';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import * as oidc from 'openid-client';
 import { AppError } from '../../src/errors.js';
-import { backchannelLogoutRoute } from '../shared/logout-token.js';
+import { refuseMalformedRequests } from '../../src/http/well-formed-request.js';
+import { backchannelLogoutRouter } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
 import { createSiteKoa } from '../shared/site-app.js';
 import { siteCookies } from '../shared/site-cookies.js';
@@ -63,13 +63,13 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
     await rp.redirectToLogout(ctx, { idTokenHint: session?.idToken });
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
-  router.post(
-    '/backchannel-logout',
-    bodyParser({ enableTypes: ['form'], formLimit: '64kb' }),
-    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request)),
-  );
 
+  // Before the CSRF check: see backchannelLogoutRouter.
+  const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request));
   app.use(pages.errors);
+  app.use(refuseMalformedRequests());
+  app.use(backchannel.routes());
+  app.use(backchannel.allowedMethods());
   app.use(sameOriginPosts(config.siteUrl));
   app.use(rp.router.routes());
   app.use(router.routes());

@@ -5,11 +5,11 @@
  * trusts the IdP's JWT access tokens.
  */
 import { fileURLToPath } from 'node:url';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { AppError } from '../../src/errors.js';
-import { backchannelLogoutRoute } from '../shared/logout-token.js';
+import { refuseMalformedRequests } from '../../src/http/well-formed-request.js';
+import { backchannelLogoutRouter } from '../shared/logout-token.js';
 import { createRelyingParty, type FetchFunction } from '../shared/relying-party.js';
 import { createSiteKoa } from '../shared/site-app.js';
 import { siteCookies } from '../shared/site-cookies.js';
@@ -83,15 +83,15 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
     await rp.redirectToLogout(ctx);
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
-  router.post(
-    '/backchannel-logout',
-    bodyParser({ enableTypes: ['form'], formLimit: '64kb' }),
-    backchannelLogoutRoute(rp.verifyLogoutToken, (request) => state.denyList.deny(request)),
-  );
 
   const api = createApiRouter({ resource: config.apiResource, requiredScope: API_SCOPE, keys: rp.idpKeys });
 
+  // Before the CSRF check: see backchannelLogoutRouter.
+  const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => state.denyList.deny(request));
   app.use(pages.errors);
+  app.use(refuseMalformedRequests());
+  app.use(backchannel.routes());
+  app.use(backchannel.allowedMethods());
   app.use(sameOriginPosts(config.siteUrl));
   app.use(api.routes());
   app.use(rp.router.routes());

@@ -5,11 +5,11 @@
  * (the IdP session is what the page reads) and simply expires unused.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { assertThat } from '../errors.js';
+import { formBody } from '../http/form-body.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
 import { assertValidPassword } from '../accounts/accounts.js';
@@ -39,7 +39,7 @@ export interface AccountRouterDeps {
 export function createAccountRouter(deps: AccountRouterDeps): Router {
   const { issuer, views } = deps;
   const router = new Router({ prefix: '/account' });
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '4kb' });
+  const forms = formBody({ limit: '4kb' });
   router.use(sameOriginForms(new URL(issuer).origin, deps.events));
 
   async function signedIn(ctx: Context) {

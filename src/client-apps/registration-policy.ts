@@ -80,12 +80,13 @@ export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: Po
     if (problem) return violation('invalid_client_metadata', problem);
   }
 
-  const method = metadata.token_endpoint_auth_method ?? 'client_secret_basic';
-  if (!(SUPPORTED_AUTH_METHODS as readonly string[]).includes(String(method))) {
+  // Membership of the string itself: String() of a JSON object whose toString is no function throws.
+  const isOneOf = (value: unknown, allowed: readonly string[]) => typeof value === 'string' && allowed.includes(value);
+  if (!isOneOf(metadata.token_endpoint_auth_method ?? 'client_secret_basic', SUPPORTED_AUTH_METHODS)) {
     return violation('invalid_client_metadata', `token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`);
   }
   const grants = listOf(metadata.grant_types);
-  if (!grants || grants.some((grant) => !(SUPPORTED_GRANT_TYPES as readonly string[]).includes(String(grant)))) {
+  if (!grants || grants.some((grant) => !isOneOf(grant, SUPPORTED_GRANT_TYPES))) {
     return violation('invalid_client_metadata', `grant_types may only contain ${SUPPORTED_GRANT_TYPES.join(', ')}`);
   }
   const contacts = listOf(metadata.contacts);

@@ -20,6 +20,7 @@ const BY_CODE: Record<string, Omit<ErrorPage, 'code'>> = {
   session_not_found: { title: 'Your sign-in took too long', message: 'This sign-in page has expired or was opened in another browser. Go back to the application and start again.' },
   csrf_rejected: { title: 'Request refused', message: 'This form was sent from another site, so we did not act on it.' },
   not_found: { title: 'Page not found', message: 'There is nothing at this address.' },
+  method_not_allowed: { title: 'This page cannot be opened this way', message: 'It only answers the forms of the sign-in pages. Go back to the application and start again.' },
   storage_unavailable: { title: 'Temporarily unavailable', message: 'The sign-in service cannot reach its storage right now. Please try again in a moment.' },
   overloaded: { title: 'Busy right now', message: 'The sign-in service is handling too many requests at once. Please try again in a moment.' },
   rate_limited: { title: 'Too many requests', message: 'Too many requests came from your network in a short time. Please wait a little and try again.' },

@@ -37,16 +37,28 @@ export function errorPages(views: Views, logger: Logger): Middleware {
   };
 }
 
-/** Nothing answered: a page for people, a JSON error for programs, instead of Koa's plain "Not Found". */
+const UNANSWERED: Record<number, { code: string; description: string }> = {
+  404: { code: 'not_found', description: 'There is nothing at this address' },
+  // Our routers' allowedMethods(): the address exists for another method (Allow says which).
+  405: { code: 'method_not_allowed', description: 'This address does not answer this method' },
+};
+
+/**
+ * Nothing answered (404), or the address answers other methods only (405): a page for people, a
+ * JSON error for programs, instead of Koa's plain "Not Found" or "Method Not Allowed" (a person
+ * opening a form's address, GET /interaction/<uid>/confirm, got plain text; found by the fuzz test).
+ */
 export function notFoundPage(views: Views): Middleware {
   return async (ctx, next) => {
     await next();
-    if (ctx.status !== 404 || ctx.body !== undefined) return;
+    const unanswered = UNANSWERED[ctx.status];
+    if (!unanswered || ctx.body !== undefined) return;
+    const status = ctx.status;
     if (ctx.accepts('html', 'json') === 'json') {
-      ctx.status = 404;
-      ctx.body = { error: 'not_found', error_description: 'There is nothing at this address' };
+      ctx.status = status;
+      ctx.body = { error: unanswered.code, error_description: unanswered.description };
       return;
     }
-    views.render(ctx, 'error', describeAppError('not_found', 'There is nothing at this address.', 404, true), 404);
+    views.render(ctx, 'error', describeAppError(unanswered.code, `${unanswered.description}.`, status, true), status);
   };
 }

@@ -3,11 +3,11 @@
  * browser here with an interaction uid bound to a cookie; a forged or expired uid never gets
  * further than loading the details.
  */
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
 import { assertThat } from '../errors.js';
+import { formBody } from '../http/form-body.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
 import type { AccountRepository } from '../storage/types.js';
@@ -48,7 +48,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
   const { accounts, views } = deps;
   const provider = () => deps.provider();
   const router = new Router({ prefix: '/interaction' });
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb' });
+  const forms = formBody({ limit: '16kb' });
   router.use(sameOriginForms(deps.issuerOrigin, deps.events));
 
   async function load(ctx: Context) {

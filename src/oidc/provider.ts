@@ -90,6 +90,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     clientAuthMethods: [...SUPPORTED_AUTH_METHODS],
     pkce: { required: () => true },
+    // OpenID Connect Core 3.1.2.1: redirect_uri is required, even from a client with only one.
+    // Left on, oidc-provider 9.13's authorization error handler fills it in from parameters the
+    // resume endpoint never assembled: GET /auth/<uid>?client_id=<such a client> answered 500
+    // (shared/authorization_error_handler.js calls oneRedirectUriClients without ctx.oidc.params).
+    allowOmittingSingleRegisteredRedirectUri: false,
     interactions: {
       policy,
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,

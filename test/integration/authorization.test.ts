@@ -128,6 +128,21 @@ describe('requests the IdP must not redirect', () => {
       expect(reply.body).toContain('has not registered');
     }
   });
+
+  it('shows an error page for a request without redirect_uri, even from a client with one (OpenID Connect Core 3.1.2.1)', async () => {
+    const { redirect_uri: _omitted, ...params } = authParams(siteA(), pkce().challenge);
+    const reply = await new HttpClient().get(`${stack.idp.issuer}/auth?${new URLSearchParams(params)}`, { accept: 'text/html' });
+    expect(reply.status).toBe(400);
+    expect(reply.location).toBeUndefined();
+  });
+
+  // oidc-provider 9.13's error handler filled in the one registered redirect_uri from parameters the
+  // resume endpoint never read, and answered 500 (found by test/integration/fuzz.test.ts).
+  it('shows an error page, not a server error, for a forged resume address naming a client', async () => {
+    const reply = await new HttpClient().get(`${stack.idp.issuer}/auth/forged-uid?client_id=${siteA().id}`, { accept: 'text/html' });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toContain('authorization request has expired');
+  });
 });
 
 describe('consent', () => {

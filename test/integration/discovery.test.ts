@@ -164,3 +164,16 @@ describe('an address nothing answers', () => {
     expect(await api.json()).toMatchObject({ error: 'not_found' });
   });
 });
+
+describe('an address that answers other methods only', () => {
+  it('gets a page in a browser and a JSON error for programs, not plain text, with Allow', async () => {
+    const page = await fetchLoopback(`${idp.issuer}/interaction/some-uid/confirm`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(405);
+    expect(page.headers.get('allow')).toBe('POST');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('This page cannot be opened this way');
+    const api = await fetchLoopback(`${idp.issuer}/account/sign-out-everywhere`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(405);
+    expect(await api.json()).toMatchObject({ error: 'method_not_allowed' });
+  });
+});

@@ -1,7 +1,9 @@
+import { gzipSync } from 'node:zlib';
 import { generateKeyPair, SignJWT } from 'jose';
 import { HttpClient } from '../support/http-client.js';
 import { signedInEverywhere, signOutAt } from '../support/journeys.js';
 import { logoutClaims, postLogoutToken, signLogoutToken } from '../support/logout-tokens.js';
+import { fetchLoopback } from '../support/oidc-flow.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -124,5 +126,39 @@ describe('POST /backchannel-logout (logout token verification)', () => {
 
   it('rejects a request without logout_token', async () => {
     expect((await post('')).status).toBe(400);
+  });
+
+  // Server to server, authenticated by the token: an Origin header got the HTML 403 of the sites'
+  // CSRF check before (found by test/integration/fuzz.test.ts).
+  it('verifies a token that arrives with Origin: null or Sec-Fetch-Site: cross-site like any other', async () => {
+    for (const header of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+      const postWith = async (token: string) => {
+        const response = await fetchLoopback(`${stack.siteA.url}/backchannel-logout`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...header },
+          body: new URLSearchParams({ logout_token: token }).toString(),
+        });
+        return { status: response.status, json: (await response.json().catch(() => undefined)) as unknown };
+      };
+      expect(await postWith('not-a-jwt')).toEqual({ status: 400, json: expect.objectContaining({ error: 'invalid_request' }) });
+      expect((await postWith(await idpSigned(claims()))).status).toBe(200);
+    }
+  });
+
+  // Each answered 503 from the site's error page before (found by test/integration/fuzz.test.ts).
+  it.each([
+    ['a body that claims gzip but is not', 'gzip', Buffer.from('logout_token=x')],
+    ['a body that inflates past 64 KB', 'gzip', gzipSync(`logout_token=${'a'.repeat(1_000_000)}`)],
+    ['an unknown Content-Encoding', 'x-unknown', Buffer.from('logout_token=x')],
+  ])('answers %s with 400 and a JSON error', async (_what, encoding, body) => {
+    for (const site of [stack.siteA.url, stack.siteB.url]) {
+      const reply = await fetchLoopback(`${site}/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': encoding },
+        body: new Uint8Array(body),
+      });
+      expect(reply.status).toBe(400);
+      expect(await reply.json()).toEqual({ error: 'invalid_request', error_description: 'the request body could not be read' });
+    }
   });
 });

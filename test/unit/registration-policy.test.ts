@@ -52,6 +52,15 @@ describe('checkClientPolicy', () => {
     expect(checkClientPolicy(app('http://a.example/keys.json'), development)?.description).toMatch(new RegExp(`^${field} entry`));
   });
 
+  // String() of an object whose toString isn't a function throws: a 500 at POST /reg (found by
+  // test/integration/fuzz.test.ts).
+  it('refuses an auth method or grant type that is not a string, without throwing', () => {
+    const unprintable = { toString: '' };
+    expect(checkClientPolicy(web('https://app.example.com/cb', { token_endpoint_auth_method: unprintable }), production)?.error).toBe('invalid_client_metadata');
+    expect(checkClientPolicy(web('https://app.example.com/cb', { grant_types: ['authorization_code', unprintable] }), production)?.error).toBe('invalid_client_metadata');
+    expect(checkClientPolicy(web('https://app.example.com/cb', { grant_types: [Object.create(null)] }), production)?.error).toBe('invalid_client_metadata');
+  });
+
   it('limits contacts', () => {
     const contacts = Array.from({ length: 11 }, (_v, n) => `ops${n}@example.com`);
     expect(checkClientPolicy(web('https://a.example/cb', { contacts }), production)?.error).toBe('invalid_client_metadata');

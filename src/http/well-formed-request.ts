@@ -1,0 +1,61 @@
+/**
+ * Refuses a request that Koa and oidc-provider can't make a URL of, with a 400 instead of the 500
+ * each of these caused (found by test/integration/fuzz.test.ts):
+ * - a host that is no valid authority (RFC 9112 section 3.2 asks for a 400). The host is Host, or
+ *   X-Forwarded-Host behind a trusted proxy, as Koa's ctx.host reads it. oidc-provider builds
+ *   URLs from the request (`new URL(path, ctx.href)`: discovery's endpoints,
+ *   registration_client_uri, the sign-out form's action), so `Host: a b` made those throw;
+ * - a scheme other than http or https, which only a trusted proxy's X-Forwarded-Proto can claim:
+ *   ctx.href became `junk://host/...`, with the same effect;
+ * - an absolute-form request-target that Node's url.parse refuses (`GET http://[::1/`): Koa's
+ *   ctx.path throws on it, in routing and in error handling alike.
+ * HTTP/1.0 may leave Host out (some load balancers' health checks still do); Node itself refuses an
+ * HTTP/1.1 request without one (requireHostHeader).
+ */
+import type { Context, Middleware } from 'koa';
+import { AppError } from '../errors.js';
+import { describeAppError } from './error-messages.js';
+import type { Views } from './views.js';
+
+/** RFC 3986 section 3.2.2 and 3.2.3: an IP literal or reg-name, then an optional port. No userinfo. */
+const AUTHORITY = /^(?:\[[0-9a-f:.]+\]|[a-z0-9\-._~%!$&'()*+,;=]+)(?::\d{0,5})?$/i;
+
+export function isValidAuthority(host: string): boolean {
+  return AUTHORITY.test(host) && URL.canParse(`http://${host}`);
+}
+
+/** The part of the request no URL can be made of (for the error's wording), or undefined. */
+export function requestProblem(ctx: Context): 'request target' | 'scheme' | 'host' | undefined {
+  try {
+    void ctx.path;
+  } catch {
+    return 'request target';
+  }
+  if (!/^https?$/i.test(ctx.protocol)) return 'scheme';
+  const host = ctx.host;
+  if (!isValidAuthority(host) && !(host === '' && ctx.req.httpVersion === '1.0')) return 'host';
+  return undefined;
+}
+
+/** The IdP's guard, first in line (its error pages log ctx.path): answered as oidc-provider answers errors. */
+export function wellFormedRequests(views: Views): Middleware {
+  return async (ctx, next) => {
+    const problem = requestProblem(ctx);
+    if (!problem) return next();
+    // oidc-provider's own rule (shared/error_handler.js): its page only to a client asking for HTML.
+    if (ctx.accepts('json', 'html') === 'html') {
+      views.render(ctx, 'error', describeAppError('bad_request', 'The address this request was sent to is not valid.', 400, true), 400);
+    } else {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: `invalid ${problem}` };
+    }
+  };
+}
+
+/** The sample sites' guard: their error page renders the refusal. */
+export function refuseMalformedRequests(): Middleware {
+  return async (ctx, next) => {
+    if (requestProblem(ctx)) throw new AppError('bad_request', 'The address this request was sent to is not valid.');
+    await next();
+  };
+}
