@@ -45,7 +45,7 @@ export interface Registration {
 }
 
 export const MALLORY = { email: 'mallory@example.com', password: 'mallory-password-1' };
-export const INITIAL_ACCESS_TOKEN = 'fuzz-initial-access-token-0123456789abcdefghij';
+export const INITIAL_ACCESS_TOKEN = 'fuzz-_5jjFsZRvUCmkogyqG75G0HBU5her8GT-uuO';
 /** Where fuzzed traffic to the IdP comes from (X-Forwarded-For, the IdP trusts its proxy here). */
 export const ATTACKERS = ['203.0.113.10', '203.0.113.11', '203.0.113.12', '2001:db8::1', '198.51.100.66'];
 
