@@ -80,6 +80,11 @@ export function loadSiteConfig<Extra extends object = object>(
   const issuer = readUrl('ISSUER', 'http://idp.localhost:3000');
   const clientSecret = env[`${prefix}_CLIENT_SECRET`] ?? '';
   if (clientSecret.length === 0) problems.push(`${prefix}_CLIENT_SECRET is required (the secret the IdP issued to this site)`);
+  // The IdP issues 256-bit secrets; a hand-typed one would make the site's client guessable.
+  else {
+    const weakness = secretWeakness(`${prefix}_CLIENT_SECRET`, clientSecret);
+    if (weakness) problems.push(weakness);
+  }
   const sessionTtlSeconds = read.positiveInteger(`${prefix}_SESSION_TTL_SECONDS`, 28800);
   const allowInsecureHttp = issuer.protocol === 'http:' && isLoopbackUrl(issuer);
   if (issuer.protocol === 'http:' && !allowInsecureHttp) problems.push('ISSUER must use https unless it is on loopback');

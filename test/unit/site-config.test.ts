@@ -3,7 +3,8 @@ import { DEFAULT_MAX_SESSIONS } from '../../clients/site-a/session-store.js';
 import { loadSiteBConfig } from '../../clients/site-b/config.js';
 import { AppError } from '../../src/errors.js';
 
-const base = { SITE_A_CLIENT_SECRET: 'issued-by-the-idp', SITE_B_CLIENT_SECRET: 'issued-by-the-idp' };
+const issued = 'xeSsLaW58tavzCTHOLSBM0uHTAvwCxTW';
+const base = { SITE_A_CLIENT_SECRET: issued, SITE_B_CLIENT_SECRET: issued };
 const strongSecret = 'pX3v9Qe2LmTz7RkW4yHbN8cJd6FsGa1U';
 
 describe('sample site configuration', () => {
@@ -28,6 +29,10 @@ describe('sample site configuration', () => {
       expect(Buffer.from(one, 'base64url')).toHaveLength(32);
       expect(one).not.toBe(two);
     });
+  });
+
+  it('refuses a weak client secret: the IdP issues 256-bit ones', () => {
+    expect(() => loadSiteAConfig({ ...base, SITE_A_CLIENT_SECRET: 'secret' })).toThrow(/SITE_A_CLIENT_SECRET must be at least 32 characters/);
   });
 
   describe('https and proxy trust (SITE_*_URL, SITE_*_TRUST_PROXY)', () => {
