@@ -1,11 +1,11 @@
 /** `keys list | rotate | prune`: the signing keys and cookie secrets in the store. */
-import { isActive, pruneKeys, rotateKeys, rotationTiming } from '../oidc/key-ring.js';
-import type { KeyPurpose, StoredKey } from '../storage/types.js';
+import { isActive, pruneKeys, rotateKeys, rotationTiming, type RotatingPurpose } from '../oidc/key-ring.js';
+import type { StoredKey } from '../storage/types.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import type { Row } from './output.js';
 
-function purposes(value: string | undefined): KeyPurpose[] {
+function purposes(value: string | undefined): RotatingPurpose[] {
   if (value === undefined || value === 'all') return ['signing', 'cookie'];
   if (value === 'signing' || value === 'cookie') return [value];
   throw new UsageError(`--purpose must be signing, cookie or all (got "${value}")`);

@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 import type { KeyPurpose, KeyRepository, SigningAlgorithm, StoredKey } from '../storage/types.js';
 
+/** What rotates: signing keys and cookie secrets (the pseudonym secret never does). */
+export type RotatingPurpose = Extract<KeyPurpose, 'signing' | 'cookie'>;
+
 export const SIGNING_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256'];
 
 export async function generateSigningKey(alg: SigningAlgorithm, activatesAt: Date, now = new Date()): Promise<StoredKey> {
@@ -52,18 +55,40 @@ export function cookieKeys(secrets: StoredKey[], now: Date): string[] {
   return [...(first ? [first] : []), ...rest].map((key) => String(key.material.secret));
 }
 
-/** First start: a signing key per algorithm and a cookie secret, active at once. */
+const BOOTSTRAP_ID = 'first-start';
+
+/** The key set of a first start, as one record: its keys travel inside `material`. */
+async function bootstrapCandidate(now: Date): Promise<StoredKey> {
+  const keys = [...(await Promise.all(SIGNING_ALGORITHMS.map((alg) => generateSigningKey(alg, now, now)))), generateCookieSecret(now, now)];
+  return { id: BOOTSTRAP_ID, purpose: 'bootstrap', material: { keys }, createdAt: now, activatesAt: now };
+}
+
+function keysOf(bootstrap: StoredKey): StoredKey[] {
+  return (bootstrap.material.keys as StoredKey[]).map((key) => ({ ...key, createdAt: new Date(key.createdAt), activatesAt: new Date(key.activatesAt) }));
+}
+
+/**
+ * At every start: make sure a signing key per algorithm and a cookie secret exist, active at once.
+ * The very first start of a store is deterministic across instances: each one that finds no key
+ * at all proposes a whole key set as one bootstrap record, `add` keeps only the first proposal
+ * ($setOnInsert: it never replaces an id), and every instance then re-reads that record and adds
+ * exactly its keys (adding an existing key changes nothing). Two instances starting together on
+ * an empty database therefore end with one key set, not two that each sign what the other
+ * rejects. The bootstrap record is consulted only while the store holds no key of either kind.
+ * Later starts only top up a missing algorithm.
+ */
 export async function ensureKeys(repo: KeyRepository, now = new Date()): Promise<void> {
+  if ((await repo.list('signing')).length === 0 && (await repo.list('cookie')).length === 0) {
+    await repo.add(await bootstrapCandidate(now));
+    const agreed = (await repo.list('bootstrap')).find((key) => key.id === BOOTSTRAP_ID);
+    for (const key of agreed ? keysOf(agreed) : []) await repo.add(key);
+  }
+  const current = (key: StoredKey) => isPublished(key, now) && !(key.retiredAt && key.retiredAt <= now);
   const signing = await repo.list('signing');
   for (const alg of SIGNING_ALGORITHMS) {
-    if (!signing.some((key) => key.alg === alg && isPublished(key, now) && !(key.retiredAt && key.retiredAt <= now))) {
-      await repo.add(await generateSigningKey(alg, now, now));
-    }
+    if (!signing.some((key) => key.alg === alg && current(key))) await repo.add(await generateSigningKey(alg, now, now));
   }
-  const cookies = await repo.list('cookie');
-  if (!cookies.some((key) => isPublished(key, now) && !(key.retiredAt && key.retiredAt <= now))) {
-    await repo.add(generateCookieSecret(now, now));
-  }
+  if (!(await repo.list('cookie')).some(current)) await repo.add(generateCookieSecret(now, now));
 }
 
 export interface RotationTiming {
@@ -74,8 +99,13 @@ export interface RotationTiming {
   keepSeconds: number;
 }
 
-/** Adds a successor for each current key of the purpose; returns the new keys. */
-export async function rotateKeys(repo: KeyRepository, purpose: KeyPurpose, timing: RotationTiming): Promise<StoredKey[]> {
+/**
+ * Adds a successor for each group of the purpose (each algorithm, or the cookie secrets) and
+ * retires every key of the group that has not been retired yet, not only the one signing now: a
+ * key still waiting to activate from an earlier rotation, or a second active key left by an old
+ * double first start, would otherwise stay published and accepted forever. Returns the new keys.
+ */
+export async function rotateKeys(repo: KeyRepository, purpose: RotatingPurpose, timing: RotationTiming): Promise<StoredKey[]> {
   const now = timing.now ?? new Date();
   const activatesAt = new Date(now.getTime() + timing.publishDelaySeconds * 1000);
   const removeAfter = new Date(activatesAt.getTime() + timing.keepSeconds * 1000);
@@ -83,10 +113,10 @@ export async function rotateKeys(repo: KeyRepository, purpose: KeyPurpose, timin
   const groups: (SigningAlgorithm | undefined)[] = purpose === 'signing' ? [...SIGNING_ALGORITHMS] : [undefined];
   const added: StoredKey[] = [];
   for (const alg of groups) {
-    const current = signer(keys.filter((key) => key.alg === alg && isPublished(key, now)), now);
+    const unretired = keys.filter((key) => key.alg === alg && isPublished(key, now) && !(key.retiredAt && key.retiredAt <= activatesAt));
     const next = alg ? await generateSigningKey(alg, activatesAt, now) : generateCookieSecret(activatesAt, now);
     await repo.add(next);
-    if (current) await repo.retire(current.id, activatesAt, removeAfter);
+    for (const key of unretired) await repo.retire(key.id, activatesAt, removeAfter);
     added.push(next);
   }
   return added;

@@ -70,7 +70,8 @@ export interface AccountRepository {
 }
 
 export type SigningAlgorithm = 'RS256' | 'ES256';
-export type KeyPurpose = 'signing' | 'cookie' | 'pseudonym';
+/** `bootstrap`: the first start's key set in one record (oidc/key-ring.ts), so instances starting together agree. */
+export type KeyPurpose = 'signing' | 'cookie' | 'pseudonym' | 'bootstrap';
 
 /**
  * A signing key or a cookie secret. Keys are published before they are used and kept after they

@@ -1,4 +1,4 @@
-import { cookieKeys, ensureKeys, providerJwks, rotateKeys } from '../../src/oidc/key-ring.js';
+import { cookieKeys, ensureKeys, generateSigningKey, providerJwks, rotateKeys } from '../../src/oidc/key-ring.js';
 import { createMemoryKeys } from '../../src/storage/memory/keys.js';
 
 const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
@@ -10,6 +10,28 @@ describe('key ring', () => {
     await ensureKeys(repo, at(10));
     expect((await repo.list('signing')).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
     expect(await repo.list('cookie')).toHaveLength(1);
+  });
+
+  it('agrees on one key set when two instances start together on an empty store', async () => {
+    const repo = createMemoryKeys();
+    await Promise.all([ensureKeys(repo, at(0)), ensureKeys(repo, at(0))]);
+    expect((await repo.list('signing')).map((k) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+    expect(await repo.list('cookie')).toHaveLength(1);
+  });
+
+  it('retires every unretired key of a group on rotation: a pending successor and a stray second signer too', async () => {
+    const repo = createMemoryKeys();
+    await ensureKeys(repo, at(0));
+    // A stray second RS256 signer, as an old double first start left behind.
+    await repo.add({ ...(await generateSigningKey('RS256', at(0), at(0))) });
+    const [pending] = await rotateKeys(repo, 'signing', { now: at(10), publishDelaySeconds: 60, keepSeconds: 600 });
+    await rotateKeys(repo, 'signing', { now: at(20), publishDelaySeconds: 60, keepSeconds: 600 });
+    const rs256 = (await repo.list('signing')).filter((k) => k.alg === 'RS256');
+    const unretired = rs256.filter((k) => !k.retiredAt);
+    expect(unretired).toHaveLength(1);
+    expect(rs256.find((k) => k.id === pending!.id)?.retiredAt).toEqual(at(80));
+    // Once every keep period is over, one RS256 key is published.
+    expect(providerJwks(await repo.list('signing'), at(80 + 601)).keys.filter((k) => k.alg === 'RS256')).toHaveLength(1);
   });
 
   it('keeps exactly one signer per algorithm across a rotation, and the old key published until its keep period ends', async () => {

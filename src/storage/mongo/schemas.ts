@@ -49,7 +49,7 @@ accountSchema.index({ emailNormalized: 1 }, { unique: true });
 export const keySchema = new Schema(
   {
     _id: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ['signing', 'cookie', 'pseudonym'] },
+    purpose: { type: String, required: true, enum: ['signing', 'cookie', 'pseudonym', 'bootstrap'] },
     alg: { type: String, enum: ['RS256', 'ES256'] },
     material: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },
