@@ -12,10 +12,8 @@
  */
 import type { Provider } from 'oidc-provider';
 import type { Logger } from '../logger.js';
+import { revokeGrant as revokeGrantInStore } from '../oidc/revoke-grant.js';
 import type { AdapterPayload, Storage } from '../storage/types.js';
-
-/** Every model whose records belong to a grant (oidc-provider's revoke helper lists the same). */
-const GRANT_BOUND_MODELS = ['AccessToken', 'RefreshToken', 'AuthorizationCode', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode'];
 
 /** oidc-provider's Client has this method; its typings leave it out. */
 interface BackchannelClient {
@@ -51,10 +49,7 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
   const grants = storage.modelStore('Grant');
   const interactions = storage.modelStore('Interaction');
 
-  async function revokeGrant(grantId: string): Promise<void> {
-    await Promise.all(GRANT_BOUND_MODELS.map((model) => storage.modelStore(model).revokeByGrantId(grantId)));
-    await grants.destroy(grantId);
-  }
+  const revokeGrant = (grantId: string) => revokeGrantInStore(storage, grantId);
 
   /** Back-channel logout of one app: true when told, false when it can't be reached, undefined when it has no endpoint. */
   async function notify(accountId: string, clientId: string, sid: string | undefined): Promise<boolean | undefined> {

@@ -1,11 +1,15 @@
 /**
- * Bridges our storage to oidc-provider's adapter interface. The one translation: a consume that
- * loses a race (the code or refresh token was used concurrently) becomes OAuth `invalid_grant`
- * instead of a 500.
+ * Bridges our storage to oidc-provider's adapter interface. A consume that loses a race (the code
+ * or refresh token was used twice at the same moment) revokes the grant it belongs to and becomes
+ * OAuth `invalid_grant`: oidc-provider revokes on a reuse it sees (the record already consumed
+ * when loaded), but two simultaneous uses both load it unconsumed, and that is exactly the replay
+ * (an attacker racing the real client) that RFC 6749 section 4.1.2 and RFC 9700 section 4.14.2
+ * say to answer by revoking everything issued on it.
  */
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload as ProviderPayload } from 'oidc-provider';
 import { isAppError } from '../errors.js';
 import type { AdapterPayload, Storage } from '../storage/types.js';
+import { revokeGrant } from './revoke-grant.js';
 
 /**
  * An interaction that someone signed in on (its login result) or that belongs to a session is
@@ -30,8 +34,10 @@ export function createAdapterFactory(storage: Storage): AdapterFactory {
         try {
           await store.consume(id);
         } catch (error) {
-          if (isAppError(error) && error.code === 'already_consumed') throw new errors.InvalidGrant('grant already used');
-          throw error;
+          if (!isAppError(error) || error.code !== 'already_consumed') throw error;
+          const grantId = (await store.find(id))?.grantId;
+          if (typeof grantId === 'string') await revokeGrant(storage, grantId);
+          throw new errors.InvalidGrant('grant already used');
         }
       },
       destroy: (id) => store.destroy(id),
