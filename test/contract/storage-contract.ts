@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { AuditEvent, Storage, StoredKey } from '../../src/storage/types.js';
+import type { AdapterPayload, AuditEvent, Storage, StoredKey } from '../../src/storage/types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -132,12 +132,85 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
       });
 
       it('lists the live records of one model', async () => {
-        const store = storage.modelStore(`ListProbe${id().slice(0, 8)}`);
-        await store.upsert('b', { n: 2 });
-        await store.upsert('a', { n: 1 }, 60);
-        await store.upsert('gone', { n: 3 }, 1);
+        // ResourceServer: a model no other test writes, so the list holds only this test's records.
+        const store = storage.modelStore('ResourceServer');
+        const probe = id();
+        await store.upsert(`${probe}-b`, { n: 2 });
+        await store.upsert(`${probe}-a`, { n: 1 }, 60);
+        await store.upsert(`${probe}-gone`, { n: 3 }, 1);
         await sleep(1100);
-        expect((await store.list()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([{ id: 'a', payload: { n: 1 } }, { id: 'b', payload: { n: 2 } }]);
+        const mine = (await store.list()).filter((record) => record.id.startsWith(probe)).sort((x, y) => x.id.localeCompare(y.id));
+        expect(mine).toEqual([{ id: `${probe}-a`, payload: { n: 1 } }, { id: `${probe}-b`, payload: { n: 2 } }]);
+      });
+
+      it('refuses a model nobody declared in STORED_MODELS (its indexes could not have been built at start-up)', () => {
+        expect(() => storage.modelStore(`Undeclared${id().slice(0, 8)}`)).toThrow(expect.objectContaining({ code: 'internal' }));
+      });
+
+      describe('ids that are not strings never become filters', () => {
+        // `{ $ne: null }` as an id would match any record if it reached a MongoDB filter.
+        const operator = { $ne: null } as unknown as string;
+        const empty = '' as string;
+
+        it('finds nothing, consumes nothing, destroys and revokes nothing', async () => {
+          const sessions = storage.modelStore('Session');
+          const [key, uid, grantId, accountId, userCode] = [id(), id(), id(), id(), `UC-${id()}`];
+          const payload = { uid, grantId, accountId, userCode };
+          await sessions.upsert(key, payload, 60);
+          for (const bad of [operator, empty, undefined as unknown as string, 42 as unknown as string, ['x'] as unknown as string]) {
+            expect(await sessions.find(bad)).toBeUndefined();
+            expect(await sessions.findByUid(bad)).toBeUndefined();
+            expect(await sessions.findByUserCode(bad)).toBeUndefined();
+            expect(await sessions.findByAccountId(bad)).toEqual([]);
+            await expect(sessions.consume(bad)).rejects.toMatchObject({ code: 'already_consumed' });
+            await sessions.destroy(bad);
+            await sessions.revokeByGrantId(bad);
+          }
+          expect(await sessions.find(key)).toEqual(payload);
+        });
+
+        it('refuses to store a record under an id that is not a non-empty string', async () => {
+          const sessions = storage.modelStore('Session');
+          for (const bad of [operator, empty, undefined as unknown as string]) {
+            await expect(sessions.upsert(bad, { n: 1 }, 60)).rejects.toMatchObject({ code: 'invalid_input' });
+          }
+        });
+
+        it('does not index payload fields that are not strings', async () => {
+          const sessions = storage.modelStore('Session');
+          const key = id();
+          await sessions.upsert(key, JSON.parse('{ "uid": { "$ne": null }, "accountId": ["a"] }') as AdapterPayload, 60);
+          expect(await sessions.find(key)).toEqual({ uid: { $ne: null }, accountId: ['a'] });
+          expect(await sessions.findByAccountId('a')).toEqual([]);
+        });
+
+        it('finds, and changes, no account', async () => {
+          const created = await storage.accounts.create({ email: `${id()}@example.com`, name: 'Filter Probe', emailVerified: true, passwordHash: '$argon2id$stub' });
+          for (const bad of [operator, empty, undefined as unknown as string]) {
+            expect(await storage.accounts.findById(bad)).toBeUndefined();
+            expect(await storage.accounts.findByEmail(bad)).toBeUndefined();
+            expect(await storage.accounts.update(bad, { disabled: true })).toBeUndefined();
+          }
+          expect((await storage.accounts.findById(created.id))?.disabled).toBe(false);
+        });
+
+        it('lists, retires and removes no key', async () => {
+          const cookie: StoredKey = { id: id(), purpose: 'cookie', material: { secret: id() }, createdAt: new Date(), activatesAt: new Date() };
+          await storage.keys.add(cookie);
+          expect(await storage.keys.list(operator as unknown as StoredKey['purpose'])).toEqual([]);
+          await storage.keys.retire(operator, new Date(), new Date());
+          await storage.keys.remove(operator);
+          expect((await storage.keys.list('cookie')).find((k) => k.id === cookie.id)).toMatchObject({ id: cookie.id });
+          expect((await storage.keys.list('cookie')).find((k) => k.id === cookie.id)?.retiredAt).toBeUndefined();
+        });
+
+        it('lists no audit event for a type or account that is not a string', async () => {
+          const accountId = `acct-${id()}`;
+          await storage.audit.append({ id: id(), at: new Date(), type: 'sign_in.failed', accountId }, 3600);
+          expect(await storage.audit.list({ limit: 10, accountId: operator })).toEqual([]);
+          expect(await storage.audit.list({ limit: 10, accountId, type: operator })).toEqual([]);
+          expect(await storage.audit.list({ limit: 10, accountId })).toHaveLength(1);
+        });
       });
 
       it('finds the live records of one account', async () => {
