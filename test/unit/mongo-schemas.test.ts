@@ -1,5 +1,7 @@
 import mongoose from 'mongoose';
-import { accountSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
+import { STORED_MODELS } from '../../src/storage/models.js';
+import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
+import { accountSchema, auditSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
 import { maskMongoUri, mongoPasswords } from '../../src/storage/mongo/uri.js';
 import { isOutage } from '../../src/storage/mongo/outage.js';
 
@@ -42,6 +44,32 @@ describe('key schema', () => {
     const error = new Key({ _id: 'k', purpose: 'other', alg: 'HS256', material: {}, createdAt: new Date(), activatesAt: new Date() }).validateSync();
     expect(Object.keys(error?.errors ?? {}).sort()).toEqual(['alg', 'purpose']);
     expect(indexOn(keySchema, 'removeAfter')?.[1]).toMatchObject({ expireAfterSeconds: 0 });
+  });
+});
+
+describe('the index plan built at start-up', () => {
+  const plan = storageIndexPlan();
+  const collections = plan.map((entry) => entry.collection);
+
+  it('covers one collection per stored model, accounts, keys, the audit trail and the rate limits', () => {
+    expect(collections).toEqual([...STORED_MODELS.map((model) => `oidc_${model}`), 'accounts', 'keys', 'audit_events', 'rate_limits']);
+    expect(new Set(collections).size).toBe(collections.length);
+  });
+
+  it('builds every index each schema declares, TTL included', () => {
+    const of = (collection: string) => plan.find((entry) => entry.collection === collection)!.indexes;
+    expect(of('oidc_Session')).toHaveLength(oidcRecordSchema.indexes().length);
+    expect(of('oidc_Session')).toContainEqual({ key: { expiresAt: 1 }, options: { expireAfterSeconds: 0 } });
+    expect(of('accounts')).toEqual([{ key: { emailNormalized: 1 }, options: { unique: true } }]);
+    expect(of('keys')).toContainEqual({ key: { removeAfter: 1 }, options: { expireAfterSeconds: 0 } });
+    expect(of('audit_events')).toHaveLength(auditSchema.indexes().length);
+    // The same as rate-limiter-flexible's own createIndexes, so its earlier builds don't conflict.
+    expect(of('rate_limits')).toEqual([{ key: { expire: -1 }, options: { expireAfterSeconds: 0 } }, { key: { key: 1 }, options: { unique: true } }]);
+  });
+
+  it('names indexes as MongoDB does by default, so the indexes of existing deployments match', () => {
+    expect(defaultIndexName({ expiresAt: 1 })).toBe('expiresAt_1');
+    expect(defaultIndexName({ type: 1, at: -1 })).toBe('type_1_at_-1');
   });
 });
 

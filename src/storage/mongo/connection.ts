@@ -27,7 +27,10 @@ export async function connectMongo(uri: string, logger: Logger, options: Connect
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
       // Fail fast instead of queueing operations while the database is away.
       bufferCommands: false,
+      // Indexes and collections are made once at start-up and awaited (build-indexes.ts), never
+      // by mongoose when a model is first compiled (its autoCreate default), with errors unseen.
       autoIndex: false,
+      autoCreate: false,
       ...(options.dbName ? { dbName: options.dbName } : {}),
     });
     try {

@@ -2,11 +2,12 @@
  * oidc-provider's models in MongoDB, one collection per model. Writes are single-document
  * operations (atomic in MongoDB), so a record is never half written; `consume` is a conditional
  * update, so of two instances racing to consume the same code exactly one wins.
+ *
+ * No index work happens here: every collection's indexes were built at start-up (index.ts).
  */
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import type { AdapterPayload, OidcModelStore } from '../types.js';
-import type { IndexedModel } from './index.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
@@ -25,19 +26,16 @@ interface RecordDoc {
 /** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
 const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] });
 
+export const recordCollection = (model: string): string => `${COLLECTIONS.oidcPrefix}${model}`;
+
 export function recordModel(connection: Connection, model: string): Model<RecordDoc> {
-  const name = `${COLLECTIONS.oidcPrefix}${model}`;
+  const name = recordCollection(model);
   return modelOn(connection, name, oidcRecordSchema, name);
 }
 
-export function createMongoModelStore(connection: Connection, model: string, ensureIndexes: (m: IndexedModel) => Promise<void>): OidcModelStore {
+export function createMongoModelStore(connection: Connection, model: string): OidcModelStore {
   const Records = recordModel(connection, model);
-  // Indexes speed lookups up but none is needed for correctness (none is unique), so operations
-  // don't wait for them; a build that failed (database away) is tried again on the next call.
-  const run = <T>(operation: () => Promise<T>) => {
-    ensureIndexes(Records).catch(() => {});
-    return guard(operation);
-  };
+  const run = guard;
   const payloadOf = (doc: Pick<RecordDoc, 'payload'> | null) => (doc ? doc.payload : undefined);
 
   return {

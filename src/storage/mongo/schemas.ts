@@ -1,7 +1,8 @@
 /**
- * Mongoose schemas: one collection per oidc-provider model (`oidc_<Model>`), plus accounts and
- * keys. Every lookup the adapter makes has an index, and `expiresAt` carries a TTL index. MongoDB's
- * TTL monitor runs about once a minute, so it only cleans up: reads filter expired records too.
+ * Mongoose schemas: one collection per stored model (`oidc_<Model>`, src/storage/models.ts), plus
+ * accounts, keys and the audit trail. Every lookup the adapter makes has an index, and `expiresAt`
+ * carries a TTL index. MongoDB's TTL monitor runs about once a minute, so it only cleans up: reads
+ * filter expired records too. The indexes declared here are built at start-up (build-indexes.ts).
  */
 import { Schema } from 'mongoose';
 

@@ -1,0 +1,92 @@
+/**
+ * The MongoDB store as the driver really drives it, against a stand-in server that records every
+ * command (test/support/fake-mongo.ts): what is sent at start-up, in which filters, with which
+ * write concern, and how long an operation waits on a server that stops answering. No MongoDB is
+ * needed; the storage contract covers what a real server answers (with MONGODB_URI).
+ */
+import { createLogger } from '../../src/logger.js';
+import { createMongoStorage } from '../../src/storage/mongo/index.js';
+import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
+import { startFakeMongo, type FakeMongo, type ReceivedCommand } from '../support/fake-mongo.js';
+
+type Doc = Record<string, unknown>;
+
+const open = (fake: FakeMongo) => createMongoStorage(fake.uri(), createLogger('silent'), { attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 2000 });
+
+const onCollection = (command: ReceivedCommand) => String(command.body[command.name]);
+
+describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)', () => {
+  let fake: FakeMongo;
+  beforeEach(async () => {
+    fake = await startFakeMongo();
+  });
+  afterEach(() => fake.close());
+
+  describe('at start-up', () => {
+    it('builds every index of every collection before it is ready, and does no index work while serving', async () => {
+      const storage = await open(fake);
+      try {
+        const built = fake.commands().filter((command) => command.name === 'createIndexes');
+        const names = (collection: string) => built.filter((command) => onCollection(command) === collection).flatMap((command) => (command.body.indexes as { name: string }[]).map((index) => index.name));
+        for (const { collection, indexes } of storageIndexPlan()) expect(names(collection).sort()).toEqual(indexes.map((index) => defaultIndexName(index.key)).sort());
+        const ttl = built.find((command) => onCollection(command) === 'oidc_Session' && (command.body.indexes as { name: string }[])[0]!.name === 'expiresAt_1');
+        expect((ttl!.body.indexes as Doc[])[0]).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
+
+        const before = fake.commands().length;
+        for (const model of ['Session', 'AccessToken', 'ClientTrust']) {
+          const store = storage.modelStore(model);
+          await store.upsert('k', { uid: 'u' }, 60);
+          await store.find('k');
+          await store.findByUid('u');
+          await store.destroy('k');
+        }
+        await storage.accounts.findByEmail('a@example.com');
+        await storage.audit.list({ limit: 1 });
+        const serving = fake.commands().slice(before).map((command) => command.name);
+        expect(serving.length).toBeGreaterThan(0);
+        expect(serving.filter((name) => ['createIndexes', 'create', 'listIndexes'].includes(name))).toEqual([]);
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('stops with the fix when the database has the TTL index with another expiry (IndexOptionsConflict)', async () => {
+      fake.answer((command) => {
+        if (command.name === 'createIndexes' && onCollection(command) === 'oidc_Session' && (command.body.indexes as Doc[])[0]!.name === 'expiresAt_1') {
+          return { ok: 0, code: 85, codeName: 'IndexOptionsConflict', errmsg: 'An equivalent index already exists with the same name but different options.' };
+        }
+        if (command.name === 'listIndexes' && onCollection(command) === 'oidc_Session') {
+          return { ok: 1, cursor: { id: 0n, ns: 'idp.oidc_Session', firstBatch: [{ v: 2, key: { _id: 1 }, name: '_id_' }, { v: 2, key: { expiresAt: 1 }, name: 'expiresAt_1', expireAfterSeconds: 3600 }] } };
+        }
+        return undefined;
+      });
+      const error = await open(fake).catch((failure: unknown) => failure);
+      expect(error).toMatchObject({ code: 'storage_index_conflict', expose: true });
+      const message = (error as Error).message;
+      expect(message).toContain('collection "oidc_Session"');
+      expect(message).toContain('"expiresAt_1" on {"expiresAt":1} with {"expireAfterSeconds":3600}');
+      expect(message).toContain('db.runCommand({ collMod: "oidc_Session", index: { name: "expiresAt_1", expireAfterSeconds: 0 } })');
+      expect(message).not.toMatch(/cannot be reached|Cannot connect/);
+    });
+
+    it('stops with the fix when an index of that name has other keys (IndexKeySpecsConflict)', async () => {
+      fake.answer((command) => {
+        if (command.name === 'createIndexes' && onCollection(command) === 'accounts') {
+          return { ok: 0, code: 86, codeName: 'IndexKeySpecsConflict', errmsg: 'An existing index has the same name as the requested index but different keys.' };
+        }
+        if (command.name === 'listIndexes') return { ok: 1, cursor: { id: 0n, ns: 'idp.accounts', firstBatch: [{ v: 2, key: { email: 1 }, name: 'emailNormalized_1' }] } };
+        return undefined;
+      });
+      const error = (await open(fake).catch((failure: unknown) => failure)) as Error;
+      expect(error).toMatchObject({ code: 'storage_index_conflict' });
+      expect(error.message).toContain('Fix: db.getCollection("accounts").dropIndex("emailNormalized_1"), then start the IdP again');
+    });
+
+    it('reports a database that refuses to build indexes for another reason as unavailable, naming it', async () => {
+      fake.answer((command) => (command.name === 'createIndexes' ? { ok: 0, code: 13, codeName: 'Unauthorized', errmsg: 'not authorized on idp to execute command { createIndexes }' } : undefined));
+      const error = (await open(fake).catch((failure: unknown) => failure)) as Error;
+      expect(error).toMatchObject({ code: 'storage_unavailable' });
+      expect(error.message).toMatch(/Cannot create the indexes in MongoDB at mongodb:\/\/127\.0\.0\.1:\d+\/idp: not authorized/);
+    });
+  });
+});
