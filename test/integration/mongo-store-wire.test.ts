@@ -5,15 +5,25 @@
  * needed; the storage contract covers what a real server answers (with MONGODB_URI).
  */
 import { createLogger } from '../../src/logger.js';
-import { createMongoStorage } from '../../src/storage/mongo/index.js';
+import { createMongoStorage, type MongoStorage } from '../../src/storage/mongo/index.js';
 import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
 import { startFakeMongo, type FakeMongo, type ReceivedCommand } from '../support/fake-mongo.js';
 
 type Doc = Record<string, unknown>;
 
-const open = (fake: FakeMongo) => createMongoStorage(fake.uri(), createLogger('silent'), { attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 2000 });
+const SOCKET_TIMEOUT_MS = 300;
+const open = (fake: FakeMongo) =>
+  createMongoStorage(fake.uri(), createLogger('silent'), { attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 2000, socketTimeoutMs: SOCKET_TIMEOUT_MS });
 
 const onCollection = (command: ReceivedCommand) => String(command.body[command.name]);
+const elapsed = async (operation: () => Promise<unknown>) => {
+  const started = Date.now();
+  const outcome = await operation().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return { ms: Date.now() - started, error: outcome };
+};
 
 describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)', () => {
   let fake: FakeMongo;
@@ -87,6 +97,45 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       const error = (await open(fake).catch((failure: unknown) => failure)) as Error;
       expect(error).toMatchObject({ code: 'storage_unavailable' });
       expect(error.message).toMatch(/Cannot create the indexes in MongoDB at mongodb:\/\/127\.0\.0\.1:\d+\/idp: not authorized/);
+    });
+  });
+
+  describe('a server that stops answering', () => {
+    let storage: MongoStorage;
+    beforeEach(async () => {
+      storage = await open(fake);
+    });
+    afterEach(() => storage.close());
+
+    it('fails a read in bounded time (about twice the socket timeout: one retry) as storage_unavailable', async () => {
+      fake.answer((command) => (command.name === 'find' ? 'hang' : undefined));
+      const { ms, error } = await elapsed(() => storage.modelStore('Session').find('some-id'));
+      expect(error).toMatchObject({ code: 'storage_unavailable', status: 503 });
+      expect(ms).toBeGreaterThanOrEqual(SOCKET_TIMEOUT_MS);
+      expect(ms).toBeLessThan(4 * SOCKET_TIMEOUT_MS + 1000);
+    });
+
+    it('fails a consume as storage_unavailable, never as already consumed', async () => {
+      fake.answer((command) => (command.name === 'update' ? 'hang' : undefined));
+      const { ms, error } = await elapsed(() => storage.modelStore('AuthorizationCode').consume('code-id'));
+      expect(error).toMatchObject({ code: 'storage_unavailable' });
+      expect(ms).toBeLessThan(4 * SOCKET_TIMEOUT_MS + 1000);
+    });
+
+    it('fails a rate-limit count and an account lookup the same way', async () => {
+      fake.answer((command) => (['findAndModify', 'find'].includes(command.name) ? 'hang' : undefined));
+      const limiter = storage.rateLimiter({ keyPrefix: 'wire', points: 5, durationSeconds: 60 });
+      for (const operation of [() => limiter.penalty('k'), () => storage.accounts.findById('someone')]) {
+        const { ms, error } = await elapsed(operation);
+        expect(error).toMatchObject({ code: 'storage_unavailable' });
+        expect(ms).toBeLessThan(4 * SOCKET_TIMEOUT_MS + 1000);
+      }
+    });
+
+    it('answers not ready within a second', async () => {
+      fake.answer((command) => (command.name === 'ping' ? 'hang' : undefined));
+      const { ms } = await elapsed(async () => expect(await storage.ping()).toBe(false));
+      expect(ms).toBeLessThan(1500);
     });
   });
 });

@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { STORED_MODELS } from '../../src/storage/models.js';
+import { connectionOptions } from '../../src/storage/mongo/connection.js';
 import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
 import { accountSchema, auditSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
 import { maskMongoUri, mongoPasswords } from '../../src/storage/mongo/uri.js';
@@ -70,6 +71,28 @@ describe('the index plan built at start-up', () => {
   it('names indexes as MongoDB does by default, so the indexes of existing deployments match', () => {
     expect(defaultIndexName({ expiresAt: 1 })).toBe('expiresAt_1');
     expect(defaultIndexName({ type: 1, at: -1 })).toBe('type_1_at_-1');
+  });
+});
+
+describe('connection options', () => {
+  it('bound every wait: server selection, connecting, the pool queue and an unanswered socket', () => {
+    expect(connectionOptions({ attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 1500, socketTimeoutMs: 2500, maxPoolSize: 7 })).toMatchObject({
+      serverSelectionTimeoutMS: 1500,
+      connectTimeoutMS: 1500,
+      waitQueueTimeoutMS: 1500,
+      socketTimeoutMS: 2500,
+      maxPoolSize: 7,
+    });
+  });
+
+  it('default to a 5 s socket timeout and 20 connections, with no lazy index or collection work', () => {
+    expect(connectionOptions({ attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 1000 })).toMatchObject({
+      socketTimeoutMS: 5000,
+      maxPoolSize: 20,
+      autoIndex: false,
+      autoCreate: false,
+      bufferCommands: false,
+    });
   });
 });
 
