@@ -23,7 +23,8 @@ export interface AdapterPayload {
  * Ids, uids, user codes, grant ids and account ids are non-empty strings (src/storage/ids.ts):
  * given anything else, lookups find nothing, `consume` fails with `already_consumed`, `destroy`
  * and `revokeByGrantId` change nothing, and `upsert` fails with AppError `invalid_input`; no such
- * value ever reaches a database query.
+ * value ever reaches a database query. Payloads round-trip exactly, whatever names their keys
+ * have (a client chooses some of them: the `claims` parameter).
  */
 export interface OidcModelStore {
   upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<void>;

@@ -147,6 +147,36 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(() => storage.modelStore(`Undeclared${id().slice(0, 8)}`)).toThrow(expect.objectContaining({ code: 'internal' }));
       });
 
+      it('round-trips exactly a payload whose keys BSON field names cannot carry', async () => {
+        // What a crafted `claims` authorization parameter puts into a code, a token or a pushed
+        // request: NUL in a key, `$` and dots, BSON's own `_bsontype`, a DBRef's `$ref`/`$id`, and
+        // the names that prototype pollution plays with (JSON.parse makes `__proto__` an own key).
+        const text = JSON.stringify({
+          grantId: id(),
+          claims: {
+            userinfo: { 'nul\u0000name': null, $where: { essential: true }, 'a.b': { 'c.d': 1 }, '': 'empty key' },
+            id_token: { ref: { $ref: 'accounts', $id: 'x' }, long: { _bsontype: 'Long', low: 1, high: 0 }, oid: { _bsontype: 'ObjectId', id: 'x' } },
+          },
+          constructor: { prototype: { polluted: true } },
+          prototype: 'p',
+          list: [{ _bsontype: 'Code', code: 'x' }, null, 'text', 1.5, true, { $numberLong: '1' }],
+        }).replace('"prototype":"p"', '"prototype":"p","__proto__":{"polluted":true}');
+        const payload = JSON.parse(text) as AdapterPayload;
+        expect(Object.keys(payload)).toContain('__proto__');
+        const codes = storage.modelStore('AuthorizationCode');
+        const key = id();
+        await codes.upsert(key, payload, 60);
+        const found = await codes.find(key);
+        expect(JSON.stringify(found)).toBe(text);
+        expect(found).toEqual(payload);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        await codes.consume(key);
+        expect(await codes.find(key)).toEqual({ ...payload, consumed: expect.any(Number) });
+        expect(await codes.findByAccountId(id())).toEqual([]);
+        await codes.revokeByGrantId(payload.grantId!);
+        expect(await codes.find(key)).toBeUndefined();
+      });
+
       describe('ids that are not strings never become filters', () => {
         // `{ $ne: null }` as an id would match any record if it reached a MongoDB filter.
         const operator = { $ne: null } as unknown as string;

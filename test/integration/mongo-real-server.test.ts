@@ -1,8 +1,9 @@
 /**
  * What only a real MongoDB can show, run whenever MONGODB_URI is set (each test in a throw-away
  * database, dropped afterwards): the server's own answer to a conflicting index at start-up and
- * the fix the message prints, and the indexes it ends up with. The same paths are shown against
- * a stand-in server in mongo-store-wire.test.ts, which runs everywhere.
+ * the fix the message prints, the indexes it ends up with, and records written by an earlier
+ * version (payload as a sub-document) still read. The same paths are shown against a stand-in
+ * server in mongo-store-wire.test.ts, which runs everywhere.
  */
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
@@ -58,5 +59,23 @@ const uri = process.env.MONGODB_URI;
     await direct.db!.collection('accounts').dropIndex('by_email');
     const storage = await start();
     await storage.close();
+  });
+
+  it('still reads, consumes and revokes a record an earlier version wrote as a sub-document', async () => {
+    const storage = await start();
+    try {
+      const payload = { grantId: 'g-legacy', accountId: 'a-legacy', authorizations: { 'client.with.dots': { sid: 's' } } };
+      await direct.db!.collection<{ _id: string; [field: string]: unknown }>('oidc_AuthorizationCode').insertOne({ _id: 'legacy', payload, grantId: 'g-legacy', accountId: 'a-legacy', expiresAt: new Date(Date.now() + 60_000) });
+      const codes = storage.modelStore('AuthorizationCode');
+      expect(await codes.find('legacy')).toEqual(payload);
+      expect(await codes.findByAccountId('a-legacy')).toEqual([{ id: 'legacy', payload }]);
+      await codes.consume('legacy');
+      expect(await codes.find('legacy')).toEqual({ ...payload, consumed: expect.any(Number) });
+      await expect(codes.consume('legacy')).rejects.toMatchObject({ code: 'already_consumed' });
+      await codes.revokeByGrantId('g-legacy');
+      expect(await codes.find('legacy')).toBeUndefined();
+    } finally {
+      await storage.close();
+    }
   });
 });

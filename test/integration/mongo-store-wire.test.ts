@@ -138,4 +138,23 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(ms).toBeLessThan(1500);
     });
   });
+
+  describe('what is sent', () => {
+    let storage: MongoStorage;
+    beforeEach(async () => {
+      storage = await open(fake);
+    });
+    afterEach(() => storage.close());
+    const sentSince = (start: number) => fake.commands().slice(start);
+
+    it('stores the payload as JSON text beside the indexed copies, with nothing a client chose as a field name', async () => {
+      const start = fake.commands().length;
+      const payload = { uid: 'u1', grantId: 'g1', claims: { userinfo: { 'a\u0000b': null, $ref: { x: 1 } } } };
+      await storage.modelStore('AuthorizationCode').upsert('code-1', payload, 60);
+      const [update] = sentSince(start).filter((command) => command.name === 'update');
+      const replacement = (update!.body.updates as { u: Doc }[])[0]!.u;
+      expect(replacement).toMatchObject({ _id: 'code-1', uid: 'u1', grantId: 'g1', payload: JSON.stringify(payload), expiresAt: expect.any(Date) });
+      expect(Object.keys(replacement).sort()).toEqual(['_id', 'expiresAt', 'grantId', 'payload', 'uid']);
+    });
+  });
 });

@@ -19,6 +19,10 @@ describe('oidc record schema', () => {
     for (const field of ['uid', 'userCode', 'grantId', 'accountId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
   });
 
+  it('keeps the payload as text (record-document.ts says why)', () => {
+    expect(oidcRecordSchema.path('payload').instance).toBe('String');
+  });
+
   it('requires an id and a payload, and rejects unknown fields', async () => {
     const Record = mongoose.model('SchemaProbeRecord', oidcRecordSchema);
     const error = new Record({}).validateSync();

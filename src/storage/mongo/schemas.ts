@@ -9,7 +9,9 @@ import { Schema } from 'mongoose';
 export const oidcRecordSchema = new Schema(
   {
     _id: { type: String, required: true },
-    payload: { type: Schema.Types.Mixed, required: true },
+    // JSON text (record-document.ts says why). Earlier versions stored a sub-document: reads use
+    // lean(), which hands those back uncast, so both forms are read.
+    payload: { type: String, required: true },
     // Copies of the payload fields the adapter looks records up by.
     uid: { type: String },
     userCode: { type: String },
