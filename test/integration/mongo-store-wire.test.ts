@@ -156,5 +156,37 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(replacement).toMatchObject({ _id: 'code-1', uid: 'u1', grantId: 'g1', payload: JSON.stringify(payload), expiresAt: expect.any(Date) });
       expect(Object.keys(replacement).sort()).toEqual(['_id', 'expiresAt', 'grantId', 'payload', 'uid']);
     });
+
+    it('sends only string ids into filters: an operator given as an id sends nothing at all', async () => {
+      const start = fake.commands().length;
+      const operator = { $ne: null } as unknown as string;
+      const sessions = storage.modelStore('Session');
+      await sessions.find(operator);
+      await sessions.findByUid(operator);
+      await sessions.findByAccountId(operator);
+      await sessions.destroy(operator);
+      await sessions.revokeByGrantId(operator);
+      await expect(sessions.consume(operator)).rejects.toMatchObject({ code: 'already_consumed' });
+      await expect(sessions.upsert(operator, {}, 60)).rejects.toMatchObject({ code: 'invalid_input' });
+      expect(await storage.accounts.findById(operator)).toBeUndefined();
+      expect(await storage.accounts.findByEmail(operator)).toBeUndefined();
+      expect(await storage.accounts.update(operator, { disabled: true })).toBeUndefined();
+      expect(await storage.keys.list(operator as never)).toEqual([]);
+      await storage.keys.remove(operator);
+      expect(await storage.audit.list({ limit: 5, accountId: operator })).toEqual([]);
+      expect(sentSince(start)).toEqual([]);
+    });
+
+    it('keeps our own operators intact under sanitizeFilter, and wraps one that slips in', async () => {
+      const start = fake.commands().length;
+      await storage.modelStore('Session').find('s1');
+      const [find] = sentSince(start);
+      expect(find!.body.filter).toEqual({ _id: 's1', $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] });
+      // Past our type checks, straight through mongoose: the object is matched literally ($eq),
+      // which for a string _id is refused before anything is sent.
+      const Records = storage.connection.model('oidc_Session');
+      await expect(Records.findOne({ _id: { $ne: null } }).lean()).rejects.toThrow(/Cast to string failed/);
+      expect(sentSince(start)).toHaveLength(1);
+    });
   });
 });

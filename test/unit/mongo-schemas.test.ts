@@ -89,10 +89,11 @@ describe('connection options', () => {
     });
   });
 
-  it('default to a 5 s socket timeout and 20 connections, with no lazy index or collection work', () => {
+  it('default to a 5 s socket timeout and 20 connections, with filters sanitized and no lazy index or collection work', () => {
     expect(connectionOptions({ attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 1000 })).toMatchObject({
       socketTimeoutMS: 5000,
       maxPoolSize: 20,
+      sanitizeFilter: true,
       autoIndex: false,
       autoCreate: false,
       bufferCommands: false,

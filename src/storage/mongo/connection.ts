@@ -52,6 +52,11 @@ export function connectionOptions(options: ConnectOptions): mongoose.ConnectOpti
     // by mongoose when a model is first compiled (its autoCreate default), with errors unseen.
     autoIndex: false,
     autoCreate: false,
+    // Defence in depth for filters: every id is type-checked before a query (src/storage/ids.ts);
+    // should one slip through, an object holding `$` keys is wrapped in `$eq` instead of acting
+    // as an operator (mongoose lib/helpers/query/sanitizeFilter.js). Our own operators are marked
+    // with ourCondition (conditions.ts).
+    sanitizeFilter: true,
     ...(options.dbName ? { dbName: options.dbName } : {}),
   };
 }

@@ -4,18 +4,20 @@
  * update, so of two instances racing to consume the same code exactly one wins.
  *
  * No index work happens here: every collection's indexes were built at start-up (index.ts).
- * Payloads are kept as JSON text (record-document.ts).
+ * Every argument that reaches a filter is checked to be a string first (src/storage/ids.ts).
  */
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
+import { assertId, isId } from '../ids.js';
 import type { OidcModelStore } from '../types.js';
+import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { payloadOf, toRecordDocument, type RecordDoc } from './record-document.js';
 import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
 
 /** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
-const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] });
+const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: ourCondition({ $gt: new Date() }) }] });
 
 /** What a lookup reads: the payload and the consumed mark kept beside it. */
 const PAYLOAD = { payload: 1, consumed: 1 } as const;
@@ -29,39 +31,39 @@ export function recordModel(connection: Connection, model: string): Model<Record
 
 export function createMongoModelStore(connection: Connection, model: string): OidcModelStore {
   const Records = recordModel(connection, model);
-  const findOne = async (filter: Record<string, unknown>) => {
+  const findOne = async (filter: Record<string, string>) => {
     const doc = await Records.findOne({ ...filter, ...live() }, PAYLOAD).lean<RecordDoc>();
     return doc ? payloadOf(doc) : undefined;
   };
-  const findMany = async (filter: Record<string, unknown>) =>
+  const findMany = async (filter: Record<string, string>) =>
     (await Records.find({ ...filter, ...live() }).sort({ _id: 1 }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: payloadOf(doc) }));
 
   return {
     upsert: (id, payload, expiresInSeconds) =>
       guard(async () => {
+        assertId(id, model);
         await Records.replaceOne({ _id: id }, toRecordDocument(id, payload, expiresInSeconds, Date.now()), { upsert: true });
       }),
-    find: (id) => guard(() => findOne({ _id: id })),
-    // An undefined value would reach MongoDB as null and match records without the field.
-    findByUid: (uid) => (typeof uid !== 'string' ? Promise.resolve(undefined) : guard(() => findOne({ uid }))),
-    findByUserCode: (userCode) => (typeof userCode !== 'string' ? Promise.resolve(undefined) : guard(() => findOne({ userCode }))),
+    // A non-string never reaches a filter: an undefined would match records without the field,
+    // an object could be an operator.
+    find: (id) => (isId(id) ? guard(() => findOne({ _id: id })) : Promise.resolve(undefined)),
+    findByUid: (uid) => (isId(uid) ? guard(() => findOne({ uid })) : Promise.resolve(undefined)),
+    findByUserCode: (userCode) => (isId(userCode) ? guard(() => findOne({ userCode })) : Promise.resolve(undefined)),
     consume: (id) =>
       guard(async () => {
         const consumed = Math.floor(Date.now() / 1000);
-        const result = await Records.updateOne({ _id: id, consumed: null, ...live() }, { $set: { consumed } });
-        if (result.matchedCount !== 1) throw new AppError('already_consumed', `${model} was already consumed or is gone`);
+        const result = isId(id) ? await Records.updateOne({ _id: id, consumed: null, ...live() }, { $set: { consumed } }) : undefined;
+        if (result?.matchedCount !== 1) throw new AppError('already_consumed', `${model} was already consumed or is gone`);
       }),
     destroy: (id) =>
       guard(async () => {
-        await Records.deleteOne({ _id: id });
+        if (isId(id)) await Records.deleteOne({ _id: id });
       }),
     revokeByGrantId: (grantId) =>
-      typeof grantId !== 'string'
-        ? Promise.resolve()
-        : guard(async () => {
-            await Records.deleteMany({ grantId });
-          }),
+      guard(async () => {
+        if (isId(grantId)) await Records.deleteMany({ grantId });
+      }),
     list: () => guard(() => findMany({})),
-    findByAccountId: (accountId) => (typeof accountId !== 'string' ? Promise.resolve([]) : guard(() => findMany({ accountId }))),
+    findByAccountId: (accountId) => (isId(accountId) ? guard(() => findMany({ accountId })) : Promise.resolve([])),
   };
 }
