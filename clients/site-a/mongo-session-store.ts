@@ -10,6 +10,7 @@ import { ourCondition } from '../../src/storage/mongo/conditions.js';
 import { schemaIndexes } from '../../src/storage/mongo/index-plan.js';
 import { guard } from '../../src/storage/mongo/outage.js';
 import { modelOn } from '../../src/storage/mongo/model.js';
+import { majority } from '../../src/storage/mongo/write-concern.js';
 import { siteCollection } from '../shared/state/mongo-connection.js';
 import { isSessionId, newSessionId, type SessionStore, type SessionStoreOptions, type SiteSession } from './session-store.js';
 
@@ -98,16 +99,18 @@ export async function openMongoSessionStore(connection: Connection, clientId: st
         const doc = await model.findOne({ _id: id, expiresAt: unexpired() }).lean<SessionDoc>();
         return doc ? toSession(doc) : undefined;
       }),
+    // Sign-outs are written with majority (write-concern.ts): a session a failover brings back
+    // would sign the person in again.
     destroy: (id) =>
       guard(async () => {
-        if (isSessionId(id)) await model.deleteOne({ _id: id });
+        if (isSessionId(id)) await model.deleteOne({ _id: id }, majority());
       }),
     destroyWhere: ({ sid, sub }) =>
       guard(async () => {
         // Only strings reach the filter (they come from a verified logout token, which checks them too).
         const filter = typeof sid === 'string' && sid ? { sid } : typeof sub === 'string' && sub ? { sub } : undefined;
         if (!filter) return 0;
-        const { deletedCount } = await model.deleteMany(filter);
+        const { deletedCount } = await model.deleteMany(filter, majority());
         return deletedCount;
       }),
     size: () => guard(() => model.countDocuments({ expiresAt: unexpired() })),

@@ -13,6 +13,7 @@ import { ourCondition } from '../../src/storage/mongo/conditions.js';
 import { schemaIndexes } from '../../src/storage/mongo/index-plan.js';
 import { guard } from '../../src/storage/mongo/outage.js';
 import { modelOn } from '../../src/storage/mongo/model.js';
+import { majority } from '../../src/storage/mongo/write-concern.js';
 import { siteCollection } from '../shared/state/mongo-connection.js';
 import { refusalOf, type DenyList, type DenyListOptions, type Refusal } from './deny-list.js';
 
@@ -41,9 +42,12 @@ export async function openMongoDenyList(connection: Connection, clientId: string
   await buildIndexes(connection.db!, [{ collection, indexes: schemaIndexes(denialSchema) }]);
   const unexpired = () => ourCondition({ $gt: new Date(now()) });
 
-  /** Merges a refusal into a document, never lowering either field. */
+  /**
+   * Merges a refusal into a document, never lowering either field. With majority
+   * (write-concern.ts): a refusal a failover rolls back would let a signed-out token work again.
+   */
   const widen = (id: string, refusal: Refusal) =>
-    model.updateOne({ _id: id }, { $max: { refuseIssuedBefore: refusal.refuseIssuedBefore, forgetAt: new Date(refusal.forgetAt) } }, { upsert: true });
+    model.updateOne({ _id: id }, { $max: { refuseIssuedBefore: refusal.refuseIssuedBefore, forgetAt: new Date(refusal.forgetAt) } }, { upsert: true, ...majority() });
 
   async function keepWithinBound(): Promise<void> {
     // The estimate (collection metadata, no scan) also counts the cut-off and expired entries the

@@ -4,6 +4,11 @@
  * write concern, and how long an operation waits on a server that stops answering. No MongoDB is
  * needed; the storage contract covers what a real server answers (with MONGODB_URI).
  */
+import { randomUUID } from 'node:crypto';
+import { connectSiteMongo } from '../../clients/shared/state/mongo-connection.js';
+import { openMongoReplayCache } from '../../clients/shared/state/mongo-replay-cache.js';
+import { openMongoSessionStore } from '../../clients/site-a/mongo-session-store.js';
+import { openMongoDenyList } from '../../clients/site-b/mongo-deny-list.js';
 import { createLogger } from '../../src/logger.js';
 import { createMongoStorage, type MongoStorage } from '../../src/storage/mongo/index.js';
 import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
@@ -16,6 +21,7 @@ const open = (fake: FakeMongo) =>
   createMongoStorage(fake.uri(), createLogger('silent'), { attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 2000, socketTimeoutMs: SOCKET_TIMEOUT_MS });
 
 const onCollection = (command: ReceivedCommand) => String(command.body[command.name]);
+const writeConcernOf = (command: ReceivedCommand | undefined) => command?.body.writeConcern;
 const elapsed = async (operation: () => Promise<unknown>) => {
   const started = Date.now();
   const outcome = await operation().then(
@@ -143,6 +149,11 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
     let storage: MongoStorage;
     beforeEach(async () => {
       storage = await open(fake);
+      fake.answer((command) =>
+        command.name === 'findAndModify' && onCollection(command) === 'rate_limits'
+          ? { ok: 1, lastErrorObject: { n: 1, updatedExisting: true }, value: { key: 'wire:k', points: 1, expire: new Date(Date.now() + 60_000) } }
+          : undefined,
+      );
     });
     afterEach(() => storage.close());
     const sentSince = (start: number) => fake.commands().slice(start);
@@ -187,6 +198,54 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       const Records = storage.connection.model('oidc_Session');
       await expect(Records.findOne({ _id: { $ne: null } }).lean()).rejects.toThrow(/Cast to string failed/);
       expect(sentSince(start)).toHaveLength(1);
+    });
+
+    it('writes consumes, revocations, sign-outs, account changes, keys and counters with majority; records with the default', async () => {
+      const codes = storage.modelStore('AuthorizationCode');
+      const last = async (operation: () => Promise<unknown>) => {
+        const start = fake.commands().length;
+        await operation();
+        return sentSince(start).filter((command) => ['update', 'delete', 'insert', 'findAndModify'].includes(command.name));
+      };
+      const majority = { w: 'majority' };
+      expect(writeConcernOf((await last(() => codes.consume('code-1')))[0])).toEqual(majority);
+      expect(writeConcernOf((await last(() => codes.destroy('code-1')))[0])).toEqual(majority);
+      expect(writeConcernOf((await last(() => codes.revokeByGrantId('g1')))[0])).toEqual(majority);
+      expect(writeConcernOf((await last(() => storage.accounts.update('acc-1', { disabled: true, accessEndedAt: new Date() })))[0])).toEqual(majority);
+      expect(writeConcernOf((await last(() => storage.accounts.create({ email: `${randomUUID()}@example.com`, name: 'N', emailVerified: true, passwordHash: 'h' })))[0])).toEqual(majority);
+      const key = { id: 'key-1', purpose: 'cookie' as const, material: { secret: 's' }, createdAt: new Date(), activatesAt: new Date() };
+      expect(writeConcernOf((await last(() => storage.keys.add(key)))[0])).toEqual(majority);
+      expect(writeConcernOf((await last(() => storage.keys.retire('key-1', new Date(), new Date())))[0])).toEqual(majority);
+      expect(writeConcernOf((await last(() => storage.keys.remove('key-1')))[0])).toEqual(majority);
+      const limiter = storage.rateLimiter({ keyPrefix: 'wire', points: 5, durationSeconds: 60 });
+      expect(writeConcernOf((await last(() => limiter.penalty('k')))[0])).toEqual(majority);
+      // A record write that a rollback could only lose (fail closed) keeps the deployment's default.
+      expect(writeConcernOf((await last(() => codes.upsert('code-2', { grantId: 'g2' }, 60)))[0])).toBeUndefined();
+    });
+
+    it('writes the sample sites\' deny-list, replay cache and sign-outs with majority, and sanitizes their filters', async () => {
+      const connection = await connectSiteMongo(fake.uri('sites'));
+      try {
+        const denyList = await openMongoDenyList(connection, 'site-b', { ttlSeconds: 60, maxEntries: 100 });
+        const replays = await openMongoReplayCache(connection, 'site-b');
+        const sessions = await openMongoSessionStore(connection, 'site-a', { ttlSeconds: 60, maxSessions: 100 });
+        const writes = (start: number) => sentSince(start).filter((command) => ['update', 'delete'].includes(command.name));
+        let start = fake.commands().length;
+        await denyList.deny({ sid: 's1', sub: 'u1', iat: 1 });
+        expect(writeConcernOf(writes(start)[0])).toEqual({ w: 'majority' });
+        start = fake.commands().length;
+        await replays.remember('jti-1', new Date(Date.now() + 60_000));
+        expect(writes(start)[0]!.body).toMatchObject({ writeConcern: { w: 'majority' }, updates: [{ q: { _id: 'jti-1', expiresAt: { $lte: expect.any(Date) } } }] });
+        start = fake.commands().length;
+        await sessions.destroyWhere({ sid: 's1' });
+        expect(writes(start)[0]!.body).toMatchObject({ writeConcern: { w: 'majority' }, deletes: [{ q: { sid: 's1' } }] });
+        start = fake.commands().length;
+        expect(await sessions.destroyWhere({ sid: { $ne: null } as unknown as string })).toBe(0);
+        expect(await replays.remember({ $ne: null } as unknown as string, new Date())).toBe(false);
+        expect(sentSince(start)).toEqual([]);
+      } finally {
+        await connection.close();
+      }
     });
   });
 });

@@ -52,6 +52,13 @@ describe('key schema', () => {
   });
 });
 
+describe('write concern of the security-relevant collections', () => {
+  it('writes accounts (disable, password, accessEndedAt) and keys with majority', () => {
+    expect(accountSchema.get('writeConcern')).toEqual({ w: 'majority' });
+    expect(keySchema.get('writeConcern')).toEqual({ w: 'majority' });
+  });
+});
+
 describe('the index plan built at start-up', () => {
   const plan = storageIndexPlan();
   const collections = plan.map((entry) => entry.collection);

@@ -8,6 +8,7 @@ import { ourCondition } from '../../../src/storage/mongo/conditions.js';
 import { schemaIndexes } from '../../../src/storage/mongo/index-plan.js';
 import { guard } from '../../../src/storage/mongo/outage.js';
 import { modelOn } from '../../../src/storage/mongo/model.js';
+import { majority } from '../../../src/storage/mongo/write-concern.js';
 import { siteCollection } from './mongo-connection.js';
 import type { ReplayCache } from './replay-cache.js';
 
@@ -36,7 +37,9 @@ export async function openMongoReplayCache(connection: Connection, clientId: str
           // monitor has not removed yet. A live entry doesn't match the filter, so the upsert
           // tries to insert its _id again and fails on the unique _id index: a replay. Two
           // processes racing with one jti: one insert wins, the other gets the duplicate key.
-          const result = await model.updateOne({ _id: jti, expiresAt: ourCondition({ $lte: new Date(now()) }) }, { $set: { expiresAt } }, { upsert: true });
+          // With majority (write-concern.ts): a remembered jti rolled back by a failover would let
+          // the same logout token be played again.
+          const result = await model.updateOne({ _id: jti, expiresAt: ourCondition({ $lte: new Date(now()) }) }, { $set: { expiresAt } }, { upsert: true, ...majority() });
           return result.upsertedCount + result.matchedCount > 0;
         } catch (error) {
           if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;

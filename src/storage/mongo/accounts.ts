@@ -44,6 +44,8 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
     findByEmail: (email) =>
       isId(email) ? guard(async () => toRecord(await Accounts.findOne({ emailNormalized: normalizeEmail(email) }).lean<AccountDoc>())) : Promise.resolve(undefined),
     list: () => guard(async () => (await Accounts.find({}).sort({ emailNormalized: 1 }).lean<AccountDoc[]>()).map((doc) => toRecord(doc)!)),
+    // Written with majority (the schema's write concern): a disable, a new password or an
+    // accessEndedAt rolled back by a failover would undo a security decision.
     update: (id, changes) =>
       isId(id)
         ? guard(async () => toRecord(await Accounts.findOneAndUpdate({ _id: id }, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>()))

@@ -11,7 +11,10 @@ interface KeyDoc extends Omit<StoredKey, 'id'> {
 
 export const keyModel = (connection: Connection): Model<KeyDoc> => modelOn(connection, 'Key', keySchema, COLLECTIONS.keys);
 
-/** Every id and purpose is checked to be a string before it reaches a filter (src/storage/ids.ts). */
+/**
+ * Every write is made with majority (the schema's write concern, write-concern.ts); every id and
+ * purpose is checked to be a string before it reaches a filter (src/storage/ids.ts).
+ */
 export function createMongoKeys(connection: Connection): KeyRepository {
   const Keys = keyModel(connection);
   return {

@@ -5,6 +5,7 @@
  *
  * No index work happens here: every collection's indexes were built at start-up (index.ts).
  * Every argument that reaches a filter is checked to be a string first (src/storage/ids.ts).
+ * Consumes and deletes (revocation, logout) are written with majority (write-concern.ts).
  */
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
@@ -15,6 +16,7 @@ import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { payloadOf, toRecordDocument, type RecordDoc } from './record-document.js';
 import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
+import { majority } from './write-concern.js';
 
 /** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
 const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: ourCondition({ $gt: new Date() }) }] });
@@ -52,16 +54,16 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
     consume: (id) =>
       guard(async () => {
         const consumed = Math.floor(Date.now() / 1000);
-        const result = isId(id) ? await Records.updateOne({ _id: id, consumed: null, ...live() }, { $set: { consumed } }) : undefined;
+        const result = isId(id) ? await Records.updateOne({ _id: id, consumed: null, ...live() }, { $set: { consumed } }, majority()) : undefined;
         if (result?.matchedCount !== 1) throw new AppError('already_consumed', `${model} was already consumed or is gone`);
       }),
     destroy: (id) =>
       guard(async () => {
-        if (isId(id)) await Records.deleteOne({ _id: id });
+        if (isId(id)) await Records.deleteOne({ _id: id }, majority());
       }),
     revokeByGrantId: (grantId) =>
       guard(async () => {
-        if (isId(grantId)) await Records.deleteMany({ grantId });
+        if (isId(grantId)) await Records.deleteMany({ grantId }, majority());
       }),
     list: () => guard(() => findMany({})),
     findByAccountId: (accountId) => (isId(accountId) ? guard(() => findMany({ accountId })) : Promise.resolve([])),

@@ -3,7 +3,8 @@
  * carry their limit's prefix), counted with one findOneAndUpdate per call so concurrent requests
  * on any number of instances each count. Its indexes are built at start-up with everyone else's
  * (RATE_LIMIT_INDEXES, build-indexes.ts) instead of by the limiter in the background, where a
- * failure would only reach the console.
+ * failure would only reach the console. Counters are written with majority (write-concern.ts):
+ * a count rolled back by a failover hands an attacker fresh attempts.
  */
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
@@ -11,6 +12,7 @@ import type { RateLimiter, RateLimiterOptions } from '../types.js';
 import type { IndexSpec } from './index-plan.js';
 import { guard } from './outage.js';
 import { COLLECTIONS } from './schemas.js';
+import { majorityWritingClient } from './write-concern.js';
 
 /**
  * Exactly the indexes RateLimiterMongo#createIndexes makes (lib/RateLimiterMongo.js, with no
@@ -22,8 +24,8 @@ export const RATE_LIMIT_INDEXES: readonly IndexSpec[] = Object.freeze([expiry, b
 
 function limiterOn(connection: Connection, options: RateLimiterOptions): RateLimiterMongo {
   return new RateLimiterMongo({
-    // The driver's client (not mongoose's Connection): the limiter calls client.db(dbName).
-    storeClient: connection.getClient(),
+    // The limiter calls storeClient.db(dbName) and nothing else of it.
+    storeClient: majorityWritingClient(connection.getClient()),
     dbName: connection.name,
     tableName: COLLECTIONS.rateLimits,
     keyPrefix: options.keyPrefix,

@@ -5,6 +5,7 @@
  * filter expired records too. The indexes declared here are built at start-up (build-indexes.ts).
  */
 import { Schema } from 'mongoose';
+import { majority } from './write-concern.js';
 
 export const oidcRecordSchema = new Schema(
   {
@@ -45,7 +46,8 @@ export const accountSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { versionKey: false, strict: true, autoIndex: false },
+  // Every account write is security-relevant (disable, password, accessEndedAt): write-concern.ts.
+  { versionKey: false, strict: true, autoIndex: false, ...majority() },
 );
 accountSchema.index({ emailNormalized: 1 }, { unique: true });
 
@@ -60,7 +62,8 @@ export const keySchema = new Schema(
     retiredAt: { type: Date },
     removeAfter: { type: Date },
   },
-  { versionKey: false, minimize: false, strict: true, autoIndex: false },
+  // Every key write (add, retire, remove) must survive a failover: write-concern.ts.
+  { versionKey: false, minimize: false, strict: true, autoIndex: false, ...majority() },
 );
 keySchema.index({ purpose: 1, activatesAt: 1 });
 // Clean-up only: keys past removeAfter are ignored by the key ring whether deleted yet or not.
