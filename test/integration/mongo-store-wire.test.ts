@@ -5,6 +5,7 @@
  * needed; the storage contract covers what a real server answers (with MONGODB_URI).
  */
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { connectSiteMongo } from '../../clients/shared/state/mongo-connection.js';
 import { openMongoReplayCache } from '../../clients/shared/state/mongo-replay-cache.js';
 import { openMongoSessionStore } from '../../clients/site-a/mongo-session-store.js';
@@ -104,6 +105,22 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(error).toMatchObject({ code: 'storage_unavailable' });
       expect(error.message).toMatch(/Cannot create the indexes in MongoDB at mongodb:\/\/127\.0\.0\.1:\d+\/idp: not authorized/);
     });
+  });
+
+  it('gives up starting on a server that accepts connections and never answers, in bounded time', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const { ms, error } = await elapsed(() =>
+        createMongoStorage(`mongodb://127.0.0.1:${port}/idp`, createLogger('silent'), { attempts: 2, retryDelayMs: 0, serverSelectionTimeoutMs: 400, socketTimeoutMs: SOCKET_TIMEOUT_MS }),
+      );
+      expect(error).toMatchObject({ code: 'storage_unavailable' });
+      expect((error as Error).message).toContain(`Cannot connect to MongoDB at mongodb://127.0.0.1:${port}/idp after 2 attempts`);
+      expect(ms).toBeLessThan(3000);
+    } finally {
+      silent.close();
+    }
   });
 
   describe('a server that stops answering', () => {
