@@ -21,8 +21,6 @@ import { majority } from './write-concern.js';
 /** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
 const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: ourCondition({ $gt: new Date() }) }] });
 
-/** What a lookup reads: the payload and the consumed mark kept beside it. */
-const PAYLOAD = { payload: 1, consumed: 1 } as const;
 
 export const recordCollection = (model: string): string => `${COLLECTIONS.oidcPrefix}${model}`;
 
@@ -34,7 +32,8 @@ export function recordModel(connection: Connection, model: string): Model<Record
 export function createMongoModelStore(connection: Connection, model: string): OidcModelStore {
   const Records = recordModel(connection, model);
   const findOne = async (filter: Record<string, string>) => {
-    const doc = await Records.findOne({ ...filter, ...live() }, PAYLOAD).lean<RecordDoc>();
+    // The payload and the consumed mark kept beside it: all a lookup needs.
+    const doc = await Records.findOne({ ...filter, ...live() }, { payload: 1, consumed: 1 }).lean<RecordDoc>();
     return doc ? payloadOf(doc) : undefined;
   };
   const findMany = async (filter: Record<string, string>) =>
