@@ -10,6 +10,7 @@ import { isLoopbackHost } from './http/loopback-resolver.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/server-limits.js';
 import type { TlsFiles } from './http/tls-files.js';
 import { secretWeakness } from './secret-strength.js';
+import { DEFAULT_MAX_POOL_SIZE, DEFAULT_SOCKET_TIMEOUT_MS } from './storage/mongo/limits.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -44,7 +45,12 @@ export interface Config {
   mongodbUri: string | undefined;
   /** Start-up gives up after this many attempts, each waiting up to the timeout. */
   mongodbConnectAttempts: number;
+  /** Finding a server, opening a connection to it, waiting for a free pooled connection. */
   mongodbConnectTimeoutMs: number;
+  /** How long a sent command may go unanswered (a hung server) before it fails with 503. */
+  mongodbSocketTimeoutMs: number;
+  /** Connections one IdP process may hold open to each MongoDB server. */
+  mongodbMaxPoolSize: number;
   ttl: TtlConfig;
   logLevel: LogLevel;
   /** Static initial access token for dynamic client registration (RFC 7591 section 3). */
@@ -295,6 +301,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mongodbUri: readMongoUri(env, problems),
     mongodbConnectAttempts: readInteger(env, 'MONGODB_CONNECT_ATTEMPTS', 5, problems, 1, 100),
     mongodbConnectTimeoutMs: readInteger(env, 'MONGODB_CONNECT_TIMEOUT_MS', 5000, problems, 100, 120000),
+    mongodbSocketTimeoutMs: readInteger(env, 'MONGODB_SOCKET_TIMEOUT_MS', DEFAULT_SOCKET_TIMEOUT_MS, problems, 100, 600000),
+    mongodbMaxPoolSize: readInteger(env, 'MONGODB_MAX_POOL_SIZE', DEFAULT_MAX_POOL_SIZE, problems, 1, 1000),
     ttl: Object.freeze({
       accessTokenSeconds: readInteger(env, 'ACCESS_TOKEN_TTL_SECONDS', 10 * 60, problems),
       idTokenSeconds: readInteger(env, 'ID_TOKEN_TTL_SECONDS', 60 * 60, problems),

@@ -13,6 +13,7 @@ export type AppErrorCode =
   | 'interaction_expired'
   | 'already_consumed'
   | 'storage_unavailable'
+  | 'storage_index_conflict'
   | 'rate_limited'
   | 'overloaded'
   | 'internal';
@@ -27,6 +28,8 @@ const defaultStatus: Record<AppErrorCode, number> = {
   interaction_expired: 400,
   already_consumed: 409,
   storage_unavailable: 503,
+  /** Start-up only: the database holds an index that differs from ours; an operator must fix it. */
+  storage_index_conflict: 500,
   rate_limited: 429,
   overloaded: 503,
   internal: 500,

@@ -5,8 +5,12 @@
  * The bound and its rule are the memory store's: past `maxSessions`, the oldest sessions go.
  */
 import { Schema, type Connection } from 'mongoose';
+import { buildIndexes } from '../../src/storage/mongo/build-indexes.js';
+import { ourCondition } from '../../src/storage/mongo/conditions.js';
+import { schemaIndexes } from '../../src/storage/mongo/index-plan.js';
 import { guard } from '../../src/storage/mongo/outage.js';
 import { modelOn } from '../../src/storage/mongo/model.js';
+import { majority } from '../../src/storage/mongo/write-concern.js';
 import { siteCollection } from '../shared/state/mongo-connection.js';
 import { isSessionId, newSessionId, type SessionStore, type SessionStoreOptions, type SiteSession } from './session-store.js';
 
@@ -57,18 +61,19 @@ export async function openMongoSessionStore(connection: Connection, clientId: st
   const now = options.now ?? Date.now;
   const collection = siteCollection('sessions', clientId);
   const model = modelOn<SessionDoc>(connection, collection, sessionSchema, collection);
-  await model.createIndexes();
+  await buildIndexes(connection.db!, [{ collection, indexes: schemaIndexes(sessionSchema) }]);
+  const unexpired = () => ourCondition({ $gt: new Date(now()) });
 
   async function keepWithinBound(): Promise<void> {
     // The estimate (collection metadata, no scan) also counts expired sessions the TTL monitor
     // has not removed yet: an over-count only leads to the exact count below. Two processes
     // evicting at once may remove one session too many: early, never late.
     if ((await model.estimatedDocumentCount()) <= options.maxSessions) return;
-    await model.deleteMany({ expiresAt: { $lte: new Date(now()) } });
+    await model.deleteMany({ expiresAt: ourCondition({ $lte: new Date(now()) }) });
     const excess = (await model.countDocuments()) - options.maxSessions;
     if (excess <= 0) return;
     const oldest = await model.find({}, { _id: 1 }).sort({ createdAt: 1 }).limit(excess).lean<Pick<SessionDoc, '_id'>[]>();
-    await model.deleteMany({ _id: { $in: oldest.map((session) => session._id) } });
+    await model.deleteMany({ _id: ourCondition({ $in: oldest.map((session) => session._id) }) });
   }
 
   return {
@@ -91,19 +96,23 @@ export async function openMongoSessionStore(connection: Connection, clientId: st
     get: (id) =>
       guard(async () => {
         if (!isSessionId(id)) return undefined;
-        const doc = await model.findOne({ _id: id, expiresAt: { $gt: new Date(now()) } }).lean<SessionDoc>();
+        const doc = await model.findOne({ _id: id, expiresAt: unexpired() }).lean<SessionDoc>();
         return doc ? toSession(doc) : undefined;
       }),
+    // Sign-outs are written with majority (write-concern.ts): a session a failover brings back
+    // would sign the person in again.
     destroy: (id) =>
       guard(async () => {
-        if (isSessionId(id)) await model.deleteOne({ _id: id });
+        if (isSessionId(id)) await model.deleteOne({ _id: id }, majority());
       }),
     destroyWhere: ({ sid, sub }) =>
       guard(async () => {
-        if (!sid && !sub) return 0;
-        const { deletedCount } = await model.deleteMany(sid ? { sid } : { sub });
+        // Only strings reach the filter (they come from a verified logout token, which checks them too).
+        const filter = typeof sid === 'string' && sid ? { sid } : typeof sub === 'string' && sub ? { sub } : undefined;
+        if (!filter) return 0;
+        const { deletedCount } = await model.deleteMany(filter, majority());
         return deletedCount;
       }),
-    size: () => guard(() => model.countDocuments({ expiresAt: { $gt: new Date(now()) } })),
+    size: () => guard(() => model.countDocuments({ expiresAt: unexpired() })),
   };
 }

@@ -11,6 +11,7 @@ import { isAppError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createIdp } from '../idp.js';
 import { createMongoStorage } from '../storage/mongo/index.js';
+import { mongoConnectOptions } from '../storage/index.js';
 
 function terminalIo(): AdminIo {
   return {
@@ -43,11 +44,7 @@ async function main(): Promise<number> {
     io.err('The admin CLI works on the IdP\'s MongoDB store: set MONGODB_URI (the in-memory store lives inside the running demo process and is not reachable from here).');
     return 2;
   }
-  const storage = await createMongoStorage(config.mongodbUri, createLogger('warn'), {
-    attempts: config.mongodbConnectAttempts,
-    serverSelectionTimeoutMs: config.mongodbConnectTimeoutMs,
-    retryDelayMs: 1000,
-  });
+  const storage = await createMongoStorage(config.mongodbUri, createLogger('warn'), mongoConnectOptions(config));
   const idp = await createIdp(config, { storage, logger: createLogger('warn') });
   try {
     return await runAdmin(argv, { idp, io });

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors, type Configuration, type Provider } from 'oidc-provider';
 import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
+import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/types.js';
 
@@ -42,8 +43,13 @@ export function createRegistrationFeatures(options: { policy: RegistrationPolicy
           const token = ctx.oidc.entities.InitialAccessToken;
           try {
             await initialAccessTokens.consume(token!.jti);
-          } catch {
-            throw new errors.InvalidToken('initial access token already used');
+          } catch (error) {
+            // Only a consume that lost (used before, or concurrently) means "used". Anything else,
+            // a storage outage above all, goes on as it is: AppError storage_unavailable carries
+            // statusCode 503, which oidc-provider answers as server_error (503), as at every
+            // other endpoint during an outage.
+            if (isAppError(error) && error.code === 'already_consumed') throw new errors.InvalidToken('initial access token already used');
+            throw error;
           }
         },
       },

@@ -6,20 +6,26 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createMemoryStorage } from './memory/index.js';
+import type { ConnectOptions } from './mongo/connection.js';
 import { createMongoStorage } from './mongo/index.js';
 import type { Storage } from './types.js';
 
 export const MEMORY_STORE_NOTICE =
   'Using the in-memory store: every session, token, registered client, account and key is lost when the IdP stops, and it cannot be shared by several IdP processes. Set MONGODB_URI to keep them in MongoDB.';
 
+/** The MONGODB_* settings as the MongoDB store takes them (the IdP and the admin CLI). */
+export function mongoConnectOptions(config: Readonly<Config>): ConnectOptions {
+  return {
+    attempts: config.mongodbConnectAttempts,
+    serverSelectionTimeoutMs: config.mongodbConnectTimeoutMs,
+    socketTimeoutMs: config.mongodbSocketTimeoutMs,
+    maxPoolSize: config.mongodbMaxPoolSize,
+    retryDelayMs: 1000,
+  };
+}
+
 export async function createStorage(config: Readonly<Config>, logger: Logger): Promise<Storage> {
-  if (config.mongodbUri) {
-    return createMongoStorage(config.mongodbUri, logger, {
-      attempts: config.mongodbConnectAttempts,
-      serverSelectionTimeoutMs: config.mongodbConnectTimeoutMs,
-      retryDelayMs: 1000,
-    });
-  }
+  if (config.mongodbUri) return createMongoStorage(config.mongodbUri, logger, mongoConnectOptions(config));
   if (config.nodeEnv === 'production') {
     throw new AppError('invalid_config', `Refusing the in-memory store in production: it loses all data on exit. Set MONGODB_URI (for example mongodb://db.internal:27017/idp).`, { expose: true });
   }

@@ -19,6 +19,12 @@ export interface AdapterPayload {
 /**
  * oidc-provider's adapter contract for one model (Session, AccessToken, Client, ...).
  * Expired records are never returned, whatever the backend's clean-up schedule.
+ *
+ * Ids, uids, user codes, grant ids and account ids are non-empty strings (src/storage/ids.ts):
+ * given anything else, lookups find nothing, `consume` fails with `already_consumed`, `destroy`
+ * and `revokeByGrantId` change nothing, and `upsert` fails with AppError `invalid_input`; no such
+ * value ever reaches a database query. Payloads round-trip exactly, whatever names their keys
+ * have (a client chooses some of them: the `claims` parameter).
  */
 export interface OidcModelStore {
   upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<void>;
@@ -59,6 +65,7 @@ export type NewAccount = Pick<AccountRecord, 'email' | 'name' | 'emailVerified' 
 
 export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled' | 'accessEndedAt'>>;
 
+/** Ids and emails that are not non-empty strings find and change nothing (as for model records). */
 export interface AccountRepository {
   /** Fails with AppError `email_taken` when the email exists in any letter case. */
   create(input: NewAccount): Promise<AccountRecord>;
@@ -162,6 +169,7 @@ export interface AuditRepository {
 export interface Storage {
   readonly kind: 'memory' | 'mongodb';
   rateLimiter(options: RateLimiterOptions): RateLimiter;
+  /** One of STORED_MODELS (src/storage/models.ts); any other name fails with AppError `internal`. */
   modelStore(model: string): OidcModelStore;
   readonly accounts: AccountRepository;
   readonly keys: KeyRepository;

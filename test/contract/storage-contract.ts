@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { AuditEvent, Storage, StoredKey } from '../../src/storage/types.js';
+import type { AdapterPayload, AuditEvent, Storage, StoredKey } from '../../src/storage/types.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -132,12 +132,115 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
       });
 
       it('lists the live records of one model', async () => {
-        const store = storage.modelStore(`ListProbe${id().slice(0, 8)}`);
-        await store.upsert('b', { n: 2 });
-        await store.upsert('a', { n: 1 }, 60);
-        await store.upsert('gone', { n: 3 }, 1);
+        // ResourceServer: a model no other test writes, so the list holds only this test's records.
+        const store = storage.modelStore('ResourceServer');
+        const probe = id();
+        await store.upsert(`${probe}-b`, { n: 2 });
+        await store.upsert(`${probe}-a`, { n: 1 }, 60);
+        await store.upsert(`${probe}-gone`, { n: 3 }, 1);
         await sleep(1100);
-        expect((await store.list()).sort((x, y) => x.id.localeCompare(y.id))).toEqual([{ id: 'a', payload: { n: 1 } }, { id: 'b', payload: { n: 2 } }]);
+        const mine = (await store.list()).filter((record) => record.id.startsWith(probe)).sort((x, y) => x.id.localeCompare(y.id));
+        expect(mine).toEqual([{ id: `${probe}-a`, payload: { n: 1 } }, { id: `${probe}-b`, payload: { n: 2 } }]);
+      });
+
+      it('refuses a model nobody declared in STORED_MODELS (its indexes could not have been built at start-up)', () => {
+        expect(() => storage.modelStore(`Undeclared${id().slice(0, 8)}`)).toThrow(expect.objectContaining({ code: 'internal' }));
+      });
+
+      it('round-trips exactly a payload whose keys BSON field names cannot carry', async () => {
+        // What a crafted `claims` authorization parameter puts into a code, a token or a pushed
+        // request: NUL in a key, `$` and dots, BSON's own `_bsontype`, a DBRef's `$ref`/`$id`, and
+        // the names that prototype pollution plays with (JSON.parse makes `__proto__` an own key).
+        const text = JSON.stringify({
+          grantId: id(),
+          claims: {
+            userinfo: { 'nul\u0000name': null, $where: { essential: true }, 'a.b': { 'c.d': 1 }, '': 'empty key' },
+            id_token: { ref: { $ref: 'accounts', $id: 'x' }, long: { _bsontype: 'Long', low: 1, high: 0 }, oid: { _bsontype: 'ObjectId', id: 'x' } },
+          },
+          constructor: { prototype: { polluted: true } },
+          prototype: 'p',
+          list: [{ _bsontype: 'Code', code: 'x' }, null, 'text', 1.5, true, { $numberLong: '1' }],
+        }).replace('"prototype":"p"', '"prototype":"p","__proto__":{"polluted":true}');
+        const payload = JSON.parse(text) as AdapterPayload;
+        expect(Object.keys(payload)).toContain('__proto__');
+        const codes = storage.modelStore('AuthorizationCode');
+        const key = id();
+        await codes.upsert(key, payload, 60);
+        const found = await codes.find(key);
+        expect(JSON.stringify(found)).toBe(text);
+        expect(found).toEqual(payload);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        await codes.consume(key);
+        expect(await codes.find(key)).toEqual({ ...payload, consumed: expect.any(Number) });
+        expect(await codes.findByAccountId(id())).toEqual([]);
+        await codes.revokeByGrantId(payload.grantId!);
+        expect(await codes.find(key)).toBeUndefined();
+      });
+
+      describe('ids that are not strings never become filters', () => {
+        // `{ $ne: null }` as an id would match any record if it reached a MongoDB filter.
+        const operator = { $ne: null } as unknown as string;
+        const empty = '' as string;
+
+        it('finds nothing, consumes nothing, destroys and revokes nothing', async () => {
+          const sessions = storage.modelStore('Session');
+          const [key, uid, grantId, accountId, userCode] = [id(), id(), id(), id(), `UC-${id()}`];
+          const payload = { uid, grantId, accountId, userCode };
+          await sessions.upsert(key, payload, 60);
+          for (const bad of [operator, empty, undefined as unknown as string, 42 as unknown as string, ['x'] as unknown as string]) {
+            expect(await sessions.find(bad)).toBeUndefined();
+            expect(await sessions.findByUid(bad)).toBeUndefined();
+            expect(await sessions.findByUserCode(bad)).toBeUndefined();
+            expect(await sessions.findByAccountId(bad)).toEqual([]);
+            await expect(sessions.consume(bad)).rejects.toMatchObject({ code: 'already_consumed' });
+            await sessions.destroy(bad);
+            await sessions.revokeByGrantId(bad);
+          }
+          expect(await sessions.find(key)).toEqual(payload);
+        });
+
+        it('refuses to store a record under an id that is not a non-empty string', async () => {
+          const sessions = storage.modelStore('Session');
+          for (const bad of [operator, empty, undefined as unknown as string]) {
+            await expect(sessions.upsert(bad, { n: 1 }, 60)).rejects.toMatchObject({ code: 'invalid_input' });
+          }
+        });
+
+        it('does not index payload fields that are not strings', async () => {
+          const sessions = storage.modelStore('Session');
+          const key = id();
+          await sessions.upsert(key, JSON.parse('{ "uid": { "$ne": null }, "accountId": ["a"] }') as AdapterPayload, 60);
+          expect(await sessions.find(key)).toEqual({ uid: { $ne: null }, accountId: ['a'] });
+          expect(await sessions.findByAccountId('a')).toEqual([]);
+        });
+
+        it('finds, and changes, no account', async () => {
+          const created = await storage.accounts.create({ email: `${id()}@example.com`, name: 'Filter Probe', emailVerified: true, passwordHash: '$argon2id$stub' });
+          for (const bad of [operator, empty, undefined as unknown as string]) {
+            expect(await storage.accounts.findById(bad)).toBeUndefined();
+            expect(await storage.accounts.findByEmail(bad)).toBeUndefined();
+            expect(await storage.accounts.update(bad, { disabled: true })).toBeUndefined();
+          }
+          expect((await storage.accounts.findById(created.id))?.disabled).toBe(false);
+        });
+
+        it('lists, retires and removes no key', async () => {
+          const cookie: StoredKey = { id: id(), purpose: 'cookie', material: { secret: id() }, createdAt: new Date(), activatesAt: new Date() };
+          await storage.keys.add(cookie);
+          expect(await storage.keys.list(operator as unknown as StoredKey['purpose'])).toEqual([]);
+          await storage.keys.retire(operator, new Date(), new Date());
+          await storage.keys.remove(operator);
+          expect((await storage.keys.list('cookie')).find((k) => k.id === cookie.id)).toMatchObject({ id: cookie.id });
+          expect((await storage.keys.list('cookie')).find((k) => k.id === cookie.id)?.retiredAt).toBeUndefined();
+        });
+
+        it('lists no audit event for a type or account that is not a string', async () => {
+          const accountId = `acct-${id()}`;
+          await storage.audit.append({ id: id(), at: new Date(), type: 'sign_in.failed', accountId }, 3600);
+          expect(await storage.audit.list({ limit: 10, accountId: operator })).toEqual([]);
+          expect(await storage.audit.list({ limit: 10, accountId, type: operator })).toEqual([]);
+          expect(await storage.audit.list({ limit: 10, accountId })).toHaveLength(1);
+        });
       });
 
       it('finds the live records of one account', async () => {

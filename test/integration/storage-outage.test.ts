@@ -1,40 +1,47 @@
 import { AppError } from '../../src/errors.js';
+import { mintInitialAccessToken } from '../../src/oidc/registration.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import type { OidcModelStore, Storage } from '../../src/storage/types.js';
 import { HttpClient } from '../support/http-client.js';
 import { authorize, exchangeCode, fetchLoopback, pkce } from '../support/oidc-flow.js';
+import { registerClient } from '../support/registration.js';
 import { startStack, startIdp, type Stack } from '../support/stack.js';
+
+/** Which calls fail: all of them, or those a test picks (`InitialAccessToken.consume`, `accounts.findById`). */
+type Outage = boolean | ((call: string) => boolean);
 
 /**
  * A store that can be switched off, as a lost MongoDB connection looks to the rest of the IdP:
- * every call fails with storage_unavailable (what the MongoDB store's guard throws).
+ * every call (or every call a test picks) fails with storage_unavailable (what the MongoDB
+ * store's guard throws).
  */
-function switchableStorage(inner: Storage): Storage & { down: boolean } {
-  const state = { down: false };
+function switchableStorage(inner: Storage): Storage & { down: Outage } {
+  const state: { down: Outage } = { down: false };
   const outage = () => new AppError('storage_unavailable', 'The database cannot be reached');
-  const wrap = <T extends object>(target: T): T =>
+  const fails = (call: string) => (typeof state.down === 'function' ? state.down(call) : state.down);
+  const wrap = <T extends object>(target: T, name: string): T =>
     new Proxy(target, {
       get(object, property, receiver) {
         const value = Reflect.get(object, property, receiver) as unknown;
         if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => (state.down ? Promise.reject(outage()) : (value as (...a: unknown[]) => unknown).apply(object, args));
+        return (...args: unknown[]) => (fails(`${name}.${String(property)}`) ? Promise.reject(outage()) : (value as (...a: unknown[]) => unknown).apply(object, args));
       },
     });
   return Object.assign(state, {
     kind: inner.kind,
-    modelStore: (model: string): OidcModelStore => wrap(inner.modelStore(model)),
-    accounts: wrap(inner.accounts),
-    rateLimiter: (options: Parameters<Storage['rateLimiter']>[0]) => wrap(inner.rateLimiter(options)),
-    keys: wrap(inner.keys),
-    audit: wrap(inner.audit),
-    ping: async () => !state.down && inner.ping(),
+    modelStore: (model: string): OidcModelStore => wrap(inner.modelStore(model), model),
+    accounts: wrap(inner.accounts, 'accounts'),
+    rateLimiter: (options: Parameters<Storage['rateLimiter']>[0]) => wrap(inner.rateLimiter(options), `rateLimiter:${options.keyPrefix}`),
+    keys: wrap(inner.keys, 'keys'),
+    audit: wrap(inner.audit, 'audit'),
+    ping: async () => state.down !== true && inner.ping(),
     close: () => inner.close(),
   });
 }
 
 describe('when the store becomes unreachable while running', () => {
   let stack: Stack;
-  let storage: Storage & { down: boolean };
+  let storage: Storage & { down: Outage };
   beforeAll(async () => {
     storage = switchableStorage(createMemoryStorage());
     stack = await startStack({ idp: await startIdp({ storage }) });
@@ -66,6 +73,31 @@ describe('when the store becomes unreachable while running', () => {
     expect(reply.status).toBe(503);
     expect(reply.json.error).toBe('server_error');
     expect(JSON.stringify(reply.json)).not.toMatch(/database|memory|stack/i);
+  });
+
+  describe('during a registration with a single-use initial access token', () => {
+    const app = { redirect_uris: ['http://outage-app.localhost:9/cb'], token_endpoint_auth_method: 'client_secret_basic' };
+
+    it('answers 503 server_error when the store fails while using the token up, not "already used"', async () => {
+      const token = await mintInitialAccessToken(stack.idp.provider(), { singleUse: true, expiresInSeconds: 600 });
+      storage.down = (call) => call === 'InitialAccessToken.consume';
+      const during = await registerClient(stack.idp.issuer, token, app);
+      expect(during.status).toBe(503);
+      expect(during.json.error).toBe('server_error');
+      expect(JSON.stringify(during.json)).not.toMatch(/already used|database/i);
+
+      // The consume never reached the store, so the token still works once it is back.
+      storage.down = false;
+      expect((await registerClient(stack.idp.issuer, token, app)).status).toBe(201);
+    });
+
+    it('still says "already used" for a token that was used', async () => {
+      const token = await mintInitialAccessToken(stack.idp.provider(), { singleUse: true, expiresInSeconds: 600 });
+      expect((await registerClient(stack.idp.issuer, token, app)).status).toBe(201);
+      const again = await registerClient(stack.idp.issuer, token, app);
+      expect(again.status).toBe(401);
+      expect(again.json).toMatchObject({ error: 'invalid_token', error_description: expect.stringMatching(/invalid token/i) });
+    });
   });
 
   it('shows people a 503 "temporarily unavailable" page, then works again by itself', async () => {

@@ -47,6 +47,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('bounds every MongoDB wait by default: 5 s to reach a server, 5 s for an answer, 20 connections', () => {
+    expect(loadConfig(DEVELOPMENT)).toMatchObject({ mongodbConnectAttempts: 5, mongodbConnectTimeoutMs: 5000, mongodbSocketTimeoutMs: 5000, mongodbMaxPoolSize: 20 });
+    expect(loadConfig({ ...DEVELOPMENT, MONGODB_SOCKET_TIMEOUT_MS: '2500', MONGODB_MAX_POOL_SIZE: '50' })).toMatchObject({ mongodbSocketTimeoutMs: 2500, mongodbMaxPoolSize: 50 });
+    expect(() => loadConfig({ ...DEVELOPMENT, MONGODB_SOCKET_TIMEOUT_MS: '0' })).toThrow(/MONGODB_SOCKET_TIMEOUT_MS must be a whole number from 100 to 600000/);
+    expect(() => loadConfig({ ...DEVELOPMENT, MONGODB_MAX_POOL_SIZE: '0' })).toThrow(/MONGODB_MAX_POOL_SIZE must be a whole number from 1 to 1000/);
+  });
+
   it('listens on the issuer port unless PORT says otherwise, and drops trailing slashes from the issuer', () => {
     expect(loadConfig({ ...DEVELOPMENT, ISSUER: 'https://id.example.com:8443/' })).toMatchObject({ issuer: 'https://id.example.com:8443', port: 8443 });
     expect(loadConfig({ ...DEVELOPMENT, ISSUER: 'https://id.example.com:8443', PORT: '9000' }).port).toBe(9000);

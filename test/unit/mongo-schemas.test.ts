@@ -1,5 +1,8 @@
 import mongoose from 'mongoose';
-import { accountSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
+import { STORED_MODELS } from '../../src/storage/models.js';
+import { connectionOptions } from '../../src/storage/mongo/connection.js';
+import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
+import { accountSchema, auditSchema, keySchema, oidcRecordSchema } from '../../src/storage/mongo/schemas.js';
 import { maskMongoUri, mongoPasswords } from '../../src/storage/mongo/uri.js';
 import { isOutage } from '../../src/storage/mongo/outage.js';
 
@@ -14,6 +17,10 @@ describe('oidc record schema', () => {
 
   it('indexes every lookup the store makes: uid, userCode, grantId, accountId', () => {
     for (const field of ['uid', 'userCode', 'grantId', 'accountId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
+  });
+
+  it('keeps the payload as text (record-document.ts says why)', () => {
+    expect(oidcRecordSchema.path('payload').instance).toBe('String');
   });
 
   it('requires an id and a payload, and rejects unknown fields', async () => {
@@ -42,6 +49,62 @@ describe('key schema', () => {
     const error = new Key({ _id: 'k', purpose: 'other', alg: 'HS256', material: {}, createdAt: new Date(), activatesAt: new Date() }).validateSync();
     expect(Object.keys(error?.errors ?? {}).sort()).toEqual(['alg', 'purpose']);
     expect(indexOn(keySchema, 'removeAfter')?.[1]).toMatchObject({ expireAfterSeconds: 0 });
+  });
+});
+
+describe('write concern of the security-relevant collections', () => {
+  it('writes accounts (disable, password, accessEndedAt) and keys with majority', () => {
+    expect(accountSchema.get('writeConcern')).toEqual({ w: 'majority' });
+    expect(keySchema.get('writeConcern')).toEqual({ w: 'majority' });
+  });
+});
+
+describe('the index plan built at start-up', () => {
+  const plan = storageIndexPlan();
+  const collections = plan.map((entry) => entry.collection);
+
+  it('covers one collection per stored model, accounts, keys, the audit trail and the rate limits', () => {
+    expect(collections).toEqual([...STORED_MODELS.map((model) => `oidc_${model}`), 'accounts', 'keys', 'audit_events', 'rate_limits']);
+    expect(new Set(collections).size).toBe(collections.length);
+  });
+
+  it('builds every index each schema declares, TTL included', () => {
+    const of = (collection: string) => plan.find((entry) => entry.collection === collection)!.indexes;
+    expect(of('oidc_Session')).toHaveLength(oidcRecordSchema.indexes().length);
+    expect(of('oidc_Session')).toContainEqual({ key: { expiresAt: 1 }, options: { expireAfterSeconds: 0 } });
+    expect(of('accounts')).toEqual([{ key: { emailNormalized: 1 }, options: { unique: true } }]);
+    expect(of('keys')).toContainEqual({ key: { removeAfter: 1 }, options: { expireAfterSeconds: 0 } });
+    expect(of('audit_events')).toHaveLength(auditSchema.indexes().length);
+    // The same as rate-limiter-flexible's own createIndexes, so its earlier builds don't conflict.
+    expect(of('rate_limits')).toEqual([{ key: { expire: -1 }, options: { expireAfterSeconds: 0 } }, { key: { key: 1 }, options: { unique: true } }]);
+  });
+
+  it('names indexes as MongoDB does by default, so the indexes of existing deployments match', () => {
+    expect(defaultIndexName({ expiresAt: 1 })).toBe('expiresAt_1');
+    expect(defaultIndexName({ type: 1, at: -1 })).toBe('type_1_at_-1');
+  });
+});
+
+describe('connection options', () => {
+  it('bound every wait: server selection, connecting, the pool queue and an unanswered socket', () => {
+    expect(connectionOptions({ attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 1500, socketTimeoutMs: 2500, maxPoolSize: 7 })).toMatchObject({
+      serverSelectionTimeoutMS: 1500,
+      connectTimeoutMS: 1500,
+      waitQueueTimeoutMS: 1500,
+      socketTimeoutMS: 2500,
+      maxPoolSize: 7,
+    });
+  });
+
+  it('default to a 5 s socket timeout and 20 connections, with filters sanitized and no lazy index or collection work', () => {
+    expect(connectionOptions({ attempts: 1, retryDelayMs: 0, serverSelectionTimeoutMs: 1000 })).toMatchObject({
+      socketTimeoutMS: 5000,
+      maxPoolSize: 20,
+      sanitizeFilter: true,
+      autoIndex: false,
+      autoCreate: false,
+      bufferCommands: false,
+    });
   });
 });
 

@@ -33,7 +33,11 @@ export async function connectSiteMongo(uri: string, options: { dbName?: string; 
     maxPoolSize: SITE_MONGO_MAX_POOL_SIZE,
     // Fail fast instead of queueing operations while the database is away.
     bufferCommands: false,
+    // Each store builds its indexes when it opens and awaits them; nothing is made lazily.
     autoIndex: false,
+    autoCreate: false,
+    // Defence in depth, as on the IdP's connection (src/storage/mongo/connection.ts).
+    sanitizeFilter: true,
     ...(options.dbName ? { dbName: options.dbName } : {}),
   });
   try {

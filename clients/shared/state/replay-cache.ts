@@ -30,6 +30,8 @@ export function createMemoryReplayCache(options: { maxEntries?: number; now?: ()
   const seen = new Map<string, number>();
   return {
     async remember(jti, expiresAt) {
+      // As in MongoDB: a jti that is not a string counts as seen, so its token is refused.
+      if (typeof jti !== 'string') return false;
       const at = now();
       const until = seen.get(jti);
       if (until !== undefined && until > at) return false;

@@ -5,7 +5,7 @@
  * the site). The stores themselves are built by each site (site-a/state.ts, site-b/state.ts).
  */
 import type { Connection } from 'mongoose';
-import { AppError } from '../../../src/errors.js';
+import { AppError, isAppError } from '../../../src/errors.js';
 import { maskMongoUri } from '../../../src/storage/mongo/uri.js';
 import type { SiteConfig } from '../site-config.js';
 import { connectSiteMongo, type SiteMongoTimeouts } from './mongo-connection.js';
@@ -41,6 +41,8 @@ export function siteState<Config extends SiteConfig, Stores extends object>(stor
         return { ...(await stores.mongo(connection, config)), kind: 'mongodb', close: () => connection.close() };
       } catch (error) {
         await connection.close().catch(() => {});
+        // An index conflict already says which index and how to fix it (storage_index_conflict).
+        if (isAppError(error)) throw error;
         throw new AppError('storage_unavailable', `Cannot create the indexes in MongoDB at ${maskMongoUri(uri)}: ${(error as Error).message}`, { expose: true, cause: error });
       }
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
+import { isId } from '../ids.js';
 import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
 
 export function createMemoryAccounts(): AccountRepository {
@@ -18,9 +19,10 @@ export function createMemoryAccounts(): AccountRepository {
       return structuredClone(record);
     },
     async findById(id) {
-      return copy(byId.get(id));
+      return isId(id) ? copy(byId.get(id)) : undefined;
     },
     async findByEmail(email) {
+      if (!isId(email)) return undefined;
       const id = idByEmail.get(normalizeEmail(email));
       return copy(id === undefined ? undefined : byId.get(id));
     },
@@ -28,7 +30,7 @@ export function createMemoryAccounts(): AccountRepository {
       return [...byId.values()].map((r) => structuredClone(r)).sort((a, b) => a.email.localeCompare(b.email));
     },
     async update(id, changes) {
-      const record = byId.get(id);
+      const record = isId(id) ? byId.get(id) : undefined;
       if (!record) return undefined;
       Object.assign(record, changes, { updatedAt: new Date() });
       return structuredClone(record);

@@ -17,7 +17,8 @@ export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => n
         const { event, expiresAt } = events[index]!;
         if (expiresAt <= at) continue;
         if (before && event.at >= before) continue;
-        if ((type && event.type !== type) || (accountId && event.accountId !== accountId)) continue;
+        // A filter that is given must match exactly (a non-string matches nothing), as in MongoDB.
+        if ((type !== undefined && event.type !== type) || (accountId !== undefined && event.accountId !== accountId)) continue;
         found.push(structuredClone(event));
       }
       return found;

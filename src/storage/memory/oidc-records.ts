@@ -5,6 +5,8 @@
  * just as with a database.
  */
 import { AppError } from '../../errors.js';
+import { assertKnownModel } from '../models.js';
+import { assertId, isId } from '../ids.js';
 import type { AdapterPayload, OidcModelStore } from '../types.js';
 
 interface Entry {
@@ -47,9 +49,9 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
   };
 
   function unindex(model: string, id: string, payload: AdapterPayload): void {
-    if (payload.uid && uidIndex.get(model)?.get(payload.uid) === id) uidIndex.get(model)?.delete(payload.uid);
-    if (payload.userCode && userCodeIndex.get(model)?.get(payload.userCode) === id) userCodeIndex.get(model)?.delete(payload.userCode);
-    if (payload.grantId) {
+    if (isId(payload.uid) && uidIndex.get(model)?.get(payload.uid) === id) uidIndex.get(model)?.delete(payload.uid);
+    if (isId(payload.userCode) && userCodeIndex.get(model)?.get(payload.userCode) === id) userCodeIndex.get(model)?.delete(payload.userCode);
+    if (isId(payload.grantId)) {
       const members = grantIndex.get(payload.grantId);
       members?.get(model)?.delete(id);
       if (members?.get(model)?.size === 0) members.delete(model);
@@ -96,6 +98,7 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
   }
 
   function modelStore(model: string): OidcModelStore {
+    assertKnownModel(model);
     /** Copies of the live records that match, copied only once they matched. */
     const liveRecords = (matches: (payload: AdapterPayload) => boolean) =>
       [...(models.get(model)?.keys() ?? [])].flatMap((id) => {
@@ -104,14 +107,16 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
       });
     return {
       async upsert(id, payload, expiresInSeconds) {
+        assertId(id, model);
         remove(model, id);
         makeRoom(model);
         const entry: Entry = { payload: copy(payload) };
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
         table(models, model).set(id, entry);
-        if (payload.uid) table(uidIndex, model).set(payload.uid, id);
-        if (payload.userCode) table(userCodeIndex, model).set(payload.userCode, id);
-        if (payload.grantId) {
+        // Only strings are indexed, as the MongoDB store copies only strings into its indexed fields.
+        if (isId(payload.uid)) table(uidIndex, model).set(payload.uid, id);
+        if (isId(payload.userCode)) table(userCodeIndex, model).set(payload.userCode, id);
+        if (isId(payload.grantId)) {
           let members = grantIndex.get(payload.grantId);
           if (!members) {
             members = new Map();
@@ -158,6 +163,7 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
         return liveRecords(() => true);
       },
       async findByAccountId(accountId) {
+        if (!isId(accountId)) return [];
         // A scan: fine for one process's memory; the MongoDB store uses an index.
         return liveRecords((payload) => payload.accountId === accountId);
       },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
+import { isId } from '../ids.js';
 import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
@@ -38,10 +39,16 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
         }
         return toRecord(doc)!;
       }),
-    findById: (id) => guard(async () => toRecord(await Accounts.findById(id).lean<AccountDoc>())),
-    findByEmail: (email) => guard(async () => toRecord(await Accounts.findOne({ emailNormalized: normalizeEmail(email) }).lean<AccountDoc>())),
+    // Ids and emails are checked to be strings before they reach a filter (src/storage/ids.ts).
+    findById: (id) => (isId(id) ? guard(async () => toRecord(await Accounts.findOne({ _id: id }).lean<AccountDoc>())) : Promise.resolve(undefined)),
+    findByEmail: (email) =>
+      isId(email) ? guard(async () => toRecord(await Accounts.findOne({ emailNormalized: normalizeEmail(email) }).lean<AccountDoc>())) : Promise.resolve(undefined),
     list: () => guard(async () => (await Accounts.find({}).sort({ emailNormalized: 1 }).lean<AccountDoc[]>()).map((doc) => toRecord(doc)!)),
+    // Written with majority (the schema's write concern): a disable, a new password or an
+    // accessEndedAt rolled back by a failover would undo a security decision.
     update: (id, changes) =>
-      guard(async () => toRecord(await Accounts.findByIdAndUpdate(id, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>())),
+      isId(id)
+        ? guard(async () => toRecord(await Accounts.findOneAndUpdate({ _id: id }, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>()))
+        : Promise.resolve(undefined),
   };
 }

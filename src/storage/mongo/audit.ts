@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import type { AuditEvent, AuditRepository } from '../types.js';
+import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { auditSchema, COLLECTIONS } from './schemas.js';
@@ -20,11 +21,13 @@ export function createMongoAudit(connection: Connection): AuditRepository {
       }),
     list: ({ limit, before, type, accountId }) =>
       guard(async () => {
-        // Every value is checked to be a string or Date first: nothing a caller passes becomes an operator.
-        const filter: Record<string, unknown> = { expiresAt: { $gt: new Date() } };
-        if (before instanceof Date) filter.at = { $lt: before };
-        if (typeof type === 'string') filter.type = type;
-        if (typeof accountId === 'string') filter.accountId = accountId;
+        // Every value is checked to be a string or Date first: nothing a caller passes becomes an
+        // operator, and a filter given as anything else matches nothing (as in the memory store).
+        if ((type !== undefined && typeof type !== 'string') || (accountId !== undefined && typeof accountId !== 'string')) return [];
+        const filter: Record<string, unknown> = { expiresAt: ourCondition({ $gt: new Date() }) };
+        if (before instanceof Date) filter.at = ourCondition({ $lt: before });
+        if (type !== undefined) filter.type = type;
+        if (accountId !== undefined) filter.accountId = accountId;
         const docs = await Events.find(filter).sort({ at: -1 }).limit(Math.max(1, Math.min(limit, 1000))).lean<AuditDoc[]>();
         return docs.map(({ _id, expiresAt: _expiresAt, ...rest }) => ({ ...rest, id: _id }) as AuditEvent);
       }),

@@ -3,15 +3,18 @@
  * clients, accounts, keys and cookie secrets: the IdP processes themselves stay stateless.
  */
 import type { Connection } from 'mongoose';
-import { AppError } from '../../errors.js';
+import { AppError, isAppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { assertKnownModel, STORED_MODELS } from '../models.js';
 import type { OidcModelStore, Storage } from '../types.js';
-import { accountModel, createMongoAccounts } from './accounts.js';
-import { auditModel, createMongoAudit } from './audit.js';
+import { createMongoAccounts } from './accounts.js';
+import { createMongoAudit } from './audit.js';
+import { buildIndexes } from './build-indexes.js';
 import { connectMongo, type ConnectOptions } from './connection.js';
-import { createMongoKeys, keyModel } from './keys.js';
+import { storageIndexPlan } from './index-plan.js';
+import { createMongoKeys } from './keys.js';
 import { createMongoModelStore } from './oidc-records.js';
-import { createMongoRateLimiter, createRateLimitIndexes } from './rate-limits.js';
+import { createMongoRateLimiter } from './rate-limits.js';
 import { maskMongoUri } from './uri.js';
 
 export interface MongoStorage extends Storage {
@@ -19,38 +22,17 @@ export interface MongoStorage extends Storage {
   readonly connection: Connection;
 }
 
-/** createIndexes is idempotent; it runs once per model per process, and again after a failure. */
-export interface IndexedModel {
-  modelName: string;
-  createIndexes(): Promise<unknown>;
-}
-
-function indexCreator() {
-  const created = new Map<string, Promise<void>>();
-  return async (model: IndexedModel) => {
-    let pending = created.get(model.modelName);
-    if (!pending) {
-      pending = model.createIndexes().then(() => undefined);
-      created.set(model.modelName, pending);
-      pending.catch(() => created.delete(model.modelName));
-    }
-    return pending;
-  };
-}
-
+/** The store on a connection whose indexes are built (createMongoStorage does both). */
 export function createMongoStorageOn(connection: Connection): MongoStorage {
-  const ensureIndexes = indexCreator();
-  const stores = new Map<string, OidcModelStore>();
+  // Every model's store (and its mongoose model) is made here, once: nothing is compiled or
+  // created on a request.
+  const stores = new Map<string, OidcModelStore>(STORED_MODELS.map((model) => [model, createMongoModelStore(connection, model)]));
   return {
     kind: 'mongodb',
     connection,
     modelStore(model) {
-      let store = stores.get(model);
-      if (!store) {
-        store = createMongoModelStore(connection, model, ensureIndexes);
-        stores.set(model, store);
-      }
-      return store;
+      assertKnownModel(model);
+      return stores.get(model)!;
     },
     accounts: createMongoAccounts(connection),
     rateLimiter: (options) => createMongoRateLimiter(connection, options),
@@ -60,7 +42,7 @@ export function createMongoStorageOn(connection: Connection): MongoStorage {
       const db = connection.db;
       if (!db) return false;
       // The driver's timeoutMS option does nothing in 7.x: a frozen server would hold /readyz for
-      // the whole server-selection wait, so the answer is raced against one second.
+      // the whole socket timeout, so the answer is raced against one second.
       let timer: NodeJS.Timeout | undefined;
       try {
         return await Promise.race([
@@ -81,13 +63,19 @@ export function createMongoStorageOn(connection: Connection): MongoStorage {
   };
 }
 
+/**
+ * Connects, then builds every collection's indexes and waits for them (index-plan.ts): the unique
+ * email index must exist before the first account is written, and the TTL indexes before the
+ * first record that should expire. A conflicting index stops start-up with its fix
+ * (storage_index_conflict); a database that can't build them, with storage_unavailable.
+ */
 export async function createMongoStorage(uri: string, logger: Logger, options?: ConnectOptions): Promise<MongoStorage> {
   const connection = await connectMongo(uri, logger, options);
   try {
-    // The unique email index must exist before the first account is written.
-    await Promise.all([accountModel(connection).createIndexes(), keyModel(connection).createIndexes(), auditModel(connection).createIndexes(), createRateLimitIndexes(connection)]);
+    await buildIndexes(connection.db!, storageIndexPlan());
   } catch (error) {
     await connection.close().catch(() => {});
+    if (isAppError(error)) throw error;
     throw new AppError('storage_unavailable', `Cannot create the indexes in MongoDB at ${maskMongoUri(uri)}: ${(error as Error).message}`, { expose: true, cause: error });
   }
   return createMongoStorageOn(connection);

@@ -1,19 +1,31 @@
 /**
  * rate-limiter-flexible's MongoDB limiter on our connection: one collection for every limit (keys
  * carry their limit's prefix), counted with one findOneAndUpdate per call so concurrent requests
- * on any number of instances each count. Its indexes are built at start-up and awaited, like ours,
- * instead of in the background where a failure would only reach the console.
+ * on any number of instances each count. Its indexes are built at start-up with everyone else's
+ * (RATE_LIMIT_INDEXES, build-indexes.ts) instead of by the limiter in the background, where a
+ * failure would only reach the console. Counters are written with majority (write-concern.ts):
+ * a count rolled back by a failover hands an attacker fresh attempts.
  */
 import type { Connection } from 'mongoose';
 import { RateLimiterMongo } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimiterOptions } from '../types.js';
+import type { IndexSpec } from './index-plan.js';
 import { guard } from './outage.js';
 import { COLLECTIONS } from './schemas.js';
+import { majorityWritingClient } from './write-concern.js';
+
+/**
+ * Exactly the indexes RateLimiterMongo#createIndexes makes (lib/RateLimiterMongo.js, with no
+ * `indexKeyPrefix`), so a database whose limiter built them itself has no conflict with ours.
+ */
+const expiry: IndexSpec = { key: { expire: -1 }, options: { expireAfterSeconds: 0 } };
+const byKey: IndexSpec = { key: { key: 1 }, options: { unique: true } };
+export const RATE_LIMIT_INDEXES: readonly IndexSpec[] = Object.freeze([expiry, byKey]);
 
 function limiterOn(connection: Connection, options: RateLimiterOptions): RateLimiterMongo {
   return new RateLimiterMongo({
-    // The driver's client (not mongoose's Connection): the limiter calls client.db(dbName).
-    storeClient: connection.getClient(),
+    // The limiter calls storeClient.db(dbName) and nothing else of it.
+    storeClient: majorityWritingClient(connection.getClient()),
     dbName: connection.name,
     tableName: COLLECTIONS.rateLimits,
     keyPrefix: options.keyPrefix,
@@ -33,9 +45,4 @@ export function createMongoRateLimiter(connection: Connection, options: RateLimi
     get: (key) => guard(() => limiter.get(key)),
     delete: (key) => guard(() => limiter.delete(key)),
   };
-}
-
-/** The TTL index on `expire` and the unique index on `key`; idempotent. */
-export async function createRateLimitIndexes(connection: Connection): Promise<void> {
-  await limiterOn(connection, { keyPrefix: 'indexes', points: 1, durationSeconds: 1 }).createIndexes();
 }

@@ -1,14 +1,18 @@
 /**
- * Mongoose schemas: one collection per oidc-provider model (`oidc_<Model>`), plus accounts and
- * keys. Every lookup the adapter makes has an index, and `expiresAt` carries a TTL index. MongoDB's
- * TTL monitor runs about once a minute, so it only cleans up: reads filter expired records too.
+ * Mongoose schemas: one collection per stored model (`oidc_<Model>`, src/storage/models.ts), plus
+ * accounts, keys and the audit trail. Every lookup the adapter makes has an index, and `expiresAt`
+ * carries a TTL index. MongoDB's TTL monitor runs about once a minute, so it only cleans up: reads
+ * filter expired records too. The indexes declared here are built at start-up (build-indexes.ts).
  */
 import { Schema } from 'mongoose';
+import { majority } from './write-concern.js';
 
 export const oidcRecordSchema = new Schema(
   {
     _id: { type: String, required: true },
-    payload: { type: Schema.Types.Mixed, required: true },
+    // JSON text (record-document.ts says why). Earlier versions stored a sub-document: reads use
+    // lean(), which hands those back uncast, so both forms are read.
+    payload: { type: String, required: true },
     // Copies of the payload fields the adapter looks records up by.
     uid: { type: String },
     userCode: { type: String },
@@ -42,7 +46,8 @@ export const accountSchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
-  { versionKey: false, strict: true, autoIndex: false },
+  // Every account write is security-relevant (disable, password, accessEndedAt): write-concern.ts.
+  { versionKey: false, strict: true, autoIndex: false, ...majority() },
 );
 accountSchema.index({ emailNormalized: 1 }, { unique: true });
 
@@ -57,7 +62,8 @@ export const keySchema = new Schema(
     retiredAt: { type: Date },
     removeAfter: { type: Date },
   },
-  { versionKey: false, minimize: false, strict: true, autoIndex: false },
+  // Every key write (add, retire, remove) must survive a failover: write-concern.ts.
+  { versionKey: false, minimize: false, strict: true, autoIndex: false, ...majority() },
 );
 keySchema.index({ purpose: 1, activatesAt: 1 });
 // Clean-up only: keys past removeAfter are ignored by the key ring whether deleted yet or not.
