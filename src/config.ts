@@ -326,7 +326,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     passwordChecks: Object.freeze({
       concurrent: passwordConcurrency,
-      queued: readInteger(env, 'PASSWORD_CHECK_QUEUE', 4 * passwordConcurrency, problems, 0, 10000),
+      // A wait of at most ~16 checks (~0.5 s): a busy minute is served, a flood is refused at once.
+      queued: readInteger(env, 'PASSWORD_CHECK_QUEUE', 16 * passwordConcurrency, problems, 0, 10000),
       // Half the slots at most, so one source can never hold them all.
       perSource: readInteger(env, 'PASSWORD_CHECKS_PER_SOURCE', Math.max(1, Math.floor(passwordConcurrency / 2)), problems, 1, 256),
     }),

@@ -28,7 +28,7 @@ import { createSecurityEvents, type SecurityEvents } from './security/security-e
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 import { createDeviceCookies } from './throttling/device-cookie.js';
-import { createInFlight } from './throttling/in-flight.js';
+import { createInFlight, PER_SOURCE_MAX_WAIT_MS, PER_SOURCE_WAITING } from './throttling/in-flight.js';
 import { createSignInLimits } from './throttling/sign-in-limits.js';
 
 export interface Idp {
@@ -92,7 +92,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
       limits: createSignInLimits(storage, config.loginAttempts),
       pseudonyms,
       devices: createDeviceCookies(pseudonyms),
-      perSource: createInFlight(config.passwordChecks.perSource),
+      perSource: createInFlight({ running: config.passwordChecks.perSource, waiting: PER_SOURCE_WAITING, maxWaitMs: PER_SOURCE_MAX_WAIT_MS }),
       events,
     }),
     issuerOrigin: new URL(config.issuer).origin,

