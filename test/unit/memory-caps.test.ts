@@ -18,3 +18,19 @@ describe('in-memory store caps', () => {
     expect(await sessions.list()).toHaveLength(5);
   });
 });
+
+describe('in-memory store sweep', () => {
+  it('drops expired records of every model, with their indexes, and keeps the live ones', async () => {
+    let now = 1_000_000;
+    const records = createMemoryOidcRecords(() => now);
+    await records.modelStore('Session').upsert('old', { uid: 'u-old', accountId: 'a' }, 60);
+    await records.modelStore('AccessToken').upsert('old-token', { grantId: 'g1' }, 60);
+    await records.modelStore('Session').upsert('new', { uid: 'u-new', accountId: 'a' }, 600);
+    await records.modelStore('Client').upsert('client', { client_id: 'client' });
+    now += 61_000;
+    expect(records.sweep()).toBe(2);
+    expect(records.sweep()).toBe(0);
+    expect((await records.modelStore('Session').list()).map((r) => r.id)).toEqual(['new']);
+    expect(await records.modelStore('Client').find('client')).toBeDefined();
+  });
+});

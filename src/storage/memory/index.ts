@@ -9,10 +9,21 @@ export interface MemoryStorage extends Storage {
   readonly kind: 'memory';
 }
 
-/** A fresh, empty store: data lives as long as this object and is lost on exit. */
-/** `caps`: per-model entry caps (MEMORY_RECORD_CAPS by default). */
-export function createMemoryStorage(options: { now?: () => number; caps?: Readonly<Record<string, number>> } = {}): MemoryStorage {
+/**
+ * How often expired records are swept. Reads never return them, but without a sweep every session,
+ * code and token ever issued would stay in memory until the process ends (MongoDB's TTL monitor
+ * does this job there, about once a minute too).
+ */
+export const MEMORY_SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * A fresh, empty store: data lives as long as this object and is lost on exit. `caps`: per-model
+ * entry caps (MEMORY_RECORD_CAPS by default).
+ */
+export function createMemoryStorage(options: { now?: () => number; caps?: Readonly<Record<string, number>> } = {}): MemoryStorage & { sweep(): number } {
   const records = createMemoryOidcRecords(options.now, options.caps);
+  const sweeper = setInterval(() => records.sweep(), MEMORY_SWEEP_INTERVAL_MS);
+  sweeper.unref();
   // One limiter per limit, as one collection would be: every IdP on this store counts together.
   const limiters = new Map<string, RateLimiterMemory>();
   const rateLimiter = ({ keyPrefix, points, durationSeconds }: RateLimiterOptions) => {
@@ -33,6 +44,7 @@ export function createMemoryStorage(options: { now?: () => number; caps?: Readon
     keys: createMemoryKeys(),
     audit: createMemoryAudit(undefined, options.now),
     ping: async () => true,
-    close: async () => {},
+    close: async () => clearInterval(sweeper),
+    sweep: () => records.sweep(),
   };
 }

@@ -30,6 +30,8 @@ const EVICTION_SCAN = 100;
 
 export interface MemoryOidcRecords {
   modelStore(model: string): OidcModelStore;
+  /** Drops every expired entry (reads never return them anyway); returns how many went. */
+  sweep(): number;
 }
 
 export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Record<string, number>> = MEMORY_RECORD_CAPS): MemoryOidcRecords {
@@ -170,7 +172,22 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
     };
   }
 
+  function sweep(): number {
+    const at = now();
+    let dropped = 0;
+    for (const [model, entries] of models) {
+      for (const [id, entry] of entries) {
+        if (entry.expiresAt !== undefined && entry.expiresAt <= at) {
+          remove(model, id);
+          dropped += 1;
+        }
+      }
+    }
+    return dropped;
+  }
+
   return {
     modelStore,
+    sweep,
   };
 }
