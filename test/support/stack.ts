@@ -75,8 +75,8 @@ export async function startIdp(
     return { reserved: site, url };
   };
   const sites = { a: await slot('site-a'), b: await slot('site-b') };
-  // Every test browser comes from 127.0.0.1: the per-address request limits get tested on their own.
-  const unlimited = { SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '1000000', REGISTRATIONS_PER_SOURCE_PER_HOUR: '1000000' };
+  // Every test browser comes from 127.0.0.1: the per-address limits get tested on their own.
+  const unlimited = { SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '1000000', REGISTRATIONS_PER_SOURCE_PER_HOUR: '1000000', HTTP_MAX_CONNECTIONS_PER_ADDRESS: '1000000' };
   const config = loadConfig({ NODE_ENV: 'test', DEMO: 'true', ISSUER: issuer, DEMO_SITE_ORIGINS: `${sites.a.url},${sites.b.url}`, ...unlimited, ...options.env });
   const idp = await createIdp(config, { storage: options.storage, logger: options.logger });
   applyServerLimits(reserved.server, config.httpLimits);

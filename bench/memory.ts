@@ -1,0 +1,87 @@
+/**
+ * `npm run bench:memory`: what the in-memory store holds per signed-in person, and whether the heap
+ * stays flat over many sign-ins once expired records are swept.
+ *
+ * In one process: the IdP (in-memory store, short lifetimes so records expire during the run) and
+ * a client driving the real sign-in over HTTP (authorization with PKCE, login form, password POST,
+ * code, token). Every `BENCH_BATCH` sign-ins it sweeps, collects garbage and records the heap.
+ * The argon2id cost is the real one, so the number of sign-ins is what bounds the run's length:
+ * BENCH_SIGN_INS (default 3,000, ~2 minutes here; the issue's 100,000 take about an hour).
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { createMemoryStorage } from '../src/storage/memory/index.js';
+import { HttpClient } from '../test/support/http-client.js';
+import { ALICE } from '../test/support/journeys.js';
+import { authorize, exchangeCode, fetchLoopback, pkce } from '../test/support/oidc-flow.js';
+import { startIdp, startStack } from '../test/support/stack.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 3000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const PARALLEL = 4;
+
+const storage = createMemoryStorage();
+const ttl = { SESSION_TTL_SECONDS: '20', INTERACTION_TTL_SECONDS: '20', ACCESS_TOKEN_TTL_SECONDS: '20', ID_TOKEN_TTL_SECONDS: '20', GRANT_TTL_SECONDS: '20', REFRESH_TOKEN_TTL_SECONDS: '20' };
+const stack = await startStack({ idp: await startIdp({ storage, env: { ...ttl, LOGIN_ATTEMPTS_PER_SOURCE: '10000' } }) });
+const client = { id: stack.siteA.config.clientId, secret: stack.siteA.config.clientSecret, redirect: `${stack.siteA.url}/callback` };
+
+async function signIn(): Promise<void> {
+  const { verifier, challenge } = pkce();
+  // One connection pool for every simulated browser, as a load generator has.
+  const { callback } = await authorize(new HttpClient(undefined, {}, fetchLoopback), {
+    issuer: stack.idp.issuer,
+    params: { client_id: client.id, redirect_uri: client.redirect, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' },
+    credentials: ALICE,
+  });
+  const tokens = await exchangeCode(stack.idp.issuer, client, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: client.redirect, code_verifier: verifier });
+  if (tokens.status !== 200) throw new Error(`token endpoint answered ${tokens.status}`);
+}
+
+/** Bytes of every live record, by model, as JSON (what a store has to keep). */
+async function recordBytes(): Promise<Record<string, { count: number; bytes: number }>> {
+  const out: Record<string, { count: number; bytes: number }> = {};
+  for (const model of ['Session', 'Grant', 'AuthorizationCode', 'AccessToken', 'Interaction']) {
+    const records = await storage.modelStore(model).list();
+    out[model] = { count: records.length, bytes: records.reduce((sum, { id, payload }) => sum + id.length + JSON.stringify(payload).length, 0) };
+  }
+  return out;
+}
+
+const heap = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+await signIn();
+const firstHeap = heap();
+const samples: { signIns: number; heapMiB: number; swept: number }[] = [];
+let done = 1;
+const started = Date.now();
+while (done < SIGN_INS) {
+  const batchEnd = Math.min(SIGN_INS, done + BATCH);
+  let next = done;
+  await Promise.all(
+    Array.from({ length: PARALLEL }, async () => {
+      while (next < batchEnd) {
+        next += 1;
+        await signIn();
+      }
+    }),
+  );
+  done = batchEnd;
+  const swept = storage.sweep();
+  samples.push({ signIns: done, heapMiB: heap() / 2 ** 20, swept });
+}
+const perSession = await recordBytes();
+const session = perSession.Session!;
+console.log(`\nIn-memory store after ${SIGN_INS} sign-ins of one person (${Math.round((Date.now() - started) / 1000)} s, lifetimes 20 s, swept every ${BATCH}), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:\n`);
+console.log('| sign-ins | heap after sweep + GC | records swept |');
+console.log('| --- | --- | --- |');
+console.log(`| 1 | ${(firstHeap / 2 ** 20).toFixed(1)} MiB | - |`);
+for (const sample of samples) console.log(`| ${sample.signIns} | ${sample.heapMiB.toFixed(1)} MiB | ${sample.swept} |`);
+console.log(`\nLive records now (the last 20 s of sign-ins), JSON bytes: ${Object.entries(perSession).map(([model, { count, bytes }]) => `${model} ${count} (${count ? Math.round(bytes / count) : 0} B each)`).join(', ')}`);
+console.log(`Bytes per IdP session record: ${session.count ? Math.round(session.bytes / session.count) : 0}`);
+await stack.stop();
+await stack.idp.stop();
