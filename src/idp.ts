@@ -56,7 +56,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   await ensureKeys(storage.keys);
   if (config.threadPoolSize < config.passwordChecks.concurrent + 2) {
     logger.warn('idp.thread_pool_small', {
-      message: 'UV_THREADPOOL_SIZE leaves fewer than 2 threads beside the password checks; start the IdP with `node --require ./src/bin/thread-pool.cjs` (npm start does) or raise it',
+      message: 'UV_THREADPOOL_SIZE leaves fewer than 2 threads beside the password checks; start the IdP with `node --require ./dist/bin/thread-pool.cjs dist/main.js` (npm run start:idp does; npm start preloads src/bin/thread-pool.cjs) or raise it',
       thread_pool_size: config.threadPoolSize,
       password_check_concurrency: config.passwordChecks.concurrent,
     });

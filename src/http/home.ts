@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Views } from './views.js';
 
+// From src/http/ or dist/http/ alike (see VIEWS_DIR).
 const STYLESHEET = fileURLToPath(new URL('../../views/assets/site.css', import.meta.url));
 
 /** The home page (names the issuer, links discovery), the stylesheet, and health endpoints. */

@@ -50,8 +50,10 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
 /** Request line plus headers; Node's default, named here so it can't drift (431 beyond it). */
 export const MAX_HEADER_BYTES = 16 * 1024;
 /**
- * Browsers send about twenty. Node stops collecting headers once past this count; it takes them
- * in batches of 32, so up to 32 more may arrive, never an unbounded number.
+ * Browsers send about twenty. Current Node lines refuse a request with more with 431 before any
+ * handler runs (the fix for CVE-2026-58044, in 22.23.2, 24.18.1 and 26.5.1); Node 20 instead
+ * stops collecting headers once past this count, taking them in batches of 32, so up to 32 more
+ * arrive there. Never an unbounded number.
  */
 export const MAX_HEADERS_COUNT = 100;
 /** How often the headers and request timeouts are checked. */

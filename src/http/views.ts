@@ -7,6 +7,8 @@ import path from 'node:path';
 import pug from 'pug';
 import type { Context } from 'koa';
 
+// The repository's views/, two levels up from src/http/ and, compiled, from dist/http/ alike
+// (tsconfig.build.json keeps dist/ at src/'s depth), so the built IdP needs no copy of them.
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
 // form-action is left out on purpose: Chromium applies it to the redirects that follow a form

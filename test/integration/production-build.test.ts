@@ -1,0 +1,132 @@
+/**
+ * `npm run build`, then the IdP the way `npm run start:idp` runs it: the compiled JavaScript under
+ * plain `node`, one process, with no TypeScript loader or compiler anywhere in it.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { HttpClient } from '../support/http-client.js';
+import { inspect, inspectorUrl } from '../support/inspector.js';
+import { fetchLoopback } from '../support/oidc-flow.js';
+import { runEntry } from '../support/spawn.js';
+import { reservePort } from '../support/stack.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// A TypeScript loader or compiler, or TypeScript itself, found by path in what the process has
+// compiled. (@babel/parser and @babel/types are pug's, for its JavaScript expressions: they stay.)
+const TYPESCRIPT_TOOLING = /\/node_modules\/(tsx|typescript|ts-node|ts-jest|esbuild|@esbuild|@swc|@babel\/(core|preset-typescript|register))\/|\.[cm]?tsx?$/;
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+}
+
+/** Starts `node <args>` and waits until `ready` shows in what it prints. */
+async function startNode(args: string[], env: Record<string, string>, ready: RegExp): Promise<Started> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!ready.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the built IdP did not start:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { child, output: () => output };
+}
+
+/** The processes whose parent is `pid`, from /proc/<pid>/stat ("pid (comm) state ppid ..."). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // it ended while we looked
+      }
+    })
+    .map(Number);
+}
+
+function runNpm(args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn('npm', args, { cwd: ROOT, env: process.env });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+}
+
+describe('the production build (npm run build, npm run start:idp)', () => {
+  // The arguments `npm run start:idp` gives node, read from package.json so the test runs what users run.
+  const startScript = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:idp'] ?? '';
+  const [command, ...nodeArgs] = startScript.split(/\s+/);
+  let idp: Started;
+  let issuer: string;
+
+  beforeAll(async () => {
+    const build = await runNpm(['run', '--silent', 'build']);
+    if (build.code !== 0) throw new Error(`npm run build failed:\n${build.output}`);
+    const reserved = await reservePort();
+    await reserved.close();
+    issuer = reserved.url('idp');
+    // The inspector flag lets the test list what the process has compiled; it loads nothing.
+    idp = await startNode(['--inspect=127.0.0.1:0', ...nodeArgs], { NODE_ENV: 'development', ISSUER: issuer }, /idp\.listening/);
+  }, 90_000);
+
+  afterAll(async () => {
+    if (!idp || idp.child.exitCode !== null) return;
+    const closed = new Promise((resolve) => idp.child.once('close', resolve));
+    idp.child.kill('SIGTERM');
+    await closed;
+  });
+
+  it('starts with plain node on the compiled entry and the thread-pool preload, nothing else', () => {
+    expect(command).toBe('node');
+    expect(nodeArgs).toEqual(['--require', './dist/bin/thread-pool.cjs', 'dist/main.js']);
+    const pid = idp.child.pid as number;
+    expect(readlinkSync(`/proc/${pid}/exe`)).toBe(realpathSync(process.execPath));
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(cmdline).toEqual([process.execPath, '--inspect=127.0.0.1:0', ...nodeArgs]);
+    expect(childrenOf(pid)).toEqual([]);
+  });
+
+  it('has no TypeScript loader or compiler in memory: every module of ours comes from dist/', async () => {
+    const url = inspectorUrl(idp.output());
+    if (!url) throw new Error(`no inspector URL in:\n${idp.output()}`);
+    const { scripts, value: threadPoolSize } = await inspect(url, 'process.env.UV_THREADPOOL_SIZE');
+    const files = scripts.filter((script) => script.startsWith('file://'));
+    expect(files).toContain(`file://${ROOT}dist/main.js`);
+    expect(files.filter((script) => TYPESCRIPT_TOOLING.test(script))).toEqual([]);
+    expect(files.filter((script) => !script.startsWith(`file://${ROOT}dist/`) && !script.startsWith(`file://${ROOT}node_modules/`))).toEqual([]);
+    // dist/bin/thread-pool.cjs ran before the ES modules: the pool has a thread per password check, plus 4.
+    expect(threadPoolSize).toBe(String(availableParallelism() + 4));
+  });
+
+  it('serves discovery, a login page rendered from views/ and the stylesheet from views/assets', async () => {
+    const discovery = await fetchLoopback(`${issuer}/.well-known/openid-configuration`);
+    expect(discovery.status).toBe(200);
+    expect(((await discovery.json()) as { issuer: string }).issuer).toBe(issuer);
+
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(`${issuer}/account/login`));
+    expect(login.status).toBe(200);
+    expect(login.url).toMatch(/\/interaction\/[^/]+$/);
+    expect(login.body).toContain('name="password"');
+
+    const css = await fetchLoopback(`${issuer}/assets/site.css`);
+    expect(css.status).toBe(200);
+    expect(await css.text()).toBe(readFileSync(`${ROOT}views/assets/site.css`, 'utf8'));
+  });
+
+  it('builds the admin CLI too: node dist/bin/admin.js', async () => {
+    const run = await runEntry('dist/bin/admin.js', ['--help'], {});
+    expect(run.code).toBe(0);
+    expect(run.output).toContain('tokens create-initial-access');
+  });
+});
