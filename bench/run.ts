@@ -53,13 +53,13 @@ async function main(): Promise<number> {
   }
   const secret = randomBytes(32).toString('base64url');
   const env = environments(settings, secret);
-  const profileArgs = settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`] : [];
+  const profileArgs = (name: ServerName) => (settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}/${name}`] : []);
   const servers: RunningServer[] = [];
   const subjects: Subject[] = [];
   const verifyCpuMs = await argon2VerifyCpuMs();
   try {
     for (const name of ['baseline', 'ours'] as const) {
-      const server = await startServer(name, env[name], profileArgs);
+      const server = await startServer(name, env[name], profileArgs(name));
       servers.push(server);
       log(`${name}: pid ${server.pid}, ${server.issuer}, started in ${Math.round(server.startupMs)} ms, RSS ${Math.round(rssMiB(server.pid) ?? 0)} MiB`);
     }

@@ -28,7 +28,7 @@ export const USAGE = `npm run bench -- [options]
   --only a,b        only these operations (BENCH_ONLY): ${OPERATION_IDS.join(', ')}
   --out FILE        where the JSON goes (BENCH_OUT, default bench/results/latest.json; smoke bench/results/smoke.json)
   --smoke           1 s per operation, one round (BENCH_SMOKE=1): proves the bench runs, never its speed
-  --cpu-prof        write V8 CPU profiles of both servers to bench/results/profiles/
+  --cpu-prof        V8 CPU profiles of both servers, in bench/results/profiles/<baseline|ours>/
 MONGODB_URI set: our IdP runs on MongoDB (a throw-away database there, dropped at the end).`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
