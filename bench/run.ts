@@ -14,12 +14,14 @@ import { CLIENT_SECRET_ENV } from './fixture.js';
 import { argon2VerifyCpuMs } from './harness/hash-cost.js';
 import { measureOnce, subjectOf } from './harness/measure.js';
 import { OPERATIONS, type Subject } from './harness/operations.js';
-import { cpuModel, peakRssMiB, rssMiB } from './harness/proc-stats.js';
-import { compare, markdownTable, notes, summarize, type Measurement, type Row } from './harness/report.js';
-import { startServer, type RunningServer, type ServerName } from './harness/servers.js';
+import { cpuModel, rssMiB } from './harness/proc-stats.js';
+import { compare, markdownTable, median, notes, summarize, type Measurement, type Row } from './harness/report.js';
+import { RUNTIME, startServer, type RunningServer, type ServerName } from './harness/servers.js';
 import { USAGE, readSettings, type Settings } from './harness/settings.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const NAMES: readonly ServerName[] = ['baseline', 'ours'];
+const commandOf = (name: ServerName) => `node ${[...RUNTIME[name].nodeArgs, RUNTIME[name].entry].join(' ')}`;
 
 /** The same database server, a database of the bench's own: the URI's database name is replaced. */
 function throwawayDatabase(uri: string): string {
@@ -46,87 +48,118 @@ function environments(settings: Settings, secret: string): Record<ServerName, Re
 }
 
 async function main(): Promise<number> {
-  const settings = readSettings(process.argv.slice(2), process.env);
-  if (settings === 'help') {
+  const read = readSettings(process.argv.slice(2), process.env);
+  if (read === 'help') {
     console.log(USAGE);
     return 0;
   }
+  const settings: Settings = read;
   const secret = randomBytes(32).toString('base64url');
   const env = environments(settings, secret);
-  const profileArgs = (name: ServerName) => (settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}/${name}`] : []);
-  const servers: RunningServer[] = [];
-  const subjects: Subject[] = [];
+  const profileArgs = (name: ServerName, operation: string) =>
+    settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}/${name}/${operation}`] : [];
+  const starts: Record<ServerName, Start[]> = { baseline: [], ours: [] };
   const verifyCpuMs = await argon2VerifyCpuMs();
-  try {
-    for (const name of ['baseline', 'ours'] as const) {
-      const server = await startServer(name, env[name], profileArgs(name));
-      servers.push(server);
-      log(`${name}: pid ${server.pid}, ${server.issuer}, started in ${Math.round(server.startupMs)} ms, RSS ${Math.round(rssMiB(server.pid) ?? 0)} MiB`);
-    }
-    const afterStart = servers.map((server) => rssMiB(server.pid));
-    for (const server of servers) subjects.push(await subjectOf(server, secret, settings.concurrency + 2));
 
-    const specs = OPERATIONS.filter((spec) => settings.only.length === 0 || settings.only.includes(spec.id));
-    const measured = new Map<string, Record<ServerName, Measurement[]>>();
-    for (let round = 1; round <= settings.rounds; round += 1) {
-      // A B in odd rounds, B A in even ones, so neither always goes first after the other's load.
-      const order = round % 2 === 1 ? [0, 1] : [1, 0];
-      for (const spec of specs) {
-        if (spec.skip?.(subjects)) continue;
-        const entry = measured.get(spec.id) ?? { baseline: [], ours: [] };
-        measured.set(spec.id, entry);
-        for (const index of order) {
-          const measurement = await measureOnce(servers[index]!, subjects[index]!, spec, settings, round);
-          entry[servers[index]!.name].push(measurement);
-          log(`round ${round}/${settings.rounds} ${spec.id} ${servers[index]!.name}: ${measurement.ok} ok in ${measurement.seconds.toFixed(1)} s, ${Object.values(measurement.errors).reduce((a, b) => a + b, 0)} errors`);
-        }
+  /**
+   * A fresh server for each measurement, stopped whatever happens: no row inherits the records,
+   * heap or JIT state another row left behind, so each row's peak RSS is its own.
+   */
+  async function withServer<T>(name: ServerName, operation: string, use: (server: RunningServer, subject: Subject) => Promise<T>): Promise<T> {
+    const server = await startServer(name, env[name], profileArgs(name, operation));
+    starts[name].push({ startupMs: server.startupMs, rssAfterStartMiB: rssMiB(server.pid) });
+    let subject: Subject | undefined;
+    try {
+      subject = await subjectOf(server, secret, settings.concurrency + 2);
+      return await use(server, subject);
+    } finally {
+      await subject?.target.close();
+      await server.stop();
+    }
+  }
+
+  // A first look at both: which operations they offer (client_credentials), what a start costs.
+  const firstLook: Subject[] = [];
+  for (const name of NAMES) firstLook.push(await withServer(name, 'first-look', async (_server, subject) => subject));
+  const specs = OPERATIONS.filter((spec) => settings.only.length === 0 || settings.only.includes(spec.id));
+  const measured = new Map<string, Record<ServerName, Measurement[]>>();
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    // Baseline first in odd rounds, ours first in even ones: neither always follows the other.
+    const order = round % 2 === 1 ? NAMES : [...NAMES].reverse();
+    for (const spec of specs) {
+      if (spec.skip?.(firstLook)) continue;
+      const entry = measured.get(spec.id) ?? { baseline: [], ours: [] };
+      measured.set(spec.id, entry);
+      for (const name of order) {
+        const measurement = await withServer(name, spec.id, (server, subject) => measureOnce(server, subject, spec, settings, round));
+        entry[name].push(measurement);
+        log(`round ${round}/${settings.rounds} ${spec.id} ${name}: ${measurement.ok} ok in ${measurement.seconds.toFixed(1)} s, ${Object.values(measurement.errors).reduce((a, b) => a + b, 0)} errors`);
       }
     }
-
-    const rows: Row[] = specs.map((spec) => {
-      const skipped = spec.skip?.(subjects);
-      const entry = measured.get(spec.id);
-      if (skipped || !entry) return { id: spec.id, title: spec.title, skipped: skipped ?? 'not measured' };
-      return compare(spec.id, spec.title, summarize(entry.baseline), summarize(entry.ours));
-    });
-    const overallPeak = servers.map((server) => peakRssMiB(server.pid));
-    const context = {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: { model: cpuModel(), cores: availableParallelism() },
-      kernel: release(),
-      hash: { algorithm: 'argon2id', memoryKiB: ARGON2_OPTIONS.memoryCost, timeCost: ARGON2_OPTIONS.timeCost, parallelism: ARGON2_OPTIONS.parallelism, verifyCpuMs },
-      store: { ours: settings.mongodbUri ? 'mongodb' : 'memory', baseline: 'memory (oidc-provider MemoryAdapter)' },
-      settings: { secondsPerOperation: settings.secondsPerOperation, warmupSeconds: settings.warmupSeconds, rounds: settings.rounds, concurrency: settings.concurrency, smoke: settings.smoke },
-      servers: Object.fromEntries(
-        servers.map((server, i) => [
-          server.name,
-          { command: server.command, env: Object.keys(env[server.name]).filter((k) => k !== CLIENT_SECRET_ENV && k !== 'MONGODB_URI').map((k) => `${k}=${env[server.name][k]}`), startupMs: Math.round(server.startupMs), rssAfterStartMiB: afterStart[i], peakRssSinceLastResetMiB: overallPeak[i] },
-        ]),
-      ),
-    };
-    const heading = `npm run bench, ${context.date.slice(0, 10)}: ${context.cpu.model}, ${context.cpu.cores} cores, Node ${context.node}; argon2id m=${ARGON2_OPTIONS.memoryCost} KiB, t=${ARGON2_OPTIONS.timeCost}, p=${ARGON2_OPTIONS.parallelism}; ${settings.secondsPerOperation} s per operation and server × ${settings.rounds} round(s), ${settings.concurrency} simulated users; our IdP on ${context.store.ours} store.`;
-    console.log(`\n${heading}\n\n${markdownTable(rows)}\n\n${notes(rows, verifyCpuMs).join('\n')}`);
-    const operations = rows.map((row) => ({ ...row, measurements: measured.get(row.id) && stripLatencies(measured.get(row.id)!) }));
-    mkdirSync(dirname(settings.out), { recursive: true });
-    writeFileSync(settings.out, `${JSON.stringify({ ...context, operations }, null, 2)}\n`);
-    log(`\nJSON: ${settings.out}`);
-
-    const neverSucceeded = rows.filter((row) => !row.skipped && (!row.baseline?.ok || !row.ours?.ok)).map((row) => row.id);
-    if (neverSucceeded.length) {
-      log(`These operations never succeeded on one of the servers: ${neverSucceeded.join(', ')}`);
-      return 1;
-    }
-    return 0;
-  } finally {
-    await Promise.all(subjects.map((subject) => subject.target.close()));
-    await Promise.all(servers.map((server) => server.stop()));
   }
+
+  const rows: Row[] = specs.map((spec) => {
+    const skipped = spec.skip?.(firstLook);
+    const entry = measured.get(spec.id);
+    if (skipped || !entry) return { id: spec.id, title: spec.title, skipped: skipped ?? 'not measured' };
+    return compare(spec.id, spec.title, summarize(entry.baseline), summarize(entry.ours));
+  });
+  publish(settings, describeRun(settings, env, starts, verifyCpuMs), rows, measured);
+
+  const neverSucceeded = rows.filter((row) => !row.skipped && (!row.baseline?.ok || !row.ours?.ok)).map((row) => row.id);
+  if (neverSucceeded.length) {
+    log(`These operations never succeeded on one of the servers: ${neverSucceeded.join(', ')}`);
+    return 1;
+  }
+  return 0;
 }
 
-function stripLatencies(entry: Record<ServerName, Measurement[]>) {
+interface Start {
+  startupMs: number;
+  rssAfterStartMiB?: number;
+}
+
+/** Where and how the run happened: machine, versions, hash parameters, settings, servers. */
+function describeRun(settings: Settings, env: Record<ServerName, Record<string, string>>, starts: Record<ServerName, Start[]>, verifyCpuMs: number) {
+  const server = (name: ServerName) => ({
+    command: commandOf(name),
+    // Never the client secret or a database URI (it may carry a password).
+    env: Object.entries(env[name]).filter(([key]) => key !== CLIENT_SECRET_ENV && key !== 'MONGODB_URI').map(([key, value]) => `${key}=${value}`),
+    starts: starts[name].length,
+    startupMsMedian: median(starts[name].map((start) => start.startupMs)),
+    rssAfterStartMiBMedian: median(starts[name].flatMap((start) => (start.rssAfterStartMiB === undefined ? [] : [start.rssAfterStartMiB]))),
+  });
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: { model: cpuModel(), cores: availableParallelism() },
+    kernel: release(),
+    hash: { algorithm: 'argon2id', memoryKiB: ARGON2_OPTIONS.memoryCost, timeCost: ARGON2_OPTIONS.timeCost, parallelism: ARGON2_OPTIONS.parallelism, verifyCpuMs },
+    store: { ours: settings.mongodbUri ? 'mongodb' : 'memory', baseline: 'memory (oidc-provider MemoryAdapter)' },
+    settings: { secondsPerOperation: settings.secondsPerOperation, warmupSeconds: settings.warmupSeconds, rounds: settings.rounds, concurrency: settings.concurrency, smoke: settings.smoke },
+    servers: { baseline: server('baseline'), ours: server('ours') },
+  };
+}
+
+/** The table and its notes to stdout, everything to the JSON file. */
+function publish(settings: Settings, run: ReturnType<typeof describeRun>, rows: Row[], measured: Map<string, Record<ServerName, Measurement[]>>): void {
+  const { baseline, ours } = run.servers;
+  const heading =
+    `npm run bench, ${run.date.slice(0, 10)}: ${run.cpu.model}, ${run.cpu.cores} cores, Node ${run.node}; ` +
+    `argon2id m=${run.hash.memoryKiB} KiB, t=${run.hash.timeCost}, p=${run.hash.parallelism}; ` +
+    `${settings.secondsPerOperation} s per operation and server × ${settings.rounds} round(s), ${settings.concurrency} simulated users; our IdP on the ${run.store.ours} store.`;
+  const starting =
+    `- Start (median of ${baseline.starts} / ${ours.starts}): baseline ${Math.round(baseline.startupMsMedian)} ms, RSS ${Math.round(baseline.rssAfterStartMiBMedian)} MiB; ` +
+    `ours ${Math.round(ours.startupMsMedian)} ms, RSS ${Math.round(ours.rssAfterStartMiBMedian)} MiB (${(ours.rssAfterStartMiBMedian / baseline.rssAfterStartMiBMedian).toFixed(2)}x).`;
+  console.log(`\n${heading}\n\n${markdownTable(rows)}\n\n${[starting, ...notes(rows, run.hash.verifyCpuMs)].join('\n')}`);
   const strip = (list: Measurement[]) => list.map(({ latenciesMs: _latencies, ...rest }) => rest);
-  return { baseline: strip(entry.baseline), ours: strip(entry.ours) };
+  const operations = rows.map((row) => {
+    const entry = measured.get(row.id);
+    return { ...row, ...(entry ? { measurements: { baseline: strip(entry.baseline), ours: strip(entry.ours) } } : {}) };
+  });
+  mkdirSync(dirname(settings.out), { recursive: true });
+  writeFileSync(settings.out, `${JSON.stringify({ ...run, operations }, null, 2)}\n`);
+  log(`\nJSON: ${settings.out}`);
 }
 
 main().then(

@@ -52,6 +52,7 @@ describe('bench report', () => {
     expect(table).toContain('| client_credentials | - |');
     const lines = notes([row], 0.1).join('\n');
     expect(lines).toContain('1 × HTTP 503 at the password POST');
-    expect(lines).toContain('besides it 0.10 ms (baseline) / 0.20 ms (ours): 2.00x');
+    expect(lines).toContain('ours +0.10 ms per sign-in against the baseline');
+    expect(lines).toContain('~0.1 ms (baseline) / ~0.2 ms (ours): ~2.00x');
   });
 });
