@@ -1,0 +1,69 @@
+/**
+ * CPU time and peak memory of a server process, read from outside it (Linux /proc, proc(5)), so
+ * both servers are measured the same way and neither runs any code for it.
+ * - CPU: utime + stime of /proc/<pid>/stat, every thread of the process included (libuv's pool,
+ *   where argon2id runs), also threads that have ended; in clock ticks (USER_HZ, 100 a second).
+ * - Peak RSS: VmHWM of /proc/<pid>/status. Writing "5" to /proc/<pid>/clear_refs (Linux 4.0+)
+ *   resets it to the current RSS, so each measurement window reports its own peak.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** CPU milliseconds (user + system) the process has used so far; undefined without /proc. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, so split after its closing ")"):
+    // index 0 is field 3 (state), so utime (field 14) and stime (field 15) are at 11 and 12.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Highest resident set size (MiB) since the process started or since the last resetPeakRss. */
+export const peakRssMiB = (pid: number) => mib(statusKiB(pid, 'VmHWM'));
+export const rssMiB = (pid: number) => mib(statusKiB(pid, 'VmRSS'));
+const mib = (kib: number | undefined) => (kib === undefined ? undefined : kib / 1024);
+
+/** Starts a new peak; false where the kernel doesn't allow it (the peak then runs from the start). */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The CPU model as /proc/cpuinfo names it. */
+export function cpuModel(): string {
+  try {
+    return /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

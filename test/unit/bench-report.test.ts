@@ -1,0 +1,58 @@
+/**
+ * The arithmetic behind `npm run bench`'s table (bench/harness/report.ts): what a reader takes
+ * from the README must be what was measured. The bench itself runs in CI as `npm run bench --
+ * --smoke` (.ci/run); it asserts no speed.
+ */
+import { compare, markdownTable, notes, percentile, summarize, type Measurement } from '../../bench/harness/report.js';
+
+const measurement = (round: number, ok: number, seconds: number, cpuMs: number, latenciesMs: number[], errors: Record<string, number> = {}): Measurement => ({
+  round,
+  ok,
+  seconds,
+  cpuMs,
+  latenciesMs,
+  errors,
+  peakRssMiB: 100 + round,
+});
+
+describe('bench report', () => {
+  it('takes percentiles by nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_v, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile([7], 99)).toBe(7);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('summarizes rounds: median throughput, pooled latencies, CPU per successful operation, highest peak', () => {
+    const summary = summarize([measurement(1, 100, 1, 50, [1, 2]), measurement(2, 300, 1, 150, [3, 4]), measurement(3, 200, 1, 100, [5], { 'HTTP 429 at the password POST': 2 })]);
+    expect(summary.opsPerSecond).toBe(200);
+    expect(summary.p50Ms).toBe(3);
+    expect(summary.cpuMsPerOp).toBeCloseTo(300 / 600);
+    expect(summary.peakRssMiB).toBe(103);
+    expect(summary.errors).toEqual({ 'HTTP 429 at the password POST': 2 });
+  });
+
+  it('gives no CPU per operation when a background load shared the window', () => {
+    const withBackground = { ...measurement(1, 10, 1, 500, [1]), background: { ok: 20, errors: {} } };
+    const summary = summarize([withBackground]);
+    expect(summary.cpuMsPerOp).toBeUndefined();
+    expect(summary.background?.opsPerSecond).toBe(20);
+  });
+
+  it('states ratios as ours over the baseline and prints them in the table and notes', () => {
+    const baseline = summarize([measurement(1, 1000, 1, 200, [1, 2, 3])]);
+    const ours = summarize([measurement(1, 800, 1, 240, [2, 3, 6], { 'HTTP 503 at the password POST': 1 })]);
+    const row = compare('sign-in', 'full sign-in', baseline, ours);
+    expect(row.throughputRatio).toBeCloseTo(0.8);
+    expect(row.p99Ratio).toBeCloseTo(2);
+    expect(row.cpuRatio).toBeCloseTo(0.3 / 0.2);
+    const table = markdownTable([row, { id: 'client-credentials', title: 'client_credentials', skipped: 'skipped: not offered yet' }]);
+    expect(table).toContain('| full sign-in | 1,000 | 800 | 0.80x |');
+    expect(table).toContain('| client_credentials | - |');
+    const lines = notes([row], 0.1).join('\n');
+    expect(lines).toContain('1 × HTTP 503 at the password POST');
+    expect(lines).toContain('ours +0.10 ms per sign-in against the baseline');
+    expect(lines).toContain('~0.1 ms (baseline) / ~0.2 ms (ours): ~2.00x');
+  });
+});
