@@ -1,12 +1,16 @@
 /**
- * The parent Koa app: headers -> errors -> our routers -> oidc-provider mounted at the root.
+ * The parent Koa app: headers -> errors -> our routers -> oidc-provider mounted at the root. A
+ * request for a path none of our routers has (most traffic: tokens, userinfo, discovery, JWKS)
+ * skips them and goes straight to the provider (see our-paths.ts).
  */
 import Koa from 'koa';
+import compose from 'koa-compose';
 import type { AccountSessions } from './account/account-sessions.js';
 import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
+import { ourPaths } from './http/our-paths.js';
 import { errorPages, notFoundPage } from './http/error-pages.js';
 import { securityHeaders } from './http/security-headers.js';
 import { wellFormedRequests } from './http/well-formed-request.js';
@@ -45,16 +49,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const interactions = createInteractionRouter({ ...deps, provider: live.current });
   const home = createHomeRouter({ issuer: config.issuer, views, ready: () => deps.storage.ping() });
-
-  app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
-  app.use(wellFormedRequests(views));
-  app.use(errorPages(views, logger));
-  app.use(notFoundPage(views));
-  app.use(home.routes());
-  app.use(createWebfingerRouter({ issuer: config.issuer, hosts: config.webfingerHosts }).routes());
-  app.use(cacheableJwks(config.keysRefreshSeconds));
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
+  const webfinger = createWebfingerRouter({ issuer: config.issuer, hosts: config.webfingerHosts });
   const account = createAccountRouter({
     provider: live.current,
     issuer: config.issuer,
@@ -65,10 +60,29 @@ export function createApp(deps: AppDeps): Koa {
     events: deps.events,
     views,
   });
-  app.use(account.routes());
-  app.use(account.allowedMethods());
-  for (const limit of createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits })) app.use(limit);
-  app.use(live.middleware);
+  const toProvider: Koa.Middleware[] = [
+    cacheableJwks(config.keysRefreshSeconds),
+    ...createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits }),
+    live.middleware,
+  ];
+  // A request that no router of ours answers still reaches the provider, as before the split.
+  const ours = compose([
+    home.routes(),
+    webfinger.routes(),
+    interactions.routes(),
+    interactions.allowedMethods(),
+    account.routes(),
+    account.allowedMethods(),
+    ...toProvider,
+  ] as Koa.Middleware[]);
+  const providers = compose(toProvider);
+  const isOurs = ourPaths([home, webfinger, interactions, account]);
+
+  app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
+  app.use(wellFormedRequests(views));
+  app.use(errorPages(views, logger));
+  app.use(notFoundPage(views));
+  app.use((ctx, next) => (isOurs(ctx.path) ? ours(ctx, next) : providers(ctx, next)));
   return app;
 }
 

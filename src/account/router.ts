@@ -38,7 +38,9 @@ export interface AccountRouterDeps {
 
 export function createAccountRouter(deps: AccountRouterDeps): Router {
   const { issuer, views } = deps;
-  const router = new Router({ prefix: '/account' });
+  // Case-sensitive like the router.use() guard below: routes matched /ACCOUNT/... case-insensitively
+  // while the guard did not, so a cross-site form got past it by changing the path's case.
+  const router = new Router({ prefix: '/account', sensitive: true });
   const forms = formBody({ limit: '4kb' });
   router.use(sameOriginForms(new URL(issuer).origin, deps.events));
 

@@ -8,7 +8,7 @@ const STYLESHEET = fileURLToPath(new URL('../../views/assets/site.css', import.m
 
 /** The home page (names the issuer, links discovery), the stylesheet, and health endpoints. */
 export function createHomeRouter(options: { issuer: string; views: Views; ready: () => Promise<boolean> }): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true });
   let css: Promise<string> | undefined;
 
   router.get('/', (ctx) => {

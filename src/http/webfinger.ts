@@ -32,7 +32,7 @@ function answer(ctx: Context, status: number, body?: object) {
 }
 
 export function createWebfingerRouter(options: { issuer: string; hosts: readonly string[] }): Router {
-  const router = new Router();
+  const router = new Router({ sensitive: true });
   router.get('/.well-known/webfinger', (ctx) => {
     const resource = ctx.query.resource;
     // RFC 7033 section 4.2: a missing or malformed resource is a bad request.

@@ -47,7 +47,9 @@ function field(ctx: Context, name: string): string {
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const { accounts, views } = deps;
   const provider = () => deps.provider();
-  const router = new Router({ prefix: '/interaction' });
+  // Case-sensitive like the router.use() guard below: routes matched /ACCOUNT/... case-insensitively
+  // while the guard did not, so a cross-site form got past it by changing the path's case.
+  const router = new Router({ prefix: '/interaction', sensitive: true });
   const forms = formBody({ limit: '16kb' });
   router.use(sameOriginForms(deps.issuerOrigin, deps.events));
 

@@ -76,6 +76,16 @@ describe('POST /account/sign-out-everywhere', () => {
     expect(reply.status).toBe(403);
     expect((await browser.follow(await browser.get(`${stack.siteA.url}/`))).body).toContain('Hello');
   });
+
+  it('refuses it however the path is spelled: the guard and the route match the same paths', async () => {
+    const browser = await signedInBrowser();
+    for (const path of ['/ACCOUNT/sign-out-everywhere', '/Account/sign-out-everywhere/', '/account/SIGN-OUT-EVERYWHERE']) {
+      const reply = await browser.post(`${stack.idp.issuer}${path}`, {}, { origin: 'http://evil.localhost' });
+      expect(reply.status).not.toBe(200);
+      expect(reply.status).toBeLessThan(500);
+    }
+    expect((await browser.follow(await browser.get(`${stack.siteA.url}/`))).body).toContain('Hello');
+  });
 });
 
 describe('POST /account/apps/:clientId/revoke', () => {

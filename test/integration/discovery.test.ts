@@ -177,3 +177,24 @@ describe('an address that answers other methods only', () => {
     expect(await api.json()).toMatchObject({ error: 'method_not_allowed' });
   });
 });
+
+describe("the provider's paths and ours, served by two branches of one app", () => {
+  it('answers our routes with or without a trailing slash, as the routers match them', async () => {
+    expect((await getJson(`${idp.issuer}/healthz/`)).json).toEqual({ status: 'ok' });
+    const wrongMethod = await fetchLoopback(`${idp.issuer}/interaction/nope/confirm`, { headers: { accept: 'application/json' } });
+    expect(wrongMethod.status).toBe(405);
+  });
+
+  it('puts the security headers and our error format on both branches', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/jwks', '/healthz']) {
+      const { status, headers } = await getJson(`${idp.issuer}${path}`);
+      expect(status).toBe(200);
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('x-frame-options')).toBe('DENY');
+    }
+    expect((await getJson(`${idp.issuer}/jwks`)).headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    const unknownUnderProvider = await getJson(`${idp.issuer}/token/nothing-here`, { headers: { accept: 'application/json' } });
+    expect(unknownUnderProvider.status).toBe(404);
+    expect(unknownUnderProvider.json).toEqual({ error: 'not_found', error_description: 'There is nothing at this address' });
+  });
+});
