@@ -291,6 +291,22 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect((await storage.accounts.list()).map((a) => a.id)).toContain(created.id);
         expect(await storage.accounts.update('no-such-id', { disabled: true })).toBeUndefined();
       });
+
+      it('hands out copies: changing a returned account, its dates included, changes nothing stored', async () => {
+        const created = await storage.accounts.create(newAccount(`${id()}@example.com`));
+        await storage.accounts.update(created.id, { accessEndedAt: new Date(1_700_000_000_000) });
+        const found = (await storage.accounts.findById(created.id))!;
+        found.name = 'Changed';
+        found.accessEndedAt!.setTime(0);
+        found.createdAt.setTime(0);
+        created.updatedAt.setTime(0);
+        const again = (await storage.accounts.findById(created.id))!;
+        expect(again.name).toBe('Test Person');
+        expect(again.accessEndedAt!.getTime()).toBe(1_700_000_000_000);
+        expect(again.createdAt.getTime()).not.toBe(0);
+        expect(again.updatedAt.getTime()).not.toBe(0);
+        expect(Object.keys((await storage.accounts.findById((await storage.accounts.create(newAccount(`${id()}@example.com`))).id))!)).not.toContain('accessEndedAt');
+      });
     });
 
     describe('keys', () => {
