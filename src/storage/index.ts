@@ -7,7 +7,6 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createMemoryStorage } from './memory/index.js';
 import type { ConnectOptions } from './mongo/connection.js';
-import { createMongoStorage } from './mongo/index.js';
 import type { Storage } from './types.js';
 
 export const MEMORY_STORE_NOTICE =
@@ -25,7 +24,12 @@ export function mongoConnectOptions(config: Readonly<Config>): ConnectOptions {
 }
 
 export async function createStorage(config: Readonly<Config>, logger: Logger): Promise<Storage> {
-  if (config.mongodbUri) return createMongoStorage(config.mongodbUri, logger, mongoConnectOptions(config));
+  if (config.mongodbUri) {
+    // Loaded only when used: mongoose and the driver are ~30 MiB of resident memory that an IdP on
+    // the in-memory store would carry for nothing (issue 10's peak-RSS target).
+    const { createMongoStorage } = await import('./mongo/index.js');
+    return createMongoStorage(config.mongodbUri, logger, mongoConnectOptions(config));
+  }
   if (config.nodeEnv === 'production') {
     throw new AppError('invalid_config', `Refusing the in-memory store in production: it loses all data on exit. Set MONGODB_URI (for example mongodb://db.internal:27017/idp).`, { expose: true });
   }
