@@ -2,11 +2,13 @@
  * What both identity providers under `npm run bench` are seeded with, defined once so they can't
  * drift apart: the same two confidential clients (one per ID token algorithm), the same account
  * and the same fixed password. The client secret is made per run by the harness and handed to
- * both servers in BENCH_CLIENT_SECRET.
+ * the baseline in BENCH_CLIENT_SECRET; our IdP, which runs as the production build (plain
+ * JavaScript that can't import this file), gets the whole seed as JSON in BENCH_SEED.
  */
 import type { ClientMetadata } from 'oidc-provider';
 
 export const CLIENT_SECRET_ENV = 'BENCH_CLIENT_SECRET';
+export const SEED_ENV = 'BENCH_SEED';
 
 /** Never followed: the simulated relying party reads the code from the Location header. */
 export const BENCH_REDIRECT_URI = 'https://rp.bench.example/callback';
@@ -54,4 +56,18 @@ export function benchClientSecret(env: Record<string, string | undefined>): stri
   const secret = env[CLIENT_SECRET_ENV];
   if (!secret) throw new Error(`${CLIENT_SECRET_ENV} is not set: start this server through \`npm run bench\``);
   return secret;
+}
+
+/**
+ * Our IdP's seed, as bench/our-idp.mjs reads it from SEED_ENV: the account with its plaintext
+ * password (hashed there, through the IdP's own code) and the clients' registrations, secret
+ * included, so it is as secret as CLIENT_SECRET_ENV and never recorded.
+ */
+export interface BenchSeed {
+  account: typeof BENCH_ACCOUNT;
+  clients: ClientMetadata[];
+}
+
+export function benchSeed(secret: string): BenchSeed {
+  return { account: BENCH_ACCOUNT, clients: BENCH_CLIENTS.map((client) => benchClientMetadata(client, secret)) };
 }

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { dirname } from 'node:path';
 import { ARGON2_OPTIONS } from '../src/accounts/passwords.js';
-import { CLIENT_SECRET_ENV } from './fixture.js';
+import { CLIENT_SECRET_ENV, SEED_ENV, benchSeed } from './fixture.js';
 import { argon2VerifyCpuMs } from './harness/hash-cost.js';
 import { measureOnce, subjectOf } from './harness/measure.js';
 import { OPERATIONS, type Subject } from './harness/operations.js';
@@ -22,6 +22,8 @@ import { USAGE, readSettings, type Settings } from './harness/settings.js';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const NAMES: readonly ServerName[] = ['baseline', 'ours'];
 const commandOf = (name: ServerName) => `node ${[...RUNTIME[name].nodeArgs, RUNTIME[name].entry].join(' ')}`;
+/** What the JSON never records: the client secret (alone or in the seed) and a database URI (it may carry a password). */
+const UNRECORDED_ENV: ReadonlySet<string> = new Set([CLIENT_SECRET_ENV, SEED_ENV, 'MONGODB_URI']);
 
 /** The same database server, a database of the bench's own: the URI's database name is replaced. */
 function throwawayDatabase(uri: string): string {
@@ -33,7 +35,8 @@ function throwawayDatabase(uri: string): string {
  * How each server runs. Ours: development mode, because production refuses the in-memory store and
  * an http issuer; TRUST_PROXY so that X-Forwarded-For gives each simulated person their own address
  * (every per-address limit stays at its default). Log level is production's default (info),
- * written to /dev/null. Nothing is turned off and the hash cost is the shipped one.
+ * written to /dev/null. Nothing is turned off and the hash cost is the shipped one. The seed goes
+ * to ours as JSON (bench/our-idp.mjs runs the compiled IdP and can't import bench/fixture.ts).
  */
 function environments(settings: Settings, secret: string): Record<ServerName, Record<string, string>> {
   return {
@@ -41,7 +44,7 @@ function environments(settings: Settings, secret: string): Record<ServerName, Re
     ours: {
       NODE_ENV: 'development',
       TRUST_PROXY: 'true',
-      [CLIENT_SECRET_ENV]: secret,
+      [SEED_ENV]: JSON.stringify(benchSeed(secret)),
       ...(settings.mongodbUri ? { MONGODB_URI: throwawayDatabase(settings.mongodbUri) } : {}),
     },
   };
@@ -123,8 +126,7 @@ interface Start {
 function describeRun(settings: Settings, env: Record<ServerName, Record<string, string>>, starts: Record<ServerName, Start[]>, verifyCpuMs: number) {
   const server = (name: ServerName) => ({
     command: commandOf(name),
-    // Never the client secret or a database URI (it may carry a password).
-    env: Object.entries(env[name]).filter(([key]) => key !== CLIENT_SECRET_ENV && key !== 'MONGODB_URI').map(([key, value]) => `${key}=${value}`),
+    env: Object.entries(env[name]).filter(([key]) => !UNRECORDED_ENV.has(key)).map(([key, value]) => `${key}=${value}`),
     starts: starts[name].length,
     startupMsMedian: median(starts[name].map((start) => start.startupMs)),
     rssAfterStartMiBMedian: median(starts[name].flatMap((start) => (start.rssAfterStartMiB === undefined ? [] : [start.rssAfterStartMiB]))),

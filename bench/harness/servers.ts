@@ -3,11 +3,13 @@
  * shell or loader CLI in between), so /proc/<pid> is the server itself and its CPU and memory are
  * all that is measured.
  *
- * RUNTIME is the one place that says how they run. Until `npm run build` lands (issue 10, the
- * colleague's build branch) our IdP is TypeScript run through tsx's loader inside the server
- * process, exactly as `npm run start:idp` runs src/main.ts; the baseline runs the same way, so the
- * loader costs both the same. When the build lands, point RUNTIME at the compiled entries (plain
- * `node`, no loader) and nothing else changes.
+ * RUNTIME is the one place that says how they run: both as plain JavaScript under plain `node`,
+ * with no TypeScript loader in the server process (tsx would add its own startup time and RSS).
+ * Ours is the production build: `npm run build`'s dist/, with the thread-pool preload the
+ * production entry has (`npm run start:idp`: node --require ./dist/bin/thread-pool.cjs
+ * dist/main.js), through bench/our-idp.mjs, which is dist/main.js plus the bench's seed. The
+ * baseline is compiled by `tsc -p bench/tsconfig.build.json` to bench/.build/. `npm run prebench`
+ * builds both, so `npm run bench` measures the code as it is checked out.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -20,10 +22,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export type ServerName = 'baseline' | 'ours';
 
 export const RUNTIME: Readonly<Record<ServerName, { nodeArgs: string[]; entry: string }>> = Object.freeze({
-  // The thread pool sized as the production entry sizes it (src/bin/thread-pool.cjs).
-  ours: { nodeArgs: ['--require', './src/bin/thread-pool.cjs', '--import', 'tsx'], entry: 'bench/our-idp.ts' },
+  // The thread pool sized as the production entry sizes it (src/bin/thread-pool.cjs, built to dist/bin/).
+  ours: { nodeArgs: ['--require', './dist/bin/thread-pool.cjs'], entry: 'bench/our-idp.mjs' },
   // A bare oidc-provider app runs with Node's defaults (libuv's 4 threads).
-  baseline: { nodeArgs: ['--import', 'tsx'], entry: 'bench/baseline/main.ts' },
+  baseline: { nodeArgs: [], entry: 'bench/.build/bench/baseline/main.js' },
 });
 
 export interface RunningServer {

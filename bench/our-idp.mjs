@@ -1,0 +1,52 @@
+/**
+ * Our IdP as `npm run bench` runs it: the production build (dist/, from `npm run build`) under
+ * plain `node` with dist/bin/thread-pool.cjs preloaded, doing exactly what dist/main.js does
+ * (config from the environment, createIdp, listenIdp, graceful stop), plus the bench's seed,
+ * written through the IdP's own code paths as the tests seed it (test/support/stack.ts): the
+ * account with its argon2id hash (passwords.js) and the two bench clients as first-party apps. No
+ * resource server is needed: the clients introspect their own tokens and call userinfo.
+ *
+ * Plain JavaScript, because it imports the compiled dist/ (which has no type declarations and
+ * does not exist when CI type-checks): a TypeScript file could not import it. So it can't import
+ * bench/fixture.ts either; the harness hands it the seed (benchSeed there) as JSON in BENCH_SEED.
+ *
+ * With MONGODB_URI the harness points it at a throw-away database, dropped here on the way out.
+ */
+import { runMain } from '../dist/bin/run-main.js';
+import { hashPassword } from '../dist/accounts/passwords.js';
+import { loadConfig } from '../dist/config.js';
+import { listenIdp } from '../dist/http/listen-idp.js';
+import { createIdp } from '../dist/idp.js';
+
+/** @returns {{ account: { email: string, password: string, name: string, givenName: string, familyName: string }, clients: object[] }} */
+function readSeed() {
+  const json = process.env.BENCH_SEED;
+  if (!json) throw new Error('BENCH_SEED is not set: start this server through `npm run bench`');
+  const seed = JSON.parse(json);
+  if (typeof seed?.account?.password !== 'string' || !Array.isArray(seed.clients)) throw new Error('BENCH_SEED is not the seed bench/fixture.ts makes (benchSeed)');
+  return seed;
+}
+
+async function seedIdp(idp, { account, clients }) {
+  const { password, ...person } = account;
+  if (!(await idp.storage.accounts.findByEmail(person.email))) {
+    await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
+  }
+  for (const client of clients) await idp.clients.save(client, { firstParty: true });
+}
+
+runMain(async () => {
+  const seed = readSeed();
+  const config = loadConfig();
+  const idp = await createIdp(config);
+  await seedIdp(idp, seed);
+  const server = await listenIdp(idp.app.callback(), config);
+  return {
+    servers: [server],
+    async stop() {
+      // idp.storage is a MongoStorage here (src/storage/mongo/index.ts): its mongoose connection.
+      if (idp.storage.kind === 'mongodb') await idp.storage.connection.dropDatabase();
+      await idp.close();
+    },
+  };
+});
