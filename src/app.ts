@@ -1,7 +1,7 @@
 /**
- * The parent Koa app: headers -> errors -> our routers -> oidc-provider mounted at the root. A
- * request for a path none of our routers has (most traffic: tokens, userinfo, discovery, JWKS)
- * skips them and goes straight to the provider (see our-paths.ts).
+ * The parent Koa app: the request frame (headers, guard, error pages) -> our routers ->
+ * oidc-provider mounted at the root. A request for a path none of our routers has (most traffic:
+ * tokens, userinfo, discovery, JWKS) skips them and goes straight to the provider (our-paths.ts).
  */
 import Koa from 'koa';
 import compose from 'koa-compose';
@@ -11,9 +11,7 @@ import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
 import { ourPaths } from './http/our-paths.js';
-import { errorPages, notFoundPage } from './http/error-pages.js';
-import { securityHeaders } from './http/security-headers.js';
-import { wellFormedRequests } from './http/well-formed-request.js';
+import { requestFrame } from './http/request-frame.js';
 import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter, type InteractionDeps } from './interactions/router.js';
@@ -78,10 +76,7 @@ export function createApp(deps: AppDeps): Koa {
   const providers = compose(toProvider);
   const isOurs = ourPaths([home, webfinger, interactions, account]);
 
-  app.use(securityHeaders({ hsts: new URL(config.issuer).protocol === 'https:' }));
-  app.use(wellFormedRequests(views));
-  app.use(errorPages(views, logger));
-  app.use(notFoundPage(views));
+  app.use(requestFrame({ views, logger, hsts: new URL(config.issuer).protocol === 'https:' }));
   app.use((ctx, next) => (isOurs(ctx.path) ? ours(ctx, next) : providers(ctx, next)));
   return app;
 }
@@ -91,8 +86,11 @@ export function createApp(deps: AppDeps): Koa {
  * before it signs, so a cached copy never misses a key that is already in use.
  */
 function cacheableJwks(maxAgeSeconds: number): Koa.Middleware {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.path === '/jwks' && ctx.status === 200) ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+  const cacheControl = `public, max-age=${maxAgeSeconds}`;
+  return (ctx, next) => {
+    if (ctx.path !== '/jwks') return next();
+    return next().then(() => {
+      if (ctx.status === 200) ctx.set('Cache-Control', cacheControl);
+    });
   };
 }

@@ -2,7 +2,7 @@
  * Errors from our own routes become a friendly page (people) and a log line (operators). Nothing
  * internal reaches the page: 5xx always reads the same, and stack traces only go to the log.
  */
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { describeAppError, describeProtocolError } from './error-messages.js';
@@ -16,25 +16,20 @@ interface ProtocolError extends Error {
   expose?: boolean;
 }
 
-export function errorPages(views: Views, logger: Logger): Middleware {
-  return async (ctx, next) => {
-    try {
-      await next();
-    } catch (caught) {
-      const error = caught as ProtocolError;
-      if (isAppError(error)) {
-        if (error.status >= 500 && error.code !== 'overloaded') logger.error('http.app_error', { path: ctx.path, error_code: error.code, error });
-        if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
-        views.render(ctx, 'error', describeAppError(error.code, error.message, error.status, error.expose), error.status);
-        return;
-      }
-      const status = error.status ?? error.statusCode ?? 500;
-      if (status >= 500) logger.error('http.unhandled_error', { path: ctx.path, error, stack: error.stack });
-      // oidc-provider's SessionNotFound: the interaction cookie is missing, expired or belongs elsewhere.
-      const code = error.name === 'SessionNotFound' ? 'session_not_found' : (error.error ?? (status === 404 ? 'not_found' : 'invalid_request'));
-      views.render(ctx, 'error', describeProtocolError(code, error.expose ? error.error_description : undefined, status), status);
-    }
-  };
+/** The page for an error thrown while a request was answered (request-frame.ts catches it). */
+export function renderErrorPage(ctx: Context, caught: unknown, views: Views, logger: Logger): void {
+  const error = caught as ProtocolError;
+  if (isAppError(error)) {
+    if (error.status >= 500 && error.code !== 'overloaded') logger.error('http.app_error', { path: ctx.path, error_code: error.code, error });
+    if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
+    views.render(ctx, 'error', describeAppError(error.code, error.message, error.status, error.expose), error.status);
+    return;
+  }
+  const status = error.status ?? error.statusCode ?? 500;
+  if (status >= 500) logger.error('http.unhandled_error', { path: ctx.path, error, stack: error.stack });
+  // oidc-provider's SessionNotFound: the interaction cookie is missing, expired or belongs elsewhere.
+  const code = error.name === 'SessionNotFound' ? 'session_not_found' : (error.error ?? (status === 404 ? 'not_found' : 'invalid_request'));
+  views.render(ctx, 'error', describeProtocolError(code, error.expose ? error.error_description : undefined, status), status);
 }
 
 const UNANSWERED: Record<number, { code: string; description: string }> = {
@@ -48,17 +43,14 @@ const UNANSWERED: Record<number, { code: string; description: string }> = {
  * JSON error for programs, instead of Koa's plain "Not Found" or "Method Not Allowed" (a person
  * opening a form's address, GET /interaction/<uid>/confirm, got plain text; found by the fuzz test).
  */
-export function notFoundPage(views: Views): Middleware {
-  return async (ctx, next) => {
-    await next();
-    const unanswered = UNANSWERED[ctx.status];
-    if (!unanswered || ctx.body !== undefined) return;
-    const status = ctx.status;
-    if (ctx.accepts('html', 'json') === 'json') {
-      ctx.status = status;
-      ctx.body = { error: unanswered.code, error_description: unanswered.description };
-      return;
-    }
-    views.render(ctx, 'error', describeAppError(unanswered.code, `${unanswered.description}.`, status, true), status);
-  };
+export function answerUnanswered(ctx: Context, views: Views): void {
+  const unanswered = UNANSWERED[ctx.status];
+  if (!unanswered || ctx.body !== undefined) return;
+  const status = ctx.status;
+  if (ctx.accepts('html', 'json') === 'json') {
+    ctx.status = status;
+    ctx.body = { error: unanswered.code, error_description: unanswered.description };
+    return;
+  }
+  views.render(ctx, 'error', describeAppError(unanswered.code, `${unanswered.description}.`, status, true), status);
 }

@@ -5,7 +5,7 @@
  * instance agrees) per source address (IPv6 by /64); past the limit the answer is 429 with
  * Retry-After: a page for people at /auth, OAuth-style JSON at /reg.
  */
-import type { Context, Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { SecurityEventType, SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
@@ -49,8 +49,7 @@ export function requestLimit(storage: Storage, events: SecurityEvents, limit: Re
       },
     );
 
-  return async (ctx, next) => {
-    if (!limit.applies(ctx)) return next();
+  async function limited(ctx: Context, next: Next): Promise<void> {
     const key = sourceKey(ctx.ip);
     if (limit.undo) {
       await next();
@@ -71,5 +70,8 @@ export function requestLimit(storage: Storage, events: SecurityEvents, limit: Re
       // Requests that stored nothing are taken back.
       if (!limit.counts(ctx)) await limiter.reward(key);
     }
-  };
+  }
+
+  // Most requests are not limited: they pass without an async wrapper (issue 10).
+  return (ctx, next) => (limit.applies(ctx) ? limited(ctx, next) : next());
 }
