@@ -5,7 +5,6 @@
  * /etc/hosts edits.
  */
 import { lookup as systemLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { Agent, fetch as undiciFetch } from 'undici';
 
 export function isLocalhostName(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, '');
@@ -36,9 +35,19 @@ export function loopbackLookup(hostname: string, options: LookupOptions, callbac
 
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
-/** fetch() whose connections resolve `*.localhost` names to loopback. */
+/**
+ * fetch() whose connections resolve `*.localhost` names to loopback. undici is loaded at the first
+ * call, not before: its ~20 MiB of resident memory is the demo's (sites calling the IdP, the IdP
+ * calling the demo sites), not every production IdP's (issue 10's peak-RSS target).
+ */
 export function createLoopbackFetch(): FetchFunction {
-  const agent = new Agent({ connect: { lookup: loopbackLookup as never } });
-  // undici's fetch and the global one share the WHATWG types but not their TS declarations.
-  return (input, init) => undiciFetch(input, { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  let send: Promise<FetchFunction> | undefined;
+  return async (input, init) => {
+    send ??= import('undici').then(({ Agent, fetch }) => {
+      const agent = new Agent({ connect: { lookup: loopbackLookup as never } });
+      // undici's fetch and the global one share the WHATWG types but not their TS declarations.
+      return (url, options) => fetch(url, { ...(options as object), dispatcher: agent }) as unknown as Promise<Response>;
+    });
+    return (await send)(input, init);
+  };
 }

@@ -2,14 +2,32 @@
  * Renders pug views from views/ with one shared layout. Every HTML page we render gets a strict
  * Content-Security-Policy: no scripts at all, styles only from our own origin.
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import pug from 'pug';
 import type { Context } from 'koa';
+import type { compileTemplate } from 'pug';
 
 // The repository's views/, two levels up from src/http/ and, compiled, from dist/http/ alike
 // (tsconfig.build.json keeps dist/ at src/'s depth), so the built IdP needs no copy of them.
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+
+/**
+ * The pages of VIEWS_DIR compiled by `npm run build` (src/bin/compile-views.ts): dist/views/ for the
+ * built IdP. From src/http/ the folder doesn't exist, and templates are compiled at first use.
+ */
+export const COMPILED_VIEWS_DIR = fileURLToPath(new URL('../views/', import.meta.url));
+
+const require = createRequire(import.meta.url);
+
+/** The precompiled page when there is one, else pug's compiler, loaded only then. */
+function loadTemplate(dir: string, name: string): compileTemplate {
+  const compiled = path.join(COMPILED_VIEWS_DIR, `${name}.cjs`);
+  if (dir === VIEWS_DIR && existsSync(compiled)) return require(compiled) as compileTemplate;
+  const pug = require('pug') as typeof import('pug');
+  return pug.compileFile(path.join(dir, `${name}.pug`), { basedir: dir });
+}
 
 // form-action is left out on purpose: Chromium applies it to the redirects that follow a form
 // submission, and a login POST must end in a redirect to the client's redirect_uri.
@@ -22,11 +40,11 @@ export interface Views {
 
 export function createViews(options: { dir?: string; site?: Record<string, unknown> } = {}): Views {
   const dir = options.dir ?? VIEWS_DIR;
-  const cache = new Map<string, pug.compileTemplate>();
+  const cache = new Map<string, compileTemplate>();
   const template = (name: string) => {
     let compiled = cache.get(name);
     if (!compiled) {
-      compiled = pug.compileFile(path.join(dir, `${name}.pug`), { basedir: dir });
+      compiled = loadTemplate(dir, name);
       cache.set(name, compiled);
     }
     return compiled;

@@ -5,7 +5,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import pug from 'pug';
 import { HttpClient } from '../support/http-client.js';
 import { inspect, inspectorUrl } from '../support/inspector.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
@@ -122,6 +124,29 @@ describe('the production build (npm run build, npm run start:idp)', () => {
     const css = await fetchLoopback(`${issuer}/assets/site.css`);
     expect(css.status).toBe(200);
     expect(await css.text()).toBe(readFileSync(`${ROOT}views/assets/site.css`, 'utf8'));
+  });
+
+  it('renders its pages from views compiled at build time, without loading the pug compiler', async () => {
+    const page = await fetchLoopback(`${issuer}/no-such-page`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('Page not found');
+    const url = inspectorUrl(idp.output());
+    if (!url) throw new Error(`no inspector URL in:\n${idp.output()}`);
+    const { scripts } = await inspect(url, '1');
+    expect(scripts).toContain(`file://${ROOT}dist/views/login.cjs`);
+    expect(scripts).toContain(`file://${ROOT}dist/views/error.cjs`);
+    expect(scripts.filter((script) => /\/node_modules\/(pug[^/]*|@babel\/[^/]+)\//.test(script))).toEqual([]);
+  });
+
+  it('compiles every page of views/ to what pug renders from the source', () => {
+    const load = createRequire(import.meta.url);
+    const pages = readdirSync(`${ROOT}views`).filter((file) => file.endsWith('.pug'));
+    const locals = { code: 'not_found', title: 'Page not found', message: 'There is nothing at this address.', detail: '<b>escaped</b>', issuer: 'https://idp.example', discovery: 'https://idp.example/.well-known/openid-configuration' };
+    for (const page of ['error.pug', 'home.pug']) {
+      const compiled = load(`${ROOT}dist/views/${page.replace('.pug', '.cjs')}`) as (locals: object) => string;
+      expect(compiled(locals)).toBe(pug.compileFile(`${ROOT}views/${page}`, { basedir: `${ROOT}views` })(locals));
+    }
+    expect(readdirSync(`${ROOT}dist/views`).sort()).toEqual(pages.map((page) => page.replace('.pug', '.cjs')).sort());
   });
 
   it('builds the admin CLI too: node dist/bin/admin.js', async () => {
