@@ -6,7 +6,11 @@
  * a client driving the real sign-in over HTTP (authorization with PKCE, login form, password POST,
  * code, token). Every `BENCH_BATCH` sign-ins it sweeps, collects garbage and records the heap.
  * The argon2id cost is the real one, so the number of sign-ins is what bounds the run's length:
- * BENCH_SIGN_INS (default 3,000, ~2 minutes here; the issue's 100,000 take about an hour).
+ * BENCH_SIGN_INS (default 3,000, ~1.5 minutes here at ~35 a second; the issue's 100,000 take ~50).
+ *
+ * Then, apart from the sign-ins, the store's cost of one signed-in person: 10,000 copies of the
+ * last live Session and of its Grant written into a fresh store, and the heap they add (the
+ * JSON text, the map entries and the indexes: what the store really holds, not just the JSON).
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -19,7 +23,8 @@ import { startIdp, startStack } from '../test/support/stack.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const SIGN_INS = Number(process.env.BENCH_SIGN_INS ?? 3000);
-const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+// About 20 samples whatever the length of the run.
+const BATCH = Number(process.env.BENCH_BATCH ?? Math.max(500, Math.ceil(SIGN_INS / 20 / 500) * 500));
 const PARALLEL = 4;
 
 const storage = createMemoryStorage();
@@ -49,6 +54,28 @@ async function recordBytes(): Promise<Record<string, { count: number; bytes: num
   return out;
 }
 
+const COPIES = 10_000;
+
+/** What one more Session (and its Grant) costs the store on the heap, indexes and map entries included. */
+async function heapPerSignedInPerson(): Promise<{ session: number; grant: number }> {
+  const [live] = await storage.modelStore('Session').list();
+  if (!live) throw new Error('no live session to copy');
+  const grantId = Object.values((live.payload.authorizations ?? {}) as Record<string, { grantId?: string }>)[0]?.grantId;
+  const grant = grantId ? await storage.modelStore('Grant').find(grantId) : undefined;
+  if (!grant) throw new Error('the live session has no grant');
+  const fresh = createMemoryStorage();
+  const added = async (model: string, copy: (n: number) => [string, Record<string, unknown>]) => {
+    const before = heap();
+    for (let n = 0; n < COPIES; n += 1) await fresh.modelStore(model).upsert(...copy(n), 3600);
+    return Math.round((heap() - before) / COPIES);
+  };
+  // Ids and uids as long as the real ones, each unique, so nothing is shared between copies.
+  const unique = (value: string, n: number) => `${value.slice(0, -8)}${String(n).padStart(8, '0')}`;
+  const session = await added('Session', (n) => [unique(live.id, n), { ...live.payload, jti: unique(live.id, n), uid: unique(String(live.payload.uid), n) }]);
+  const grantBytes = await added('Grant', (n) => [unique(grantId!, n), { ...grant, jti: unique(grantId!, n) }]);
+  return { session, grant: grantBytes };
+}
+
 const heap = () => {
   gc();
   return process.memoryUsage().heapUsed;
@@ -76,12 +103,14 @@ while (done < SIGN_INS) {
 }
 const perSession = await recordBytes();
 const session = perSession.Session!;
+const perPerson = await heapPerSignedInPerson();
 console.log(`\nIn-memory store after ${SIGN_INS} sign-ins of one person (${Math.round((Date.now() - started) / 1000)} s, lifetimes 20 s, swept every ${BATCH}), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:\n`);
 console.log('| sign-ins | heap after sweep + GC | records swept |');
 console.log('| --- | --- | --- |');
 console.log(`| 1 | ${(firstHeap / 2 ** 20).toFixed(1)} MiB | - |`);
 for (const sample of samples) console.log(`| ${sample.signIns} | ${sample.heapMiB.toFixed(1)} MiB | ${sample.swept} |`);
 console.log(`\nLive records now (the last 20 s of sign-ins), JSON bytes: ${Object.entries(perSession).map(([model, { count, bytes }]) => `${model} ${count} (${count ? Math.round(bytes / count) : 0} B each)`).join(', ')}`);
-console.log(`Bytes per IdP session record: ${session.count ? Math.round(session.bytes / session.count) : 0}`);
+console.log(`Bytes per IdP session record: ${session.count ? Math.round(session.bytes / session.count) : 0} of JSON`);
+console.log(`Heap per signed-in person (${COPIES.toLocaleString('en')} copies of a live Session and its Grant in a fresh store, after GC): Session ${perPerson.session} B, Grant ${perPerson.grant} B`);
 await stack.stop();
 await stack.idp.stop();
