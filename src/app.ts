@@ -10,7 +10,7 @@ import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
-import { ourPaths } from './http/our-paths.js';
+import { ourPaths, providerPath } from './http/our-paths.js';
 import { requestFrame } from './http/request-frame.js';
 import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps): Koa {
 function cacheableJwks(maxAgeSeconds: number): Koa.Middleware {
   const cacheControl = `public, max-age=${maxAgeSeconds}`;
   return (ctx, next) => {
-    if (ctx.path !== '/jwks') return next();
+    if (providerPath(ctx.path) !== '/jwks') return next();
     return next().then(() => {
       if (ctx.status === 200) ctx.set('Cache-Control', cacheControl);
     });

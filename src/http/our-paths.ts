@@ -15,3 +15,16 @@ export function ourPaths(routers: readonly Router[]): (path: string) => boolean 
   const layers = routers.flatMap((router) => router.stack);
   return (path) => layers.some((layer) => layer.match(path));
 }
+
+/**
+ * A path as oidc-provider's router matches it, for checks keyed on one of its endpoints (the
+ * request limits at /auth and /reg, the JWKS cache header): its router ignores case and one
+ * trailing slash (lib/helpers/router.js), so `/AUTH/` is the authorization endpoint, and a check
+ * comparing `ctx.path === '/auth'` could be dodged by spelling it so. Lower-casing every character
+ * matches a little more than the router does (it keeps non-ASCII letters whose upper case is
+ * ASCII), which only ever applies a check to a path the provider then answers with a 404.
+ */
+export function providerPath(path: string): string {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed.toLowerCase();
+}

@@ -8,6 +8,7 @@
 import type { Middleware } from 'koa';
 import type { Config } from '../config.js';
 import { describeAppError } from '../http/error-messages.js';
+import { providerPath } from '../http/our-paths.js';
 import type { Views } from '../http/views.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
@@ -22,7 +23,8 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
     points: limits.interactionsPerMinute,
     durationSeconds: 60,
     event: 'authorization.throttled',
-    applies: (ctx) => ctx.path === '/auth' && (ctx.method === 'GET' || ctx.method === 'POST'),
+    // HEAD too: the provider answers it wherever it answers GET, storing the same interaction.
+    applies: (ctx) => providerPath(ctx.path) === '/auth' && (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'POST'),
     // oidc-provider answers a request that needs a page with a redirect to it.
     counts: (ctx) => interactionUid(ctx.response.get('Location')) !== undefined,
     async undo(ctx) {
@@ -37,7 +39,7 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
     points: limits.registrationsPerHour,
     durationSeconds: 60 * 60,
     event: 'registration.throttled',
-    applies: (ctx) => ctx.path === '/reg' && ctx.method === 'POST',
+    applies: (ctx) => providerPath(ctx.path) === '/reg' && ctx.method === 'POST',
     counts: () => true,
     refuse(ctx, retryAfterSeconds) {
       ctx.status = 429;

@@ -192,7 +192,7 @@ describe("the provider's paths and ours, served by two branches of one app", () 
       expect(headers.get('x-content-type-options')).toBe('nosniff');
       expect(headers.get('x-frame-options')).toBe('DENY');
     }
-    expect((await getJson(`${idp.issuer}/jwks`)).headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+    for (const path of ['/jwks', '/JWKS', '/jwks/']) expect((await getJson(`${idp.issuer}${path}`)).headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
     const unknownUnderProvider = await getJson(`${idp.issuer}/token/nothing-here`, { headers: { accept: 'application/json' } });
     expect(unknownUnderProvider.status).toBe(404);
     expect(unknownUnderProvider.json).toEqual({ error: 'not_found', error_description: 'There is nothing at this address' });

@@ -124,4 +124,42 @@ describe('dynamic registration from one address', () => {
       await idp.stop();
     }
   });
+
+  it('counts the endpoint however its path is spelled: the provider ignores case and a trailing slash', async () => {
+    const idp = await startIdp({ env: { TRUST_PROXY: 'true', REGISTRATIONS_PER_SOURCE_PER_HOUR: '3' } });
+    try {
+      const statuses = [];
+      for (const path of ['/reg', '/REG', '/reg/', '/Reg/', '/rEg']) {
+        const response = await fetchLoopback(`${idp.issuer}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer guessed-initial-access-token', 'x-forwarded-for': '203.0.113.7' },
+          body: JSON.stringify({ redirect_uris: ['http://guess.localhost:9/cb'] }),
+        });
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await idp.stop();
+    }
+  });
+});
+
+describe('sign-in pages under other spellings of /auth', () => {
+  it('counts /AUTH, /auth/ and HEAD /auth against the same limit, so none of them stores more interactions', async () => {
+    const stack = await startStack({ idp: await startIdp({ env: { TRUST_PROXY: 'true', SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '3' } }) });
+    try {
+      const url = new URL(authorizeUrl(stack));
+      const statuses = [];
+      for (const [method, path] of [['GET', '/auth'], ['GET', '/AUTH'], ['HEAD', '/auth'], ['GET', '/auth/'], ['GET', '/Auth/'], ['HEAD', '/AUTH']]) {
+        const response = await fetchLoopback(`${stack.idp.issuer}${path}${url.search}`, { method, redirect: 'manual', headers: { 'x-forwarded-for': '203.0.113.8' } });
+        await response.arrayBuffer();
+        statuses.push(response.status);
+      }
+      expect(statuses).toEqual([303, 303, 303, 429, 429, 429]);
+      expect(await stack.idp.storage.modelStore('Interaction').list()).toHaveLength(3);
+    } finally {
+      await stack.stop();
+      await stack.idp.stop();
+    }
+  });
 });

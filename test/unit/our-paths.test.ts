@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { ourPaths } from '../../src/http/our-paths.js';
+import { ourPaths, providerPath } from '../../src/http/our-paths.js';
 
 // Shaped like our routers (case-sensitive, as ours are): a root router with exact paths, a
 // prefixed one with params and a router.use() guard, and a path under /.well-known beside the
@@ -43,5 +43,18 @@ describe('ourPaths: which requests our routers may answer', () => {
     const [home, ...rest] = routers();
     home!.get('/status', () => undefined);
     expect(ourPaths([home!, ...rest])('/status')).toBe(true);
+  });
+});
+
+describe('providerPath: a path as oidc-provider routes it', () => {
+  it.each([
+    ['/auth', '/auth'],
+    ['/AUTH', '/auth'],
+    ['/Auth/', '/auth'],
+    ['/reg/', '/reg'],
+    ['/', '/'],
+    ['/auth//', '/auth/'],
+  ])('reads %s as %s', (path, expected) => {
+    expect(providerPath(path)).toBe(expected);
   });
 });
