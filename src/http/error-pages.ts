@@ -18,14 +18,17 @@ interface ProtocolError extends Error {
 
 /** The page for an error thrown while a request was answered (request-frame.ts catches it). */
 export function renderErrorPage(ctx: Context, caught: unknown, views: Views, logger: Logger): void {
-  const error = caught as ProtocolError;
+  // JavaScript can throw anything: `throw undefined` must still be logged and answered.
+  const error = (typeof caught === 'object' && caught !== null ? caught : new Error(`a non-error was thrown: ${String(caught)}`)) as ProtocolError;
   if (isAppError(error)) {
     if (error.status >= 500 && error.code !== 'overloaded') logger.error('http.app_error', { path: ctx.path, error_code: error.code, error });
     if (error.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(error.retryAfterSeconds));
     views.render(ctx, 'error', describeAppError(error.code, error.message, error.status, error.expose), error.status);
     return;
   }
-  const status = error.status ?? error.statusCode ?? 500;
+  const given = error.status ?? error.statusCode;
+  // Only a status that is an error status is taken from an error; anything else is our failure.
+  const status = typeof given === 'number' && Number.isInteger(given) && given >= 400 && given <= 599 ? given : 500;
   if (status >= 500) logger.error('http.unhandled_error', { path: ctx.path, error, stack: error.stack });
   // oidc-provider's SessionNotFound: the interaction cookie is missing, expired or belongs elsewhere.
   const code = error.name === 'SessionNotFound' ? 'session_not_found' : (error.error ?? (status === 404 ? 'not_found' : 'invalid_request'));

@@ -22,7 +22,18 @@ export function requestFrame(options: { views: Views; logger: Logger; hsts: bool
       await next();
       answerUnanswered(ctx, views);
     } catch (caught) {
-      renderErrorPage(ctx, caught, views, logger);
+      try {
+        renderErrorPage(ctx, caught, views, logger);
+      } catch (failed) {
+        // The error page itself failed (a view that throws): still our answer, not Koa's bare
+        // 500, which drops the security headers and, the app being silent, logs nothing.
+        logger.error('http.error_page_failed', { path: ctx.path, error: failed });
+        ctx.status = 500;
+        ctx.set(headers);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.type = 'text';
+        ctx.body = 'Something went wrong on our side. Please try again later.';
+      }
     }
   };
 }
