@@ -7,7 +7,7 @@ import { Target, expectStatus } from './browser.js';
 import { relyingParty } from './flows.js';
 import { runLoad } from './load.js';
 import type { BenchSettings, OperationSpec, Subject } from './operations.js';
-import { cpuMs, peakRssMiB, resetPeakRss } from './proc-stats.js';
+import { cpuMs, eventLoopCpuMs, peakRssMiB, resetPeakRss } from './proc-stats.js';
 import type { Measurement } from './report.js';
 import type { RunningServer } from './servers.js';
 
@@ -23,6 +23,8 @@ export async function measureOnce(server: RunningServer, subject: Subject, spec:
   const plan = await spec.prepare(subject, settings);
   let cpuAtOpen: number | undefined;
   let cpuUsed: number | undefined;
+  let loopAtOpen: number | undefined;
+  let loopUsed: number | undefined;
   let peak: number | undefined;
   const window = await runLoad({
     ...plan,
@@ -31,13 +33,16 @@ export async function measureOnce(server: RunningServer, subject: Subject, spec:
     onOpen() {
       resetPeakRss(server.pid);
       cpuAtOpen = cpuMs(server.pid);
+      loopAtOpen = eventLoopCpuMs(server.pid);
     },
     onClose() {
       const now = cpuMs(server.pid);
       cpuUsed = now !== undefined && cpuAtOpen !== undefined ? now - cpuAtOpen : undefined;
+      const loopNow = eventLoopCpuMs(server.pid);
+      loopUsed = loopNow !== undefined && loopAtOpen !== undefined ? loopNow - loopAtOpen : undefined;
       peak = peakRssMiB(server.pid);
     },
   });
   if (!server.alive()) throw new Error(`the ${server.name} server died during "${spec.id}":\n${server.stderrTail()}`);
-  return { ...window, round, ...(cpuUsed !== undefined ? { cpuMs: cpuUsed } : {}), ...(peak !== undefined ? { peakRssMiB: peak } : {}) };
+  return { ...window, round, ...(cpuUsed !== undefined ? { cpuMs: cpuUsed } : {}), ...(loopUsed !== undefined ? { eventLoopCpuMs: loopUsed } : {}), ...(peak !== undefined ? { peakRssMiB: peak } : {}) };
 }

@@ -3,6 +3,9 @@
  * both servers are measured the same way and neither runs any code for it.
  * - CPU: utime + stime of /proc/<pid>/stat, every thread of the process included (libuv's pool,
  *   where argon2id runs), also threads that have ended; in clock ticks (USER_HZ, 100 a second).
+ * - Event-loop CPU: the same of /proc/<pid>/task/<pid>/stat, the main thread alone (JavaScript,
+ *   our code and the engine's; not libuv's pool, where argon2id and WebCrypto's signing run, nor
+ *   V8's helper threads), so a sign-in's flow can be told from its password hash.
  * - Peak RSS: VmHWM of /proc/<pid>/status. Writing "5" to /proc/<pid>/clear_refs (Linux 4.0+)
  *   resets it to the current RSS, so each measurement window reports its own peak.
  */
@@ -23,9 +26,13 @@ function clockTicks(): number {
 }
 
 /** CPU milliseconds (user + system) the process has used so far; undefined without /proc. */
-export function cpuMs(pid: number): number | undefined {
+export const cpuMs = (pid: number) => statCpuMs(`/proc/${pid}/stat`);
+/** CPU milliseconds the process's main thread (the event loop) has used so far. */
+export const eventLoopCpuMs = (pid: number) => statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+
+function statCpuMs(file: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
     // Fields after the command name (which may hold spaces, so split after its closing ")"):
     // index 0 is field 3 (state), so utime (field 14) and stime (field 15) are at 11 and 12.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -9,6 +9,8 @@ export interface Measurement extends Omit<Window, 'latenciesMs'> {
   latenciesMs: number[];
   /** Server CPU (all threads) used in the window; undefined without /proc. */
   cpuMs?: number;
+  /** Of that, the main thread's (the event loop's). */
+  eventLoopCpuMs?: number;
   /** The server's peak RSS in the window. */
   peakRssMiB?: number;
 }
@@ -25,6 +27,8 @@ export interface Summary {
   errors: Record<string, number>;
   /** Server CPU of all rounds divided by their successful operations (none with a background load). */
   cpuMsPerOp?: number;
+  /** Of that, the event loop's: the flow without what runs on other threads (argon2id, signing). */
+  eventLoopCpuMsPerOp?: number;
   peakRssMiB?: number;
   /** The background load's successful operations per second (median over rounds) and errors. */
   background?: { opsPerSecond: number; errors: Record<string, number> };
@@ -65,6 +69,7 @@ export function summarize(measurements: readonly Measurement[]): Summary {
   const latencies = measurements.flatMap((m) => m.latenciesMs).sort((a, b) => a - b);
   const ok = measurements.reduce((sum, m) => sum + m.ok, 0);
   const cpu = measurements.every((m) => m.cpuMs !== undefined) ? measurements.reduce((sum, m) => sum + m.cpuMs!, 0) : undefined;
+  const loop = measurements.every((m) => m.eventLoopCpuMs !== undefined) ? measurements.reduce((sum, m) => sum + m.eventLoopCpuMs!, 0) : undefined;
   const peaks = measurements.map((m) => m.peakRssMiB).filter((v): v is number => v !== undefined);
   const byRound = measurements.map((m) => perSecond(m, m.seconds));
   const backgrounds = measurements.filter((m) => m.background);
@@ -78,6 +83,7 @@ export function summarize(measurements: readonly Measurement[]): Summary {
     errors: measurements.reduce((all, m) => addErrors(all, m.errors), {}),
     // With a background load the server's CPU is mostly the background's: no per-operation figure.
     ...(cpu !== undefined && ok > 0 && backgrounds.length === 0 ? { cpuMsPerOp: cpu / ok } : {}),
+    ...(loop !== undefined && ok > 0 && backgrounds.length === 0 ? { eventLoopCpuMsPerOp: loop / ok } : {}),
     ...(peaks.length ? { peakRssMiB: Math.max(...peaks) } : {}),
     ...(backgrounds.length
       ? {
@@ -148,6 +154,14 @@ export function notes(rows: readonly Row[], verifyCpuMs: number): string[] {
     out.push(
       `- Full sign-in CPU: ours ${o >= b ? '+' : ''}${num(o - b, 2)} ms per sign-in against the baseline. One argon2id verification costs ~${num(verifyCpuMs, 1)} ms CPU here ` +
         `(measured in the harness, +-1 ms), so the rest of the flow is ~${num(b - verifyCpuMs, 1)} ms (baseline) / ~${num(o - verifyCpuMs, 1)} ms (ours): ~${x(ratio(o - verifyCpuMs, b - verifyCpuMs))}.`,
+    );
+  }
+  const bLoop = signIn?.baseline?.eventLoopCpuMsPerOp;
+  const oLoop = signIn?.ours?.eventLoopCpuMsPerOp;
+  if (b !== undefined && o !== undefined && bLoop !== undefined && oLoop !== undefined) {
+    out.push(
+      `- Full sign-in CPU by thread: the event loop (the flow: our code and the engine's) ${num(bLoop, 2)} ms (baseline) / ${num(oLoop, 2)} ms (ours): ${x(ratio(oLoop, bLoop))}; ` +
+        `the other threads (libuv's pool: argon2id and WebCrypto's RSA/ECDSA signing; V8's helpers) ${num(b - bLoop, 2)} / ${num(o - oLoop, 2)} ms.`,
     );
   }
   for (const row of rows) {

@@ -55,4 +55,11 @@ describe('bench report', () => {
     expect(lines).toContain('ours +0.10 ms per sign-in against the baseline');
     expect(lines).toContain('~0.1 ms (baseline) / ~0.2 ms (ours): ~2.00x');
   });
+
+  it("splits a sign-in's CPU into the event loop's (the flow) and the other threads' (the hash, signing)", () => {
+    const withLoop = (cpuMs: number, eventLoopCpuMs: number) => summarize([{ ...measurement(1, 100, 1, cpuMs, [1]), eventLoopCpuMs }]);
+    const row = compare('sign-in', 'full sign-in', withLoop(3000, 600), withLoop(3300, 660));
+    expect(row.baseline?.eventLoopCpuMsPerOp).toBeCloseTo(6);
+    expect(notes([row], 25).join('\n')).toContain('the event loop (the flow: our code and the engine\'s) 6.00 ms (baseline) / 6.60 ms (ours): 1.10x; the other threads (libuv\'s pool: argon2id and WebCrypto\'s RSA/ECDSA signing; V8\'s helpers) 24.00 / 26.40 ms.');
+  });
 });
