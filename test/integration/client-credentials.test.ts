@@ -1,7 +1,7 @@
 /**
- * The client_credentials grant (RFC 6749 section 4.4): a machine client registered by an admin
- * gets an access token for a resource server (RFC 8707); everything else that could ask for such
- * a token is refused in OAuth's error format.
+ * The client_credentials grant (RFC 6749 section 4.4) end to end: a machine client registered by
+ * an admin gets an access token for a resource server (RFC 8707) and calls site-b's /api/status
+ * with it; everything else that could ask for such a token is refused in OAuth's error format.
  */
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { addClientApp } from '../../src/client-apps/client-apps.js';
@@ -56,12 +56,17 @@ async function post(path: string, client: Client | undefined, body: Record<strin
   return { status: response.status, json };
 }
 
+const siteBApi = () => stack.siteB.config.apiResource;
 const tokenFor = (client: Client, params: Record<string, string | string[]>) => post('/token', client, { grant_type: 'client_credentials', ...params });
 
 async function accessToken(client: Client, resource: string, scope: string): Promise<string> {
   const reply = await tokenFor(client, { resource, scope });
   expect(reply.status).toBe(200);
   return reply.json.access_token as string;
+}
+
+function callSiteB(path: string, token: string) {
+  return fetchLoopback(`${stack.siteB.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 }
 
 describe('discovery', () => {
@@ -167,7 +172,33 @@ describe('POST /token grant_type=client_credentials, refused', () => {
   });
 });
 
-describe('a client_credentials token at the IdP', () => {
+describe('a client_credentials token at the APIs', () => {
+  it('works at site-b /api/status, which names the calling client', async () => {
+    const response = await callSiteB('/api/status', await accessToken(machine, siteBApi(), 'api:status'));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ok', client_id: machine.id, scope: 'api:status' });
+  });
+
+  it('gets 403 insufficient_scope at /api/status without api:status', async () => {
+    const response = await callSiteB('/api/status', await accessToken(machine, siteBApi(), 'api:read'));
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="site-b", error="insufficient_scope", error_description="This API needs the api:status scope", scope="api:status"');
+    expect(await response.json()).toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('gets 401 invalid_token at /api/status when issued for another API (wrong audience)', async () => {
+    const response = await callSiteB('/api/status', await accessToken(machine, otherApi, 'api:status'));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('is refused at site-b /api/me, which answers for a person only, even with api:read', async () => {
+    const response = await callSiteB('/api/me', await accessToken(machine, siteBApi(), 'api:read api:status'));
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(await response.json()).toMatchObject({ error: 'invalid_token', error_description: expect.stringMatching(/for a person/) });
+  });
+
   it("is refused at the IdP's userinfo endpoint (/me), JWT or opaque", async () => {
     for (const token of [await accessToken(machine, reportsApi, 'reports:read'), await accessToken(machine, opaqueApi, 'jobs:run')]) {
       const response = await fetchLoopback(`${stack.idp.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
