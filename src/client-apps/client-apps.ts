@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import type { Idp } from '../idp.js';
-import { BROWSER_GRANT_TYPES } from './registration-policy.js';
+import { BROWSER_GRANT_TYPES } from './grant-policy.js';
 
 /** How the app gets tokens: signing people in (with refresh tokens), as itself (RFC 6749 section 4.4), or both. */
 export type ClientGrant = 'authorization_code' | 'client_credentials';

@@ -6,17 +6,16 @@
  * Two kinds of client: those that sign people in through a browser (authorization_code, with
  * redirect URIs), and machine clients that only use client_credentials (RFC 6749 section 4.4):
  * no redirect URIs and `response_types: []` (RFC 7591 section 2.1), confidential only. A client
- * may be both. Only an admin registers client_credentials (see createRegistrationPolicy).
+ * may be both. Only an admin registers client_credentials. Those rules are in grant-policy.ts.
  */
 import type { ClientMetadata } from 'oidc-provider';
 import { isLoopbackHost } from '../http/loopback-resolver.js';
 import { clientNameProblem } from './client-name.js';
+import { checkGrants, checkMachineUris, checkRegistrant, isMachineOnly } from './grant-policy.js';
+import { isOneOf, listOf, violation, type PolicyViolation } from './policy-violation.js';
 import { clientNamesOf, type ReservedNames } from './reserved-names.js';
 
-export interface PolicyViolation {
-  error: 'invalid_redirect_uri' | 'invalid_client_metadata';
-  description: string;
-}
+export type { PolicyViolation } from './policy-violation.js';
 
 export interface PolicyOptions {
   /** http:// redirect URIs on loopback and *.localhost names: development and the demo only. */
@@ -25,11 +24,6 @@ export interface PolicyOptions {
 
 export const LIMITS = Object.freeze({ uris: 10, uriLength: 2000, nameLength: 200, contacts: 10 });
 export const SUPPORTED_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
-export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-/** What a browser client gets unless it asks otherwise (refresh tokens only come with a code). */
-export const BROWSER_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
-/** URIs only a client that sends people's browsers here has any use for. */
-const BROWSER_URIS = ['redirect_uris', 'post_logout_redirect_uris', 'backchannel_logout_uri'] as const;
 
 type UriKind = 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | (typeof FETCHED_URIS)[number];
 
@@ -58,56 +52,6 @@ function checkUri(value: unknown, field: UriKind, applicationType: string, optio
   // RFC 8252 section 7.1: private-use URI schemes in reverse domain-name form, native apps only.
   if (applicationType === 'native' && field === 'redirect_uris' && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return undefined;
   return `${field} entry "${value}" uses a scheme that is not allowed here`;
-}
-
-function listOf(value: unknown): unknown[] | undefined {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : undefined;
-}
-
-// Membership of the string itself: String() of a JSON object whose toString is no function throws.
-const isOneOf = (value: unknown, allowed: readonly string[]) => typeof value === 'string' && allowed.includes(value);
-const violation = (error: PolicyViolation['error'], description: string): PolicyViolation => ({ error, description });
-
-/** client_credentials without authorization_code: a client that never sends a browser here. */
-export function isMachineOnly(metadata: Partial<ClientMetadata>): boolean {
-  const grants = metadata.grant_types;
-  return Array.isArray(grants) && grants.includes('client_credentials') && !grants.includes('authorization_code');
-}
-
-/**
- * The grant types, and with them the response types (RFC 7591 section 2.1). An omitted
- * grant_types is RFC 7591's default, authorization_code: a client that says nothing is a
- * browser client, held to every rule it always was.
- */
-function checkGrants(metadata: Partial<ClientMetadata>): PolicyViolation | undefined {
-  const grants = listOf(metadata.grant_types);
-  if (!grants || grants.some((grant) => !isOneOf(grant, SUPPORTED_GRANT_TYPES))) {
-    return violation('invalid_client_metadata', `grant_types may only contain ${SUPPORTED_GRANT_TYPES.join(', ')}`);
-  }
-  if (grants.includes('client_credentials') && metadata.token_endpoint_auth_method === 'none') {
-    return violation('invalid_client_metadata', 'client_credentials is for confidential clients only (RFC 6749 section 4.4): choose a token_endpoint_auth_method other than none');
-  }
-  if (!isMachineOnly(metadata)) return undefined;
-  // Omitted, oidc-provider reads response_types as ["code"], quietly adds authorization_code and
-  // asks for redirect URIs: a machine client would silently become a browser one.
-  if (!Array.isArray(metadata.response_types) || metadata.response_types.length > 0) {
-    return violation('invalid_client_metadata', 'a client_credentials client without authorization_code registers response_types [] (RFC 7591 section 2.1)');
-  }
-  if (grants.includes('refresh_token')) {
-    return violation('invalid_client_metadata', 'refresh_token comes only with authorization_code: client_credentials never issues one (RFC 6749 section 4.4.3)');
-  }
-  return undefined;
-}
-
-/** A machine client sends no browser here: none of a browser client's URIs, instead of at least one redirect URI. */
-function checkMachineUris(metadata: Partial<ClientMetadata>): PolicyViolation | undefined {
-  for (const field of BROWSER_URIS) {
-    const value = metadata[field];
-    if (value === undefined || (Array.isArray(value) && value.length === 0)) continue;
-    return violation(field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata', `${field} is for clients that sign people in (authorization_code); a client_credentials-only client has none`);
-  }
-  return undefined;
 }
 
 function checkBrowserUris(metadata: Partial<ClientMetadata>, applicationType: string, options: PolicyOptions): PolicyViolation | undefined {
@@ -174,19 +118,6 @@ export interface RegistrationContext {
   current?: Partial<ClientMetadata>;
 }
 
-/**
- * client_credentials is registered by an admin only. A browser app reaches a person's data only
- * after that person consents, which is why apps may register themselves (as third-party apps,
- * always asked). A client_credentials client gets tokens for every registered API with no person
- * asked at all: trust of the kind only an admin grants, as only an admin makes an app
- * first-party. An initial access token lets an app register; it is not meant to hand out API
- * access by itself.
- */
-function checkRegistrant(metadata: Partial<ClientMetadata>, context: RegistrationContext): PolicyViolation | undefined {
-  if (context.by === 'admin' || !Array.isArray(metadata.grant_types) || !metadata.grant_types.includes('client_credentials')) return undefined;
-  return violation('invalid_client_metadata', 'client_credentials clients are registered by an admin (npm run admin -- clients add --grant client_credentials), not through dynamic registration');
-}
-
 export interface RegistrationPolicy {
   check(metadata: Partial<ClientMetadata>, context: RegistrationContext): Promise<PolicyViolation | undefined>;
 }
@@ -194,7 +125,7 @@ export interface RegistrationPolicy {
 export function createRegistrationPolicy(deps: PolicyOptions & { reservedNames: ReservedNames }): RegistrationPolicy {
   return {
     async check(metadata, context) {
-      const violation = checkRegistrant(metadata, context) ?? checkClientPolicy(metadata, deps);
+      const violation = checkRegistrant(metadata, context.by) ?? checkClientPolicy(metadata, deps);
       if (violation) return violation;
       const clientId = typeof metadata.client_id === 'string' ? metadata.client_id : undefined;
       const reserved = context.firstParty ? [] : await deps.reservedNames.list(clientId);
