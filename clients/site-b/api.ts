@@ -7,7 +7,8 @@
  * machine (a client_credentials token, RFC 6749 section 4.4), each with its own scope. A token
  * with no person behind it carries the client's own id as `sub` (RFC 9068 section 2.2), so
  * `/api/me` refuses a token whose `sub` is its `client_id`: a client never passes for a person
- * (RFC 9700 section 4.15). Client ids are the IdP's to choose (dynamic registration can't pick one).
+ * (RFC 9700 section 4.15). Dynamic registration can't choose a client id; were an admin to give a
+ * client a person's id, the rule could only refuse that person here, never accept the client.
  *
  * Local verification can't see a revocation before the token expires; an API that must react to
  * revocation at once should call the IdP's introspection endpoint (RFC 7662) instead, at the
