@@ -35,9 +35,16 @@ export const BENCH_ACCOUNT = Object.freeze({
 });
 
 /**
- * The registration both servers keep. client_credentials is left out: our IdP does not offer that
- * grant yet (the management issue adds it); bench/operations.ts skips its row until both
- * servers' discovery lists it.
+ * The API both servers issue client_credentials tokens for (RFC 8707 resource indicator): the same
+ * identifier, scope, lifetime and token kind on both, a JWT access token (RFC 9068) signed RS256.
+ * Ours keeps it as a resource server (src/client-apps/resource-servers.ts); the baseline answers it
+ * from features.resourceIndicators.getResourceServerInfo.
+ */
+export const BENCH_RESOURCE = Object.freeze({ identifier: 'https://api.bench.example/', name: 'Bench API', scope: 'bench:read' });
+
+/**
+ * The registration both servers keep: a browser client (authorization_code with refresh tokens)
+ * that may also get tokens of its own with client_credentials.
  */
 export function benchClientMetadata(client: BenchClient, secret: string): ClientMetadata {
   return {
@@ -45,7 +52,7 @@ export function benchClientMetadata(client: BenchClient, secret: string): Client
     client_secret: secret,
     client_name: `Bench ${client.idTokenAlg}`,
     redirect_uris: [BENCH_REDIRECT_URI],
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: client.idTokenAlg,
@@ -60,14 +67,15 @@ export function benchClientSecret(env: Record<string, string | undefined>): stri
 
 /**
  * Our IdP's seed, as bench/our-idp.mjs reads it from SEED_ENV: the account with its plaintext
- * password (hashed there, through the IdP's own code) and the clients' registrations, secret
- * included, so it is as secret as CLIENT_SECRET_ENV and never recorded.
+ * password (hashed there, through the IdP's own code), the clients' registrations, secret
+ * included, so it is as secret as CLIENT_SECRET_ENV and never recorded, and the API.
  */
 export interface BenchSeed {
   account: typeof BENCH_ACCOUNT;
   clients: ClientMetadata[];
+  resourceServer: typeof BENCH_RESOURCE;
 }
 
 export function benchSeed(secret: string): BenchSeed {
-  return { account: BENCH_ACCOUNT, clients: BENCH_CLIENTS.map((client) => benchClientMetadata(client, secret)) };
+  return { account: BENCH_ACCOUNT, clients: BENCH_CLIENTS.map((client) => benchClientMetadata(client, secret)), resourceServer: BENCH_RESOURCE };
 }

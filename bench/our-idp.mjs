@@ -3,8 +3,8 @@
  * plain `node` with dist/bin/thread-pool.cjs preloaded, doing exactly what dist/main.js does
  * (config from the environment, createIdp, listenIdp, graceful stop), plus the bench's seed,
  * written through the IdP's own code paths as the tests seed it (test/support/stack.ts): the
- * account with its argon2id hash (passwords.js) and the two bench clients as first-party apps. No
- * resource server is needed: the clients introspect their own tokens and call userinfo.
+ * account with its argon2id hash (passwords.js), the two bench clients as first-party apps and the
+ * bench's API as a resource server (for client_credentials tokens).
  *
  * Plain JavaScript, because it imports the compiled dist/ (which has no type declarations and
  * does not exist when CI type-checks): a TypeScript file could not import it. So it can't import
@@ -18,21 +18,22 @@ import { loadConfig } from '../dist/config.js';
 import { listenIdp } from '../dist/http/listen-idp.js';
 import { createIdp } from '../dist/idp.js';
 
-/** @returns {{ account: { email: string, password: string, name: string, givenName: string, familyName: string }, clients: object[] }} */
+/** @returns {{ account: { email: string, password: string, name: string, givenName: string, familyName: string }, clients: object[], resourceServer: { identifier: string, name: string, scope: string } }} */
 function readSeed() {
   const json = process.env.BENCH_SEED;
   if (!json) throw new Error('BENCH_SEED is not set: start this server through `npm run bench`');
   const seed = JSON.parse(json);
-  if (typeof seed?.account?.password !== 'string' || !Array.isArray(seed.clients)) throw new Error('BENCH_SEED is not the seed bench/fixture.ts makes (benchSeed)');
+  if (typeof seed?.account?.password !== 'string' || !Array.isArray(seed.clients) || typeof seed.resourceServer?.identifier !== 'string') throw new Error('BENCH_SEED is not the seed bench/fixture.ts makes (benchSeed)');
   return seed;
 }
 
-async function seedIdp(idp, { account, clients }) {
+async function seedIdp(idp, { account, clients, resourceServer }) {
   const { password, ...person } = account;
   if (!(await idp.storage.accounts.findByEmail(person.email))) {
     await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
   }
   for (const client of clients) await idp.clients.save(client, { firstParty: true });
+  await idp.resourceServers.save(resourceServer);
 }
 
 runMain(async () => {

@@ -4,9 +4,10 @@
  * ours. Same as src/oidc/provider.ts: scopes and claims, RS256 + ES256 signing keys made with jose
  * at start (RSA 2048, as src/oidc/key-ring.ts), PKCE required for every client, refresh tokens
  * rotated on every use, the same lifetimes, cookie options, introspection and revocation of a
- * client's own tokens, the claims parameter, resource indicators, RP-initiated and back-channel
- * logout, and first-party clients granted what they ask for without a consent page (as
- * src/oidc/grants.ts). Different on purpose: the two clients are static (configuration, not
+ * client's own tokens, the claims parameter, resource indicators with one API (BENCH_RESOURCE, a
+ * JWT access token signed RS256 as ours issues for it), client_credentials, RP-initiated and
+ * back-channel logout, and first-party clients granted what they ask for without a consent page
+ * (as src/oidc/grants.ts). Different on purpose: the two clients are static (configuration, not
  * storage), the store is oidc-provider's own memory adapter, and there are no pages, limits,
  * headers, logs or key rotation of ours: those are what the comparison measures.
  */
@@ -15,12 +16,12 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import MemoryAdapter from 'oidc-provider/lib/adapters/memory_adapter.js';
 import LRU from 'oidc-provider/lib/helpers/lru.js';
-import { BENCH_ACCOUNT, BENCH_CLIENTS, benchClientMetadata } from '../fixture.js';
+import { BENCH_ACCOUNT, BENCH_CLIENTS, BENCH_RESOURCE, benchClientMetadata } from '../fixture.js';
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
 /** src/config.ts defaults: access 10 min, ID 1 h, refresh 14 d, session 1 d, interaction 30 min, grant 14 d, code 60 s. */
-const TTL = { AccessToken: 10 * MINUTE, IdToken: 60 * MINUTE, RefreshToken: 14 * DAY, Session: DAY, Interaction: 30 * MINUTE, Grant: 14 * DAY, AuthorizationCode: 60 };
+const TTL = { AccessToken: 10 * MINUTE, ClientCredentials: 10 * MINUTE, IdToken: 60 * MINUTE, RefreshToken: 14 * DAY, Session: DAY, Interaction: 30 * MINUTE, Grant: 14 * DAY, AuthorizationCode: 60 };
 
 export const BASELINE_ACCOUNT_ID = 'bench-account';
 
@@ -96,12 +97,14 @@ export async function createBaselineProvider(issuer: string, clientSecret: strin
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
       introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => client.clientAuthMethod !== 'none' && token.clientId === client.clientId },
       rpInitiatedLogout: { enabled: true },
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async () => {
-          throw new errors.InvalidTarget('unknown resource indicator');
+        getResourceServerInfo: async (_ctx, identifier) => {
+          if (identifier !== BENCH_RESOURCE.identifier) throw new errors.InvalidTarget('unknown resource indicator');
+          return { scope: BENCH_RESOURCE.scope, audience: identifier, accessTokenTTL: TTL.AccessToken, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
         },
       },
     },

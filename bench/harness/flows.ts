@@ -1,12 +1,13 @@
 /**
  * The protocol flows the bench measures, as a browser and a confidential relying party perform
  * them (OpenID Connect Core 3.1, RFC 7636 PKCE, RFC 9207 `iss`, RFC 6749 section 6 refresh, RFC
- * 7662 introspection). The same code drives both servers: they share the interaction URLs
- * (/interaction/<uid>, .../login, .../confirm), so nothing here knows which one it talks to.
+ * 7662 introspection, RFC 6749 section 4.4 client_credentials). The same code drives both servers:
+ * they share the interaction URLs (/interaction/<uid>, .../login, .../confirm), so nothing here
+ * knows which one it talks to.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { BENCH_ACCOUNT, BENCH_REDIRECT_URI, type BenchClient } from '../fixture.js';
+import { BENCH_ACCOUNT, BENCH_REDIRECT_URI, BENCH_RESOURCE, type BenchClient } from '../fixture.js';
 import { Browser, FlowError, expectStatus, type Answer, type Target } from './browser.js';
 
 export interface RelyingParty {
@@ -154,6 +155,14 @@ export async function userinfo(rp: RelyingParty, accessToken: string): Promise<v
   expectStatus(await rp.target.get('/me', { authorization: `Bearer ${accessToken}` }), 200, 'userinfo');
 }
 
+/**
+ * A token of the client's own for the bench's API (RFC 8707 resource, its scope), checked as the
+ * API would check it (RFC 9068: at+jwt, issuer, audience, RS256), so both servers are seen to issue
+ * the same kind of token. No refresh or ID token may come with it (RFC 6749 section 4.4.3).
+ */
 export async function clientCredentials(rp: RelyingParty): Promise<void> {
-  await tokenRequest(rp, { grant_type: 'client_credentials' }, 'client_credentials');
+  const tokens: Partial<Tokens> & { scope?: string } = await tokenRequest(rp, { grant_type: 'client_credentials', resource: BENCH_RESOURCE.identifier, scope: BENCH_RESOURCE.scope }, 'client_credentials');
+  if (!tokens.access_token || tokens.scope !== BENCH_RESOURCE.scope) throw new FlowError('client_credentials answered no access token with the scope');
+  if (tokens.refresh_token !== undefined || tokens.id_token !== undefined) throw new FlowError('client_credentials answered a refresh or ID token');
+  await jwtVerify(tokens.access_token, rp.jwks, { issuer: rp.target.issuer, audience: BENCH_RESOURCE.identifier, typ: 'at+jwt', algorithms: ['RS256'] });
 }

@@ -21,6 +21,8 @@ import { createSessionTokens } from './session-token.js';
 import { createMemorySiteBState, type SiteBState } from './state.js';
 
 export const API_SCOPE = 'api:read';
+/** What a machine client needs for /api/status, e.g. with client_credentials. */
+export const STATUS_SCOPE = 'api:status';
 
 /**
  * `state`: the deny-list and replay cache, from openSiteBState(config); in memory when left out,
@@ -84,7 +86,7 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
 
-  const api = createApiRouter({ resource: config.apiResource, requiredScope: API_SCOPE, keys: rp.idpKeys });
+  const api = createApiRouter({ resource: config.apiResource, requiredScope: API_SCOPE, statusScope: STATUS_SCOPE, keys: rp.idpKeys });
 
   // Before the CSRF check: see backchannelLogoutRouter.
   const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => state.denyList.deny(request));

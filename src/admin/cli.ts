@@ -8,6 +8,7 @@ import { isAppError } from '../errors.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import { AUDIT_COLUMNS, listAudit } from './audit-commands.js';
+import type { ClientGrant } from '../client-apps/client-apps.js';
 import { addClient, CLIENT_COLUMNS, CLIENT_WITH_SECRET_COLUMNS, listClients, removeClient, rotateSecret, showClient, updateClient } from './client-commands.js';
 import { KEY_COLUMNS, listKeys, prune, rotate } from './keys-commands.js';
 import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
@@ -54,21 +55,34 @@ function clientOptions(values: Values) {
   };
 }
 
+const GRANTS: readonly ClientGrant[] = ['authorization_code', 'client_credentials'];
+/** --grant, repeatable: authorization_code (the default, with refresh tokens) and/or client_credentials. */
+function grantsOf(values: Values): ClientGrant[] {
+  const given = list(values, 'grant') ?? ['authorization_code'];
+  const unknown = given.find((grant) => !(GRANTS as readonly string[]).includes(grant));
+  if (unknown !== undefined) throw new UsageError(`--grant "${unknown}" is not one of ${GRANTS.join(', ')}`);
+  return given as ClientGrant[];
+}
+
 export const COMMANDS: Record<string, Command> = {
   'clients list': { summary: 'List registered client apps', columns: CLIENT_COLUMNS, run: (ctx) => listClients(ctx) },
   'clients add': {
     changes: 'client',
-    summary: 'Register an app (prints its client_secret once); --public for no secret',
-    options: { ...clientFields, public: { type: 'boolean' }, id: { type: 'string' } },
+    summary: 'Register an app (prints its client_secret once); --public for no secret; --grant client_credentials for a machine client (no redirect URI)',
+    options: { ...clientFields, public: { type: 'boolean' }, id: { type: 'string' }, grant: { type: 'string', multiple: true } },
     columns: CLIENT_WITH_SECRET_COLUMNS,
-    run: (ctx, values) =>
-      addClient(ctx, {
+    run: (ctx, values) => {
+      const grants = grantsOf(values);
+      return addClient(ctx, {
         ...clientOptions(values),
         name: required(values, 'name') as string,
-        redirectUris: required(values, 'redirect-uri') as string[],
+        grants,
+        // Only an app that signs people in needs one (the policy refuses one to any other).
+        redirectUris: grants.includes('authorization_code') ? (required(values, 'redirect-uri') as string[]) : list(values, 'redirect-uri'),
         isPublic: values.public === true,
         id: str(values, 'id'),
-      }),
+      });
+    },
   },
   'clients show': { summary: 'Show one app', positionals: ['client_id'], columns: CLIENT_COLUMNS, run: (ctx, _v, [id]) => showClient(ctx, id!) },
   'clients update': {

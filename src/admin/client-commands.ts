@@ -1,10 +1,10 @@
 /** `clients list | add | show | update | remove | rotate-secret` */
 import type { ClientMetadata } from 'oidc-provider';
-import { addClientApp, findClientApp, removeClientApp, rotateClientSecret, updateClientApp, type ClientApp } from '../client-apps/client-apps.js';
+import { addClientApp, findClientApp, removeClientApp, rotateClientSecret, updateClientApp, type ClientApp, type ClientGrant } from '../client-apps/client-apps.js';
 import type { AdminContext } from './context.js';
 import type { Row } from './output.js';
 
-export const CLIENT_COLUMNS = ['client_id', 'name', 'type', 'first_party', 'redirect_uris'];
+export const CLIENT_COLUMNS = ['client_id', 'name', 'type', 'grant_types', 'first_party', 'redirect_uris'];
 export const CLIENT_WITH_SECRET_COLUMNS = [...CLIENT_COLUMNS, 'client_secret'];
 
 function row(app: ClientApp, options: { withSecret?: boolean } = {}): Row {
@@ -13,6 +13,7 @@ function row(app: ClientApp, options: { withSecret?: boolean } = {}): Row {
     client_id: m.client_id,
     name: m.client_name,
     type: m.token_endpoint_auth_method === 'none' ? 'public' : 'confidential',
+    grant_types: (m.grant_types ?? []).join(' '),
     first_party: app.firstParty,
     redirect_uris: (m.redirect_uris ?? []).join(' '),
     post_logout_redirect_uris: (m.post_logout_redirect_uris ?? []).join(' ') || undefined,
@@ -37,7 +38,8 @@ export async function listClients(ctx: AdminContext): Promise<Row[]> {
   return Promise.all(all.map(async (metadata) => row({ metadata, firstParty: await ctx.idp.clients.isFirstParty(metadata.client_id) })));
 }
 
-export async function addClient(ctx: AdminContext, options: ClientOptions & { name: string; redirectUris: string[] }): Promise<Row[]> {
+/** `grants`: authorization_code unless given; a client_credentials-only client has no redirect URIs. */
+export async function addClient(ctx: AdminContext, options: ClientOptions & { name: string; grants?: ClientGrant[] }): Promise<Row[]> {
   return [row(await addClientApp(ctx.idp, options), { withSecret: true })];
 }
 

@@ -2,6 +2,7 @@
  * Demo data: two people and the two sample sites as first-party clients, plus site-b's API as a
  * resource server. Idempotent, so a persistent store can be seeded at every start.
  */
+import { API_SCOPE, STATUS_SCOPE } from '../../clients/site-b/app.js';
 import { hashPassword } from '../accounts/passwords.js';
 import { addClientApp } from '../client-apps/client-apps.js';
 import type { Idp } from '../idp.js';
@@ -48,5 +49,6 @@ export async function seedDemo(idp: Idp, sites: { siteA: DemoSite; siteB: DemoSi
       { replace: true },
     );
   }
-  await idp.resourceServers.save({ identifier: sites.siteB.apiResource, name: `${sites.siteB.name} API`, scope: 'api:read', clientId: sites.siteB.clientId });
+  // api:read for /api/me (a person's token), api:status for /api/status (a machine's, client_credentials).
+  await idp.resourceServers.save({ identifier: sites.siteB.apiResource, name: `${sites.siteB.name} API`, scope: `${API_SCOPE} ${STATUS_SCOPE}`, clientId: sites.siteB.clientId });
 }

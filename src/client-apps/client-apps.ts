@@ -7,12 +7,17 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import type { Idp } from '../idp.js';
-import { SUPPORTED_GRANT_TYPES } from './registration-policy.js';
+import { BROWSER_GRANT_TYPES } from './grant-policy.js';
+
+/** How the app gets tokens: signing people in (with refresh tokens), as itself (RFC 6749 section 4.4), or both. */
+export type ClientGrant = 'authorization_code' | 'client_credentials';
 
 export interface ClientAppInput {
   id?: string;
   name: string;
-  redirectUris: string[];
+  /** authorization_code unless given; a client_credentials-only client has no redirect URIs. */
+  grants?: ClientGrant[];
+  redirectUris?: string[];
   postLogoutRedirectUris?: string[];
   backchannelLogoutUri?: string;
   /** A public client (no secret, token_endpoint_auth_method none): PKCE is its protection. */
@@ -38,7 +43,7 @@ function describeInvalid(error: unknown): AppError {
 
 /** Validates against our policy and oidc-provider's schema, then stores. `current`: the stored client being changed. */
 async function store(idp: Idp, metadata: ClientMetadata, firstParty: boolean, current?: ClientMetadata): Promise<ClientApp> {
-  const violation = await idp.registrationPolicy.check(metadata, { firstParty, current });
+  const violation = await idp.registrationPolicy.check(metadata, { by: 'admin', firstParty, current });
   if (violation) throw new AppError('invalid_input', `${violation.error}: ${violation.description}`);
   try {
     await idp.clients.save(metadata, { firstParty });
@@ -59,13 +64,16 @@ export async function addClientApp(idp: Idp, input: ClientAppInput, options: { r
   const clientId = input.id ?? newClientId();
   const existing = await idp.clients.find(clientId);
   if (existing && !options.replace) throw new AppError('invalid_input', `A client with id "${clientId}" already exists`);
+  const grants = input.grants ?? ['authorization_code'];
+  const signsPeopleIn = grants.includes('authorization_code');
   const metadata: ClientMetadata = {
     client_id: clientId,
     client_name: input.name,
-    redirect_uris: input.redirectUris,
+    redirect_uris: input.redirectUris ?? [],
     post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
-    grant_types: [...SUPPORTED_GRANT_TYPES],
-    response_types: ['code'],
+    grant_types: [...(signsPeopleIn ? BROWSER_GRANT_TYPES : []), ...(grants.includes('client_credentials') ? ['client_credentials'] : [])],
+    // RFC 7591 section 2.1: a client_credentials-only client uses no response type.
+    response_types: signsPeopleIn ? ['code'] : [],
     token_endpoint_auth_method: input.isPublic ? 'none' : 'client_secret_basic',
     ...(input.isPublic ? {} : { client_secret: input.secret ?? newClientSecret() }),
     ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
@@ -76,7 +84,7 @@ export async function addClientApp(idp: Idp, input: ClientAppInput, options: { r
 export async function updateClientApp(
   idp: Idp,
   clientId: string,
-  changes: Partial<Omit<ClientAppInput, 'id' | 'isPublic' | 'secret'>>,
+  changes: Partial<Omit<ClientAppInput, 'id' | 'isPublic' | 'secret' | 'grants'>>,
 ): Promise<ClientApp> {
   const current = await findClientApp(idp, clientId);
   const metadata: ClientMetadata = { ...current.metadata };

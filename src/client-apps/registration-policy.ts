@@ -2,16 +2,20 @@
  * What a client application may register (RFC 7591 section 2 metadata), beyond oidc-provider's
  * own schema checks. Applied to dynamic registration, registration updates and the admin CLI.
  * A violation carries the RFC 7591 section 3.2.2 error code and a description for developers.
+ *
+ * Two kinds of client: those that sign people in through a browser (authorization_code, with
+ * redirect URIs), and machine clients that only use client_credentials (RFC 6749 section 4.4):
+ * no redirect URIs and `response_types: []` (RFC 7591 section 2.1), confidential only. A client
+ * may be both. Only an admin registers client_credentials. Those rules are in grant-policy.ts.
  */
 import type { ClientMetadata } from 'oidc-provider';
 import { isLoopbackHost } from '../http/loopback-resolver.js';
 import { clientNameProblem } from './client-name.js';
+import { checkGrants, checkMachineUris, checkRegistrant, isMachineOnly } from './grant-policy.js';
+import { isOneOf, listOf, violation, type PolicyViolation } from './policy-violation.js';
 import { clientNamesOf, type ReservedNames } from './reserved-names.js';
 
-export interface PolicyViolation {
-  error: 'invalid_redirect_uri' | 'invalid_client_metadata';
-  description: string;
-}
+export type { PolicyViolation } from './policy-violation.js';
 
 export interface PolicyOptions {
   /** http:// redirect URIs on loopback and *.localhost names: development and the demo only. */
@@ -20,7 +24,6 @@ export interface PolicyOptions {
 
 export const LIMITS = Object.freeze({ uris: 10, uriLength: 2000, nameLength: 200, contacts: 10 });
 export const SUPPORTED_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
-export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token'] as const;
 
 type UriKind = 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | (typeof FETCHED_URIS)[number];
 
@@ -51,15 +54,7 @@ function checkUri(value: unknown, field: UriKind, applicationType: string, optio
   return `${field} entry "${value}" uses a scheme that is not allowed here`;
 }
 
-function listOf(value: unknown): unknown[] | undefined {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : undefined;
-}
-
-export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: PolicyOptions): PolicyViolation | undefined {
-  const applicationType = typeof metadata.application_type === 'string' ? metadata.application_type : 'web';
-  const violation = (error: PolicyViolation['error'], description: string): PolicyViolation => ({ error, description });
-
+function checkBrowserUris(metadata: Partial<ClientMetadata>, applicationType: string, options: PolicyOptions): PolicyViolation | undefined {
   const redirectUris = listOf(metadata.redirect_uris);
   if (!redirectUris || redirectUris.length === 0) return violation('invalid_redirect_uri', 'redirect_uris must list at least one URI');
   if (redirectUris.length > LIMITS.uris) return violation('invalid_redirect_uri', `redirect_uris may list at most ${LIMITS.uris} URIs`);
@@ -74,21 +69,26 @@ export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: Po
     const problem = checkUri(uri, 'post_logout_redirect_uris', applicationType, options);
     if (problem) return violation('invalid_client_metadata', problem);
   }
-  for (const field of ['backchannel_logout_uri', ...FETCHED_URIS] as const) {
+  if (metadata.backchannel_logout_uri === undefined) return undefined;
+  const problem = checkUri(metadata.backchannel_logout_uri, 'backchannel_logout_uri', 'web', options);
+  return problem ? violation('invalid_client_metadata', problem) : undefined;
+}
+
+export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: PolicyOptions): PolicyViolation | undefined {
+  const applicationType = typeof metadata.application_type === 'string' ? metadata.application_type : 'web';
+  const uriProblem = isMachineOnly(metadata) ? checkMachineUris(metadata) : checkBrowserUris(metadata, applicationType, options);
+  if (uriProblem) return uriProblem;
+  for (const field of FETCHED_URIS) {
     if (metadata[field] === undefined) continue;
     const problem = checkUri(metadata[field], field, 'web', options);
     if (problem) return violation('invalid_client_metadata', problem);
   }
 
-  // Membership of the string itself: String() of a JSON object whose toString is no function throws.
-  const isOneOf = (value: unknown, allowed: readonly string[]) => typeof value === 'string' && allowed.includes(value);
   if (!isOneOf(metadata.token_endpoint_auth_method ?? 'client_secret_basic', SUPPORTED_AUTH_METHODS)) {
     return violation('invalid_client_metadata', `token_endpoint_auth_method must be one of ${SUPPORTED_AUTH_METHODS.join(', ')}`);
   }
-  const grants = listOf(metadata.grant_types);
-  if (!grants || grants.some((grant) => !isOneOf(grant, SUPPORTED_GRANT_TYPES))) {
-    return violation('invalid_client_metadata', `grant_types may only contain ${SUPPORTED_GRANT_TYPES.join(', ')}`);
-  }
+  const grantProblem = checkGrants(metadata);
+  if (grantProblem) return grantProblem;
   const contacts = listOf(metadata.contacts);
   if (!contacts || contacts.length > LIMITS.contacts) return violation('invalid_client_metadata', `contacts may list at most ${LIMITS.contacts} addresses`);
   return undefined;
@@ -110,6 +110,8 @@ export function checkClientNames(metadata: Partial<ClientMetadata>, reserved: re
 }
 
 export interface RegistrationContext {
+  /** Who registers: an admin (CLI, demo seed) or the app itself (RFC 7591 registration, RFC 7592 updates). */
+  by: 'admin' | 'app';
   /** Set by an admin only; a first-party app may carry a reserved name (it is one of them). */
   firstParty: boolean;
   /** The stored metadata of the client being updated. */
@@ -123,7 +125,7 @@ export interface RegistrationPolicy {
 export function createRegistrationPolicy(deps: PolicyOptions & { reservedNames: ReservedNames }): RegistrationPolicy {
   return {
     async check(metadata, context) {
-      const violation = checkClientPolicy(metadata, deps);
+      const violation = checkRegistrant(metadata, context.by) ?? checkClientPolicy(metadata, deps);
       if (violation) return violation;
       const clientId = typeof metadata.client_id === 'string' ? metadata.client_id : undefined;
       const reserved = context.firstParty ? [] : await deps.reservedNames.list(clientId);

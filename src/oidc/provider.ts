@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
 import { createAdapterFactory } from './adapter.js';
+import { checkClientCredentialsRequest } from './client-credentials.js';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
 import { logProviderEvents } from './events.js';
 import { createLoadExistingGrant } from './grants.js';
@@ -22,6 +23,7 @@ import type { KeyMaterial } from './live-provider.js';
 import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
 import { recordRegistrationEvents } from './registration-events.js';
 import { createTtl } from './ttl.js';
+import { unauthorizedClientForUnregisteredGrants } from './unauthorized-client.js';
 
 export interface ProviderDeps {
   config: Readonly<Config>;
@@ -122,13 +124,20 @@ export function createProvider(deps: ProviderDeps): Provider {
       // server) the tokens issued for it. Anything else reads as { active: false }.
       introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(resourceServers) },
       rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      // RFC 6749 section 4.4, for confidential clients registered with the grant; the rules it
+      // follows here are in client-credentials.ts, run from the two resource indicator hooks below.
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx, _client, oneOf) => oneOf,
+        async defaultResource(ctx, _client, oneOf) {
+          if (!oneOf) checkClientCredentialsRequest(ctx, undefined);
+          return oneOf;
+        },
         useGrantedResource: async () => true,
-        async getResourceServerInfo(_ctx, identifier) {
+        async getResourceServerInfo(ctx, identifier) {
           const server = await resourceServers.find(identifier);
           if (!server) throw new errors.InvalidTarget('unknown resource indicator');
+          checkClientCredentialsRequest(ctx, server);
           return {
             scope: server.scope,
             audience: server.identifier,
@@ -144,6 +153,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  provider.use(unauthorizedClientForUnregisteredGrants);
   logProviderEvents(provider, logger);
   recordRegistrationEvents(provider, deps.events);
   forgetUsedInitialAccessTokens(provider, logger);

@@ -27,7 +27,7 @@ export function createRegistrationFeatures(options: { policy: RegistrationPolicy
         async [REGISTRATION_POLICY](ctx, properties) {
           // A registered app is never first-party here; on an update it may keep the name it has.
           const current = ctx.oidc.route === 'client_update' ? ctx.oidc.client?.metadata() : undefined;
-          const violation = await options.policy.check(properties, { firstParty: false, current });
+          const violation = await options.policy.check(properties, { by: 'app', firstParty: false, current });
           if (violation?.error === 'invalid_redirect_uri') throw new errors.InvalidRedirectUri(violation.description);
           if (violation) throw new errors.InvalidClientMetadata(violation.description);
           // RFC 7592 section 2.2: an update may issue a new client secret; ours always does.

@@ -17,7 +17,7 @@ afterEach(async () => {
   await idp.close();
 });
 
-type ClientRow = { client_id: string; client_secret?: string; first_party: boolean; type: string; name: string; redirect_uris: string };
+type ClientRow = { client_id: string; client_secret?: string; first_party: boolean; type: string; grant_types: string; name: string; redirect_uris: string };
 
 describe('admin CLI: clients', () => {
   it('adds a confidential client, printing its secret once, and lists and shows it without the secret', async () => {
@@ -53,6 +53,36 @@ describe('admin CLI: clients', () => {
     expect((await idp.clients.find('app-1'))?.client_secret).toBe(rotated!.client_secret);
     expect((await runCli(idp, ['clients', 'remove', 'app-1'])).code).toBe(0);
     expect(await idp.clients.find('app-1')).toBeUndefined();
+  });
+
+  it('adds a confidential machine client with --grant client_credentials: no redirect URI, response_types []', async () => {
+    const added = await runCli(idp, ['clients', 'add', '--name', 'Reports job', '--grant', 'client_credentials', '--json']);
+    expect(added.code).toBe(0);
+    const [row] = added.json<ClientRow[]>();
+    expect(row).toMatchObject({ name: 'Reports job', type: 'confidential', grant_types: 'client_credentials', redirect_uris: '', client_secret: expect.any(String) });
+    expect(await idp.clients.find(row!.client_id)).toMatchObject({ grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' });
+    // Renaming and rotating the secret of a machine client goes through the same policy.
+    expect((await runCli(idp, ['clients', 'update', row!.client_id, '--name', 'Nightly reports'])).code).toBe(0);
+    expect((await runCli(idp, ['clients', 'rotate-secret', row!.client_id])).code).toBe(0);
+  });
+
+  it('adds a client with both grants, which keeps every rule of a browser client', async () => {
+    const both = ['clients', 'add', '--name', 'Both', '--grant', 'authorization_code', '--grant', 'client_credentials'];
+    const [row] = (await runCli(idp, [...both, '--redirect-uri', 'https://both.example/cb', '--json'])).json<ClientRow[]>();
+    expect(row).toMatchObject({ grant_types: 'authorization_code refresh_token client_credentials', redirect_uris: 'https://both.example/cb' });
+    expect((await runCli(idp, [...both, '--redirect-uri', 'http://both.example/cb'])).err).toMatch(/must use https/);
+  });
+
+  it('refuses a public or redirecting machine client (exit 1), and an unknown or missing piece of usage (exit 2)', async () => {
+    const machine = ['clients', 'add', '--name', 'Job', '--grant', 'client_credentials'];
+    const publicOne = await runCli(idp, [...machine, '--public']);
+    expect(publicOne).toMatchObject({ code: 1, err: expect.stringMatching(/invalid_client_metadata: client_credentials is for confidential clients only/) });
+    const redirecting = await runCli(idp, [...machine, '--redirect-uri', 'https://job.example/cb']);
+    expect(redirecting).toMatchObject({ code: 1, err: expect.stringMatching(/invalid_redirect_uri: redirect_uris is for clients that sign people in/) });
+    const unknown = await runCli(idp, ['clients', 'add', '--name', 'Job', '--grant', 'password']);
+    expect(unknown).toMatchObject({ code: 2, err: expect.stringMatching(/--grant "password" is not one of authorization_code, client_credentials/) });
+    expect((await runCli(idp, ['clients', 'add', '--name', 'Job', '--grant', 'authorization_code'])).code).toBe(2); // --redirect-uri is required
+    expect((await idp.clients.list()).map((client) => client.client_name)).not.toContain('Job');
   });
 
   it('refuses bad input with a clear message and exit code 1', async () => {

@@ -31,7 +31,7 @@ describe('GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0)',
     const { json } = await openid();
     expect(json.response_types_supported).toEqual(['code']);
     expect(json.code_challenge_methods_supported).toEqual(['S256']);
-    expect(json.grant_types_supported).toEqual(['authorization_code', 'refresh_token']);
+    expect(json.grant_types_supported).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
     expect(json.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'ES256']));
     expect(json.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
     expect(json.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));

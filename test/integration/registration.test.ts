@@ -5,7 +5,7 @@ import { loadSiteAConfig } from '../../clients/site-a/config.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
 import { mintInitialAccessToken } from '../../src/oidc/registration.js';
 import { HttpClient, interactionUid } from '../support/http-client.js';
-import { callJson as call, registerClient } from '../support/registration.js';
+import { callJson as call, registerClient, updateRegistration } from '../support/registration.js';
 import { startStack, startIdp, type RunningIdp } from '../support/stack.js';
 
 const STATIC_TOKEN = 'static-initial-access-token-for-tests-0123456789';
@@ -56,7 +56,7 @@ describe('POST /reg (RFC 7591)', () => {
     ['eleven redirect URIs', 'invalid_redirect_uri', { redirect_uris: Array.from({ length: 11 }, (_v, n) => `https://app.example.com/cb${n}`) }],
     ['a 2,001-character redirect URI', 'invalid_redirect_uri', { redirect_uris: [`https://app.example.com/${'a'.repeat(1977)}`] }],
     ['an unsupported auth method', 'invalid_client_metadata', { token_endpoint_auth_method: 'tls_client_auth' }],
-    ['an unsupported grant type', 'invalid_client_metadata', { grant_types: ['client_credentials'] }],
+    ['an unsupported grant type', 'invalid_client_metadata', { grant_types: ['password'] }],
     ['an http post-logout URI outside loopback', 'invalid_client_metadata', { post_logout_redirect_uris: ['http://app.example.com/bye'] }],
     ['a back-channel logout URI with a fragment', 'invalid_client_metadata', { backchannel_logout_uri: 'https://app.example.com/bcl#x' }],
     ['a 201-character client name', 'invalid_client_metadata', { client_name: 'n'.repeat(201) }],
@@ -121,6 +121,26 @@ describe('initial access tokens', () => {
     const token = await mintInitialAccessToken(idp.provider(), { singleUse: true, expiresInSeconds: 600 });
     const replies = await Promise.all([register(app(), token), register(app(), token)]);
     expect(replies.map((r) => r.status).sort()).toEqual([201, 401]);
+  });
+});
+
+describe('POST /reg with client_credentials', () => {
+  const machine = { client_name: 'Reports job', grant_types: ['client_credentials'], response_types: [] };
+
+  it('refuses a client_credentials client: only an admin registers one', async () => {
+    for (const body of [machine, app({ grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] })]) {
+      const reply = await register(body);
+      expect(reply.status).toBe(400);
+      expect(reply.json).toEqual({ error: 'invalid_client_metadata', error_description: expect.stringMatching(/registered by an admin/) });
+    }
+  });
+
+  it('refuses an update that adds client_credentials to a registered app (RFC 7592)', async () => {
+    const created = (await register(app())).json;
+    const update = await updateRegistration(created, { grant_types: ['authorization_code', 'client_credentials'] });
+    expect(update.status).toBe(400);
+    expect(update.json.error_description).toMatch(/registered by an admin/);
+    expect((await idp.clients.find(created.client_id as string))?.grant_types).not.toContain('client_credentials');
   });
 });
 

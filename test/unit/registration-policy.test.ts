@@ -67,6 +67,60 @@ describe('checkClientPolicy', () => {
   });
 });
 
+describe('checkClientPolicy: client_credentials (RFC 6749 section 4.4, RFC 7591 section 2.1)', () => {
+  const machine = (extra: Record<string, unknown> = {}) => ({ grant_types: ['client_credentials'], response_types: [], ...extra });
+
+  it('accepts a confidential client_credentials-only client with no redirect URIs and response_types []', () => {
+    expect(checkClientPolicy(machine(), production)).toBeUndefined();
+    expect(checkClientPolicy(machine({ redirect_uris: [], post_logout_redirect_uris: [] }), production)).toBeUndefined();
+    for (const method of ['client_secret_basic', 'client_secret_post', 'private_key_jwt']) {
+      expect(checkClientPolicy(machine({ token_endpoint_auth_method: method }), production)).toBeUndefined();
+    }
+  });
+
+  it('refuses the grant to a public client (token_endpoint_auth_method none)', () => {
+    expect(checkClientPolicy(machine({ token_endpoint_auth_method: 'none' }), production)).toEqual({ error: 'invalid_client_metadata', description: expect.stringMatching(/confidential clients only/) });
+    expect(checkClientPolicy(web('https://a.example/cb', { grant_types: ['authorization_code', 'client_credentials'], token_endpoint_auth_method: 'none' }), production)?.description).toMatch(/confidential/);
+  });
+
+  it('refuses a client_credentials-only client that omits response_types or asks for code', () => {
+    expect(checkClientPolicy({ grant_types: ['client_credentials'] }, production)).toEqual({ error: 'invalid_client_metadata', description: expect.stringMatching(/response_types \[\]/) });
+    expect(checkClientPolicy(machine({ response_types: ['code'] }), production)?.description).toMatch(/response_types \[\]/);
+  });
+
+  it('refuses refresh_token without authorization_code: client_credentials never issues one (RFC 6749 section 4.4.3)', () => {
+    expect(checkClientPolicy(machine({ grant_types: ['client_credentials', 'refresh_token'] }), production)?.description).toMatch(/refresh_token comes only with authorization_code/);
+  });
+
+  it('refuses the URIs of browser sign-in to a client_credentials-only client', () => {
+    expect(checkClientPolicy(machine({ redirect_uris: ['https://a.example/cb'] }), production)).toEqual({ error: 'invalid_redirect_uri', description: expect.stringMatching(/^redirect_uris is for clients that sign people in/) });
+    expect(checkClientPolicy(machine({ post_logout_redirect_uris: ['https://a.example/bye'] }), production)?.error).toBe('invalid_client_metadata');
+    expect(checkClientPolicy(machine({ backchannel_logout_uri: 'https://a.example/bcl' }), production)?.error).toBe('invalid_client_metadata');
+  });
+
+  it('still applies the fetched-URI rules to a client_credentials-only client', () => {
+    expect(checkClientPolicy(machine({ jwks_uri: 'http://keys.example/jwks.json', token_endpoint_auth_method: 'private_key_jwt' }), production)?.description).toMatch(/must use https/);
+  });
+
+  it('keeps every browser rule for a client that has both grants', () => {
+    const both = { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] };
+    expect(checkClientPolicy(web('https://a.example/cb', both), production)).toBeUndefined();
+    expect(checkClientPolicy(both, production)).toEqual({ error: 'invalid_redirect_uri', description: 'redirect_uris must list at least one URI' });
+    expect(checkClientPolicy(web('http://a.example/cb', both), production)?.description).toMatch(/must use https/);
+  });
+
+  it('keeps demanding a redirect URI of a client that names no grant types (RFC 7591 default: authorization_code)', () => {
+    expect(checkClientPolicy({}, production)).toEqual({ error: 'invalid_redirect_uri', description: 'redirect_uris must list at least one URI' });
+    expect(checkClientPolicy({ response_types: [] }, production)?.error).toBe('invalid_redirect_uri');
+  });
+
+  it('refuses grant types it does not offer', () => {
+    for (const grant of ['implicit', 'password', 'urn:ietf:params:oauth:grant-type:device_code']) {
+      expect(checkClientPolicy(machine({ grant_types: ['client_credentials', grant] }), production)?.description).toMatch(/^grant_types may only contain authorization_code, refresh_token, client_credentials$/);
+    }
+  });
+});
+
 describe('checkClientNames', () => {
   const reserved = ['Site A', 'Your account'];
 
@@ -108,18 +162,27 @@ describe('createRegistrationPolicy', () => {
   const app = (name: string) => ({ client_id: 'app-1', client_name: name, redirect_uris: ['https://a.example/cb'] });
 
   it('refuses a third-party app a reserved name, asking for the names of every app but itself', async () => {
-    expect(await policy.check(app('site a'), { firstParty: false })).toMatchObject({ error: 'invalid_client_metadata' });
+    expect(await policy.check(app('site a'), { by: 'app', firstParty: false })).toMatchObject({ error: 'invalid_client_metadata' });
     expect(asked.at(-1)).toBe('app-1');
   });
 
   it('lets an admin give a first-party app its name, but never invisible characters', async () => {
-    expect(await policy.check(app('Site A'), { firstParty: true })).toBeUndefined();
-    expect(await policy.check(app('Site\u202eA'), { firstParty: true })).toMatchObject({ error: 'invalid_client_metadata' });
+    expect(await policy.check(app('Site A'), { by: 'admin', firstParty: true })).toBeUndefined();
+    expect(await policy.check(app('Site\u202eA'), { by: 'admin', firstParty: true })).toMatchObject({ error: 'invalid_client_metadata' });
+  });
+
+  it('lets an admin register a client_credentials client, and an app registering itself not', async () => {
+    const machine = { client_id: 'svc-1', client_name: 'Reports job', grant_types: ['client_credentials'], response_types: [] };
+    expect(await policy.check(machine, { by: 'admin', firstParty: false })).toBeUndefined();
+    expect(await policy.check(machine, { by: 'app', firstParty: false })).toEqual({ error: 'invalid_client_metadata', description: expect.stringMatching(/registered by an admin/) });
+    const both = { ...app('Site C'), grant_types: ['authorization_code', 'client_credentials'] };
+    expect((await policy.check(both, { by: 'app', firstParty: false }))?.error).toBe('invalid_client_metadata');
+    expect(await policy.check(both, { by: 'admin', firstParty: false })).toBeUndefined();
   });
 
   it('reports a URI problem before looking up names', async () => {
     const before = asked.length;
-    expect(await policy.check({ ...app('Site C'), redirect_uris: ['http://a.example/cb'] }, { firstParty: false })).toMatchObject({ error: 'invalid_redirect_uri' });
+    expect(await policy.check({ ...app('Site C'), redirect_uris: ['http://a.example/cb'] }, { by: 'app', firstParty: false })).toMatchObject({ error: 'invalid_redirect_uri' });
     expect(asked.length).toBe(before);
   });
 });
