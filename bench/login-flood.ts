@@ -3,7 +3,7 @@
  *
  * Starts the IdP as its own process, as `npm run start:idp` does: the production build (dist/,
  * made by `npm run prebench:flood`) under plain node, thread pool sized by
- * dist/bin/thread-pool.cjs; in-memory store, TRUST_PROXY so each flooding request can claim its
+ * dist/bin/thread-pool.cjs, MALLOC_ARENA_MAX=2; in-memory store, TRUST_PROXY so each flooding request can claim its
  * own address. Then it measures discovery latency (p50/p99) three times in one run: with no load,
  * during a flood of failed sign-ins from many addresses with the password-check cap as shipped,
  * and during the same flood with the cap lifted (PASSWORD_CHECK_CONCURRENCY=64, a huge queue) in a
@@ -35,7 +35,7 @@ async function startIdp(extraEnv: Record<string, string>): Promise<{ issuer: str
   const issuer = `http://idp.localhost:${port}`;
   const child = spawn(process.execPath, ['--require', './dist/bin/thread-pool.cjs', 'dist/main.js'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'development', ISSUER: issuer, TRUST_PROXY: 'true', LOG_LEVEL: 'error', SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_PAGE: '10000', ...extraEnv },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MALLOC_ARENA_MAX: '2', NODE_ENV: 'development', ISSUER: issuer, TRUST_PROXY: 'true', LOG_LEVEL: 'error', SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_PAGE: '10000', ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let tries = 0; tries < 200; tries += 1) {

@@ -21,11 +21,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export type ServerName = 'baseline' | 'ours';
 
-export const RUNTIME: Readonly<Record<ServerName, { nodeArgs: string[]; entry: string }>> = Object.freeze({
-  // The thread pool sized as the production entry sizes it (src/bin/thread-pool.cjs, built to dist/bin/).
-  ours: { nodeArgs: ['--require', './dist/bin/thread-pool.cjs'], entry: 'bench/our-idp.mjs' },
-  // A bare oidc-provider app runs with Node's defaults (libuv's 4 threads).
-  baseline: { nodeArgs: [], entry: 'bench/.build/bench/baseline/main.js' },
+export const RUNTIME: Readonly<Record<ServerName, { nodeArgs: string[]; entry: string; env: Record<string, string> }>> = Object.freeze({
+  // As `npm run start:idp` runs the IdP: the thread pool sized by src/bin/thread-pool.cjs (built to
+  // dist/bin/), and glibc's malloc arenas capped as its script and the README's deployments set them.
+  ours: { nodeArgs: ['--require', './dist/bin/thread-pool.cjs'], entry: 'bench/our-idp.mjs', env: { MALLOC_ARENA_MAX: '2' } },
+  // A bare oidc-provider app runs with Node's defaults (libuv's 4 threads, glibc's default arenas).
+  baseline: { nodeArgs: [], entry: 'bench/.build/bench/baseline/main.js', env: {} },
 });
 
 export interface RunningServer {
@@ -71,12 +72,12 @@ async function waitUntilServing(issuer: string, child: ChildProcess, tail: () =>
 export async function startServer(name: ServerName, env: Record<string, string>, extraNodeArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const { nodeArgs, entry } = RUNTIME[name];
+  const { nodeArgs, entry, env: runtimeEnv } = RUNTIME[name];
   const args = [...nodeArgs, ...extraNodeArgs, entry];
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ISSUER: issuer, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...runtimeEnv, ...env, ISSUER: issuer, PORT: String(port) },
     // Logs go where production's would go unread: stdout to /dev/null (written all the same).
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -90,7 +91,7 @@ export async function startServer(name: ServerName, env: Record<string, string>,
     name,
     issuer,
     pid: child.pid!,
-    command: `node ${args.join(' ')}`,
+    command: [...Object.entries(runtimeEnv).map(([key, value]) => `${key}=${value}`), 'node', ...args].join(' '),
     startupMs: performance.now() - started,
     stderrTail,
     alive: () => child.exitCode === null && child.signalCode === null,

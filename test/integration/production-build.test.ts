@@ -67,7 +67,14 @@ function runNpm(args: string[]): Promise<{ code: number | null; output: string }
 describe('the production build (npm run build, npm run start:idp)', () => {
   // The arguments `npm run start:idp` gives node, read from package.json so the test runs what users run.
   const startScript = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:idp'] ?? '';
-  const [command, ...nodeArgs] = startScript.split(/\s+/);
+  const words = startScript.split(/\s+/);
+  // Leading NAME=value or NAME=${NAME:-default} words: the environment the script gives node.
+  const scriptEnv: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? '')) {
+    const [name, value] = words.shift()!.split(/=(.*)/s) as [string, string];
+    scriptEnv[name] = /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value;
+  }
+  const [command, ...nodeArgs] = words;
   let idp: Started;
   let issuer: string;
 
@@ -78,7 +85,7 @@ describe('the production build (npm run build, npm run start:idp)', () => {
     await reserved.close();
     issuer = reserved.url('idp');
     // The inspector flag lets the test list what the process has compiled; it loads nothing.
-    idp = await startNode(['--inspect=127.0.0.1:0', ...nodeArgs], { NODE_ENV: 'development', ISSUER: issuer }, /idp\.listening/);
+    idp = await startNode(['--inspect=127.0.0.1:0', ...nodeArgs], { ...scriptEnv, NODE_ENV: 'development', ISSUER: issuer }, /idp\.listening/);
   }, 90_000);
 
   afterAll(async () => {
@@ -91,11 +98,14 @@ describe('the production build (npm run build, npm run start:idp)', () => {
   it('starts with plain node on the compiled entry and the thread-pool preload, nothing else', () => {
     expect(command).toBe('node');
     expect(nodeArgs).toEqual(['--require', './dist/bin/thread-pool.cjs', 'dist/main.js']);
+    // glibc's malloc arenas capped, as the README's deployments set them too.
+    expect(scriptEnv).toEqual({ MALLOC_ARENA_MAX: '2' });
     const pid = idp.child.pid as number;
     expect(readlinkSync(`/proc/${pid}/exe`)).toBe(realpathSync(process.execPath));
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     expect(cmdline).toEqual([process.execPath, '--inspect=127.0.0.1:0', ...nodeArgs]);
     expect(childrenOf(pid)).toEqual([]);
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
   });
 
   it('has no TypeScript loader or compiler in memory: every module of ours comes from dist/', async () => {
