@@ -4,10 +4,9 @@
  * Starts the IdP as its own process, as `npm run start:idp` does: the production build (dist/,
  * made by `npm run prebench:flood`) under plain node, thread pool sized by
  * dist/bin/thread-pool.cjs, MALLOC_ARENA_MAX=2; in-memory store, TRUST_PROXY so each flooding request can claim its
- * own address. Then it measures discovery latency (p50/p99) three times in one run: with no load,
- * during a flood of failed sign-ins from many addresses with the password-check cap as shipped,
- * and during the same flood with the cap lifted (PASSWORD_CHECK_CONCURRENCY=64, a huge queue) in a
- * second IdP process. Prints a Markdown table; the numbers are ratios to the unloaded baseline of
+ * own address. Then, for each of three IdP processes (the password-check cap as shipped, a cap of
+ * 1, the cap lifted: PASSWORD_CHECK_CONCURRENCY=64 and a huge queue), it measures discovery
+ * latency (p50/p99) with no load and during a flood of failed sign-ins from many addresses. Prints a Markdown table; the numbers are ratios to the unloaded baseline of
  * the same run, never assertions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
