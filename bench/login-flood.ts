@@ -10,24 +10,16 @@
  * the same run, never assertions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HttpClient, interactionUid } from '../test/support/http-client.js';
 import { fetchLoopback } from '../test/support/oidc-flow.js';
+import { freePort } from './harness/servers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FLOOD_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const FLOOD_CONCURRENCY = 64;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startIdp(extraEnv: Record<string, string>): Promise<{ issuer: string; child: ChildProcess }> {
   const port = await freePort();

@@ -7,12 +7,12 @@
 import { errors } from 'oidc-provider';
 import { createAdapterFactory } from '../../src/oidc/adapter.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
-import type { OidcModelStore, Storage } from '../../src/storage/types.js';
 import { backends } from '../support/backends.js';
 import { HttpClient } from '../support/http-client.js';
 import { authorize, exchangeCode, fetchLoopback, pkce } from '../support/oidc-flow.js';
 import { ALICE } from '../support/journeys.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
+import { withLatency } from '../support/storage-latency.js';
 
 describe.each(backends())('a consume that loses a race ($name)', (backend) => {
   afterAll(() => backend.dispose());
@@ -36,16 +36,6 @@ describe.each(backends())('a consume that loses a race ($name)', (backend) => {
   });
 });
 
-/** The memory store with a database's round trip (1 ms per call), so two requests truly overlap. */
-function withLatency(storage: Storage): Storage {
-  const later = <T>(value: Promise<T>) => value.then((v) => new Promise<T>((resolve) => setTimeout(() => resolve(v), 1)));
-  return Object.assign(Object.create(storage) as Storage, {
-    modelStore(model: string): OidcModelStore {
-      const store = storage.modelStore(model);
-      return Object.fromEntries(Object.entries(store).map(([name, f]) => [name, (...args: unknown[]) => later((f as (...a: unknown[]) => Promise<unknown>)(...args))])) as unknown as OidcModelStore;
-    },
-  });
-}
 
 describe('two token requests racing with one authorization code', () => {
   let stack: Stack;

@@ -7,22 +7,12 @@ import { CookieJar } from 'tough-cookie';
 import { registerAccount } from '../../src/accounts/accounts.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
-import type { OidcModelStore, Storage } from '../../src/storage/types.js';
 import { runCli } from '../support/admin.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { signedInEverywhere } from '../support/journeys.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
+import { withLatency } from '../support/storage-latency.js';
 
-/** The memory store with a database's round trip (1 ms per call), as with MongoDB: wider races. */
-function withLatency(storage: Storage): Storage {
-  const later = <T>(value: Promise<T>) => value.then((v) => new Promise<T>((resolve) => setTimeout(() => resolve(v), 1)));
-  return Object.assign(Object.create(storage) as Storage, {
-    modelStore(model: string): OidcModelStore {
-      const store = storage.modelStore(model);
-      return Object.fromEntries(Object.entries(store).map(([name, f]) => [name, (...args: unknown[]) => later((f as (...a: unknown[]) => Promise<unknown>)(...args))])) as unknown as OidcModelStore;
-    },
-  });
-}
 
 let stack: Stack;
 const serverErrors: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { registerAccount } from '../../src/accounts/accounts.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
-import { ALICE } from '../support/journeys.js';
+import { ALICE, loginFormAt } from '../support/journeys.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -18,10 +18,7 @@ afterAll(async () => {
   await stack.idp.stop();
 });
 
-async function loginUrl(browser: HttpClient): Promise<string> {
-  const page = await browser.follow(await browser.get(`${stack.siteA.url}/login?prompt=login`));
-  return `${stack.idp.issuer}/interaction/${interactionUid(page.url)}/login`;
-}
+const loginUrl = (browser: HttpClient) => loginFormAt(stack, browser);
 const attempt = async (browser: HttpClient, credentials: { email: string; password: string }): Promise<Reply> => browser.post(await loginUrl(browser), credentials);
 
 it('one address signing in to its own account over and over gets one password check at a time, and everyone else gets through', async () => {

@@ -3,8 +3,8 @@
  * each browser reports its own address in X-Forwarded-For.
  */
 import { registerAccount } from '../../src/accounts/accounts.js';
-import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
-import { BOB } from '../support/journeys.js';
+import { HttpClient, type Reply } from '../support/http-client.js';
+import { BOB, loginFormAt } from '../support/journeys.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -16,10 +16,7 @@ afterAll(async () => {
   await stack.idp.stop();
 });
 
-async function loginPage(browser: HttpClient): Promise<string> {
-  const page = await browser.follow(await browser.get(`${stack.siteA.url}/login?prompt=login`));
-  return `${stack.idp.issuer}/interaction/${interactionUid(page.url)}/login`;
-}
+const loginPage = (browser: HttpClient) => loginFormAt(stack, browser);
 
 async function attempt(browser: HttpClient, email: string, password: string): Promise<Reply> {
   return browser.post(await loginPage(browser), { email, password });

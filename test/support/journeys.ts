@@ -11,6 +11,12 @@ export async function signInAt(stack: Stack, siteUrl: string, browser = new Http
   return browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(loginPage.url)}/login`, credentials));
 }
 
+/** Opens a fresh login page from site-a (prompt=login); returns where its password form posts. */
+export async function loginFormAt(stack: Stack, browser: HttpClient): Promise<string> {
+  const page = await browser.follow(await browser.get(`${stack.siteA.url}/login?prompt=login`));
+  return `${stack.idp.issuer}/interaction/${interactionUid(page.url)}/login`;
+}
+
 /** Signed in at site-a, then recognized at site-b: one IdP session, two sites. */
 export async function signedInEverywhere(stack: Stack, credentials = ALICE): Promise<HttpClient> {
   const browser = new HttpClient();

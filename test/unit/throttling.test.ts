@@ -17,6 +17,19 @@ describe('attempt gate', () => {
     return 0;
   }
 
+  /** `count` attempts at once, each check taking 20 ms and ending as `outcome`; which were let through. */
+  const burst = (gate: AttemptGate, count: number, outcome: 'failed' | 'succeeded') =>
+    Promise.all(
+      Array.from({ length: count }, async () => {
+        const entry = await gate.enter('k');
+        if (entry.admitted) {
+          await sleep(20); // the password check
+          await entry.pass.done(outcome);
+        }
+        return entry.admitted;
+      }),
+    );
+
   it('doubles the pause with every failure beyond the free ones, up to the maximum', () => {
     expect([1, 2, 3, 4, 5, 6, 50].map((excess) => delayFor(rule, excess))).toEqual([1, 2, 4, 8, 8, 8, 8]);
   });
@@ -38,32 +51,12 @@ describe('attempt gate', () => {
   });
 
   it('lets a burst of concurrent guesses have no more checks than the free failures and one turn', async () => {
-    const gate = createAttemptGate(createMemoryStorage(), rule);
-    const entries = await Promise.all(
-      Array.from({ length: 12 }, async () => {
-        const entry = await gate.enter('k');
-        if (entry.admitted) {
-          await sleep(20); // the password check
-          await entry.pass.done('failed');
-        }
-        return entry.admitted;
-      }),
-    );
+    const entries = await burst(createAttemptGate(createMemoryStorage(), rule), 12, 'failed');
     expect(entries.filter(Boolean)).toHaveLength(3);
   });
 
   it('lets the waiting attempts of a burst through when the checks in flight succeed', async () => {
-    const gate = createAttemptGate(createMemoryStorage(), rule);
-    const entries = await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        const entry = await gate.enter('k');
-        if (entry.admitted) {
-          await sleep(20);
-          await entry.pass.done('succeeded');
-        }
-        return entry.admitted;
-      }),
-    );
+    const entries = await burst(createAttemptGate(createMemoryStorage(), rule), 6, 'succeeded');
     expect(entries).toEqual(Array(6).fill(true));
   });
 

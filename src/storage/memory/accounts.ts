@@ -43,7 +43,9 @@ export function createMemoryAccounts(): AccountRepository {
     async update(id, changes) {
       const record = isId(id) ? byId.get(id) : undefined;
       if (!record) return undefined;
+      // The caller's Date stays the caller's: the stored record gets its own.
       Object.assign(record, changes, { updatedAt: new Date() });
+      if (changes.accessEndedAt) record.accessEndedAt = new Date(changes.accessEndedAt);
       return copyOf(record);
     },
   };
