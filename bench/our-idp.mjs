@@ -34,6 +34,10 @@ async function seedIdp(idp, { account, clients, resourceServer }) {
   }
   for (const client of clients) await idp.clients.save(client, { firstParty: true });
   await idp.resourceServers.save(resourceServer);
+  // client_credentials tokens only for APIs an admin granted (src/client-apps/api-access.ts).
+  for (const client of clients) {
+    if (client.grant_types?.includes('client_credentials')) await idp.apiAccess.setGrant(client.client_id, { resource: resourceServer.identifier, scopes: resourceServer.scope.split(' ') });
+  }
 }
 
 runMain(async () => {

@@ -28,6 +28,8 @@ export interface AppDeps extends Omit<InteractionDeps, 'provider'> {
   live: LiveProvider;
   accountSessions: AccountSessions;
   access: AccessEnder;
+  /** The Management API under /api/v1 (management/api.ts): it answers its own paths, passes on the rest. */
+  management: Koa.Middleware;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -77,7 +79,8 @@ export function createApp(deps: AppDeps): Koa {
   const isOurs = ourPaths([home, webfinger, interactions, account]);
 
   app.use(requestFrame({ views, logger, hsts: new URL(config.issuer).protocol === 'https:' }));
-  app.use((ctx, next) => (isOurs(ctx.path) ? ours(ctx, next) : providers(ctx, next)));
+  const { management } = deps;
+  app.use((ctx, next) => (isOurs(ctx.path) ? ours(ctx, next) : ctx.path.startsWith('/api') ? management(ctx, () => providers(ctx, next)) : providers(ctx, next)));
   return app;
 }
 

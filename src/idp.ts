@@ -14,11 +14,16 @@ import { createRegistrationPolicy, type RegistrationPolicy } from './client-apps
 import { createClientRegistry, type ClientRegistry } from './client-apps/registry.js';
 import { createReservedNames } from './client-apps/reserved-names.js';
 import { createResourceServers, type ResourceServers } from './client-apps/resource-servers.js';
+import { createApiAccess, type ApiAccess } from './client-apps/api-access.js';
 import { createClientTrust } from './client-apps/trust.js';
 import type { Config } from './config.js';
 import { createViews } from './http/views.js';
 import { createPasswordSignIn } from './interactions/password-sign-in.js';
 import { createLogger, type Logger } from './logger.js';
+import { createManagementApi } from './management/api.js';
+import { createBearerCheck } from './management/bearer.js';
+import { managementApiIdentifier, registerManagementApi } from './management/management-api.js';
+import { managementRoutes } from './management/routes/index.js';
 import { ensureKeys } from './oidc/key-ring.js';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
@@ -42,6 +47,8 @@ export interface Idp {
   /** What an app may register; dynamic registration and the admin path both apply it. */
   registrationPolicy: RegistrationPolicy;
   resourceServers: ResourceServers;
+  /** Which APIs each client_credentials client may get tokens for (an admin grants them). */
+  apiAccess: ApiAccess;
   logger: Logger;
   pseudonyms: Pseudonyms;
   events: SecurityEvents;
@@ -66,6 +73,8 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   const views = createViews();
   const trust = createClientTrust(storage);
   const resourceServers = createResourceServers(storage);
+  const apiAccess = createApiAccess(storage);
+  await registerManagementApi(resourceServers, config.issuer);
   const registrationPolicy = createRegistrationPolicy({
     allowHttpLoopback: config.nodeEnv !== 'production',
     reservedNames: createReservedNames({ storage, trust, issuer: config.issuer }),
@@ -74,13 +83,22 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     config,
     keys: storage.keys,
     logger,
-    build: (material) => createProvider({ config, storage, trust, resourceServers, registrationPolicy, material, views, logger, events }),
+    build: (material) => createProvider({ config, storage, trust, resourceServers, apiAccess, registrationPolicy, material, views, logger, events }),
   });
   await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken, config.initialAccessTokenExpiresAt);
   const clients = createClientRegistry(live.current, storage, trust);
   const access = createAccessEnder({ provider: live.current, storage, logger });
   await registerAccountConsole(clients, config.issuer);
+  const identifier = managementApiIdentifier(config.issuer);
+  const management = createManagementApi({
+    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger }),
+    identifier,
+    authenticate: createBearerCheck({ identifier, issuer: config.issuer, live, clients, apiAccess }),
+    logger,
+    events,
+  });
   const app = createApp({
+    management,
     config,
     storage,
     views,
@@ -110,6 +128,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     clients,
     registrationPolicy,
     resourceServers,
+    apiAccess,
     logger,
     pseudonyms,
     events,

@@ -9,7 +9,7 @@ import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import { AUDIT_COLUMNS, listAudit } from './audit-commands.js';
 import type { ClientGrant } from '../client-apps/client-apps.js';
-import { addClient, CLIENT_COLUMNS, CLIENT_WITH_SECRET_COLUMNS, listClients, removeClient, rotateSecret, showClient, updateClient } from './client-commands.js';
+import { addClient, CLIENT_COLUMNS, CLIENT_WITH_SECRET_COLUMNS, grantApi, listClients, removeClient, revokeTokens, rotateSecret, showClient, updateClient } from './client-commands.js';
 import { KEY_COLUMNS, listKeys, prune, rotate } from './keys-commands.js';
 import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
 import { addUser, listUsers, setDisabled, setPassword, USER_COLUMNS } from './user-commands.js';
@@ -100,6 +100,21 @@ export const COMMANDS: Record<string, Command> = {
     positionals: ['client_id'],
     columns: CLIENT_WITH_SECRET_COLUMNS,
     run: (ctx, _v, [id]) => rotateSecret(ctx, id!),
+  },
+  'clients grant-api': {
+    changes: 'client',
+    summary: 'Let a client_credentials client get tokens for an API: --resource <identifier> --scope "a b" (no --scope takes the access away)',
+    positionals: ['client_id'],
+    options: { resource: { type: 'string' }, scope: { type: 'string' } },
+    columns: ['client_id', 'resource', 'scopes'],
+    run: (ctx, values, [id]) => grantApi(ctx, id!, { resource: required(values, 'resource') as string, scopes: (str(values, 'scope') ?? '').split(' ').filter(Boolean) }),
+  },
+  'clients revoke-tokens': {
+    changes: 'client',
+    summary: 'End every Management API token the client holds now',
+    positionals: ['client_id'],
+    columns: ['client_id', 'tokens_revoked'],
+    run: (ctx, _v, [id]) => revokeTokens(ctx, id!),
   },
   'users add': {
     changes: 'user',

@@ -1,5 +1,6 @@
 /** `clients list | add | show | update | remove | rotate-secret` */
 import type { ClientMetadata } from 'oidc-provider';
+import { checkApiGrants } from '../client-apps/api-access.js';
 import { addClientApp, findClientApp, removeClientApp, rotateClientSecret, updateClientApp, type ClientApp, type ClientGrant } from '../client-apps/client-apps.js';
 import type { AdminContext } from './context.js';
 import type { Row } from './output.js';
@@ -53,9 +54,27 @@ export async function updateClient(ctx: AdminContext, clientId: string, options:
 
 export async function removeClient(ctx: AdminContext, clientId: string): Promise<Row[]> {
   await removeClientApp(ctx.idp, clientId);
+  await ctx.idp.apiAccess.forget(clientId);
   return [{ client_id: clientId, removed: true }];
 }
 
 export async function rotateSecret(ctx: AdminContext, clientId: string): Promise<Row[]> {
-  return [row(await rotateClientSecret(ctx.idp, clientId), { withSecret: true })];
+  const app = await rotateClientSecret(ctx.idp, clientId);
+  await ctx.idp.apiAccess.bumpGeneration(clientId);
+  return [row(app, { withSecret: true })];
+}
+
+/** Grants (or, with no scopes, takes away) a machine client's access to one API: the same check as the Management API's. */
+export async function grantApi(ctx: AdminContext, clientId: string, grant: { resource: string; scopes: string[] }): Promise<Row[]> {
+  const app = await findClientApp(ctx.idp, clientId);
+  await checkApiGrants(ctx.idp.resourceServers, app.metadata.grant_types ?? [], grant.scopes.length > 0 ? [grant] : []);
+  await ctx.idp.apiAccess.setGrant(clientId, grant);
+  return (await ctx.idp.apiAccess.list(clientId)).map((granted) => ({ client_id: clientId, resource: granted.resource, scopes: granted.scopes.join(' ') }));
+}
+
+/** Every Management API token the client holds stops working (its secret stays). */
+export async function revokeTokens(ctx: AdminContext, clientId: string): Promise<Row[]> {
+  await findClientApp(ctx.idp, clientId);
+  await ctx.idp.apiAccess.bumpGeneration(clientId);
+  return [{ client_id: clientId, tokens_revoked: true }];
 }

@@ -7,6 +7,9 @@ import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { AppError } from '../errors.js';
 import type { Idp } from '../idp.js';
+
+/** What registering needs of the IdP: its store of clients and the registration policy. */
+export type ClientAppDeps = Pick<Idp, 'clients' | 'registrationPolicy'>;
 import { BROWSER_GRANT_TYPES } from './grant-policy.js';
 
 /** How the app gets tokens: signing people in (with refresh tokens), as itself (RFC 6749 section 4.4), or both. */
@@ -42,7 +45,7 @@ function describeInvalid(error: unknown): AppError {
 }
 
 /** Validates against our policy and oidc-provider's schema, then stores. `current`: the stored client being changed. */
-async function store(idp: Idp, metadata: ClientMetadata, firstParty: boolean, current?: ClientMetadata): Promise<ClientApp> {
+async function store(idp: ClientAppDeps, metadata: ClientMetadata, firstParty: boolean, current?: ClientMetadata): Promise<ClientApp> {
   const violation = await idp.registrationPolicy.check(metadata, { by: 'admin', firstParty, current });
   if (violation) throw new AppError('invalid_input', `${violation.error}: ${violation.description}`);
   try {
@@ -53,14 +56,14 @@ async function store(idp: Idp, metadata: ClientMetadata, firstParty: boolean, cu
   return { metadata, firstParty };
 }
 
-export async function findClientApp(idp: Idp, clientId: string): Promise<ClientApp> {
+export async function findClientApp(idp: ClientAppDeps, clientId: string): Promise<ClientApp> {
   const metadata = await idp.clients.find(clientId);
   if (!metadata) throw new AppError('not_found', `No client with id "${clientId}"`, { expose: true });
   return { metadata, firstParty: await idp.clients.isFirstParty(clientId) };
 }
 
 /** `replace`: overwrite an existing client with this id (the demo seed at every start). */
-export async function addClientApp(idp: Idp, input: ClientAppInput, options: { replace?: boolean } = {}): Promise<ClientApp> {
+export async function addClientApp(idp: ClientAppDeps, input: ClientAppInput, options: { replace?: boolean } = {}): Promise<ClientApp> {
   const clientId = input.id ?? newClientId();
   const existing = await idp.clients.find(clientId);
   if (existing && !options.replace) throw new AppError('invalid_input', `A client with id "${clientId}" already exists`);
@@ -82,7 +85,7 @@ export async function addClientApp(idp: Idp, input: ClientAppInput, options: { r
 }
 
 export async function updateClientApp(
-  idp: Idp,
+  idp: ClientAppDeps,
   clientId: string,
   changes: Partial<Omit<ClientAppInput, 'id' | 'isPublic' | 'secret' | 'grants'>>,
 ): Promise<ClientApp> {
@@ -97,13 +100,13 @@ export async function updateClientApp(
   return store(idp, metadata, changes.firstParty ?? current.firstParty, current.metadata);
 }
 
-export async function rotateClientSecret(idp: Idp, clientId: string): Promise<ClientApp> {
+export async function rotateClientSecret(idp: ClientAppDeps, clientId: string): Promise<ClientApp> {
   const current = await findClientApp(idp, clientId);
   if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
   return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current.metadata);
 }
 
-export async function removeClientApp(idp: Idp, clientId: string): Promise<void> {
+export async function removeClientApp(idp: ClientAppDeps, clientId: string): Promise<void> {
   await findClientApp(idp, clientId);
   await idp.clients.remove(clientId);
 }

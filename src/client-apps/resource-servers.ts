@@ -18,6 +18,10 @@ export interface ResourceServerRecord {
   tokenFormat?: 'jwt' | 'opaque';
   /** The client the API authenticates as at the introspection endpoint, if it introspects. */
   clientId?: string;
+  /** Access token lifetime for this API; the IdP's ACCESS_TOKEN_TTL when absent. */
+  accessTokenTtlSeconds?: number;
+  /** Tokens only through client_credentials, never a person's consent (the Management API). */
+  clientCredentialsOnly?: boolean;
 }
 
 export interface ResourceServers {

@@ -23,6 +23,8 @@ export interface LiveProvider {
   /** Koa middleware that hands each request to the current provider. */
   readonly middleware: Middleware;
   cookieKeys(): string[];
+  /** The signing keys the current provider publishes (private JWKs: never hand them out). */
+  signingKeys(): KeyMaterial['jwks'];
   /** Reloads keys now; true when they changed and a new provider took over. */
   refresh(now?: Date): Promise<boolean>;
   onSwap(listener: (material: KeyMaterial) => void): void;
@@ -74,6 +76,7 @@ export async function createLiveProvider(deps: {
     current: () => provider,
     middleware: (ctx, next) => mounted(ctx, next),
     cookieKeys: () => material.cookieKeys,
+    signingKeys: () => material.jwks,
     refresh,
     onSwap: (listener) => listeners.push(listener),
     stop: () => clearInterval(timer),

@@ -4,6 +4,7 @@
  */
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
+import type { ApiAccess } from '../client-apps/api-access.js';
 import type { ClientTrust } from '../client-apps/trust.js';
 import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { ResourceServers } from '../client-apps/resource-servers.js';
@@ -13,7 +14,7 @@ import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
 import { createAdapterFactory } from './adapter.js';
-import { checkClientCredentialsRequest } from './client-credentials.js';
+import { checkApiGrant, checkClientCredentialsRequest } from './client-credentials.js';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
 import { logProviderEvents } from './events.js';
 import { createLoadExistingGrant } from './grants.js';
@@ -30,6 +31,7 @@ export interface ProviderDeps {
   storage: Storage;
   trust: ClientTrust;
   resourceServers: ResourceServers;
+  apiAccess: ApiAccess;
   registrationPolicy: RegistrationPolicy;
   /** This provider's keys: signing JWKS and cookie keys (newest first). */
   material: KeyMaterial;
@@ -60,6 +62,19 @@ function createIntrospectionPolicy(resourceServers: ResourceServers) {
       if ((await resourceServers.find(audience))?.clientId === client.clientId) return true;
     }
     return false;
+  };
+}
+
+/**
+ * `gen`: the client's token generation (client-apps/api-access.ts), in tokens for a resource
+ * server that checks it (the Management API), so rotating the client's secret or revoking its
+ * tokens ends the tokens it already holds.
+ */
+function createExtraTokenClaims(resourceServers: ResourceServers, apiAccess: ApiAccess): NonNullable<Configuration['extraTokenClaims']> {
+  return async (_ctx, token) => {
+    if (token.kind !== 'ClientCredentials' || typeof token.aud !== 'string') return undefined;
+    if (!(await resourceServers.find(token.aud))?.clientCredentialsOnly) return undefined;
+    return { gen: await apiAccess.generation(token.clientId as string) };
   };
 }
 
@@ -103,6 +118,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     loadExistingGrant: createLoadExistingGrant(trust),
     rotateRefreshToken: true,
+    extraTokenClaims: createExtraTokenClaims(resourceServers, deps.apiAccess),
     clientBasedCORS,
     ttl: createTtl(config.ttl),
     discovery: {
@@ -138,10 +154,11 @@ export function createProvider(deps: ProviderDeps): Provider {
           const server = await resourceServers.find(identifier);
           if (!server) throw new errors.InvalidTarget('unknown resource indicator');
           checkClientCredentialsRequest(ctx, server);
+          await checkApiGrant(ctx, server, deps.apiAccess);
           return {
             scope: server.scope,
             audience: server.identifier,
-            accessTokenTTL: config.ttl.accessTokenSeconds,
+            accessTokenTTL: server.accessTokenTtlSeconds ?? config.ttl.accessTokenSeconds,
             // RFC 9068 JWT access tokens (typ at+jwt) that the API verifies with the JWKS alone, or
             // opaque ones for an API that introspects each token to see revocations at once.
             ...(server.tokenFormat === 'opaque' ? { accessTokenFormat: 'opaque' as const } : { accessTokenFormat: 'jwt' as const, jwt: { sign: { alg: 'RS256' } } }),

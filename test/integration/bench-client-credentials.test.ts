@@ -28,6 +28,9 @@ beforeAll(async () => {
   const seed = benchSeed(secret);
   for (const client of seed.clients) await ours.clients.save(client, { firstParty: true });
   await ours.resourceServers.save({ ...seed.resourceServer });
+  for (const client of seed.clients) {
+    if (client.grant_types?.includes('client_credentials')) await ours.apiAccess.setGrant(client.client_id, { resource: seed.resourceServer.identifier, scopes: seed.resourceServer.scope.split(' ') });
+  }
 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -35,6 +35,15 @@ beforeAll(async () => {
   await stack.idp.resourceServers.save({ identifier: reportsApi, name: 'Reports API', scope: 'reports:read' });
   await stack.idp.resourceServers.save({ identifier: otherApi, name: 'Other API', scope: 'api:read api:status' });
   await stack.idp.resourceServers.save({ identifier: opaqueApi, name: 'Opaque API', scope: 'jobs:run', tokenFormat: 'opaque', clientId: introspectingApi.id });
+  // Granted by an admin, API by API (client-apps/api-access.ts); registering grants nothing.
+  for (const [resource, scopes] of [
+    [reportsApi, ['reports:read']],
+    [otherApi, ['api:read', 'api:status']],
+    [opaqueApi, ['jobs:run']],
+    [stack.siteB.config.apiResource, ['api:read', 'api:status']],
+  ] as const) {
+    await stack.idp.apiAccess.setGrant(machine.id, { resource, scopes: [...scopes] });
+  }
 });
 afterAll(async () => {
   await stack.stop();
@@ -163,6 +172,23 @@ describe('POST /token grant_type=client_credentials, refused', () => {
     for (const none of [{ resource: reportsApi }, { resource: reportsApi, scope: '' }] as Record<string, string>[]) {
       expect((await tokenFor(machine, none)).json).toEqual({ error: 'invalid_scope', error_description: expect.stringMatching(/needs a scope/) });
     }
+  });
+
+  it('answers invalid_target to an API the client was never granted, whatever it offers', async () => {
+    const ungranted = await registerMachine('Not granted anything');
+    const reply = await tokenFor(ungranted, good());
+    expect(reply).toEqual({ status: 400, json: { error: 'invalid_target', error_description: expect.stringMatching(/no access to http:\/\/reports\.localhost\/api: an admin grants it/) } });
+  });
+
+  it('answers invalid_scope to a scope the API offers but the client was not granted, and issues at once after the grant', async () => {
+    const narrow = await registerMachine('Narrow');
+    await stack.idp.apiAccess.setGrant(narrow.id, { resource: otherApi, scopes: ['api:read'] });
+    const reply = await tokenFor(narrow, { resource: otherApi, scope: 'api:read api:status' });
+    expect(reply).toEqual({ status: 400, json: { error: 'invalid_scope', error_description: expect.stringMatching(/not granted api:status/), scope: 'api:status' } });
+    expect((await tokenFor(narrow, { resource: otherApi, scope: 'api:read' })).status).toBe(200);
+    // Taken away: refused on the next request.
+    await stack.idp.apiAccess.setGrant(narrow.id, { resource: otherApi, scopes: [] });
+    expect((await tokenFor(narrow, { resource: otherApi, scope: 'api:read' })).json.error).toBe('invalid_target');
   });
 
   it('does not let a machine client start a browser sign-in (no response types, no redirect URI)', async () => {

@@ -28,6 +28,7 @@ describe('oidc-provider defaults', () => {
       const withToken = await browser.follow(await browser.get(`${stack.siteA.url}/`));
       expect(withToken.body).toContain('Hello, Alice Liddell'); // the flow really ran
       const { metadata: machine } = await addClientApp(stack.idp, { name: 'Status checker', grants: ['client_credentials'] });
+      await stack.idp.apiAccess.setGrant(machine.client_id, { resource: stack.siteB.config.apiResource, scopes: ['api:status'] });
       const token = await fetchLoopback(`${stack.idp.issuer}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${machine.client_id}:${machine.client_secret}`).toString('base64')}` },

@@ -1,0 +1,105 @@
+/**
+ * Which APIs (resource servers) each client may get client_credentials tokens for, and with which
+ * scopes: granted by an admin only, like Auth0's client grants. Without a grant a machine client
+ * gets no token at all, so registering a client_credentials client never hands it every scope of
+ * every API (least privilege, RFC 9700 section 2.3). Checked when a token is issued
+ * (oidc/client-credentials.ts) and again on every Management API call (management/bearer.ts), so
+ * taking a scope away takes effect at once even for tokens already issued.
+ *
+ * Also each client's token generation: rotating its secret or revoking its tokens bumps it, and
+ * the Management API refuses a token minted under an older one (its `gen` claim), so those
+ * tokens stop working at once although a JWT can't be looked up or revoked at /token/revocation.
+ *
+ * Kept apart from client metadata, like first-party trust (trust.ts): a client updating itself
+ * through RFC 7592 must not be able to write it.
+ */
+import { AppError } from '../errors.js';
+import type { Storage } from '../storage/types.js';
+import type { ResourceServers } from './resource-servers.js';
+
+const MODEL = 'ClientApiAccess';
+
+export interface ApiGrant {
+  /** The resource server's identifier (RFC 8707 `resource`). */
+  resource: string;
+  /** Scopes the client may ask for there; never empty. */
+  scopes: string[];
+}
+
+interface Record_ {
+  apis: ApiGrant[];
+  generation: number;
+}
+
+export interface ApiAccess {
+  /** The scopes `clientId` may get for `resource`; empty when it has no grant there. */
+  allowed(clientId: string, resource: string): Promise<string[]>;
+  list(clientId: string): Promise<ApiGrant[]>;
+  /** Replaces the client's grant for `resource`; empty scopes take it away. */
+  setGrant(clientId: string, grant: ApiGrant): Promise<void>;
+  /** The current token generation (0 for a client never bumped). */
+  generation(clientId: string): Promise<number>;
+  /** Every Management API token minted before now stops working. */
+  bumpGeneration(clientId: string): Promise<number>;
+  /**
+   * The client is gone: its grants go, and its generation moves on, so a client created again
+   * under the same id can't revive the tokens of the one deleted.
+   */
+  forget(clientId: string): Promise<void>;
+}
+
+export function createApiAccess(storage: Storage): ApiAccess {
+  const records = storage.modelStore(MODEL);
+  async function read(clientId: string): Promise<Record_> {
+    const payload = await records.find(clientId);
+    return { apis: Array.isArray(payload?.apis) ? (payload.apis as ApiGrant[]) : [], generation: typeof payload?.generation === 'number' ? payload.generation : 0 };
+  }
+  const write = (clientId: string, record: Record_) => records.upsert(clientId, { apis: record.apis, generation: record.generation });
+  return {
+    async allowed(clientId, resource) {
+      return (await read(clientId)).apis.find((grant) => grant.resource === resource)?.scopes ?? [];
+    },
+    async list(clientId) {
+      return (await read(clientId)).apis;
+    },
+    async setGrant(clientId, grant) {
+      const record = await read(clientId);
+      const others = record.apis.filter((existing) => existing.resource !== grant.resource);
+      const scopes = [...new Set(grant.scopes)];
+      await write(clientId, { ...record, apis: scopes.length > 0 ? [...others, { resource: grant.resource, scopes }] : others });
+    },
+    async generation(clientId) {
+      return (await read(clientId)).generation;
+    },
+    async bumpGeneration(clientId) {
+      const record = await read(clientId);
+      const generation = record.generation + 1;
+      await write(clientId, { ...record, generation });
+      return generation;
+    },
+    async forget(clientId) {
+      const record = await read(clientId);
+      await write(clientId, { apis: [], generation: record.generation + 1 });
+    },
+  };
+}
+
+/**
+ * The one check of grants, for the API and the CLI: only a client_credentials client gets any,
+ * each names a registered API, and asks only for scopes that API offers.
+ */
+export async function checkApiGrants(resourceServers: ResourceServers, grantTypes: readonly string[], grants: readonly ApiGrant[]): Promise<void> {
+  if (grants.length === 0) return;
+  if (!grantTypes.includes('client_credentials')) throw new AppError('invalid_input', 'API grants are for clients with the client_credentials grant');
+  const seen = new Set<string>();
+  for (const grant of grants) {
+    if (seen.has(grant.resource)) throw new AppError('invalid_input', `${grant.resource} is named twice`);
+    seen.add(grant.resource);
+    const server = await resourceServers.find(grant.resource);
+    if (!server) throw new AppError('invalid_input', `No API (resource server) is registered as ${grant.resource}`);
+    const offered = new Set(server.scope.split(' '));
+    const unknown = grant.scopes.filter((scope) => !offered.has(scope));
+    if (unknown.length > 0) throw new AppError('invalid_input', `${grant.resource} does not offer ${unknown.join(' ')} (it offers ${server.scope})`);
+    if (grant.scopes.length === 0) throw new AppError('invalid_input', `The grant for ${grant.resource} names no scope`);
+  }
+}
