@@ -126,9 +126,9 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       async handle(request) {
         const body = request.body as Record<string, unknown> & { api_grants?: ApiGrant[]; grant_types?: ('authorization_code' | 'client_credentials')[] };
         const grants = body.api_grants ?? [];
-        assertNoEscalation(request, grants, identifier);
         const grantTypes = body.grant_types ?? ['authorization_code'];
         await checkApiGrants(deps.resourceServers, grantTypes, grants);
+        assertNoEscalation(request, grants, identifier);
         const app = await addClientApp(deps, {
           id: body.client_id as string | undefined,
           name: body.client_name as string,
@@ -214,8 +214,8 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       async handle(request) {
         const grants = (request.body as { api_grants: ApiGrant[] }).api_grants;
         const app = await findClientApp(deps, request.params.client_id!);
-        assertNoEscalation(request, grants, identifier);
         await checkApiGrants(deps.resourceServers, app.metadata.grant_types ?? [], grants);
+        assertNoEscalation(request, grants, identifier);
         const current = await deps.apiAccess.list(app.metadata.client_id);
         for (const old of current) if (!grants.some((grant) => grant.resource === old.resource)) await deps.apiAccess.setGrant(app.metadata.client_id, { resource: old.resource, scopes: [] });
         for (const grant of grants) await deps.apiAccess.setGrant(app.metadata.client_id, grant);
