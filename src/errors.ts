@@ -16,6 +16,7 @@ export type AppErrorCode =
   | 'storage_index_conflict'
   | 'rate_limited'
   | 'overloaded'
+  | 'conflict'
   | 'internal';
 
 const defaultStatus: Record<AppErrorCode, number> = {
@@ -32,6 +33,7 @@ const defaultStatus: Record<AppErrorCode, number> = {
   storage_index_conflict: 500,
   rate_limited: 429,
   overloaded: 503,
+  conflict: 409,
   internal: 500,
 };
 

@@ -6,18 +6,25 @@
  * (oidc/client-credentials.ts) and again on every Management API call (management/bearer.ts), so
  * taking a scope away takes effect at once even for tokens already issued.
  *
- * Also each client's token generation: rotating its secret or revoking its tokens bumps it, and
- * the Management API refuses a token minted under an older one (its `gen` claim), so those
+ * Also each client's token generation: rotating its secret or revoking its tokens replaces it,
+ * and the Management API refuses a token minted under another one (its `gen` claim), so those
  * tokens stop working at once although a JWT can't be looked up or revoked at /token/revocation.
+ * A generation is a fresh random value in a record of its own, not a counter in the grants'
+ * record: a replacement is one blind write, so no concurrent change (a grant, another
+ * revocation) can write an older generation back and revive revoked tokens.
  *
  * Kept apart from client metadata, like first-party trust (trust.ts): a client updating itself
  * through RFC 7592 must not be able to write it.
  */
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import type { Storage } from '../storage/types.js';
 import type { ResourceServers } from './resource-servers.js';
 
 const MODEL = 'ClientApiAccess';
+const GENERATION_MODEL = 'ClientTokenGeneration';
+/** A client whose tokens were never revoked. */
+const FIRST_GENERATION = '0';
 
 export interface ApiGrant {
   /** The resource server's identifier (RFC 8707 `resource`). */
@@ -26,21 +33,16 @@ export interface ApiGrant {
   scopes: string[];
 }
 
-interface Record_ {
-  apis: ApiGrant[];
-  generation: number;
-}
-
 export interface ApiAccess {
   /** The scopes `clientId` may get for `resource`; empty when it has no grant there. */
   allowed(clientId: string, resource: string): Promise<string[]>;
   list(clientId: string): Promise<ApiGrant[]>;
   /** Replaces the client's grant for `resource`; empty scopes take it away. */
   setGrant(clientId: string, grant: ApiGrant): Promise<void>;
-  /** The current token generation (0 for a client never bumped). */
-  generation(clientId: string): Promise<number>;
+  /** The current token generation. */
+  generation(clientId: string): Promise<string>;
   /** Every Management API token minted before now stops working. */
-  bumpGeneration(clientId: string): Promise<number>;
+  bumpGeneration(clientId: string): Promise<void>;
   /**
    * The client is gone: its grants go, and its generation moves on, so a client created again
    * under the same id can't revive the tokens of the one deleted.
@@ -50,36 +52,30 @@ export interface ApiAccess {
 
 export function createApiAccess(storage: Storage): ApiAccess {
   const records = storage.modelStore(MODEL);
-  async function read(clientId: string): Promise<Record_> {
+  const generations = storage.modelStore(GENERATION_MODEL);
+  async function read(clientId: string): Promise<ApiGrant[]> {
     const payload = await records.find(clientId);
-    return { apis: Array.isArray(payload?.apis) ? (payload.apis as ApiGrant[]) : [], generation: typeof payload?.generation === 'number' ? payload.generation : 0 };
+    return Array.isArray(payload?.apis) ? (payload.apis as ApiGrant[]) : [];
   }
-  const write = (clientId: string, record: Record_) => records.upsert(clientId, { apis: record.apis, generation: record.generation });
+  const bump = (clientId: string) => generations.upsert(clientId, { generation: randomBytes(12).toString('base64url') });
   return {
     async allowed(clientId, resource) {
-      return (await read(clientId)).apis.find((grant) => grant.resource === resource)?.scopes ?? [];
+      return (await read(clientId)).find((grant) => grant.resource === resource)?.scopes ?? [];
     },
-    async list(clientId) {
-      return (await read(clientId)).apis;
-    },
+    list: read,
     async setGrant(clientId, grant) {
-      const record = await read(clientId);
-      const others = record.apis.filter((existing) => existing.resource !== grant.resource);
+      const others = (await read(clientId)).filter((existing) => existing.resource !== grant.resource);
       const scopes = [...new Set(grant.scopes)];
-      await write(clientId, { ...record, apis: scopes.length > 0 ? [...others, { resource: grant.resource, scopes }] : others });
+      await records.upsert(clientId, { apis: scopes.length > 0 ? [...others, { resource: grant.resource, scopes }] : others });
     },
     async generation(clientId) {
-      return (await read(clientId)).generation;
+      const generation = (await generations.find(clientId))?.generation;
+      return typeof generation === 'string' ? generation : FIRST_GENERATION;
     },
-    async bumpGeneration(clientId) {
-      const record = await read(clientId);
-      const generation = record.generation + 1;
-      await write(clientId, { ...record, generation });
-      return generation;
-    },
+    bumpGeneration: bump,
     async forget(clientId) {
-      const record = await read(clientId);
-      await write(clientId, { apis: [], generation: record.generation + 1 });
+      await bump(clientId);
+      await records.destroy(clientId);
     },
   };
 }

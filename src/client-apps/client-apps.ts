@@ -66,7 +66,7 @@ export async function findClientApp(idp: ClientAppDeps, clientId: string): Promi
 export async function addClientApp(idp: ClientAppDeps, input: ClientAppInput, options: { replace?: boolean } = {}): Promise<ClientApp> {
   const clientId = input.id ?? newClientId();
   const existing = await idp.clients.find(clientId);
-  if (existing && !options.replace) throw new AppError('invalid_input', `A client with id "${clientId}" already exists`);
+  if (existing && !options.replace) throw new AppError('conflict', `A client with id "${clientId}" already exists`);
   const grants = input.grants ?? ['authorization_code'];
   const signsPeopleIn = grants.includes('authorization_code');
   const metadata: ClientMetadata = {

@@ -88,11 +88,25 @@ export function createManagementApi(deps: {
     const method = ctx.method === 'HEAD' ? 'get' : ctx.method.toLowerCase();
     const entry = candidates.find((candidate) => candidate.route.method === method);
     if (!entry) {
-      const allow = candidates.map((candidate) => candidate.route.method.toUpperCase()).join(', ');
+      const methods = candidates.map((candidate) => candidate.route.method.toUpperCase());
+      const allow = (methods.includes('GET') ? [...methods, 'HEAD'] : methods).join(', ');
       throw new ApiProblem(405, 'method_not_allowed', `${ctx.method} is not allowed here (allowed: ${allow})`, { headers: { Allow: allow } });
     }
     const { route } = entry;
-    if (route.scope) requireScope(caller, route.scope, deps.identifier);
+    try {
+      if (route.scope) requireScope(caller, route.scope, deps.identifier);
+      await run(ctx, entry, path, caller);
+    } catch (error) {
+      // A caller that got in but was refused: what an operator wants to see (a stolen narrow token probing).
+      if (error instanceof ApiProblem && error.code === 'insufficient_scope') {
+        await deps.events.record({ type: 'admin.refused', source: ctx.ip, detail: { operation: route.operationId, by: caller.clientId, scope: String(error.options.extra?.scope ?? '') } });
+      }
+      throw error;
+    }
+  }
+
+  async function run(ctx: Context, entry: CompiledRoute, path: string, caller: ManagementCaller): Promise<void> {
+    const { route } = entry;
     const values = entry.pattern.exec(path)!.slice(1);
     let params: Record<string, string>;
     try {
@@ -116,7 +130,9 @@ export function createManagementApi(deps: {
     const result = await route.handle({ ctx, caller, params, query, body });
     if (route.method !== 'get') {
       // Who changed what, as the CLI records it: clients by id, the calling admin client by id.
-      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId: params.client_id, detail: { operation: route.operationId, by: caller.clientId } });
+      const created = (result.body as { client_id?: unknown } | undefined)?.client_id;
+      const clientId = params.client_id ?? (typeof created === 'string' ? created : undefined);
+      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId, detail: { operation: route.operationId, by: caller.clientId } });
     }
     ctx.status = result.status;
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);

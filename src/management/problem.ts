@@ -8,7 +8,7 @@ import type { Context } from 'koa';
 import { isAppError, type AppErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 
-export type ProblemCode = AppErrorCode | 'invalid_token' | 'insufficient_scope' | 'unsupported_media_type' | 'method_not_allowed' | 'conflict';
+export type ProblemCode = AppErrorCode | 'token_required' | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'unsupported_media_type' | 'method_not_allowed' | 'body_too_large' | 'forbidden';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -24,7 +24,8 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export const PROBLEM_TYPE_PREFIX = 'urn:sso-idp:problem:';
+/** A tag URI (RFC 4151): ours to mint, never dereferenced; one per code, each with one status. */
+export const PROBLEM_TYPE_PREFIX = 'tag:sso-idp,2026:problem:';
 
 /** A failure the API answers with, thrown from handlers and the bearer check. */
 export class ApiProblem extends Error {
@@ -52,12 +53,14 @@ export function toProblem(error: unknown, logger: Logger, path: string): ApiProb
   if (error instanceof ApiProblem) return error;
   if (isAppError(error) && error.expose) {
     const headers = error.retryAfterSeconds ? { 'Retry-After': String(error.retryAfterSeconds) } : undefined;
+    if (error.status === 413) return new ApiProblem(413, 'body_too_large', error.message);
+    if (error.status === 415) return new ApiProblem(415, 'unsupported_media_type', error.message);
     return new ApiProblem(error.status, error.code === 'email_taken' ? 'conflict' : error.code, error.message, { headers });
   }
   const status = (error as { status?: unknown }).status;
   // Koa's body parser and http-errors: a body too large, malformed JSON, a wrong charset.
   if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true) {
-    return new ApiProblem(status, status === 413 ? 'invalid_input' : status === 415 ? 'unsupported_media_type' : 'invalid_input', (error as Error).message);
+    return new ApiProblem(status, status === 413 ? 'body_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request', (error as Error).message);
   }
   if (isAppError(error) && error.status === 503) return new ApiProblem(503, error.code, 'The store is not answering; try again shortly', { headers: { 'Retry-After': '5' } });
   logger.error('management.failed', { path, error });

@@ -28,7 +28,9 @@ export type SecurityEventType =
   | 'registration.deleted'
   | 'registration.refused'
   | 'registration.throttled'
-  | 'admin.change';
+  | 'admin.change'
+  /** An authenticated Management API caller was refused for lack of a scope. */
+  | 'admin.refused';
 
 export type SecurityEventInput = Omit<AuditEvent, 'id' | 'at' | 'type'> & { type: SecurityEventType };
 

@@ -32,10 +32,10 @@ export const OIDC_PROVIDER_MODELS = Object.freeze([
 
 /**
  * Our own records on the same store: first-party trust (client-apps/trust.ts), API grants
- * (client-apps/api-access.ts), resource servers (client-apps/resource-servers.ts) and the pointer
+ * and token generations (client-apps/api-access.ts), resource servers (client-apps/resource-servers.ts) and the pointer
  * to the static initial access token (oidc/registration.ts).
  */
-export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ResourceServer', 'StaticInitialAccessToken'] as const);
+export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'ResourceServer', 'StaticInitialAccessToken'] as const);
 
 export const STORED_MODELS: readonly string[] = Object.freeze([...OIDC_PROVIDER_MODELS, ...OWN_MODELS]);
 

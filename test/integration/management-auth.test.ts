@@ -35,25 +35,27 @@ async function signedByIdp(claims: Record<string, unknown>, header: Record<strin
   const jwk = idp.live.signingKeys().keys.find((key) => key.alg === 'RS256' && key.key_ops === undefined)!;
   const key = createPrivateKey({ key: jwk as never, format: 'jwk' });
   const now = Math.floor(Date.now() / 1000);
-  const base = { iss: idp.issuer, aud: identifier, sub: admin.id, client_id: admin.id, jti: `t${Math.random()}`, iat: now, exp: now + 300, scope: 'admin:clients:read', gen: 0 };
+  const base = { iss: idp.issuer, aud: identifier, sub: admin.id, client_id: admin.id, jti: `t${Math.random()}`, iat: now, exp: now + 300, scope: 'admin:clients:read', gen: '0' };
   return new SignJWT({ ...base, ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid as string, ...header }).sign(key);
 }
 
+/** `error`: the token was there but no good (invalid_token), or there was none (a bare challenge, RFC 6750 section 3.1). */
 const expectUnauthorized = (reply: { status: number; headers: Headers; json: any }, error = true) => {
   expect(reply.status).toBe(401);
   expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(reply.json).toMatchObject({ status: 401, code: 'invalid_token', type: 'urn:sso-idp:problem:invalid_token' });
+  const code = error ? 'invalid_token' : 'token_required';
+  expect(reply.json).toMatchObject({ status: 401, code, type: `tag:sso-idp,2026:problem:${code}`, title: 'Unauthorized' });
   const challenge = reply.headers.get('www-authenticate')!;
   expect(challenge).toMatch(new RegExp(`^Bearer realm="${identifier}"`));
-  if (error) expect(challenge).toContain('error="invalid_token"');
-  else expect(challenge).not.toContain('error=');
+  if (error) expect(challenge).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="[^"\\]*"$/);
+  else expect(challenge).toBe(`Bearer realm="${identifier}"`);
 };
 
 describe('the token the API accepts', () => {
   it('is an RFC 9068 JWT for the API, issued to the client itself, short-lived, with the granted scopes', async () => {
     expect(decodeProtectedHeader(token)).toMatchObject({ typ: 'at+jwt', alg: 'RS256' });
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ iss: idp.issuer, aud: identifier, sub: admin.id, client_id: admin.id, gen: 0 });
+    expect(claims).toMatchObject({ iss: idp.issuer, aud: identifier, sub: admin.id, client_id: admin.id, gen: '0' });
     expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(600);
     const reply = await callApi(idp, token, 'GET', '/clients');
     expect(reply.status).toBe(200);
@@ -94,9 +96,12 @@ describe('401: no usable token', () => {
     }
   });
 
-  it('refuses what is not "Bearer <JWT>": Basic, an empty bearer, junk, a token in the query, an oversized header', async () => {
-    for (const authorization of [`Basic ${Buffer.from(`${admin.id}:${admin.secret}`).toString('base64')}`, 'Bearer', 'Bearer ', 'Bearer not-a-jwt', `Bearer ${token} ${token}`, `Bearer ${'a'.repeat(9000)}.b.c`]) {
-      expectUnauthorized(await callApi(idp, undefined, 'GET', '/clients', undefined, { authorization }));
+  it('answers another scheme as no token, and a malformed bearer header with 400 invalid_request', async () => {
+    expectUnauthorized(await callApi(idp, undefined, 'GET', '/clients', undefined, { authorization: `Basic ${Buffer.from(`${admin.id}:${admin.secret}`).toString('base64')}` }), false);
+    for (const authorization of ['Bearer', 'Bearer ', 'Bearer not-a-jwt', `Bearer ${token} ${token}`, `Bearer ${'a'.repeat(9000)}.b.c`]) {
+      const reply = await callApi(idp, undefined, 'GET', '/clients', undefined, { authorization });
+      expect(reply).toMatchObject({ status: 400, json: { code: 'invalid_request' } });
+      expect(reply.headers.get('www-authenticate')).toBe(`Bearer realm="${identifier}", error="invalid_request"`);
     }
     const inQuery = await fetchLoopback(`${idp.issuer}/api/v1/clients?access_token=${token}`);
     expect(inQuery.status).toBe(401);
@@ -111,7 +116,9 @@ describe('401: no usable token', () => {
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
     const publicJwk = idp.live.signingKeys().keys.find((key) => key.kid === kid)!;
     const hs = await new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid }).sign(new TextEncoder().encode(JSON.stringify({ kty: publicJwk.kty, n: publicJwk.n, e: publicJwk.e })));
-    for (const bad of [flipped, foreign, none, hs]) expectUnauthorized(await callApi(idp, bad, 'GET', '/clients'));
+    for (const bad of [flipped, foreign, `${none}AAAA`, hs]) expectUnauthorized(await callApi(idp, bad, 'GET', '/clients'));
+    // Without any signature it is not even a JWS: a malformed request.
+    expect((await callApi(idp, none, 'GET', '/clients')).status).toBe(400);
   });
 
   it('refuses tokens the IdP signed but not for this API: another audience, issuer or type, expired, a person as subject', async () => {
@@ -123,6 +130,9 @@ describe('401: no usable token', () => {
       [{ iss: 'http://evil.localhost' }, {}],
       [{}, { typ: 'JWT' }],
       [{ exp: now - 10, iat: now - 700 }, {}],
+      // Signed with the IdP's key but not as the IdP issues them: a year long, or from tomorrow.
+      [{ exp: now + 365 * 86400 }, {}],
+      [{ iat: now + 86400, exp: now + 86400 + 300 }, {}],
       [{ sub: 'some-person-account-id' }, {}],
       [{ client_id: 'no-such-client', sub: 'no-such-client' }, {}],
     ] as [Record<string, unknown>, Record<string, unknown>][]) {
@@ -173,6 +183,15 @@ describe('revocation that really revokes', () => {
   });
 });
 
+describe('a revocation is never undone by a concurrent change', () => {
+  it('keeps a new generation when a grant is written at the same moment', async () => {
+    const victim = await createAdminClient(idp, ['admin:clients:read'], 'Raced');
+    const before = await idp.apiAccess.generation(victim.id);
+    await Promise.all([idp.apiAccess.bumpGeneration(victim.id), idp.apiAccess.setGrant(victim.id, { resource: identifier, scopes: ['admin:clients:read'] })]);
+    expect(await idp.apiAccess.generation(victim.id)).not.toBe(before);
+  });
+});
+
 describe('403: the token lacks the scope', () => {
   it('answers insufficient_scope naming the scope (RFC 6750 section 3.1)', async () => {
     const reader = await createAdminClient(idp, ['admin:clients:read'], 'Reader only');
@@ -193,5 +212,36 @@ describe('403: the token lacks the scope', () => {
     const self = await callApi(idp, writeOnly, 'PUT', `/clients/${writer.id}/api-grants`, { api_grants: [{ resource: identifier, scopes: ['admin:clients:write', 'admin:keys:write'] }] });
     expect(self.status).toBe(403);
     expect(await idp.apiAccess.allowed(writer.id, identifier)).toEqual(['admin:clients:write']);
+  });
+
+  it('never lets a caller rotate, revoke, change or delete a client holding admin scopes it lacks', async () => {
+    const writer = await createAdminClient(idp, ['admin:clients:write'], 'Weak writer');
+    const writeOnly = await managementToken(idp, writer, ['admin:clients:write']);
+    const boss = await createAdminClient(idp, ['admin:keys:write', 'admin:users:write', 'admin:clients:write'], 'Boss');
+    for (const [method, path, body] of [
+      ['POST', `/clients/${boss.id}/secret`],
+      ['POST', `/clients/${boss.id}/revoke-tokens`],
+      ['PATCH', `/clients/${boss.id}`, { client_name: 'Mine now' }],
+      ['PUT', `/clients/${boss.id}/api-grants`, { api_grants: [] }],
+      ['DELETE', `/clients/${boss.id}`],
+    ] as [string, string, unknown?][]) {
+      const reply = await callApi(idp, writeOnly, method, path, body);
+      expect(reply).toMatchObject({ status: 403, json: { code: 'insufficient_scope' } });
+      expect(reply.json).not.toHaveProperty('client_secret');
+    }
+    expect((await managementToken(idp, boss, ['admin:keys:write'])).length).toBeGreaterThan(0);
+    const refusals = await idp.storage.audit.list({ limit: 50, type: 'admin.refused' });
+    expect(refusals.some((event) => event.detail?.by === writer.id && event.detail?.operation === 'rotateClientSecret')).toBe(true);
+  });
+
+  it("keeps the IdP's own account console read-only", async () => {
+    for (const [method, path, body] of [
+      ['PATCH', '/clients/account-console', { redirect_uris: ['https://attacker.example/cb'] }],
+      ['DELETE', '/clients/account-console'],
+      ['POST', '/clients/account-console/revoke-tokens'],
+    ] as [string, string, unknown?][]) {
+      expect(await callApi(idp, token, method, path, body)).toMatchObject({ status: 403, json: { code: 'forbidden' } });
+    }
+    expect((await idp.clients.find('account-console'))?.redirect_uris).toEqual([`${idp.issuer}/account/callback`]);
   });
 });

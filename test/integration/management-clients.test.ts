@@ -47,7 +47,7 @@ describe('the OpenAPI document', () => {
     expect(unknown).toMatchObject({ status: 404, json: { code: 'not_found' } });
     const wrongMethod = await api('PUT', '/clients');
     expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
+    expect(wrongMethod.headers.get('allow')).toBe('GET, POST, HEAD');
   });
 });
 

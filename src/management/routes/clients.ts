@@ -3,12 +3,21 @@
  * (client-apps/client-apps.ts: our registration policy, then oidc-provider's schema), plus which
  * APIs a machine client may get tokens for (client-apps/api-access.ts) and its token generation.
  * A client_secret appears in a response exactly twice in its life: on create and on rotate.
+ *
+ * Two rules keep admin:clients:write from being every scope at once: a caller can only hand on
+ * Management API scopes it holds itself, and can only change, rotate, revoke or delete a client
+ * whose Management API scopes it holds itself (else rotating a stronger admin's secret would hand
+ * over that admin). The IdP's own clients (the account console) are read-only here: the IdP
+ * registers them at every start. What admin:clients:write does carry is power over sign-ins (a
+ * first-party app skips consent): it is an admin's scope, granted as such.
  */
 import type { ClientMetadata } from 'oidc-provider';
 import type { ApiAccess, ApiGrant } from '../../client-apps/api-access.js';
 import { checkApiGrants } from '../../client-apps/api-access.js';
 import { addClientApp, findClientApp, removeClientApp, rotateClientSecret, updateClientApp, type ClientApp } from '../../client-apps/client-apps.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../account/account-sessions.js';
 import type { Idp } from '../../idp.js';
+import { insufficientScope } from '../bearer.js';
 import { MANAGEMENT_API_PREFIX, managementApiIdentifier, type ManagementScope } from '../management-api.js';
 import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
 import { ApiProblem } from '../problem.js';
@@ -86,12 +95,20 @@ async function representation(deps: ClientsDeps, app: ClientApp, options: { with
  * Management API scopes can only be handed on by a caller that holds them itself: otherwise any
  * admin:clients:write token could make a client with every admin scope and use it.
  */
-function assertNoEscalation(request: ApiRequest, grants: readonly ApiGrant[], identifier: string): void {
+function assertNoEscalation(request: ApiRequest, grants: readonly ApiGrant[], identifier: string, what = 'grant it'): void {
   for (const grant of grants) {
     if (grant.resource !== identifier) continue;
     const beyond = grant.scopes.filter((scope) => !request.caller.scopes.has(scope as ManagementScope));
-    if (beyond.length > 0) throw new ApiProblem(403, 'insufficient_scope', `Only a caller holding ${beyond.join(' ')} may grant it`, { extra: { scope: beyond.join(' ') } });
+    if (beyond.length > 0) throw insufficientScope(`Only a caller holding ${beyond.join(' ')} may ${what}`, beyond.join(' '), identifier);
   }
+}
+
+/** Before any change to an existing client: it is not the IdP's own, and holds no admin scope the caller lacks. */
+async function assertMayManage(deps: ClientsDeps, request: ApiRequest, identifier: string): Promise<string> {
+  const clientId = request.params.client_id!;
+  if (clientId === ACCOUNT_CONSOLE_CLIENT_ID) throw new ApiProblem(403, 'forbidden', `${clientId} is the IdP's own client: it is registered at every start and can't be changed here`);
+  assertNoEscalation(request, await deps.apiAccess.list(clientId), identifier, 'change this client');
+  return clientId;
 }
 
 export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
@@ -162,9 +179,10 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       scope: 'admin:clients:write',
       body: UPDATE,
       response: { status: 200, description: 'The client as it is now', schema: CLIENT },
-      async handle({ params, body }) {
-        const changes = body as Record<string, unknown>;
-        const app = await updateClientApp(deps, params.client_id!, {
+      async handle(request) {
+        const clientId = await assertMayManage(deps, request, identifier);
+        const changes = request.body as Record<string, unknown>;
+        const app = await updateClientApp(deps, clientId, {
           name: changes.client_name as string | undefined,
           redirectUris: changes.redirect_uris as string[] | undefined,
           postLogoutRedirectUris: changes.post_logout_redirect_uris as string[] | undefined,
@@ -182,9 +200,10 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       tag,
       scope: 'admin:clients:write',
       response: { status: 204, description: 'Deleted' },
-      async handle({ params }) {
-        await removeClientApp(deps, params.client_id!);
-        await deps.apiAccess.forget(params.client_id!);
+      async handle(request) {
+        const clientId = await assertMayManage(deps, request, identifier);
+        await removeClientApp(deps, clientId);
+        await deps.apiAccess.forget(clientId);
         return { status: 204 };
       },
     },
@@ -196,9 +215,10 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       tag,
       scope: 'admin:clients:write',
       response: { status: 200, description: 'The client, with its new client_secret', schema: CLIENT },
-      async handle({ params }) {
-        const app = await rotateClientSecret(deps, params.client_id!);
-        await deps.apiAccess.bumpGeneration(params.client_id!);
+      async handle(request) {
+        const clientId = await assertMayManage(deps, request, identifier);
+        const app = await rotateClientSecret(deps, clientId);
+        await deps.apiAccess.bumpGeneration(clientId);
         return { status: 200, body: await representation(deps, app, { withSecret: true }) };
       },
     },
@@ -213,7 +233,7 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       response: { status: 200, description: 'The client as it is now', schema: CLIENT },
       async handle(request) {
         const grants = (request.body as { api_grants: ApiGrant[] }).api_grants;
-        const app = await findClientApp(deps, request.params.client_id!);
+        const app = await findClientApp(deps, await assertMayManage(deps, request, identifier));
         await checkApiGrants(deps.resourceServers, app.metadata.grant_types ?? [], grants);
         assertNoEscalation(request, grants, identifier);
         const current = await deps.apiAccess.list(app.metadata.client_id);
@@ -230,9 +250,10 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       tag,
       scope: 'admin:clients:write',
       response: { status: 204, description: 'Revoked' },
-      async handle({ params }) {
-        await findClientApp(deps, params.client_id!);
-        await deps.apiAccess.bumpGeneration(params.client_id!);
+      async handle(request) {
+        const clientId = await assertMayManage(deps, request, identifier);
+        await findClientApp(deps, clientId);
+        await deps.apiAccess.bumpGeneration(clientId);
         return { status: 204 };
       },
     },
