@@ -17,7 +17,8 @@ export interface AppGrant {
 }
 
 export interface AccountOverview {
-  sessions: { id: string; current: boolean; signedInAt?: Date; apps: string[] }[];
+  /** `id` is the session's id, which is also its cookie's value: never show it to anyone else. */
+  sessions: { id: string; current: boolean; signedInAt?: Date; clientIds: string[]; apps: string[] }[];
   apps: AppGrant[];
 }
 
@@ -35,12 +36,16 @@ export function createAccountSessions(deps: { provider: () => Provider; storage:
     async overview(accountId: string, currentSessionId: string | undefined): Promise<AccountOverview> {
       const own = await sessions.findByAccountId(accountId);
       const listed = await Promise.all(
-        own.map(async ({ id, payload }) => ({
-          id,
-          current: id === currentSessionId,
-          signedInAt: typeof payload.loginTs === 'number' ? new Date(payload.loginTs * 1000) : undefined,
-          apps: await Promise.all(Object.keys(authorizationsOf(payload)).filter((c) => c !== ACCOUNT_CONSOLE_CLIENT_ID).map(clientName)),
-        })),
+        own.map(async ({ id, payload }) => {
+          const clientIds = Object.keys(authorizationsOf(payload)).filter((c) => c !== ACCOUNT_CONSOLE_CLIENT_ID);
+          return {
+            id,
+            current: id === currentSessionId,
+            signedInAt: typeof payload.loginTs === 'number' ? new Date(payload.loginTs * 1000) : undefined,
+            clientIds,
+            apps: await Promise.all(clientIds.map(clientName)),
+          };
+        }),
       );
       const byClient = new Map<string, AppGrant>();
       for (const { payload } of await grants.findByAccountId(accountId)) {

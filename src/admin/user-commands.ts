@@ -1,11 +1,14 @@
 /** `users add | list | disable | enable | set-password`: passwords come from a prompt or stdin. */
-import { assertValidPassword, registerAccount } from '../accounts/accounts.js';
-import { hashPassword } from '../accounts/passwords.js';
+import { disableAccount, enableAccount, setAccountPassword, type AdminActor } from '../accounts/account-admin.js';
+import { registerAccount } from '../accounts/accounts.js';
 import { AppError } from '../errors.js';
 import type { AccessEnded } from '../account/end-access.js';
 import type { AccountRecord } from '../storage/types.js';
 import type { AdminContext } from './context.js';
 import type { Row } from './output.js';
+
+/** The CLI runs on the operator's machine: no source address, no admin client. */
+const CLI: AdminActor = {};
 
 export const USER_COLUMNS = ['email', 'name', 'email_verified', 'disabled', 'id'];
 
@@ -23,14 +26,8 @@ async function byEmail(ctx: AdminContext, email: string): Promise<AccountRecord>
   return account;
 }
 
-async function readNewPassword(ctx: AdminContext): Promise<string> {
-  const password = await ctx.io.readSecret('New password: ');
-  assertValidPassword(password);
-  return password;
-}
-
 export async function addUser(ctx: AdminContext, options: { email: string; name: string; givenName?: string; familyName?: string; verified: boolean }): Promise<Row[]> {
-  const password = await readNewPassword(ctx);
+  const password = await ctx.io.readSecret('New password: ');
   const account = await registerAccount(ctx.idp.storage.accounts, { ...options, password, emailVerified: options.verified });
   return [row(account)];
 }
@@ -41,23 +38,19 @@ export async function listUsers(ctx: AdminContext): Promise<Row[]> {
 
 /** Disabling ends every session, grant and token of the account at once, and tells its apps. */
 export async function setDisabled(ctx: AdminContext, email: string, disabled: boolean): Promise<Row[]> {
-  const account = await byEmail(ctx, email);
-  const updated = (await ctx.idp.storage.accounts.update(account.id, { disabled }))!;
-  const ended = disabled ? await ctx.idp.access.endAll(account.id) : undefined;
-  await ctx.idp.events.record({ type: disabled ? 'account.disabled' : 'account.enabled', accountId: account.id, detail: { by: 'admin', ...ended } });
-  if (ended) ctx.io.err(endedSummary(ended));
-  return [row(updated)];
+  const { id } = await byEmail(ctx, email);
+  if (!disabled) return [row(await enableAccount(ctx.idp, id, CLI))];
+  const { account, ended } = await disableAccount(ctx.idp, id, CLI);
+  ctx.io.err(endedSummary(ended));
+  return [row(account)];
 }
 
 /** An admin reset: whoever knew the old password (and every session and token) is out. */
 export async function setPassword(ctx: AdminContext, email: string): Promise<Row[]> {
-  const account = await byEmail(ctx, email);
-  const passwordHash = await hashPassword(await readNewPassword(ctx));
-  const updated = (await ctx.idp.storage.accounts.update(account.id, { passwordHash }))!;
-  const ended = await ctx.idp.access.endAll(account.id);
-  await ctx.idp.events.record({ type: 'account.password_changed', accountId: account.id, detail: { by: 'admin', ...ended } });
+  const { id } = await byEmail(ctx, email);
+  const { account, ended } = await setAccountPassword(ctx.idp, id, await ctx.io.readSecret('New password: '), CLI);
   ctx.io.err(endedSummary(ended));
-  return [row(updated)];
+  return [row(account)];
 }
 
 function endedSummary(ended: AccessEnded): string {

@@ -3,6 +3,7 @@
  * same route declarations the API serves (route.ts): every operation with its scope, parameters,
  * body and answer schemas, and the problem document of its failures.
  */
+import { MAX_BODY } from './api.js';
 import { MANAGEMENT_API_PREFIX, MANAGEMENT_SCOPES } from './management-api.js';
 import type { ApiRoute, JsonSchema } from './route.js';
 import { PROBLEM_SCHEMA } from './schemas.js';
@@ -29,7 +30,12 @@ function operation(route: ApiRoute) {
     security: [{ managementToken: route.scope ? [route.scope] : [] }],
     ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
-    responses: { [String(route.response.status)]: success, ...FAILURES, ...(route.body ? { '415': problem('The body is not application/json') } : {}) },
+    responses: {
+      [String(route.response.status)]: success,
+      ...FAILURES,
+      ...Object.fromEntries(Object.entries(route.problems ?? {}).map(([status, description]) => [status, problem(description)])),
+      ...(route.body ? { '413': problem(`The body is larger than ${MAX_BODY}`), '415': problem('The body is not application/json') } : {}),
+    },
   };
 }
 

@@ -38,5 +38,7 @@ export interface ApiRoute {
   query?: Record<string, { description: string; schema: JsonSchema }>;
   body?: JsonSchema;
   response: { status: ApiResult['status']; description: string; schema?: JsonSchema };
+  /** Failures beyond the ones every operation may answer (400, 401, 403, 404), by status: 409. */
+  problems?: Record<string, string>;
   handle(request: ApiRequest): Promise<ApiResult>;
 }

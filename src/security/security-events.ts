@@ -23,6 +23,7 @@ export type SecurityEventType =
   | 'account.disabled'
   | 'account.enabled'
   | 'account.access_ended'
+  | 'account.deleted'
   | 'registration.created'
   | 'registration.updated'
   | 'registration.deleted'

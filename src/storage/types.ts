@@ -74,6 +74,11 @@ export interface AccountRepository {
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   list(): Promise<AccountRecord[]>;
   update(id: string, changes: AccountChanges): Promise<AccountRecord | undefined>;
+  /**
+   * Deletes the account for good: true when it existed. Its email is free at once (any letter
+   * case). Ending its sessions and grants first is the caller's job (account-admin.ts).
+   */
+  remove(id: string): Promise<boolean>;
 }
 
 export type SigningAlgorithm = 'RS256' | 'ES256';

@@ -214,12 +214,13 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
           expect(await sessions.findByAccountId('a')).toEqual([]);
         });
 
-        it('finds, and changes, no account', async () => {
+        it('finds, changes and removes no account', async () => {
           const created = await storage.accounts.create({ email: `${id()}@example.com`, name: 'Filter Probe', emailVerified: true, passwordHash: '$argon2id$stub' });
           for (const bad of [operator, empty, undefined as unknown as string]) {
             expect(await storage.accounts.findById(bad)).toBeUndefined();
             expect(await storage.accounts.findByEmail(bad)).toBeUndefined();
             expect(await storage.accounts.update(bad, { disabled: true })).toBeUndefined();
+            expect(await storage.accounts.remove(bad)).toBe(false);
           }
           expect((await storage.accounts.findById(created.id))?.disabled).toBe(false);
         });
@@ -290,6 +291,23 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(updated!.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
         expect((await storage.accounts.list()).map((a) => a.id)).toContain(created.id);
         expect(await storage.accounts.update('no-such-id', { disabled: true })).toBeUndefined();
+      });
+
+      it('removes an account for good: gone by id, email and list, the email free again in any case, a second remove false', async () => {
+        const email = `${id()}@example.com`;
+        const created = await storage.accounts.create(newAccount(email));
+        const other = await storage.accounts.create(newAccount(`${id()}@example.com`));
+        expect(await storage.accounts.remove(created.id)).toBe(true);
+        expect(await storage.accounts.findById(created.id)).toBeUndefined();
+        expect(await storage.accounts.findByEmail(email)).toBeUndefined();
+        expect((await storage.accounts.list()).map((a) => a.id)).not.toContain(created.id);
+        expect(await storage.accounts.update(created.id, { disabled: true })).toBeUndefined();
+        expect(await storage.accounts.remove(created.id)).toBe(false);
+        expect(await storage.accounts.remove('no-such-id')).toBe(false);
+        expect((await storage.accounts.findById(other.id))?.id).toBe(other.id);
+        const again = await storage.accounts.create(newAccount(email.toUpperCase()));
+        expect(again.id).not.toBe(created.id);
+        expect((await storage.accounts.findByEmail(email))?.id).toBe(again.id);
       });
 
       it('hands out copies: changing a returned account, its dates included, changes nothing stored', async () => {

@@ -199,6 +199,7 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(await storage.accounts.findById(operator)).toBeUndefined();
       expect(await storage.accounts.findByEmail(operator)).toBeUndefined();
       expect(await storage.accounts.update(operator, { disabled: true })).toBeUndefined();
+      expect(await storage.accounts.remove(operator)).toBe(false);
       expect(await storage.keys.list(operator as never)).toEqual([]);
       await storage.keys.remove(operator);
       expect(await storage.audit.list({ limit: 5, accountId: operator })).toEqual([]);
@@ -229,6 +230,8 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(writeConcernOf((await last(() => codes.destroy('code-1')))[0])).toEqual(majority);
       expect(writeConcernOf((await last(() => codes.revokeByGrantId('g1')))[0])).toEqual(majority);
       expect(writeConcernOf((await last(() => storage.accounts.update('acc-1', { disabled: true, accessEndedAt: new Date() })))[0])).toEqual(majority);
+      const [removal] = await last(() => storage.accounts.remove('acc-1'));
+      expect(removal!.body).toMatchObject({ writeConcern: majority, deletes: [{ q: { _id: 'acc-1' } }] });
       expect(writeConcernOf((await last(() => storage.accounts.create({ email: `${randomUUID()}@example.com`, name: 'N', emailVerified: true, passwordHash: 'h' })))[0])).toEqual(majority);
       const key = { id: 'key-1', purpose: 'cookie' as const, material: { secret: 's' }, createdAt: new Date(), activatesAt: new Date() };
       expect(writeConcernOf((await last(() => storage.keys.add(key)))[0])).toEqual(majority);

@@ -48,5 +48,12 @@ export function createMemoryAccounts(): AccountRepository {
       if (changes.accessEndedAt) record.accessEndedAt = new Date(changes.accessEndedAt);
       return copyOf(record);
     },
+    async remove(id) {
+      const record = isId(id) ? byId.get(id) : undefined;
+      if (!record) return false;
+      byId.delete(record.id);
+      idByEmail.delete(normalizeEmail(record.email));
+      return true;
+    },
   };
 }

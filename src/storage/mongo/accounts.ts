@@ -6,6 +6,7 @@ import { normalizeEmail, type AccountRecord, type AccountRepository } from '../t
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { accountSchema, COLLECTIONS } from './schemas.js';
+import { majority } from './write-concern.js';
 
 interface AccountDoc extends Omit<AccountRecord, 'id'> {
   _id: string;
@@ -50,5 +51,7 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
       isId(id)
         ? guard(async () => toRecord(await Accounts.findOneAndUpdate({ _id: id }, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>()))
         : Promise.resolve(undefined),
+    // Majority (write-concern.ts): a deleted account that a failover brings back could sign in again.
+    remove: (id) => (isId(id) ? guard(async () => (await Accounts.deleteOne({ _id: id }, majority())).deletedCount === 1) : Promise.resolve(false)),
   };
 }
