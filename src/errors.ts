@@ -9,6 +9,7 @@ export type AppErrorCode =
   | 'bad_request'
   | 'csrf_rejected'
   | 'email_taken'
+  | 'conflict'
   | 'invalid_input'
   | 'interaction_expired'
   | 'already_consumed'
@@ -24,6 +25,8 @@ const defaultStatus: Record<AppErrorCode, number> = {
   bad_request: 400,
   csrf_rejected: 403,
   email_taken: 409,
+  /** The request is valid but the state of things refuses it (a record the IdP manages, a bound reached). */
+  conflict: 409,
   invalid_input: 400,
   interaction_expired: 400,
   already_consumed: 409,
