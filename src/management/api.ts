@@ -115,8 +115,10 @@ export function createManagementApi(deps: {
     }
     const result = await route.handle({ ctx, caller, params, query, body });
     if (route.method !== 'get') {
-      // Who changed what, as the CLI records it: clients by id, the calling admin client by id.
-      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId: params.client_id, detail: { operation: route.operationId, by: caller.clientId } });
+      // Who changed what, as the CLI records it: clients by id, the calling admin client by id, any
+      // other thing by its path parameter (a resource server's identifier: validated, bounded).
+      const { client_id: clientId, ...targets } = params;
+      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId, detail: { ...targets, operation: route.operationId, by: caller.clientId } });
     }
     ctx.status = result.status;
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);

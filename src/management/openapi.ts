@@ -29,7 +29,13 @@ function operation(route: ApiRoute) {
     security: [{ managementToken: route.scope ? [route.scope] : [] }],
     ...(pathParams.length + queryParams.length > 0 ? { parameters: [...pathParams, ...queryParams] } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
-    responses: { [String(route.response.status)]: success, ...FAILURES, ...(route.body ? { '415': problem('The body is not application/json') } : {}) },
+    responses: {
+      [String(route.response.status)]: success,
+      ...(route.response.created ? { '201': { ...success, description: route.response.created } } : {}),
+      ...FAILURES,
+      ...(route.body ? { '415': problem('The body is not application/json') } : {}),
+      ...Object.fromEntries(Object.entries(route.problems ?? {}).map(([status, description]) => [status, problem(description)])),
+    },
   };
 }
 
