@@ -25,7 +25,7 @@ const EVENT: JsonSchema = {
     user_id: { type: 'string' },
     client_id: { type: 'string' },
     email_hash: { type: 'string', description: 'Pseudonym of the email concerned (never the email)' },
-    detail: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    detail: { type: 'object', additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } },
   },
 };
 
