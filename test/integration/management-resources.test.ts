@@ -5,7 +5,7 @@
  * Every answer is checked against the API's own OpenAPI document.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { managementApiIdentifier, type ManagementScope } from '../../src/management/management-api.js';
 import { MAX_PUBLISHED_KEYS } from '../../src/oidc/key-admin.js';
 import { callApi, createAdminClient, expectDocumented, managementToken, requestToken, type AdminClient, type ApiReply } from '../support/management.js';
@@ -304,5 +304,34 @@ describe('403 and 404', () => {
     const noAudit = await managementToken(idp, reader, ['admin:keys:read']);
     expect((await call('listAuditEvents', 'GET', '/audit-events', undefined, noAudit)).status).toBe(403);
     expect((await call('listResourceServers', 'GET', '/resource-servers', undefined, noAudit)).status).toBe(403);
+  });
+});
+
+describe('POST /keys/rotate on an IdP that refreshes its keys every second', () => {
+  let quick: RunningIdp;
+  beforeAll(async () => {
+    quick = await startIdp({ env: { KEYS_REFRESH_SECONDS: '1' } });
+  });
+  afterAll(async () => {
+    await quick.stop();
+  });
+
+  it('signs with the new keys once they are active, and tokens signed before and after both work', async () => {
+    const quickAdmin = await createAdminClient(quick);
+    const before = await managementToken(quick, quickAdmin);
+    const rotated = await callApi(quick, before, 'POST', '/keys/rotate', { purpose: 'all' });
+    expect(rotated.status).toBe(200);
+    const rs256 = (rotated.json.items as { id: string; alg?: string }[]).find((key) => key.alg === 'RS256')!;
+    // Published for two refresh intervals, then active; up to one more for the provider to reload.
+    let after = before;
+    for (let waited = 0; decodeProtectedHeader(after).kid !== rs256.id && waited < 15_000; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      after = await managementToken(quick, quickAdmin);
+    }
+    expect(decodeProtectedHeader(after).kid).toBe(rs256.id);
+    const listed = await callApi(quick, after, 'GET', '/keys?purpose=signing');
+    expect((listed.json.items as { id: string; state: string }[]).find((key) => key.id === rs256.id)?.state).toBe('active');
+    expect((await callApi(quick, after, 'GET', '/clients')).status).toBe(200);
+    expect((await callApi(quick, before, 'GET', '/clients')).status).toBe(200);
   });
 });

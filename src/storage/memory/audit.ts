@@ -14,11 +14,13 @@ export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => n
       if (events.length > capacity) events = events.slice(events.length - capacity);
     },
     async list({ limit, before, beforeId, type, accountId }) {
+      // As in MongoDB: a cursor id that is not a string matches nothing.
+      if (beforeId !== undefined && typeof beforeId !== 'string') return [];
       const at = now();
       const older = (event: AuditEvent) => {
         if (!before) return true;
         const time = event.at.getTime();
-        return time < before.getTime() || (time === before.getTime() && typeof beforeId === 'string' && event.id < beforeId);
+        return time < before.getTime() || (time === before.getTime() && beforeId !== undefined && event.id < beforeId);
       };
       // Appended order is not quite time order (ids break ties, clocks of instances differ), so the
       // matching events are sorted; the capacity bounds the work.
