@@ -9,6 +9,7 @@ export type AppErrorCode =
   | 'bad_request'
   | 'csrf_rejected'
   | 'email_taken'
+  | 'conflict'
   | 'invalid_input'
   | 'interaction_expired'
   | 'already_consumed'
@@ -16,7 +17,6 @@ export type AppErrorCode =
   | 'storage_index_conflict'
   | 'rate_limited'
   | 'overloaded'
-  | 'conflict'
   | 'internal';
 
 const defaultStatus: Record<AppErrorCode, number> = {
@@ -25,6 +25,8 @@ const defaultStatus: Record<AppErrorCode, number> = {
   bad_request: 400,
   csrf_rejected: 403,
   email_taken: 409,
+  /** The request is valid but the state of things refuses it (a record the IdP manages, a bound reached). */
+  conflict: 409,
   invalid_input: 400,
   interaction_expired: 400,
   already_consumed: 409,
@@ -33,7 +35,6 @@ const defaultStatus: Record<AppErrorCode, number> = {
   storage_index_conflict: 500,
   rate_limited: 429,
   overloaded: 503,
-  conflict: 409,
   internal: 500,
 };
 

@@ -1,5 +1,5 @@
 /** `tokens create-initial-access`: a token that lets one party register client apps (RFC 7591). */
-import { mintInitialAccessToken } from '../oidc/registration.js';
+import { issueInitialAccessToken } from '../oidc/registration.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import type { Row } from './output.js';
@@ -16,8 +16,9 @@ export function parseDuration(value: string): number {
   return seconds;
 }
 
+/** The bounds and the default lifetime are registration.ts's, as for the Management API. */
 export async function createInitialAccessToken(ctx: AdminContext, options: { expiresIn?: string; singleUse: boolean }): Promise<Row[]> {
-  const expiresInSeconds = parseDuration(options.expiresIn ?? '7d');
-  const token = await mintInitialAccessToken(ctx.idp.provider(), { expiresInSeconds, singleUse: options.singleUse });
-  return [{ initial_access_token: token, expires_at: new Date(Date.now() + expiresInSeconds * 1000).toISOString(), single_use: options.singleUse }];
+  const expiresInSeconds = options.expiresIn === undefined ? undefined : parseDuration(options.expiresIn);
+  const issued = await issueInitialAccessToken(ctx.idp.provider(), { expiresInSeconds, singleUse: options.singleUse });
+  return [{ initial_access_token: issued.token, expires_at: issued.expiresAt.toISOString(), single_use: issued.singleUse }];
 }

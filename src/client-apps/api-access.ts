@@ -48,6 +48,12 @@ export interface ApiAccess {
    * under the same id can't revive the tokens of the one deleted.
    */
   forget(clientId: string): Promise<void>;
+  /**
+   * A resource server changed its scopes or went: every client's grant there keeps only the
+   * scopes in `offered`, and a grant left with none goes (an empty `offered`: the server was
+   * deleted). Returns the ids of the clients whose grant changed.
+   */
+  restrictGrants(resource: string, offered: readonly string[]): Promise<string[]>;
 }
 
 export function createApiAccess(storage: Storage): ApiAccess {
@@ -76,6 +82,23 @@ export function createApiAccess(storage: Storage): ApiAccess {
     async forget(clientId) {
       await bump(clientId);
       await records.destroy(clientId);
+    },
+    async restrictGrants(resource, offered) {
+      const keep = new Set(offered);
+      const changed: string[] = [];
+      // One record per client (bounded by the clients registered); each is read again right
+      // before its write, as setGrant does, so a change made since the listing is not undone.
+      for (const { id, payload } of await records.list()) {
+        if (!Array.isArray(payload.apis) || !(payload.apis as ApiGrant[]).some((grant) => grant.resource === resource)) continue;
+        const apis = await read(id);
+        const grant = apis.find((existing) => existing.resource === resource);
+        if (!grant || grant.scopes.every((scope) => keep.has(scope))) continue;
+        const scopes = grant.scopes.filter((scope) => keep.has(scope));
+        const others = apis.filter((existing) => existing.resource !== resource);
+        await records.upsert(id, { apis: scopes.length > 0 ? [...others, { resource, scopes }] : others });
+        changed.push(id);
+      }
+      return changed;
     },
   };
 }

@@ -129,10 +129,12 @@ export function createManagementApi(deps: {
     }
     const result = await route.handle({ ctx, caller, params, query, body });
     if (route.method !== 'get') {
-      // Who changed what, as the CLI records it: clients and users by id, the calling admin client by id.
+      // Who changed what, as the CLI records it: clients and users by id, the calling admin client by
+      // id, any other thing by its path parameter (a resource server's identifier: validated, bounded).
+      const { client_id: pathClientId, user_id: accountId, ...targets } = params;
       const created = (result.body as { client_id?: unknown } | undefined)?.client_id;
-      const clientId = params.client_id ?? (typeof created === 'string' ? created : undefined);
-      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId, accountId: params.user_id, detail: { operation: route.operationId, by: caller.clientId } });
+      const clientId = pathClientId ?? (typeof created === 'string' ? created : undefined);
+      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId, accountId, detail: { ...targets, operation: route.operationId, by: caller.clientId } });
     }
     ctx.status = result.status;
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);

@@ -32,9 +32,10 @@ function operation(route: ApiRoute) {
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
     responses: {
       [String(route.response.status)]: success,
+      ...(route.response.created ? { '201': { ...success, description: route.response.created } } : {}),
       ...FAILURES,
-      ...Object.fromEntries(Object.entries(route.problems ?? {}).map(([status, description]) => [status, problem(description)])),
       ...(route.body ? { '413': problem(`The body is larger than ${MAX_BODY}`), '415': problem('The body is not application/json') } : {}),
+      ...Object.fromEntries(Object.entries(route.problems ?? {}).map(([status, description]) => [status, problem(description)])),
     },
   };
 }

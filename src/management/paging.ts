@@ -27,9 +27,15 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-export function paginate<T>(all: readonly T[], keyOf: (item: T) => string, query: { limit?: string; cursor?: string }): Page<T> {
+/** The page size a query asks for (PAGING_QUERY's limit), checked. */
+export function pageLimit(query: { limit?: string }): number {
   const limit = query.limit === undefined ? DEFAULT_PAGE_SIZE : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new ApiProblem(400, 'invalid_input', `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  return limit;
+}
+
+export function paginate<T>(all: readonly T[], keyOf: (item: T) => string, query: { limit?: string; cursor?: string }): Page<T> {
+  const limit = pageLimit(query);
   let after: string | undefined;
   if (query.cursor !== undefined) {
     after = Buffer.from(query.cursor, 'base64url').toString('utf8');

@@ -37,8 +37,9 @@ export interface ApiRoute {
   scope?: ManagementScope;
   query?: Record<string, { description: string; schema: JsonSchema }>;
   body?: JsonSchema;
-  response: { status: ApiResult['status']; description: string; schema?: JsonSchema };
-  /** Failures beyond the ones every operation may answer (400, 401, 403, 404), by status: 409. */
-  problems?: Record<string, string>;
+  /** `created`: a PUT that may create answers 201 with the same schema then (described by it). */
+  response: { status: ApiResult['status']; description: string; schema?: JsonSchema; created?: string };
+  /** Failures beyond the ones every operation may answer (400, 401, 403, 404, 413, 415), by status: when each happens. */
+  problems?: Record<number, string>;
   handle(request: ApiRequest): Promise<ApiResult>;
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors, type Configuration, type Provider } from 'oidc-provider';
 import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
-import { isAppError } from '../errors.js';
+import { assertThat, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Storage } from '../storage/types.js';
 
@@ -78,6 +78,30 @@ export async function mintInitialAccessToken(provider: Provider, options: { expi
     policies: [REGISTRATION_POLICY, ...(options.singleUse ? [SINGLE_USE] : [])],
   } as ConstructorParameters<Provider['InitialAccessToken']>[0]);
   return token.save();
+}
+
+/**
+ * The lifetime an admin may give an initial access token (the admin CLI and the Management API):
+ * at least a minute, at most a year, a week unless said. A token without expiry would be a
+ * standing licence to register apps, so there is always one.
+ */
+export const INITIAL_ACCESS_TOKEN_LIFETIME = { minSeconds: 60, maxSeconds: 31_536_000, defaultSeconds: 7 * 86_400 } as const;
+
+export interface IssuedInitialAccessToken {
+  token: string;
+  expiresAt: Date;
+  singleUse: boolean;
+}
+
+/** An initial access token an admin asked for, within INITIAL_ACCESS_TOKEN_LIFETIME. */
+export async function issueInitialAccessToken(provider: Provider, options: { expiresInSeconds?: number; singleUse?: boolean }): Promise<IssuedInitialAccessToken> {
+  const { minSeconds, maxSeconds, defaultSeconds } = INITIAL_ACCESS_TOKEN_LIFETIME;
+  const expiresInSeconds = options.expiresInSeconds ?? defaultSeconds;
+  assertThat(Number.isSafeInteger(expiresInSeconds) && expiresInSeconds >= minSeconds && expiresInSeconds <= maxSeconds, 'invalid_input', `An initial access token lives from ${minSeconds} seconds to ${maxSeconds} seconds (a year)`);
+  const singleUse = options.singleUse === true;
+  const issuedAt = Date.now();
+  const token = await mintInitialAccessToken(provider, { expiresInSeconds, singleUse });
+  return { token, expiresAt: new Date(issuedAt + expiresInSeconds * 1000), singleUse };
 }
 
 /**

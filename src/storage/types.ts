@@ -161,11 +161,17 @@ export interface AuditQuery {
   limit: number;
   /** Only events older than this (paging backwards). */
   before?: Date;
+  /**
+   * With `before`: events at exactly `before` count too when their id sorts below this one. The
+   * list is ordered by `at`, then `id`, both descending, so a cursor of (at, id) pages through
+   * events that share a timestamp without skipping or repeating any.
+   */
+  beforeId?: string;
   type?: string;
   accountId?: string;
 }
 
-/** The audit trail: append-only, kept for a retention period, read newest first. */
+/** The audit trail: append-only, kept for a retention period, read newest first (ties: highest id first). */
 export interface AuditRepository {
   append(event: AuditEvent, retentionSeconds: number): Promise<void>;
   list(query: AuditQuery): Promise<AuditEvent[]>;

@@ -412,6 +412,27 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(mine[0]!.at.getTime()).toBe(base + 4000);
       });
 
+      it('orders events of the same moment by id, descending, and pages through them with before and beforeId', async () => {
+        const accountId = `acct-${id()}`;
+        const moment = new Date(Date.now() - 5000);
+        const ids = ['e-3', 'e-1', 'e-4', 'e-0', 'e-2'].map((suffix) => `${accountId}-${suffix}`);
+        for (const eventId of ids) await storage.audit.append({ id: eventId, at: moment, type: 'admin.change', accountId }, 3600);
+        await storage.audit.append({ id: `${accountId}-z-older`, at: new Date(moment.getTime() - 1), type: 'admin.change', accountId }, 3600);
+        const all = await storage.audit.list({ limit: 10, accountId });
+        expect(all.map((e) => e.id)).toEqual([...[...ids].sort().reverse(), `${accountId}-z-older`]);
+        const seen: string[] = [];
+        let page = await storage.audit.list({ limit: 2, accountId });
+        while (page.length > 0) {
+          seen.push(...page.map((e) => e.id));
+          const last = page[page.length - 1]!;
+          page = await storage.audit.list({ limit: 2, accountId, before: last.at, beforeId: last.id });
+        }
+        expect(seen).toEqual(all.map((e) => e.id));
+        // Without beforeId, `before` still means strictly older.
+        expect((await storage.audit.list({ limit: 10, accountId, before: moment })).map((e) => e.id)).toEqual([`${accountId}-z-older`]);
+        expect(await storage.audit.list({ limit: 10, accountId, before: moment, beforeId: { $gt: '' } as unknown as string })).toEqual([]);
+      });
+
       it('never lists an event past its retention', async () => {
         const accountId = `acct-${id()}`;
         await storage.audit.append(event('sign_in.failed', new Date(), { accountId }), 1);

@@ -185,6 +185,18 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(Object.keys(replacement).sort()).toEqual(['_id', 'expiresAt', 'grantId', 'payload', 'uid']);
     });
 
+    it('pages the audit trail by (at, _id) with our own operators kept intact, and sorts on both', async () => {
+      const start = fake.commands().length;
+      const before = new Date('2026-11-30T12:00:00Z');
+      await storage.audit.list({ limit: 3, before, beforeId: 'event-9', type: 'admin.change' });
+      const [find] = sentSince(start).filter((command) => command.name === 'find');
+      expect(find!.body.filter).toEqual({ expiresAt: { $gt: expect.any(Date) }, $or: [{ at: { $lt: before } }, { at: before, _id: { $lt: 'event-9' } }], type: 'admin.change' });
+      expect(find!.body.sort).toEqual({ at: -1, _id: -1 });
+      const again = fake.commands().length;
+      expect(await storage.audit.list({ limit: 3, before, beforeId: { $gt: '' } as unknown as string })).toEqual([]);
+      expect(sentSince(again)).toEqual([]);
+    });
+
     it('sends only string ids into filters: an operator given as an id sends nothing at all', async () => {
       const start = fake.commands().length;
       const operator = { $ne: null } as unknown as string;

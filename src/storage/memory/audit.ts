@@ -3,6 +3,9 @@ import type { AuditEvent, AuditRepository } from '../types.js';
 /** The newest events only: one process's memory can't keep a long trail, so the oldest go first. */
 export const MEMORY_AUDIT_CAPACITY = 10_000;
 
+/** The order of the contract (types.ts AuditRepository): at, then id, both descending. */
+const newestFirst = (a: AuditEvent, b: AuditEvent) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+
 export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => number = Date.now): AuditRepository {
   let events: { event: AuditEvent; expiresAt: number }[] = [];
   return {
@@ -10,18 +13,27 @@ export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => n
       events.push({ event: structuredClone(event), expiresAt: now() + retentionSeconds * 1000 });
       if (events.length > capacity) events = events.slice(events.length - capacity);
     },
-    async list({ limit, before, type, accountId }) {
+    async list({ limit, before, beforeId, type, accountId }) {
+      // As in MongoDB: a cursor id that is not a string matches nothing.
+      if (beforeId !== undefined && typeof beforeId !== 'string') return [];
       const at = now();
-      const found: AuditEvent[] = [];
-      for (let index = events.length - 1; index >= 0 && found.length < limit; index -= 1) {
-        const { event, expiresAt } = events[index]!;
-        if (expiresAt <= at) continue;
-        if (before && event.at >= before) continue;
-        // A filter that is given must match exactly (a non-string matches nothing), as in MongoDB.
-        if ((type !== undefined && event.type !== type) || (accountId !== undefined && event.accountId !== accountId)) continue;
-        found.push(structuredClone(event));
-      }
-      return found;
+      const older = (event: AuditEvent) => {
+        if (!before) return true;
+        const time = event.at.getTime();
+        return time < before.getTime() || (time === before.getTime() && beforeId !== undefined && event.id < beforeId);
+      };
+      // Appended order is not quite time order (ids break ties, clocks of instances differ), so the
+      // matching events are sorted; the capacity bounds the work.
+      const found = events
+        .filter(({ event, expiresAt }) => {
+          if (expiresAt <= at || !older(event)) return false;
+          // A filter that is given must match exactly (a non-string matches nothing), as in MongoDB.
+          return !((type !== undefined && event.type !== type) || (accountId !== undefined && event.accountId !== accountId));
+        })
+        .map(({ event }) => event)
+        .sort(newestFirst)
+        .slice(0, Math.max(0, limit));
+      return found.map((event) => structuredClone(event));
     },
   };
 }

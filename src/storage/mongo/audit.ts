@@ -19,16 +19,21 @@ export function createMongoAudit(connection: Connection): AuditRepository {
       guard(async () => {
         await Events.create({ ...event, _id: id, expiresAt: new Date(event.at.getTime() + retentionSeconds * 1000) });
       }),
-    list: ({ limit, before, type, accountId }) =>
+    list: ({ limit, before, beforeId, type, accountId }) =>
       guard(async () => {
         // Every value is checked to be a string or Date first: nothing a caller passes becomes an
         // operator, and a filter given as anything else matches nothing (as in the memory store).
-        if ((type !== undefined && typeof type !== 'string') || (accountId !== undefined && typeof accountId !== 'string')) return [];
+        if ((type !== undefined && typeof type !== 'string') || (accountId !== undefined && typeof accountId !== 'string') || (beforeId !== undefined && typeof beforeId !== 'string')) return [];
         const filter: Record<string, unknown> = { expiresAt: ourCondition({ $gt: new Date() }) };
-        if (before instanceof Date) filter.at = ourCondition({ $lt: before });
+        if (before instanceof Date && beforeId !== undefined) {
+          // A cursor (at, id): older events, or those at the same moment with a lower id.
+          filter.$or = [{ at: ourCondition({ $lt: before }) }, { at: before, _id: ourCondition({ $lt: beforeId }) }];
+        } else if (before instanceof Date) {
+          filter.at = ourCondition({ $lt: before });
+        }
         if (type !== undefined) filter.type = type;
         if (accountId !== undefined) filter.accountId = accountId;
-        const docs = await Events.find(filter).sort({ at: -1 }).limit(Math.max(1, Math.min(limit, 1000))).lean<AuditDoc[]>();
+        const docs = await Events.find(filter).sort({ at: -1, _id: -1 }).limit(Math.max(1, Math.min(limit, 1000))).lean<AuditDoc[]>();
         return docs.map(({ _id, expiresAt: _expiresAt, ...rest }) => ({ ...rest, id: _id }) as AuditEvent);
       }),
   };
