@@ -5,7 +5,7 @@ import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import type { Row } from './output.js';
 
-function purposes(value: string | undefined): RotatingPurpose[] {
+export function purposes(value: string | undefined): RotatingPurpose[] {
   if (value === undefined || value === 'all') return ['signing', 'cookie'];
   if (value === 'signing' || value === 'cookie') return [value];
   throw new UsageError(`--purpose must be signing, cookie or all (got "${value}")`);

@@ -4,7 +4,7 @@ import { hashPassword } from '../accounts/passwords.js';
 import { AppError } from '../errors.js';
 import type { AccessEnded } from '../account/end-access.js';
 import type { AccountRecord } from '../storage/types.js';
-import type { AdminContext } from './context.js';
+import type { AdminContext, AdminIo } from './context.js';
 import type { Row } from './output.js';
 
 export const USER_COLUMNS = ['email', 'name', 'email_verified', 'disabled', 'id'];
@@ -23,14 +23,15 @@ async function byEmail(ctx: AdminContext, email: string): Promise<AccountRecord>
   return account;
 }
 
-async function readNewPassword(ctx: AdminContext): Promise<string> {
-  const password = await ctx.io.readSecret('New password: ');
+/** Checked here too, so a short password is refused before it travels anywhere. */
+export async function readNewPassword(io: AdminIo): Promise<string> {
+  const password = await io.readSecret('New password: ');
   assertValidPassword(password);
   return password;
 }
 
 export async function addUser(ctx: AdminContext, options: { email: string; name: string; givenName?: string; familyName?: string; verified: boolean }): Promise<Row[]> {
-  const password = await readNewPassword(ctx);
+  const password = await readNewPassword(ctx.io);
   const account = await registerAccount(ctx.idp.storage.accounts, { ...options, password, emailVerified: options.verified });
   return [row(account)];
 }
@@ -52,7 +53,7 @@ export async function setDisabled(ctx: AdminContext, email: string, disabled: bo
 /** An admin reset: whoever knew the old password (and every session and token) is out. */
 export async function setPassword(ctx: AdminContext, email: string): Promise<Row[]> {
   const account = await byEmail(ctx, email);
-  const passwordHash = await hashPassword(await readNewPassword(ctx));
+  const passwordHash = await hashPassword(await readNewPassword(ctx.io));
   const updated = (await ctx.idp.storage.accounts.update(account.id, { passwordHash }))!;
   const ended = await ctx.idp.access.endAll(account.id);
   await ctx.idp.events.record({ type: 'account.password_changed', accountId: account.id, detail: { by: 'admin', ...ended } });
@@ -60,7 +61,7 @@ export async function setPassword(ctx: AdminContext, email: string): Promise<Row
   return [row(updated)];
 }
 
-function endedSummary(ended: AccessEnded): string {
+export function endedSummary(ended: AccessEnded): string {
   const unreachable = ended.unreachable ? `, ${ended.unreachable} could not be reached` : '';
   return `Ended ${ended.sessions} session(s); revoked access of ${ended.apps} app(s) (${ended.offlineApps} with offline access); told ${ended.notified} app(s)${unreachable}.`;
 }
