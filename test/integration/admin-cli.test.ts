@@ -6,8 +6,9 @@ import { runCli } from '../support/admin.js';
 import { runEntry } from '../support/spawn.js';
 
 /**
- * The admin CLI's commands, run in-process against an IdP on the in-memory store (the real
- * binary needs MONGODB_URI: see the last test).
+ * The admin CLI's commands run directly on a store (`--direct`), in-process against an IdP on the
+ * in-memory store (the real binary needs MONGODB_URI for that: see the last tests). Over HTTP:
+ * admin-cli-http.test.ts.
  */
 let idp: Idp;
 beforeEach(async () => {
@@ -165,10 +166,13 @@ describe('the admin binary', () => {
     const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], { NODE_ENV: 'development' });
     expect(run.code).toBe(2);
     expect(run.output).toMatch(/set MONGODB_URI/);
+    const direct = await runEntry('src/bin/admin.ts', ['--direct', 'clients', 'list'], { NODE_ENV: 'development' });
+    expect(direct.code).toBe(2);
+    expect(direct.output).toMatch(/--direct works on the IdP's MongoDB store: set MONGODB_URI/);
   });
 
-  it('reads the IdP\'s own settings: with none at all, production rules refuse them, exit code 1', async () => {
-    const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], {});
+  it('with --direct reads the IdP\'s own settings: with none at all, production rules refuse them, exit code 1', async () => {
+    const run = await runEntry('src/bin/admin.ts', ['--direct', 'clients', 'list'], {});
     expect(run.code).toBe(1);
     expect(run.output).toContain('Production needs MONGODB_URI');
     expect(run.output).toContain('for a local run set NODE_ENV=development');
