@@ -2,6 +2,7 @@ import { loadConfig } from '../../src/config.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import { verifyPassword } from '../../src/accounts/passwords.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { managementApiIdentifier, MANAGEMENT_SCOPES } from '../../src/management/management-api.js';
 import { runCli } from '../support/admin.js';
 import { runEntry } from '../support/spawn.js';
 
@@ -84,6 +85,15 @@ describe('admin CLI: clients', () => {
     expect(unknown).toMatchObject({ code: 2, err: expect.stringMatching(/--grant "password" is not one of authorization_code, client_credentials/) });
     expect((await runCli(idp, ['clients', 'add', '--name', 'Job', '--grant', 'authorization_code'])).code).toBe(2); // --redirect-uri is required
     expect((await idp.clients.list()).map((client) => client.client_name)).not.toContain('Job');
+  });
+
+  it('bootstraps the first admin client with --admin: a machine client granted every Management API scope', async () => {
+    const added = await runCli(idp, ['clients', 'add', '--name', 'Ops admin', '--admin', '--json']);
+    expect(added.code).toBe(0);
+    expect(added.err).toContain(`Granted every Management API scope at ${managementApiIdentifier(idp.config.issuer)}`);
+    const [row] = added.json<ClientRow[]>();
+    expect(row).toMatchObject({ grant_types: 'client_credentials', client_secret: expect.any(String) });
+    expect(await idp.apiAccess.allowed(row!.client_id, managementApiIdentifier(idp.config.issuer))).toEqual([...MANAGEMENT_SCOPES]);
   });
 
   it('refuses bad input with a clear message and exit code 1', async () => {
