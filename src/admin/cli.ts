@@ -251,7 +251,7 @@ export const COMMANDS: Record<string, Command> = {
     // --email is looked up among the users first.
     scopes: (values) => (values.email === undefined ? ['admin:audit:read'] : ['admin:audit:read', 'admin:users:read']),
     run: (ctx, values) => listAudit(ctx, auditOptions(values)),
-    http: ({ api }, values) => listAuditHttp(api, auditOptions(values)),
+    http: ({ api, io }, values) => listAuditHttp(api, io, auditOptions(values)),
   },
   'keys prune': {
     summary: 'Delete keys whose tokens have all expired',

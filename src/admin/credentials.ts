@@ -5,6 +5,7 @@
  * missing, the refusal says exactly what to set.
  */
 import type { AdminCliEnvironment } from '../config.js';
+import { isLoopbackHost } from '../http/loopback-resolver.js';
 import type { AdminIo } from './context.js';
 import type { ManagementCredentials } from './management-client.js';
 
@@ -31,6 +32,10 @@ export async function resolveCredentials(flags: { issuer?: string; clientId?: st
     throw new MissingCredentialsError(`The issuer "${issuer}" is not a URL. ${WHAT_TO_SET}`);
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new MissingCredentialsError(`The issuer "${issuer}" is not an http(s) URL. ${WHAT_TO_SET}`);
+  // The client secret goes to /token in the clear over http: only to this machine (the demo).
+  if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname)) {
+    throw new MissingCredentialsError(`The issuer "${issuer}" is plain http on another machine, where the admin client's secret would travel unencrypted: use its https issuer URL.`);
+  }
   const clientSecret = env.clientSecret ?? (await io.readSecret(`Client secret of ${clientId}: `));
   if (!clientSecret) throw new MissingCredentialsError(`No secret for the admin client "${clientId}". ${WHAT_TO_SET}`);
   return { issuer: issuer!.replace(/\/$/, ''), clientId: clientId!, clientSecret };

@@ -119,6 +119,11 @@ describe('admin CLI over HTTP: clients', () => {
     expect(noSecret).toMatchObject({ code: 2, err: expect.stringContaining(`No secret for the admin client "${admin.id}"`) });
   });
 
+  it('refuses a plain-http issuer on another machine, where the secret would travel unencrypted (exit code 2)', async () => {
+    const run = await runCliOverHttp({ ...env, issuer: 'http://id.example.com' }, ['clients', 'list']);
+    expect(run).toMatchObject({ code: 2, err: expect.stringContaining('use its https issuer URL') });
+  });
+
   it('reads the secret from the prompt when SSO_ADMIN_CLIENT_SECRET is unset, and takes --issuer and --client-id over the environment', async () => {
     const prompted = await runCliOverHttp({ issuer: 'http://wrong.localhost:1', clientId: 'wrong' }, ['clients', 'list', '--issuer', idp.issuer, '--client-id', admin.id], { secrets: [admin.secret] });
     expect(prompted.code).toBe(0);
