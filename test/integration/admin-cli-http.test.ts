@@ -203,29 +203,49 @@ describe('admin CLI over HTTP: users, tokens, keys and audit', () => {
   });
 });
 
+/** `npm start` on free ports (not 3000-3002, where another run may be), until it prints the export lines. */
+async function startDemo() {
+  const ports = await Promise.all([reservePort(), reservePort(), reservePort()]);
+  await Promise.all(ports.map((reserved) => reserved.close()));
+  const [idpPort, aPort, bPort] = ports.map((reserved) => reserved.port);
+  const demo = await startEntry(
+    'src/bin/demo.ts',
+    { ISSUER: `http://idp.localhost:${idpPort}`, SITE_A_URL: `http://site-a.localhost:${aPort}`, SITE_B_URL: `http://site-b.localhost:${bPort}` },
+    { ready: /export SSO_ADMIN_CLIENT_SECRET=\S+\n/, timeoutMs: 60_000 },
+  );
+  const exported = Object.fromEntries([...demo.output.matchAll(/^\s*export (SSO_ADMIN_\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
+  return { demo, exported, issuer: `http://idp.localhost:${idpPort}` };
+}
+
 describe('npm start and `npm run admin` in a second terminal', () => {
   it('the demo prints export lines; the admin binary, run with them, registers Site C in the running demo', async () => {
-    // Free ports, so the demo doesn't collide with another run on 3000-3002.
-    const ports = await Promise.all([reservePort(), reservePort(), reservePort()]);
-    await Promise.all(ports.map((reserved) => reserved.close()));
-    const [idpPort, aPort, bPort] = ports.map((reserved) => reserved.port);
-    const demo = await startEntry(
-      'src/bin/demo.ts',
-      { ISSUER: `http://idp.localhost:${idpPort}`, SITE_A_URL: `http://site-a.localhost:${aPort}`, SITE_B_URL: `http://site-b.localhost:${bPort}` },
-      { ready: /export SSO_ADMIN_CLIENT_SECRET=\S+\n/, timeoutMs: 60_000 },
-    );
+    const { demo, exported, issuer } = await startDemo();
     try {
-      const exported = Object.fromEntries([...demo.output.matchAll(/^\s*export (SSO_ADMIN_\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
-      expect(exported).toEqual({ SSO_ADMIN_ISSUER: `http://idp.localhost:${idpPort}`, SSO_ADMIN_CLIENT_ID: 'demo-admin', SSO_ADMIN_CLIENT_SECRET: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
+      expect(exported).toEqual({ SSO_ADMIN_ISSUER: issuer, SSO_ADMIN_CLIENT_ID: 'demo-admin', SSO_ADMIN_CLIENT_SECRET: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/) });
 
       const added = await runEntry('src/bin/admin.ts', ['clients', 'add', '--name', 'Site C', '--redirect-uri', 'http://site-c.localhost:3003/callback', '--json'], exported, { timeoutMs: 60_000 });
-      expect(added.code).toBe(0);
+      expect(added).toMatchObject({ code: 0 });
       const [row] = jsonOf<ClientRow[]>(added.output);
       expect(row).toMatchObject({ name: 'Site C', client_secret: expect.any(String) });
 
       const listed = await runEntry('src/bin/admin.ts', ['clients', 'list', '--json'], exported, { timeoutMs: 60_000 });
       expect(listed.code).toBe(0);
       expect(jsonOf<ClientRow[]>(listed.output).find((client) => client.client_id === row!.client_id)).toMatchObject({ name: 'Site C', redirect_uris: 'http://site-c.localhost:3003/callback' });
+    } finally {
+      await demo.stop();
+    }
+  }, 120_000);
+
+  // Needs the users routes (another branch).
+  it('the admin binary adds Dora to the running demo, the secret and then her password read from stdin', async () => {
+    const { demo, exported } = await startDemo();
+    try {
+      const { SSO_ADMIN_CLIENT_SECRET: secret, ...withoutSecret } = exported;
+      const added = await runEntry('src/bin/admin.ts', ['users', 'add', '--email', 'dora@example.com', '--name', 'Dora', '--json'], withoutSecret, { timeoutMs: 60_000, input: `${secret}\nexplorer-123\n` });
+      expect(added.code === 0 ? 'exit 0' : added.output).toBe('exit 0'); // what it printed, when it failed
+      expect(jsonOf<{ email: string }[]>(added.output)[0]).toMatchObject({ email: 'dora@example.com', name: 'Dora' });
+      const listed = await runEntry('src/bin/admin.ts', ['users', 'list', '--json'], exported, { timeoutMs: 60_000 });
+      expect(jsonOf<{ email: string }[]>(listed.output).map((user) => user.email)).toContain('dora@example.com');
     } finally {
       await demo.stop();
     }
