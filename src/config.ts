@@ -368,3 +368,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 export function demoEnvironment(env: Env = process.env): Env {
   return { NODE_ENV: 'development', DEMO: 'true', INITIAL_ACCESS_TOKEN: randomBytes(24).toString('base64url'), ...env };
 }
+
+/**
+ * What the admin CLI reads to reach a running IdP's Management API (src/admin/credentials.ts):
+ * the issuer, the admin client's id and its secret. The secret has no command-line flag, so it
+ * never lands in shell history or `ps`.
+ */
+export interface AdminCliEnvironment {
+  issuer?: string;
+  clientId?: string;
+  clientSecret?: string;
+}
+
+export function adminCliEnvironment(env: Env = process.env): AdminCliEnvironment {
+  const value = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+  return { issuer: value('SSO_ADMIN_ISSUER'), clientId: value('SSO_ADMIN_CLIENT_ID'), clientSecret: value('SSO_ADMIN_CLIENT_SECRET') };
+}

@@ -17,11 +17,24 @@ const row = (event: AuditEvent): Row => ({
   detail: event.detail ? JSON.stringify(event.detail) : '',
 });
 
-export async function listAudit(ctx: AdminContext, options: { limit?: string; type?: string; email?: string; before?: string }): Promise<Row[]> {
+export interface AuditOptions {
+  limit?: string;
+  type?: string;
+  email?: string;
+  before?: string;
+}
+
+/** --limit and --before, checked the same way over HTTP and on the store. */
+export function auditBounds(options: AuditOptions): { limit: number; before?: Date } {
   const limit = options.limit === undefined ? 50 : Number(options.limit);
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new AppError('invalid_input', `--limit must be a whole number from 1 to ${MAX_LIMIT}`, { expose: true });
   const before = options.before === undefined ? undefined : new Date(options.before);
   if (before && Number.isNaN(before.getTime())) throw new AppError('invalid_input', '--before must be a date such as 2026-11-30T12:00:00Z', { expose: true });
+  return { limit, before };
+}
+
+export async function listAudit(ctx: AdminContext, options: AuditOptions): Promise<Row[]> {
+  const { limit, before } = auditBounds(options);
   let accountId: string | undefined;
   if (options.email !== undefined) {
     accountId = (await ctx.idp.storage.accounts.findByEmail(options.email))?.id;

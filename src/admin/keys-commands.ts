@@ -4,7 +4,8 @@ import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import type { Row } from './output.js';
 
-function choice(value: string | undefined): KeyPurposeChoice | undefined {
+/** --purpose: signing, cookie or all; absent means all. A typo is a usage error, over HTTP as on the store. */
+export function choice(value: string | undefined): KeyPurposeChoice | undefined {
   if (value === undefined || (KEY_PURPOSE_CHOICES as readonly string[]).includes(value)) return value as KeyPurposeChoice | undefined;
   throw new UsageError(`--purpose must be signing, cookie or all (got "${value}")`);
 }

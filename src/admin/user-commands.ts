@@ -1,10 +1,10 @@
 /** `users add | list | disable | enable | set-password`: passwords come from a prompt or stdin. */
 import { disableAccount, enableAccount, setAccountPassword, type AdminActor } from '../accounts/account-admin.js';
-import { registerAccount } from '../accounts/accounts.js';
+import { assertValidPassword, registerAccount } from '../accounts/accounts.js';
 import { AppError } from '../errors.js';
 import type { AccessEnded } from '../account/end-access.js';
 import type { AccountRecord } from '../storage/types.js';
-import type { AdminContext } from './context.js';
+import type { AdminContext, AdminIo } from './context.js';
 import type { Row } from './output.js';
 
 /** The CLI runs on the operator's machine: no source address, no admin client. */
@@ -26,8 +26,15 @@ async function byEmail(ctx: AdminContext, email: string): Promise<AccountRecord>
   return account;
 }
 
+/** Checked here too, so a short password is refused before it travels anywhere. */
+export async function readNewPassword(io: AdminIo): Promise<string> {
+  const password = await io.readSecret('New password: ');
+  assertValidPassword(password);
+  return password;
+}
+
 export async function addUser(ctx: AdminContext, options: { email: string; name: string; givenName?: string; familyName?: string; verified: boolean }): Promise<Row[]> {
-  const password = await ctx.io.readSecret('New password: ');
+  const password = await readNewPassword(ctx.io);
   const account = await registerAccount(ctx.idp.storage.accounts, { ...options, password, emailVerified: options.verified });
   return [row(account)];
 }
@@ -48,12 +55,12 @@ export async function setDisabled(ctx: AdminContext, email: string, disabled: bo
 /** An admin reset: whoever knew the old password (and every session and token) is out. */
 export async function setPassword(ctx: AdminContext, email: string): Promise<Row[]> {
   const { id } = await byEmail(ctx, email);
-  const { account, ended } = await setAccountPassword(ctx.idp, id, await ctx.io.readSecret('New password: '), CLI);
+  const { account, ended } = await setAccountPassword(ctx.idp, id, await readNewPassword(ctx.io), CLI);
   ctx.io.err(endedSummary(ended));
   return [row(account)];
 }
 
-function endedSummary(ended: AccessEnded): string {
+export function endedSummary(ended: AccessEnded): string {
   const unreachable = ended.unreachable ? `, ${ended.unreachable} could not be reached` : '';
   return `Ended ${ended.sessions} session(s); revoked access of ${ended.apps} app(s) (${ended.offlineApps} with offline access); told ${ended.notified} app(s)${unreachable}.`;
 }

@@ -15,7 +15,7 @@ import { createLoopbackFetch } from '../http/loopback-resolver.js';
 import { listen } from '../http/listen.js';
 import { listenIdp } from '../http/listen-idp.js';
 import { createIdp } from '../idp.js';
-import { DEMO_ACCOUNTS, seedDemo } from './demo-seed.js';
+import { DEMO_ACCOUNTS, seedDemo, seedDemoAdmin } from './demo-seed.js';
 import { runMain } from './run-main.js';
 
 runMain(async () => {
@@ -34,6 +34,7 @@ runMain(async () => {
     siteA: siteAConfig,
     siteB: siteBConfig,
   });
+  const admin = await seedDemoAdmin(idp, secret());
   const fetch = createLoopbackFetch();
   // Memory, or MongoDB when SITE_A_MONGODB_URI / SITE_B_MONGODB_URI say so.
   const [stateA, stateB] = [await openSiteAState(siteAConfig), await openSiteBState(siteBConfig)];
@@ -59,6 +60,12 @@ ${DEMO_ACCOUNTS.map((a) => `    ${a.email.padEnd(20)} password: ${a.password}`).
   Register another app (dynamic client registration, RFC 7591) with this initial access token:
     ${config.initialAccessToken ?? '(none: INITIAL_ACCESS_TOKEN is empty)'}
   See "Registering apps" in README.md.
+
+  The admin CLI works on this running demo: paste these lines into another terminal, then run
+  for example npm run admin -- clients list (see "Admin CLI" in README.md):
+    export SSO_ADMIN_ISSUER=${config.issuer}
+    export SSO_ADMIN_CLIENT_ID=${admin.clientId}
+    export SSO_ADMIN_CLIENT_SECRET=${admin.clientSecret}
 `);
 
   return { servers, stop: async () => void (await Promise.all([idp.close(), stateA.close(), stateB.close()])) };

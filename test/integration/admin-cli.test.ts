@@ -2,12 +2,14 @@ import { loadConfig } from '../../src/config.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import { verifyPassword } from '../../src/accounts/passwords.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { managementApiIdentifier, MANAGEMENT_SCOPES } from '../../src/management/management-api.js';
 import { runCli } from '../support/admin.js';
 import { runEntry } from '../support/spawn.js';
 
 /**
- * The admin CLI's commands, run in-process against an IdP on the in-memory store (the real
- * binary needs MONGODB_URI: see the last test).
+ * The admin CLI's commands run directly on a store (`--direct`), in-process against an IdP on the
+ * in-memory store (the real binary needs MONGODB_URI for that: see the last tests). Over HTTP:
+ * admin-cli-http.test.ts.
  */
 let idp: Idp;
 beforeEach(async () => {
@@ -83,6 +85,15 @@ describe('admin CLI: clients', () => {
     expect(unknown).toMatchObject({ code: 2, err: expect.stringMatching(/--grant "password" is not one of authorization_code, client_credentials/) });
     expect((await runCli(idp, ['clients', 'add', '--name', 'Job', '--grant', 'authorization_code'])).code).toBe(2); // --redirect-uri is required
     expect((await idp.clients.list()).map((client) => client.client_name)).not.toContain('Job');
+  });
+
+  it('bootstraps the first admin client with --admin: a machine client granted every Management API scope', async () => {
+    const added = await runCli(idp, ['clients', 'add', '--name', 'Ops admin', '--admin', '--json']);
+    expect(added.code).toBe(0);
+    expect(added.err).toContain(`Granted every Management API scope at ${managementApiIdentifier(idp.config.issuer)}`);
+    const [row] = added.json<ClientRow[]>();
+    expect(row).toMatchObject({ grant_types: 'client_credentials', client_secret: expect.any(String) });
+    expect(await idp.apiAccess.allowed(row!.client_id, managementApiIdentifier(idp.config.issuer))).toEqual([...MANAGEMENT_SCOPES]);
   });
 
   it('refuses bad input with a clear message and exit code 1', async () => {
@@ -165,10 +176,13 @@ describe('the admin binary', () => {
     const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], { NODE_ENV: 'development' });
     expect(run.code).toBe(2);
     expect(run.output).toMatch(/set MONGODB_URI/);
+    const direct = await runEntry('src/bin/admin.ts', ['--direct', 'clients', 'list'], { NODE_ENV: 'development' });
+    expect(direct.code).toBe(2);
+    expect(direct.output).toMatch(/--direct works on the IdP's MongoDB store: set MONGODB_URI/);
   });
 
-  it('reads the IdP\'s own settings: with none at all, production rules refuse them, exit code 1', async () => {
-    const run = await runEntry('src/bin/admin.ts', ['clients', 'list'], {});
+  it('with --direct reads the IdP\'s own settings: with none at all, production rules refuse them, exit code 1', async () => {
+    const run = await runEntry('src/bin/admin.ts', ['--direct', 'clients', 'list'], {});
     expect(run.code).toBe(1);
     expect(run.output).toContain('Production needs MONGODB_URI');
     expect(run.output).toContain('for a local run set NODE_ENV=development');

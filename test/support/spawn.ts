@@ -31,3 +31,39 @@ export function runEntry(entry: string, args: string[], env: Record<string, stri
     child.stdin.end(options.input ?? '');
   });
 }
+
+export interface Running {
+  /** What it printed up to the moment `ready` matched. */
+  output: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an entry point that keeps running (a server), resolving once `ready` matches its output. */
+export function startEntry(entry: string, env: Record<string, string>, options: { ready: RegExp; timeoutMs?: number }): Promise<Running> {
+  const child = spawn(TSX, [entry], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`${entry} did not get ready in time:\n${output}`));
+    }, options.timeoutMs ?? 30_000);
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (options.ready.test(output)) {
+        clearTimeout(timer);
+        resolve({ output, stop });
+      }
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited before it was ready:\n${output}`));
+    });
+  });
+}

@@ -6,6 +6,7 @@
  */
 import type { Idp } from '../../idp.js';
 import { KEY_PURPOSE_CHOICES, listKeyInfo, pruneKeyRing, rotateKeyRing, type KeyInfo, type KeyPurposeChoice } from '../../oidc/key-admin.js';
+import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
 import type { ApiRoute, JsonSchema } from '../route.js';
 
 export type KeysDeps = Pick<Idp, 'storage' | 'config'>;
@@ -52,15 +53,11 @@ export function keyRoutes(deps: KeysDeps): ApiRoute[] {
       summary: 'List signing keys and cookie secrets with their state (never their material)',
       tag,
       scope: 'admin:keys:read',
-      query: { purpose: { description: 'signing or cookie; both unless given', schema: { enum: ['signing', 'cookie'] } } },
-      response: {
-        status: 200,
-        description: 'Every key of the purpose (one page: there are few)',
-        schema: { type: 'object', required: ['items', 'next_cursor'], additionalProperties: false, properties: { items: { type: 'array', items: KEY }, next_cursor: { type: 'null' } } },
-      },
+      query: { ...PAGING_QUERY, purpose: { description: 'signing or cookie; both unless given', schema: { enum: ['signing', 'cookie'] } } },
+      response: { status: 200, description: 'A page of keys, by id (paged like every list, though there are few)', schema: pageSchema(KEY) },
       async handle({ query }) {
-        const items = await listKeyInfo(deps.storage.keys, query.purpose as KeyPurposeChoice | undefined);
-        return { status: 200, body: { items: items.map(representation), next_cursor: null } };
+        const page = paginate(await listKeyInfo(deps.storage.keys, query.purpose as KeyPurposeChoice | undefined), (key) => key.id, query);
+        return { status: 200, body: { items: page.items.map(representation), next_cursor: page.next_cursor } };
       },
     },
     {
