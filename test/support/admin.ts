@@ -1,5 +1,6 @@
 /** Runs the admin CLI in-process, on a store (--direct) or over HTTP, capturing what it prints. */
 import { runAdmin, runAdminOverHttp } from '../../src/admin/cli.js';
+import type { AdminIo } from '../../src/admin/context.js';
 import type { AdminCliEnvironment } from '../../src/config.js';
 import { fetchLoopback } from './oidc-flow.js';
 import type { Idp } from '../../src/idp.js';
@@ -11,23 +12,25 @@ export interface CliRun {
   json<T = Record<string, unknown>[]>(): T;
 }
 
-export async function runCli(idp: Idp, argv: string[], options: { secrets?: string[] } = {}): Promise<CliRun> {
+/** `secrets`: the lines typed at the prompts, in order. */
+async function capture(secrets: readonly string[] = [], run: (io: AdminIo) => Promise<number>): Promise<CliRun> {
   let out = '';
   let err = '';
-  const secrets = [...(options.secrets ?? [])];
-  const code = await runAdmin(argv, {
-    idp,
-    io: {
-      out: (text) => {
-        out += `${text}\n`;
-      },
-      err: (text) => {
-        err += `${text}\n`;
-      },
-      readSecret: async () => secrets.shift() ?? '',
+  const typed = [...secrets];
+  const code = await run({
+    out: (text) => {
+      out += `${text}\n`;
     },
+    err: (text) => {
+      err += `${text}\n`;
+    },
+    readSecret: async () => typed.shift() ?? '',
   });
   return { code, out, err, json: <T>() => JSON.parse(out) as T };
+}
+
+export function runCli(idp: Idp, argv: string[], options: { secrets?: string[] } = {}): Promise<CliRun> {
+  return capture(options.secrets, (io) => runAdmin(argv, { idp, io }));
 }
 
 /**
@@ -35,22 +38,6 @@ export async function runCli(idp: Idp, argv: string[], options: { secrets?: stri
  * for SSO_ADMIN_ISSUER, SSO_ADMIN_CLIENT_ID and SSO_ADMIN_CLIENT_SECRET; `secrets` are the lines
  * typed at the prompts (the client secret when `env` has none, then passwords).
  */
-export async function runCliOverHttp(env: AdminCliEnvironment, argv: string[], options: { secrets?: string[] } = {}): Promise<CliRun> {
-  let out = '';
-  let err = '';
-  const secrets = [...(options.secrets ?? [])];
-  const code = await runAdminOverHttp(argv, {
-    env,
-    fetch: fetchLoopback,
-    io: {
-      out: (text) => {
-        out += `${text}\n`;
-      },
-      err: (text) => {
-        err += `${text}\n`;
-      },
-      readSecret: async () => secrets.shift() ?? '',
-    },
-  });
-  return { code, out, err, json: <T>() => JSON.parse(out) as T };
+export function runCliOverHttp(env: AdminCliEnvironment, argv: string[], options: { secrets?: string[] } = {}): Promise<CliRun> {
+  return capture(options.secrets, (io) => runAdminOverHttp(argv, { env, fetch: fetchLoopback, io }));
 }
