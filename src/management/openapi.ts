@@ -73,7 +73,7 @@ export function openApiRoute(document: () => JsonSchema): ApiRoute {
     operationId: 'getOpenApiDocument',
     summary: 'This document',
     tag: 'Meta',
-    response: { status: 200, description: 'The OpenAPI 3.1 document of this API', schema: { type: 'object', required: ['openapi', 'paths'] } },
+    response: { status: 200, description: 'The OpenAPI 3.1 document of this API', schema: { type: 'object', required: ['openapi', 'info', 'paths'], properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } } } },
     handle: async () => ({ status: 200, body: document() }),
   };
 }

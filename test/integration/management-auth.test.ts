@@ -4,10 +4,10 @@
  * with the scope the call needs (still granted). Everything here is what an attacker would try
  * first: no token, junk, forged signatures, other audiences, a person's token, stale tokens.
  */
-import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { managementApiIdentifier } from '../../src/management/management-api.js';
-import { createAdminClient, callApi, managementToken, requestToken, type AdminClient } from '../support/management.js';
+import { createAdminClient, callApi, managementToken, requestToken, signedWithIdpKey, type AdminClient } from '../support/management.js';
 import { fetchLoopback, pkce } from '../support/oidc-flow.js';
 import { HttpClient } from '../support/http-client.js';
 import { startIdp, startStack, type RunningIdp, type Stack } from '../support/stack.js';
@@ -30,16 +30,9 @@ afterAll(async () => {
   await idp.stop();
 });
 
-/** A JWT signed with the IdP's own current RS256 key: claims the IdP never issued, but a valid signature. */
-async function signedByIdp(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
-  const jwk = idp.live.signingKeys().keys.find((key) => key.alg === 'RS256' && key.key_ops === undefined)!;
-  const key = createPrivateKey({ key: jwk as never, format: 'jwk' });
-  const now = Math.floor(Date.now() / 1000);
-  const base = { iss: idp.issuer, aud: identifier, sub: admin.id, client_id: admin.id, jti: `t${Math.random()}`, iat: now, exp: now + 300, scope: 'admin:clients:read', gen: '0' };
-  return new SignJWT({ ...base, ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid as string, ...header }).sign(key);
-}
+/** Claims the IdP never issued under its own valid signature (gen '0': the admin's tokens were never revoked). */
+const signedByIdp = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => signedWithIdpKey(idp, admin, { gen: '0', ...claims }, header);
 
-/** `error`: the token was there but no good (invalid_token), or there was none (a bare challenge, RFC 6750 section 3.1). */
 const expectUnauthorized = (reply: { status: number; headers: Headers; json: any }, error = true) => {
   expect(reply.status).toBe(401);
   expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);

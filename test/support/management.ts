@@ -3,6 +3,8 @@
  * client-apps code, then an API grant), tokens got from /token with client_credentials as any
  * program would, and calls that hand back status, headers and the parsed JSON.
  */
+import { createPrivateKey } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { addClientApp } from '../../src/client-apps/client-apps.js';
 import type { Idp } from '../../src/idp.js';
 import { managementApiIdentifier, MANAGEMENT_SCOPES, type ManagementScope } from '../../src/management/management-api.js';
@@ -100,4 +102,16 @@ export async function expectDocumented(idp: TestIdp, token: string, operationId:
   const schema = ref ? document.components.schemas[ref.replace('#/components/schemas/', '')] : media.schema;
   const validate = schemaValidator.compile(schema);
   if (!validate(reply.json)) throw new Error(`${operationId} ${reply.status} does not match its OpenAPI schema: ${schemaValidator.errorsText(validate.errors)}\n${JSON.stringify(reply.json).slice(0, 500)}`);
+}
+
+/**
+ * A Management API token made here and signed with the IdP's own current RS256 key: claims the IdP
+ * never issued under a valid signature, for the attacks that get past the signature check.
+ */
+export async function signedWithIdpKey(idp: TestIdp, client: AdminClient, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  const jwk = idp.live.signingKeys().keys.find((key) => key.alg === 'RS256' && key.key_ops === undefined)!;
+  const key = createPrivateKey({ key: jwk as never, format: 'jwk' });
+  const now = Math.floor(Date.now() / 1000);
+  const base = { iss: idp.issuer, aud: managementApiIdentifier(idp.issuer), sub: client.id, client_id: client.id, jti: `t${Math.random()}`, iat: now, exp: now + 300, scope: 'admin:clients:read', gen: await idp.apiAccess.generation(client.id) };
+  return new SignJWT({ ...base, ...claims }).setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: jwk.kid as string, ...header }).sign(key);
 }
