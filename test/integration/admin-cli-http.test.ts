@@ -3,7 +3,8 @@ import type { AdminCliEnvironment } from '../../src/config.js';
 import { managementApiIdentifier, MANAGEMENT_SCOPES } from '../../src/management/management-api.js';
 import { runCliOverHttp } from '../support/admin.js';
 import { callApi, createAdminClient, managementToken, type AdminClient } from '../support/management.js';
-import { runEntry, startEntry } from '../support/spawn.js';
+import { jsonOf, startDemo } from '../support/demo.js';
+import { runEntry } from '../support/spawn.js';
 import { reservePort, startIdp, type RunningIdp } from '../support/stack.js';
 
 /**
@@ -24,7 +25,6 @@ afterAll(async () => {
 });
 
 /** The JSON a child process printed (Node 20 adds oidc-provider's runtime warning before it, on stderr). */
-const jsonOf = <T>(output: string): T => JSON.parse(output.slice(output.indexOf('['))) as T;
 
 type ClientRow = { client_id: string; client_secret?: string; first_party: boolean; type: string; grant_types: string; name: string; redirect_uris: string };
 
@@ -204,18 +204,6 @@ describe('admin CLI over HTTP: users, tokens, keys and audit', () => {
 });
 
 /** `npm start` on free ports (not 3000-3002, where another run may be), until it prints the export lines. */
-async function startDemo() {
-  const ports = await Promise.all([reservePort(), reservePort(), reservePort()]);
-  await Promise.all(ports.map((reserved) => reserved.close()));
-  const [idpPort, aPort, bPort] = ports.map((reserved) => reserved.port);
-  const demo = await startEntry(
-    'src/bin/demo.ts',
-    { ISSUER: `http://idp.localhost:${idpPort}`, SITE_A_URL: `http://site-a.localhost:${aPort}`, SITE_B_URL: `http://site-b.localhost:${bPort}` },
-    { ready: /export SSO_ADMIN_CLIENT_SECRET=\S+\n/, timeoutMs: 60_000 },
-  );
-  const exported = Object.fromEntries([...demo.output.matchAll(/^\s*export (SSO_ADMIN_\w+)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
-  return { demo, exported, issuer: `http://idp.localhost:${idpPort}` };
-}
 
 describe('npm start and `npm run admin` in a second terminal', () => {
   it('the demo prints export lines; the admin binary, run with them, registers Site C in the running demo', async () => {
