@@ -6,7 +6,8 @@
 import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { MAX_PASSWORD_LENGTH, type PasswordVerifier } from './passwords.js';
 
-export type AuthenticationResult = { ok: true; account: AccountRecord } | { ok: false };
+/** `checkedFrom`: when the check began (epoch ms), before the account was read: the sign-in's auth_time. */
+export type AuthenticationResult = { ok: true; account: AccountRecord; checkedFrom: number } | { ok: false };
 
 export function createAuthenticator(accounts: AccountRepository, passwords: PasswordVerifier) {
   return async function authenticate(email: string, password: string): Promise<AuthenticationResult> {
@@ -14,6 +15,7 @@ export function createAuthenticator(accounts: AccountRepository, passwords: Pass
       await passwords.verifyAgainstDummy(password.slice(0, MAX_PASSWORD_LENGTH));
       return { ok: false };
     }
+    const checkedFrom = Date.now();
     const account = await accounts.findByEmail(email);
     if (!account) {
       await passwords.verifyAgainstDummy(password);
@@ -21,7 +23,11 @@ export function createAuthenticator(accounts: AccountRepository, passwords: Pass
     }
     const matches = await passwords.verify(account.passwordHash, password);
     if (!matches || account.disabled) return { ok: false };
-    return { ok: true, account };
+    // The check takes tens of milliseconds: a password reset, disable or sign-out-everywhere that
+    // landed meanwhile wins, or someone who knew the old password would sign in through the reset.
+    const now = await accounts.findById(account.id);
+    if (!now || now.disabled || now.passwordHash !== account.passwordHash || now.accessEndedAt?.getTime() !== account.accessEndedAt?.getTime()) return { ok: false };
+    return { ok: true, account: now, checkedFrom };
   };
 }
 

@@ -54,7 +54,6 @@ export async function updateClient(ctx: AdminContext, clientId: string, options:
 
 export async function removeClient(ctx: AdminContext, clientId: string): Promise<Row[]> {
   await removeClientApp(ctx.idp, clientId);
-  await ctx.idp.apiAccess.forget(clientId);
   return [{ client_id: clientId, removed: true }];
 }
 

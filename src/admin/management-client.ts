@@ -32,6 +32,8 @@ export interface ManagementClient {
 
 /** The largest page the API serves (management/paging.ts): the fewest round trips. */
 const PAGE_SIZE = 100;
+/** A list stops here (100,000 items) even if the server keeps handing out cursors. */
+const MAX_PAGES = 1000;
 
 const refused = (message: string) => new AppError('invalid_config', message, { expose: true });
 
@@ -78,7 +80,13 @@ export function createManagementClient(credentials: ManagementCredentials, optio
     const response = await send(url, { headers: { accept: 'application/json' } });
     const document = response.ok ? await readJson(response) : undefined;
     if (typeof document?.token_endpoint !== 'string') throw refused(`No OpenID Provider configuration at ${url} (HTTP ${response.status}): is SSO_ADMIN_ISSUER (or --issuer) the IdP's issuer URL?`);
-    return document.token_endpoint;
+    // The secret goes where the issuer is and nowhere else: oidc-provider builds token_endpoint
+    // from the request, so a proxy that hides https (or a poisoned cache) could make it http://.
+    const endpoint = URL.parse(document.token_endpoint);
+    if (!endpoint || endpoint.origin !== new URL(issuer).origin) {
+      throw refused(`The IdP at ${issuer} names its token endpoint ${document.token_endpoint}, not on the issuer's own origin: the client secret is not sent there. Check the proxy in front of the IdP (X-Forwarded-Proto, TRUST_PROXY).`);
+    }
+    return endpoint.href;
   }
 
   async function fetchToken(): Promise<string> {
@@ -149,11 +157,12 @@ export function createManagementClient(credentials: ManagementCredentials, optio
       const limit = request.limit ?? Number.POSITIVE_INFINITY;
       const items: T[] = [];
       let cursor: string | undefined;
+      let pages = 0;
       do {
         const page = await call<Page<T>>('GET', path, { query: { ...request.query, limit: String(Math.min(PAGE_SIZE, limit - items.length)), cursor } });
         items.push(...page.items);
         cursor = page.next_cursor ?? undefined;
-      } while (cursor !== undefined && items.length < limit);
+      } while (cursor !== undefined && items.length < limit && (pages += 1) < MAX_PAGES);
       return items.slice(0, limit);
     },
   };

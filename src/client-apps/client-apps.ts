@@ -106,7 +106,17 @@ export async function rotateClientSecret(idp: ClientAppDeps, clientId: string): 
   return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current.metadata);
 }
 
-export async function removeClientApp(idp: ClientAppDeps, clientId: string): Promise<void> {
+/**
+ * Deletes a client with what hangs on its id: its API grants go and its Management API tokens end
+ * (api-access.ts). Refused while an API names it as the client that introspects its tokens: a
+ * client created later under the same id would read that API's tokens.
+ */
+export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceServers' | 'apiAccess'>, clientId: string): Promise<void> {
   await findClientApp(idp, clientId);
+  const introspected = (await idp.resourceServers.list()).filter((server) => server.clientId === clientId).map((server) => server.identifier);
+  if (introspected.length > 0) {
+    throw new AppError('conflict', `"${clientId}" introspects the tokens of ${introspected.join(', ')}: name another client there (or remove that API) first`);
+  }
   await idp.clients.remove(clientId);
+  await idp.apiAccess.forget(clientId);
 }

@@ -19,7 +19,8 @@ import { sourceKey } from '../throttling/source-address.js';
 import { attemptLogin } from './login.js';
 
 export type SignInOutcome =
-  | { kind: 'signed_in'; result: InteractionResults }
+  /** `checkedFrom`: when the password check began (epoch ms), for the check after the result is saved (router.ts). */
+  | { kind: 'signed_in'; result: InteractionResults; accountId: string; checkedFrom: number }
   | { kind: 'incorrect' }
   | { kind: 'throttled'; retryAfterSeconds: number }
   | { kind: 'busy'; retryAfterSeconds: number };
@@ -85,6 +86,6 @@ export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
     }
     deps.devices.remember(ctx, device, account);
     await events.record({ type: 'sign_in.succeeded', ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });
-    return { kind: 'signed_in', result: outcome.result };
+    return { kind: 'signed_in', result: outcome.result, accountId: outcome.accountId, checkedFrom: outcome.checkedFrom };
   };
 }

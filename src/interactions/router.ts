@@ -6,7 +6,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
-import { assertThat } from '../errors.js';
+import { AppError, assertThat } from '../errors.js';
 import { formBody } from '../http/form-body.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
@@ -111,7 +111,19 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       prompt: interaction.prompt.name,
       clientId: String(interaction.params.client_id),
     });
-    if (outcome.kind === 'signed_in') return finish(ctx, outcome.result);
+    if (outcome.kind === 'signed_in') {
+      const returnTo = await provider().interactionResult(ctx.req, ctx.res, outcome.result);
+      // A reset, disable or sign-out-everywhere that ended the account's access after the password
+      // check began: if it landed before this saved result, its sweep of sign-ins on their way
+      // missed this one, so it is taken back here (landing after, the sweep finds it).
+      const account = await accounts.findById(outcome.accountId);
+      if (!account || account.disabled || (account.accessEndedAt && account.accessEndedAt.getTime() >= outcome.checkedFrom)) {
+        await (await provider().Interaction.find(interaction.uid))?.destroy();
+        throw new AppError('interaction_expired', 'Your account was changed while you signed in (a new password, or all sessions ended). Please sign in again.');
+      }
+      ctx.status = 303;
+      return ctx.redirect(returnTo);
+    }
     if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction.uid, client, { email, error: INCORRECT });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     if (outcome.kind === 'busy') return renderLogin(ctx, interaction.uid, client, { email, error: BUSY }, 503);

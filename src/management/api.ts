@@ -132,9 +132,11 @@ export function createManagementApi(deps: {
       // Who changed what, as the CLI records it: clients and users by id, the calling admin client by
       // id, any other thing by its path parameter (a resource server's identifier: validated, bounded).
       const { client_id: pathClientId, user_id: accountId, ...targets } = params;
-      const created = (result.body as { client_id?: unknown } | undefined)?.client_id;
-      const clientId = pathClientId ?? (typeof created === 'string' ? created : undefined);
-      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId, accountId, detail: { ...targets, operation: route.operationId, by: caller.clientId } });
+      // What a create made has no path parameter yet: its id is in the answer.
+      const made = result.status === 201 ? (result.body as { client_id?: unknown; id?: unknown } | undefined) : undefined;
+      const clientId = pathClientId ?? (typeof made?.client_id === 'string' ? made.client_id : undefined);
+      const userId = accountId ?? (route.tag === 'Users' && typeof made?.id === 'string' ? made.id : undefined);
+      await deps.events.record({ type: 'admin.change', source: ctx.ip, clientId, accountId: userId, detail: { ...targets, ...result.audit, operation: route.operationId, by: caller.clientId } });
     }
     ctx.status = result.status;
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);

@@ -24,6 +24,8 @@ export interface ApiResult {
   status: 200 | 201 | 204;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Facts about the change for its audit event (never a secret). */
+  audit?: Record<string, string | number | boolean>;
 }
 
 export interface ApiRoute {

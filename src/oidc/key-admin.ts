@@ -7,7 +7,7 @@
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { KeyRepository, SigningAlgorithm, StoredKey } from '../storage/types.js';
-import { isActive, isPublished, pruneKeys, rotateKeys, rotationTiming, type RotatingPurpose } from './key-ring.js';
+import { isActive, isPublished, pruneKeys, rotateKeys, rotationTiming, SIGNING_ALGORITHMS, type RotatingPurpose } from './key-ring.js';
 
 export const KEY_PURPOSE_CHOICES = ['signing', 'cookie', 'all'] as const;
 export type KeyPurposeChoice = (typeof KEY_PURPOSE_CHOICES)[number];
@@ -61,11 +61,27 @@ export async function listKeyInfo(keys: KeyRepository, choice: KeyPurposeChoice 
 }
 
 /** New keys are published first and sign after two refresh intervals (see key-ring.ts). Returns the keys added. */
-export async function rotateKeyRing(keys: KeyRepository, config: TimingConfig, choice: KeyPurposeChoice | undefined, now = new Date()): Promise<KeyInfo[]> {
+/**
+ * Rotations run one at a time in this process: checked and added together, so a burst of
+ * concurrent calls can't each pass the cap on the same count (several instances can still
+ * interleave; each is held to the cap it sees).
+ */
+let rotating: Promise<unknown> = Promise.resolve();
+
+export function rotateKeyRing(keys: KeyRepository, config: TimingConfig, choice: KeyPurposeChoice | undefined, now = new Date()): Promise<KeyInfo[]> {
+  const turn = rotating.then(() => rotateNow(keys, config, choice, now));
+  rotating = turn.catch(() => undefined);
+  return turn;
+}
+
+/** Each rotation publishes one successor per algorithm (two signing keys, one cookie secret). */
+const ADDED_PER_ROTATION: Record<RotatingPurpose, number> = { signing: SIGNING_ALGORITHMS.length, cookie: 1 };
+
+async function rotateNow(keys: KeyRepository, config: TimingConfig, choice: KeyPurposeChoice | undefined, now: Date): Promise<KeyInfo[]> {
   const purposes = purposesOf(choice);
   for (const purpose of purposes) {
     const published = (await keys.list(purpose)).filter((key) => isPublished(key, now)).length;
-    if (published >= MAX_PUBLISHED_KEYS) {
+    if (published + ADDED_PER_ROTATION[purpose] > MAX_PUBLISHED_KEYS) {
       throw new AppError('conflict', `${published} ${purpose} keys are published already (at most ${MAX_PUBLISHED_KEYS}): prune the expired ones, or wait until the retired ones expire`);
     }
   }

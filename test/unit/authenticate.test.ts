@@ -29,13 +29,21 @@ async function setUp() {
 describe('authenticate', () => {
   it('returns the account for the right email and password', async () => {
     const { authenticate, alice } = await setUp();
-    expect(await authenticate('alice@example.com', 'wonderland')).toEqual({ ok: true, account: alice });
+    expect(await authenticate('alice@example.com', 'wonderland')).toEqual({ ok: true, account: alice, checkedFrom: expect.any(Number) });
   });
 
   it('finds the email in any letter case', async () => {
     const { authenticate, alice } = await setUp();
     const result = await authenticate('ALICE@Example.COM', 'wonderland');
-    expect(result).toEqual({ ok: true, account: alice });
+    expect(result).toEqual({ ok: true, account: alice, checkedFrom: expect.any(Number) });
+  });
+
+  it('fails when the password was changed, or all access ended, while the check ran', async () => {
+    for (const change of [{ passwordHash: 'a-new-hash' }, { accessEndedAt: new Date() }, { disabled: true }]) {
+      const { accounts, alice } = await setUp();
+      const slow = { ...countingVerifier().verifier, verify: async () => (await accounts.update(alice.id, change), true) };
+      expect(await createAuthenticator(accounts, slow)('alice@example.com', 'wonderland')).toEqual({ ok: false });
+    }
   });
 
   it('fails with a bare {ok: false} for a wrong password, after one real verification', async () => {

@@ -200,10 +200,10 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       tag,
       scope: 'admin:clients:write',
       response: { status: 204, description: 'Deleted' },
+      problems: { 409: 'An API (resource server) names this client as the one that introspects its tokens' },
       async handle(request) {
         const clientId = await assertMayManage(deps, request, identifier);
         await removeClientApp(deps, clientId);
-        await deps.apiAccess.forget(clientId);
         return { status: 204 };
       },
     },

@@ -73,6 +73,12 @@ export function resourceServerRoutes(deps: ResourceServersDeps): ApiRoute[] {
   const target = (identifier: string, change: boolean) => {
     assertValidIdentifier(identifier);
     if (change && identifier === own) throw new ApiProblem(409, 'conflict', `${identifier} is the Management API itself: the IdP manages its record (its scopes are code), so it can't be changed or deleted`);
+    // Spelled another way (HTTP://, a trailing slash, %76), it would look like the Management API
+    // on a consent page without being it: the IdP's own /api/ is its own.
+    const url = new URL(identifier);
+    if (change && url.origin === new URL(own).origin && decodeURIComponent(url.pathname).toLowerCase().replace(/\/+$/, '').startsWith('/api')) {
+      throw new ApiProblem(409, 'conflict', `${identifier} is under the IdP's own /api: it can't be registered as another API`);
+    }
     return identifier;
   };
   const found = async (identifier: string) => {

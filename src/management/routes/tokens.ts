@@ -3,6 +3,7 @@
  * section 3), issued as the admin CLI issues them (oidc/registration.ts issueInitialAccessToken:
  * the same bounds, default and registration policy). The token is in this answer only.
  */
+import { createHash } from 'node:crypto';
 import type { Idp } from '../../idp.js';
 import { INITIAL_ACCESS_TOKEN_LIFETIME, issueInitialAccessToken } from '../../oidc/registration.js';
 import type { ApiRoute, JsonSchema } from '../route.js';
@@ -48,7 +49,10 @@ export function tokenRoutes(deps: TokensDeps): ApiRoute[] {
       async handle({ body }) {
         const input = body as { expires_in_seconds?: number; single_use?: boolean };
         const issued = await issueInitialAccessToken(deps.provider(), { expiresInSeconds: input.expires_in_seconds, singleUse: input.single_use });
-        return { status: 201, body: { initial_access_token: issued.token, expires_at: issued.expiresAt.toISOString(), single_use: issued.singleUse } };
+        const expiresAt = issued.expiresAt.toISOString();
+        // Which token it was, without the token: enough to match it with its registrations later.
+        const audit = { expires_at: expiresAt, single_use: issued.singleUse, token_sha256: createHash('sha256').update(issued.token).digest('base64url').slice(0, 16) };
+        return { status: 201, body: { initial_access_token: issued.token, expires_at: expiresAt, single_use: issued.singleUse }, audit };
       },
     },
   ];
