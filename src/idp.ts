@@ -119,7 +119,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   await registerAccountConsole(clients, config.issuer);
   const identifier = managementApiIdentifier(config.issuer);
   const management = createManagementApi({
-    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger }),
+    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger, deliveries }),
     identifier,
     authenticate: createBearerCheck({ identifier, issuer: config.issuer, live, clients, apiAccess }),
     logger,
@@ -143,7 +143,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     }),
     issuerOrigin: new URL(config.issuer).origin,
     isFirstParty: trust.isFirstParty,
-    accountSessions: createAccountSessions({ provider: live.current, storage }),
+    accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),
     access,
     events,
   });

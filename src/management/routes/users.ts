@@ -18,7 +18,7 @@ import type { ApiRequest, ApiRoute, JsonSchema } from '../route.js';
 import { text } from '../schemas.js';
 import type { ManagementDeps } from './index.js';
 
-export type UsersDeps = Pick<ManagementDeps, 'config' | 'storage' | 'access' | 'events' | 'provider'>;
+export type UsersDeps = Pick<ManagementDeps, 'config' | 'storage' | 'access' | 'events' | 'provider' | 'deliveries'>;
 
 const timestamp: JsonSchema = { type: 'string', format: 'date-time' };
 
@@ -137,7 +137,7 @@ const sessionHandle = (id: string) => createHash('sha256').update(id).digest('ba
 const actorOf = ({ ctx, caller }: ApiRequest): AdminActor => ({ source: ctx.ip, adminClientId: caller.clientId });
 
 export function userRoutes(deps: UsersDeps): ApiRoute[] {
-  const overview = createAccountSessions({ provider: deps.provider, storage: deps.storage });
+  const overview = createAccountSessions({ provider: deps.provider, storage: deps.storage, deliveries: deps.deliveries });
   const tag = 'Users';
   const userId = (request: ApiRequest) => request.params.user_id!;
   return [
