@@ -20,6 +20,9 @@ import type { Config } from './config.js';
 import { createViews } from './http/views.js';
 import { createPasswordSignIn } from './interactions/password-sign-in.js';
 import { createLogger, type Logger } from './logger.js';
+import { createDeliveries, type Deliveries } from './logout-delivery/deliveries.js';
+import { createLogoutQueue } from './logout-delivery/queue.js';
+import { createDeliverySender, type DeliverySender } from './logout-delivery/sender.js';
 import { createManagementApi } from './management/api.js';
 import { createBearerCheck } from './management/bearer.js';
 import { managementApiIdentifier, registerManagementApi } from './management/management-api.js';
@@ -52,10 +55,18 @@ export interface Idp {
   logger: Logger;
   pseudonyms: Pseudonyms;
   events: SecurityEvents;
+  /** Back-channel logouts owed, and the sender that delivers them (logout-delivery/). */
+  deliveries: Deliveries;
+  logoutSender: DeliverySender;
   /** Ends a person's sessions, grants and tokens (sign out everywhere, disable, password change). */
   access: AccessEnder;
   close(): Promise<void>;
 }
+
+/** Back-channel logouts sent at once by one IdP instance; the rest wait for a free slot. */
+const BACKCHANNEL_MAX_CONCURRENT = 16;
+/** How often each instance looks for deliveries that are due (a retry, or another instance's). */
+const BACKCHANNEL_POLL_MS = 500;
 
 export async function createIdp(config: Readonly<Config>, overrides: { storage?: Storage; logger?: Logger } = {}): Promise<Idp> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -79,19 +90,36 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     allowHttpLoopback: config.nodeEnv !== 'production',
     reservedNames: createReservedNames({ storage, trust, issuer: config.issuer }),
   });
+  const deliveries = createDeliveries(storage);
+  const logoutQueue = createLogoutQueue({ deliveries, ttl: config.ttl });
   const live = await createLiveProvider({
     config,
     keys: storage.keys,
     logger,
-    build: (material) => createProvider({ config, storage, trust, resourceServers, apiAccess, registrationPolicy, material, views, logger, events }),
+    build: (material) => {
+      const provider = createProvider({ config, storage, trust, resourceServers, apiAccess, registrationPolicy, material, views, logger, events });
+      logoutQueue.install(provider);
+      return provider;
+    },
   });
+  const logoutSender = createDeliverySender({
+    deliveries,
+    storage,
+    provider: live.current,
+    send: logoutQueue.sendFor,
+    events,
+    logger,
+    maxConcurrent: BACKCHANNEL_MAX_CONCURRENT,
+    pollMs: BACKCHANNEL_POLL_MS,
+  });
+  logoutQueue.attach(logoutSender);
   await syncStaticInitialAccessToken(live.current(), storage, config.initialAccessToken, config.initialAccessTokenExpiresAt);
   const clients = createClientRegistry(live.current, storage, trust);
   const access = createAccessEnder({ provider: live.current, storage, logger });
   await registerAccountConsole(clients, config.issuer);
   const identifier = managementApiIdentifier(config.issuer);
   const management = createManagementApi({
-    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger }),
+    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger, deliveries }),
     identifier,
     authenticate: createBearerCheck({ identifier, issuer: config.issuer, live, clients, apiAccess }),
     logger,
@@ -115,7 +143,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     }),
     issuerOrigin: new URL(config.issuer).origin,
     isFirstParty: trust.isFirstParty,
-    accountSessions: createAccountSessions({ provider: live.current, storage }),
+    accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),
     access,
     events,
   });
@@ -133,8 +161,12 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     pseudonyms,
     events,
     access,
+    deliveries,
+    logoutSender,
     async close() {
       live.stop();
+      logoutSender.stop();
+      await logoutSender.idle();
       await storage.close();
     },
   };

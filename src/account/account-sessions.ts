@@ -1,10 +1,13 @@
 /**
- * What the account page shows: a person's IdP sessions and the apps holding grants. What it does
- * ("Sign out everywhere", "Revoke access") is end-access.ts.
+ * What the account page shows: a person's IdP sessions, the apps holding grants, and whether the
+ * apps have heard of the person's recent sign-outs. What it does ("Sign out everywhere", "Revoke
+ * access") is end-access.ts.
  */
 import type { Provider } from 'oidc-provider';
+import type { Deliveries } from '../logout-delivery/deliveries.js';
 import type { Storage } from '../storage/types.js';
 import { authorizationsOf, holdsOfflineAccess } from './end-access.js';
+import { signOutsPerApp, type AppSignOut } from './sign-out-status.js';
 
 export const ACCOUNT_CONSOLE_CLIENT_ID = 'account-console';
 
@@ -22,7 +25,7 @@ export interface AccountOverview {
   apps: AppGrant[];
 }
 
-export function createAccountSessions(deps: { provider: () => Provider; storage: Storage }) {
+export function createAccountSessions(deps: { provider: () => Provider; storage: Storage; deliveries: Pick<Deliveries, 'ofAccount'> }) {
   const { storage } = deps;
   const sessions = storage.modelStore('Session');
   const grants = storage.modelStore('Grant');
@@ -59,6 +62,12 @@ export function createAccountSessions(deps: { provider: () => Provider; storage:
         byClient.set(clientId, app);
       }
       return { sessions: listed.sort((a, b) => Number(b.current) - Number(a.current)), apps: [...byClient.values()] };
+    },
+
+    /** Per app, the latest sign-out's back-channel logout of the last day: heard, being retried, or not told. */
+    async signOuts(accountId: string): Promise<(AppSignOut & { name: string })[]> {
+      const perApp = signOutsPerApp(await deps.deliveries.ofAccount(accountId));
+      return Promise.all(perApp.map(async (signOut) => ({ ...signOut, name: await clientName(signOut.clientId) })));
     },
   };
 }

@@ -33,9 +33,11 @@ export interface AccessEnded {
   apps: number;
   /** Of those, apps that held offline access (refresh tokens that outlive sessions). */
   offlineApps: number;
-  /** Apps told through back-channel logout, and those that could not be reached. */
+  /**
+   * Apps being told through back-channel logout: each delivery is stored and retried until it
+   * arrives (logout-delivery/), so whether it has arrived yet is on the account page, not here.
+   */
   notified: number;
-  unreachable: number;
 }
 
 export const authorizationsOf = (session: AdapterPayload) => (session.authorizations ?? {}) as Record<string, Authorization>;
@@ -51,7 +53,10 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
 
   const revokeGrant = (grantId: string) => revokeGrantInStore(storage, grantId);
 
-  /** Back-channel logout of one app: true when told, false when it can't be reached, undefined when it has no endpoint. */
+  /**
+   * Back-channel logout of one app: stored as a delivery and sent until it arrives
+   * (logout-delivery/), never waited for here. True when owed, undefined when it has no endpoint.
+   */
   async function notify(accountId: string, clientId: string, sid: string | undefined): Promise<boolean | undefined> {
     const client = (await deps.provider().Client.find(clientId)) as (BackchannelClient & object) | undefined;
     if (!client?.backchannelLogoutUri) return undefined;
@@ -59,17 +64,16 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
       await client.backchannelLogout(accountId, sid ?? '');
       return true;
     } catch (error) {
-      logger.warn('account.backchannel_failed', { client_id: clientId, error });
+      // Storing the delivery failed (the store is down): the access is ended all the same.
+      logger.warn('account.backchannel_not_queued', { client_id: clientId, error });
       return false;
     }
   }
 
   /** Tells each (app, IdP session) once; a logout token without sid ends every session of the person at that app. */
-  async function notifyAll(accountId: string, targets: { clientId: string; sid?: string }[]): Promise<Pick<AccessEnded, 'notified' | 'unreachable'>> {
+  async function notifyAll(accountId: string, targets: { clientId: string; sid?: string }[]): Promise<Pick<AccessEnded, 'notified'>> {
     const outcomes = await Promise.all(targets.map(({ clientId, sid }) => notify(accountId, clientId, sid).then((told) => ({ clientId, told }))));
-    const told = new Set(outcomes.filter((o) => o.told === true).map((o) => o.clientId));
-    const failed = new Set(outcomes.filter((o) => o.told === false && !told.has(o.clientId)).map((o) => o.clientId));
-    return { notified: told.size, unreachable: failed.size };
+    return { notified: new Set(outcomes.filter((o) => o.told === true).map((o) => o.clientId)).size };
   }
 
   return {

@@ -51,8 +51,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   }
 
   async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, passwordError?: string, status = 200) {
-    const overview = await deps.sessions.overview(current.account.id, current.session.jti);
-    views.render(ctx, 'account', { account: current.account, ...overview, passwordError }, status);
+    const [overview, signOuts] = await Promise.all([deps.sessions.overview(current.account.id, current.session.jti), deps.sessions.signOuts(current.account.id)]);
+    views.render(ctx, 'account', { account: current.account, ...overview, signOuts, passwordError }, status);
   }
 
   /** Ends all of the account's access, records why, and tells the person what ended. */

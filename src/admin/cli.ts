@@ -21,6 +21,8 @@ import { addClientHttp, grantApiHttp, listClientsHttp, removeClientHttp, revokeT
 import { MissingCredentialsError, resolveCredentials } from './credentials.js';
 import { KEY_COLUMNS, listKeys, prune, rotate } from './keys-commands.js';
 import { listKeysHttp, pruneHttp, rotateHttp } from './keys-commands-http.js';
+import { LOGOUT_COLUMNS, LOGOUT_STATS_COLUMNS, listLogouts, logoutListOptions, logoutStats } from './logout-commands.js';
+import { listLogoutsHttp, logoutStatsHttp } from './logout-commands-http.js';
 import { createManagementClient, type ManagementClient } from './management-client.js';
 import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
 import { createInitialAccessTokenHttp } from './token-commands-http.js';
@@ -97,6 +99,7 @@ const CLIENTS_READ: readonly ManagementScope[] = ['admin:clients:read'];
 const CLIENTS_WRITE: readonly ManagementScope[] = ['admin:clients:write'];
 // People are named by email: every change looks the id up first.
 const USERS_WRITE: readonly ManagementScope[] = ['admin:users:read', 'admin:users:write'];
+const SESSIONS_READ: readonly ManagementScope[] = ['admin:sessions:read'];
 
 /** `clients add` options shared by both runs; --admin makes a machine client unless --grant says otherwise. */
 function newClient(values: Values) {
@@ -262,6 +265,21 @@ export const COMMANDS: Record<string, Command> = {
     scopes: (values) => (values.email === undefined ? ['admin:audit:read'] : ['admin:audit:read', 'admin:users:read']),
     run: (ctx, values) => listAudit(ctx, auditOptions(values)),
     http: ({ api, io }, values) => listAuditHttp(api, io, auditOptions(values)),
+  },
+  'logouts list': {
+    summary: "Back-channel logouts owed or made in the last day, oldest first (--state pending|delivered|refused|given_up, --client <id>)",
+    options: { state: { type: 'string' }, client: { type: 'string' } },
+    columns: LOGOUT_COLUMNS,
+    scopes: SESSIONS_READ,
+    run: (ctx, values) => listLogouts(ctx, logoutListOptions(str(values, 'state'), str(values, 'client'))),
+    http: ({ api }, values) => listLogoutsHttp(api, logoutListOptions(str(values, 'state'), str(values, 'client'))),
+  },
+  'logouts stats': {
+    summary: 'Pending back-channel logouts, the oldest pending age, and those refused or given up in the last day',
+    columns: LOGOUT_STATS_COLUMNS,
+    scopes: SESSIONS_READ,
+    run: (ctx) => logoutStats(ctx),
+    http: ({ api }) => logoutStatsHttp(api),
   },
   'keys prune': {
     summary: 'Delete keys whose tokens have all expired',

@@ -27,12 +27,11 @@ interface ApiEnded {
   apps: number;
   offline_apps: number;
   notified: number;
-  unreachable: number;
 }
 
 const row = (user: ApiUser): Row => ({ email: user.email, name: user.name, email_verified: user.email_verified, disabled: user.disabled, id: user.id });
 
-const summary = (ended: ApiEnded) => endedSummary({ sessions: ended.sessions, apps: ended.apps, offlineApps: ended.offline_apps, notified: ended.notified, unreachable: ended.unreachable });
+const summary = (ended: ApiEnded) => endedSummary({ sessions: ended.sessions, apps: ended.apps, offlineApps: ended.offline_apps, notified: ended.notified });
 
 export async function findUserByEmail(api: ManagementClient, email: string): Promise<ApiUser> {
   const wanted = email.trim().toLowerCase();

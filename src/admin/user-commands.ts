@@ -61,6 +61,5 @@ export async function setPassword(ctx: AdminContext, email: string): Promise<Row
 }
 
 export function endedSummary(ended: AccessEnded): string {
-  const unreachable = ended.unreachable ? `, ${ended.unreachable} could not be reached` : '';
-  return `Ended ${ended.sessions} session(s); revoked access of ${ended.apps} app(s) (${ended.offlineApps} with offline access); told ${ended.notified} app(s)${unreachable}.`;
+  return `Ended ${ended.sessions} session(s); revoked access of ${ended.apps} app(s) (${ended.offlineApps} with offline access); telling ${ended.notified} app(s) through back-channel logout (npm run admin -- logouts list shows whether each arrived).`;
 }

@@ -31,7 +31,11 @@ export type SecurityEventType =
   | 'registration.throttled'
   | 'admin.change'
   /** An authenticated Management API caller was refused for lack of a scope. */
-  | 'admin.refused';
+  | 'admin.refused'
+  /** A back-channel logout reached its site, was refused by it (4xx), or was given up on. */
+  | 'backchannel.delivered'
+  | 'backchannel.refused'
+  | 'backchannel.given_up';
 
 export type SecurityEventInput = Omit<AuditEvent, 'id' | 'at' | 'type'> & { type: SecurityEventType };
 

@@ -2,6 +2,7 @@ import { HttpClient, interactionUid } from '../support/http-client.js';
 import { ALICE, signedInEverywhere } from '../support/journeys.js';
 import { authorize, exchangeCode, pkce } from '../support/oidc-flow.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { deliveriesSettled } from '../support/deliveries.js';
 
 let stack: Stack;
 const offlineApp = { id: 'notes-app', secret: 'notes-app-secret-0123456789abcdefghij', redirect: 'http://notes.localhost:9/cb' };
@@ -63,6 +64,7 @@ describe('POST /account/sign-out-everywhere', () => {
     const elsewhere = await signedInBrowser();
     const page = await here.follow(await here.post(`${stack.idp.issuer}/account/sign-out-everywhere`, {}));
     expect(page.body).toContain('You are signed out everywhere');
+    await deliveriesSettled(stack.idp);
     for (const browser of [here, elsewhere]) {
       expect((await browser.follow(await browser.get(`${stack.siteA.url}/`))).body).not.toContain('Hello');
       expect((await browser.follow(await browser.get(`${stack.siteB.url}/`))).body).not.toContain('Hello');
@@ -105,6 +107,7 @@ describe('POST /account/apps/:clientId/revoke', () => {
   it('signs the person out of a revoked site through back-channel logout', async () => {
     const browser = await signedInBrowser();
     await browser.follow(await browser.post(`${stack.idp.issuer}/account/apps/${stack.siteA.config.clientId}/revoke`, {}));
+    await deliveriesSettled(stack.idp);
     // site-a's session is gone; being first-party, it may sign the person in again silently.
     expect(await stack.siteA.app.sessions.size()).toBe(0);
   });

@@ -4,6 +4,7 @@ import { HttpClient } from '../support/http-client.js';
 import { signedInEverywhere, signOutAt } from '../support/journeys.js';
 import { logoutClaims, postLogoutToken, signLogoutToken } from '../support/logout-tokens.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
+import { deliveriesSettled } from '../support/deliveries.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -20,6 +21,8 @@ describe('signing out (RP-initiated logout with back-channel logout)', () => {
     const browser = await signedInEverywhere(stack);
     const back = await signOutAt(browser, stack.siteB.url);
     expect(back.url).toBe(`${stack.siteB.url}/signed-out`);
+    // Sent right after the sign-out page, not before it (logout-delivery/): a few milliseconds here.
+    expect((await deliveriesSettled(stack.idp)).filter((d) => d.clientId === stack.siteA.config.clientId).map((d) => d.state)).toEqual(['delivered']);
 
     const siteA = await browser.follow(await browser.get(`${stack.siteA.url}/`));
     expect(siteA.body).not.toContain('Hello');
@@ -33,6 +36,7 @@ describe('signing out (RP-initiated logout with back-channel logout)', () => {
     const browser = await signedInEverywhere(stack);
     const siteBCookie = (await browser.jar.getCookies(`${stack.siteB.url}/`)).find((c) => c.key === 'site_b_session')!.value;
     await signOutAt(browser, stack.siteA.url);
+    await deliveriesSettled(stack.idp);
     // Replay the old, validly signed site-b cookie: the deny-list refuses it.
     const replay = new HttpClient();
     await replay.jar.setCookie(`site_b_session=${siteBCookie}`, `${stack.siteB.url}/`);
@@ -46,16 +50,16 @@ describe('without the demo flag', () => {
   it('keeps the SSRF guard: back-channel logout to a loopback site never arrives', async () => {
     // Sites on 127.0.0.1, so nothing but the guard stands between the IdP and them.
     const guarded = await startStack({ idp: await startIdp({ env: { DEMO: 'false' }, sitesOnIp: true }) });
-    const refused: string[] = [];
-    guarded.idp.provider().on('backchannel.error', (_ctx, error: Error) => refused.push(String(error.cause ?? error.message)));
     const previous = stack;
     stack = guarded;
     try {
       const browser = await signedInEverywhere(stack);
       await signOutAt(browser, stack.siteB.url);
+      const settled = await deliveriesSettled(stack.idp);
       expect(await stack.siteA.app.sessions.size()).toBe(1); // site-a never heard of the logout
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused.join(' ')).toMatch(/special-use IP address/);
+      // Refused before any request, and not retried: the guard would refuse every time.
+      expect(settled.length).toBeGreaterThan(0);
+      for (const delivery of settled) expect(delivery).toMatchObject({ state: 'refused', attempts: 1, lastOutcome: expect.stringMatching(/special-use IP address/) });
     } finally {
       stack = previous;
       await guarded.stop();

@@ -18,7 +18,7 @@ import type { ApiRequest, ApiRoute, JsonSchema } from '../route.js';
 import { text } from '../schemas.js';
 import type { ManagementDeps } from './index.js';
 
-export type UsersDeps = Pick<ManagementDeps, 'config' | 'storage' | 'access' | 'events' | 'provider'>;
+export type UsersDeps = Pick<ManagementDeps, 'config' | 'storage' | 'access' | 'events' | 'provider' | 'deliveries'>;
 
 const timestamp: JsonSchema = { type: 'string', format: 'date-time' };
 
@@ -44,14 +44,13 @@ const count = (description: string): JsonSchema => ({ type: 'integer', minimum: 
 const ENDED: JsonSchema = {
   type: 'object',
   description: 'What ended: sessions, the apps whose grants and tokens were revoked, and the apps told through back-channel logout',
-  required: ['sessions', 'apps', 'offline_apps', 'notified', 'unreachable'],
+  required: ['sessions', 'apps', 'offline_apps', 'notified'],
   additionalProperties: false,
   properties: {
     sessions: count('Sign-in sessions (browsers and devices) ended'),
     apps: count('Apps whose grants and tokens were revoked'),
     offline_apps: count('Of those, apps that held offline access'),
-    notified: count('Apps told through back-channel logout'),
-    unreachable: count('Apps that could not be told; they get no new tokens but may show the user signed in until their own session ends'),
+    notified: count('Apps being told through back-channel logout (retried until it arrives: GET /logout-deliveries)'),
   },
 };
 
@@ -130,7 +129,7 @@ export function userRepresentation(account: AccountRecord) {
   };
 }
 
-const endedRepresentation = (ended: AccessEnded) => ({ sessions: ended.sessions, apps: ended.apps, offline_apps: ended.offlineApps, notified: ended.notified, unreachable: ended.unreachable });
+const endedRepresentation = (ended: AccessEnded) => ({ sessions: ended.sessions, apps: ended.apps, offline_apps: ended.offlineApps, notified: ended.notified });
 
 /** The session id is its cookie's value (oidc-provider's Session.get): an admin gets a hash of it. */
 const sessionHandle = (id: string) => createHash('sha256').update(id).digest('base64url').slice(0, 22);
@@ -138,7 +137,7 @@ const sessionHandle = (id: string) => createHash('sha256').update(id).digest('ba
 const actorOf = ({ ctx, caller }: ApiRequest): AdminActor => ({ source: ctx.ip, adminClientId: caller.clientId });
 
 export function userRoutes(deps: UsersDeps): ApiRoute[] {
-  const overview = createAccountSessions({ provider: deps.provider, storage: deps.storage });
+  const overview = createAccountSessions({ provider: deps.provider, storage: deps.storage, deliveries: deps.deliveries });
   const tag = 'Users';
   const userId = (request: ApiRequest) => request.params.user_id!;
   return [

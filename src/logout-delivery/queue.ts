@@ -1,0 +1,54 @@
+/**
+ * Puts the delivery queue where oidc-provider sends back-channel logouts. oidc-provider calls
+ * Client#backchannelLogout(sub, sid) for every site of a session that ends (RP-initiated logout)
+ * and so does our access ender (sign out everywhere, revoke an app, password change, disabled or
+ * deleted account): on each provider the IdP builds, that method now stores a delivery and asks
+ * the sender to try it at once, and returns as soon as it is stored. The original method, which
+ * signs a fresh logout token and POSTs it, is kept per provider for the sender.
+ */
+import type Provider from 'oidc-provider';
+import type { TtlConfig } from '../config.js';
+import type { Deliveries } from './deliveries.js';
+import type { DeliverySender, SendLogout } from './sender.js';
+
+type BackchannelMethod = (this: object, sub: string, sid?: string) => Promise<void>;
+
+/**
+ * How long a site may still act on something the IdP issued for the session: its ID token, an
+ * access token, a refresh token (when the site has the grant), the IdP session itself. After the
+ * longest of these, telling it changes nothing.
+ */
+export function honouredSeconds(ttl: Readonly<TtlConfig>, grantTypes: readonly string[] = []): number {
+  return Math.max(ttl.idTokenSeconds, ttl.accessTokenSeconds, ttl.sessionSeconds, grantTypes.includes('refresh_token') ? ttl.refreshTokenSeconds : 0);
+}
+
+export interface LogoutQueue {
+  /** Replaces `provider`'s sending with the queue; call once per provider built. */
+  install(provider: Provider): void;
+  /** The original sending of `provider`, for the sender. */
+  sendFor(provider: Provider): SendLogout | undefined;
+  /** The sender, once it exists (it needs the live provider, built after the first install). */
+  attach(sender: DeliverySender): void;
+}
+
+export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<TtlConfig> }): LogoutQueue {
+  const originals = new WeakMap<Provider, SendLogout>();
+  let sender: DeliverySender | undefined;
+  return {
+    install(provider) {
+      const prototype = provider.Client.prototype as unknown as { backchannelLogout: BackchannelMethod };
+      const original = prototype.backchannelLogout;
+      originals.set(provider, (client, accountId, sid) => original.call(client, accountId, sid));
+      prototype.backchannelLogout = async function queued(this: object, sub: string, sid?: string) {
+        const { clientId, grantTypes } = this as { clientId: string; grantTypes?: string[] };
+        const giveUpAt = new Date(Date.now() + honouredSeconds(deps.ttl, grantTypes) * 1000);
+        const delivery = await deps.deliveries.create({ clientId, accountId: sub, ...(sid ? { sid } : {}), giveUpAt });
+        sender?.attemptSoon(delivery.id);
+      };
+    },
+    sendFor: (provider) => originals.get(provider),
+    attach(created) {
+      sender = created;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Sends the back-channel logouts in the store (deliveries.ts) until each arrives, is refused, or is
+ * no longer worth sending:
+ * - a 200/204 is delivered; a 4xx other than 429 is the site refusing that token, recorded and not
+ *   retried (a new token would be refused alike), as is an address the SSRF guard refuses; anything else (connection refused, the 2.5 s
+ *   timeout oidc-provider sets on every outgoing request, 5xx, 429) is retried after 1 s, 2 s,
+ *   4 s ... capped at 5 minutes, each with +-20% jitter so a site coming back is not hit by every
+ *   delivery at the same instant;
+ * - every attempt is oidc-provider's own Client#backchannelLogout, which signs a fresh logout
+ *   token (new jti, iat, exp), so a late retry is never refused as stale or as a replay;
+ * - at most `maxConcurrent` requests at once per IdP instance, and nobody waits for them: the
+ *   person's sign-out page returned when the delivery was stored;
+ * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
+ *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
+ *   instances send the same delivery at once; the holder re-reads the delivery before sending, so a
+ *   lease freed by a finished attempt is never taken for a stale copy.
+ */
+import type Provider from 'oidc-provider';
+import type { Logger } from '../logger.js';
+import type { SecurityEvents } from '../security/security-events.js';
+import type { Storage } from '../storage/types.js';
+import type { Deliveries, Delivery } from './deliveries.js';
+
+/** The unpatched sender of one provider (hook.ts keeps it when it puts the queue in its place). */
+export type SendLogout = (client: object, accountId: string, sid: string | undefined) => Promise<void>;
+
+export interface DeliverySender {
+  /** Tries this delivery now (after it was stored), without waiting for the next poll. */
+  attemptSoon(id: string): void;
+  /** One pass over the due deliveries; resolves when its attempts finish (tests, shutdown). */
+  tick(now?: Date): Promise<void>;
+  /** Attempts in flight: awaited on shutdown. */
+  idle(): Promise<void>;
+  stop(): void;
+}
+
+export const FIRST_RETRY_MS = 1000;
+export const MAX_RETRY_MS = 5 * 60 * 1000;
+/** Longer than one attempt can take (oidc-provider's 2.5 s request timeout, the store writes). */
+const LEASE_SECONDS = 30;
+
+/** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s ... capped, +-20%. */
+export function retryDelayMs(attempts: number, random = Math.random): number {
+  const base = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** What an attempt's failure says, and whether another attempt could do better. */
+export function classify(error: unknown): { outcome: string; retry: boolean } {
+  const status = (error as { response?: { status?: unknown } }).response?.status;
+  if (typeof status === 'number') return { outcome: `HTTP ${status}`, retry: status === 429 || status >= 500 || status < 400 };
+  const name = (error as { name?: unknown }).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return { outcome: 'timeout', retry: true };
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const message = typeof cause?.message === 'string' ? cause.message : '';
+  // The SSRF guard (oidc/outgoing-fetch.ts, oidc-provider's dispatcher): it will refuse every time.
+  if (/special-use IP address|refused before connecting/.test(message)) return { outcome: message.slice(0, 100), retry: false };
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  if (code === 'ECONNREFUSED') return { outcome: 'connection refused', retry: true };
+  return { outcome: code ?? (message.slice(0, 100) || 'network error'), retry: true };
+}
+
+export function createDeliverySender(deps: {
+  deliveries: Deliveries;
+  storage: Storage;
+  provider: () => Provider;
+  send: (provider: Provider) => SendLogout | undefined;
+  events: SecurityEvents;
+  logger: Logger;
+  maxConcurrent: number;
+  pollMs: number;
+}): DeliverySender {
+  const { deliveries, logger, events } = deps;
+  const lease = deps.storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: LEASE_SECONDS });
+  const inFlight = new Map<string, Promise<void>>();
+  let stopped = false;
+
+  async function settle(delivery: Delivery, state: 'delivered' | 'refused' | 'given_up', outcome: string, now: Date) {
+    await deliveries.save({ ...delivery, state, lastOutcome: outcome, settledAt: now });
+    const detail = { attempts: delivery.attempts, outcome };
+    await events.record({ type: `backchannel.${state}`, clientId: delivery.clientId, accountId: delivery.accountId, detail });
+    logger.info(`backchannel.${state}`, { client_id: delivery.clientId, ...detail });
+  }
+
+  async function attempt(id: string): Promise<void> {
+    try {
+      await lease.consume(id);
+    } catch {
+      return; // another instance (or attempt) holds it
+    }
+    try {
+      const delivery = await deliveries.find(id);
+      const now = new Date();
+      if (!delivery || delivery.state !== 'pending' || delivery.nextAttemptAt > now) return;
+      if (now > delivery.giveUpAt) return await settle(delivery, 'given_up', delivery.lastOutcome ?? 'not attempted in time', now);
+      const provider = deps.provider();
+      const client = await provider.Client.find(delivery.clientId);
+      const send = deps.send(provider);
+      if (!client || !(client as { backchannelLogoutUri?: string }).backchannelLogoutUri || !send) {
+        return await settle({ ...delivery, attempts: delivery.attempts }, 'given_up', 'the client or its back-channel logout URI is gone', now);
+      }
+      const attempted = { ...delivery, attempts: delivery.attempts + 1 };
+      try {
+        await send(client, delivery.accountId, delivery.sid);
+        await settle(attempted, 'delivered', 'HTTP 2xx', new Date());
+      } catch (error) {
+        const { outcome, retry } = classify(error);
+        const after = new Date();
+        if (!retry) return await settle(attempted, 'refused', outcome, after);
+        const nextAttemptAt = new Date(after.getTime() + retryDelayMs(attempted.attempts));
+        if (nextAttemptAt > attempted.giveUpAt) return await settle(attempted, 'given_up', outcome, after);
+        await deliveries.save({ ...attempted, lastOutcome: outcome, nextAttemptAt });
+        logger.info('backchannel.retrying', { client_id: delivery.clientId, attempts: attempted.attempts, outcome, next_attempt_at: nextAttemptAt.toISOString() });
+      }
+    } finally {
+      await lease.delete(id).catch(() => undefined);
+    }
+  }
+
+  function start(id: string): Promise<void> | undefined {
+    if (stopped || inFlight.has(id) || inFlight.size >= deps.maxConcurrent) return undefined;
+    const running = attempt(id)
+      .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
+      .finally(() => inFlight.delete(id));
+    inFlight.set(id, running);
+    return running;
+  }
+
+  async function tick(now = new Date()): Promise<void> {
+    const due = (await deliveries.list()).filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
+    await Promise.all(due.map((delivery) => start(delivery.id)).filter(Boolean));
+  }
+
+  let ticking = false;
+  const timer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    tick()
+      .catch((error: unknown) => logger.warn('backchannel.tick_failed', { error }))
+      .finally(() => {
+        ticking = false;
+      });
+  }, deps.pollMs);
+  timer.unref();
+
+  return {
+    attemptSoon(id) {
+      setImmediate(() => start(id));
+    },
+    tick,
+    async idle() {
+      await Promise.all(inFlight.values());
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
+}
