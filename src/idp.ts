@@ -65,6 +65,8 @@ export interface Idp {
 
 /** Back-channel logouts sent at once by one IdP instance; the rest wait for a free slot. */
 const BACKCHANNEL_MAX_CONCURRENT = 16;
+/** ... and to one site: a dead site holding each request until the timeout leaves the rest free. */
+const BACKCHANNEL_MAX_PER_SITE = 4;
 /** How often each instance looks for deliveries that are due (a retry, or another instance's). */
 const BACKCHANNEL_POLL_MS = 500;
 
@@ -110,6 +112,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     events,
     logger,
     maxConcurrent: BACKCHANNEL_MAX_CONCURRENT,
+    maxPerSite: BACKCHANNEL_MAX_PER_SITE,
     pollMs: BACKCHANNEL_POLL_MS,
   });
   logoutQueue.attach(logoutSender);

@@ -43,7 +43,7 @@ export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<
         const { clientId, grantTypes } = this as { clientId: string; grantTypes?: string[] };
         const giveUpAt = new Date(Date.now() + honouredSeconds(deps.ttl, grantTypes) * 1000);
         const delivery = await deps.deliveries.create({ clientId, accountId: sub, ...(sid ? { sid } : {}), giveUpAt });
-        sender?.attemptSoon(delivery.id);
+        sender?.attemptSoon(delivery);
       };
     },
     sendFor: (provider) => originals.get(provider),

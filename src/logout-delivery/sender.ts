@@ -8,7 +8,9 @@
  *   delivery at the same instant;
  * - every attempt is oidc-provider's own Client#backchannelLogout, which signs a fresh logout
  *   token (new jti, iat, exp), so a late retry is never refused as stale or as a replay;
- * - at most `maxConcurrent` requests at once per IdP instance, and nobody waits for them: the
+ * - at most `maxConcurrent` requests at once per IdP instance, and `maxPerSite` to one site, so a
+ *   dead site that holds each request until the timeout never takes the slots of the others; and
+ *   nobody waits for them: the
  *   person's sign-out page returned when the delivery was stored;
  * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
  *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
@@ -26,7 +28,7 @@ export type SendLogout = (client: object, accountId: string, sid: string | undef
 
 export interface DeliverySender {
   /** Tries this delivery now (after it was stored), without waiting for the next poll. */
-  attemptSoon(id: string): void;
+  attemptSoon(delivery: Pick<Delivery, 'id' | 'clientId'>): void;
   /** One pass over the due deliveries; resolves when its attempts finish (tests, shutdown). */
   tick(now?: Date): Promise<void>;
   /** Attempts in flight: awaited on shutdown. */
@@ -68,11 +70,13 @@ export function createDeliverySender(deps: {
   events: SecurityEvents;
   logger: Logger;
   maxConcurrent: number;
+  maxPerSite: number;
   pollMs: number;
 }): DeliverySender {
   const { deliveries, logger, events } = deps;
   const lease = deps.storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: LEASE_SECONDS });
-  const inFlight = new Map<string, Promise<void>>();
+  const inFlight = new Map<string, { clientId: string; running: Promise<void> }>();
+  const toSite = (clientId: string) => [...inFlight.values()].filter((entry) => entry.clientId === clientId).length;
   let stopped = false;
 
   async function settle(delivery: Delivery, state: 'delivered' | 'refused' | 'given_up', outcome: string, now: Date) {
@@ -117,18 +121,19 @@ export function createDeliverySender(deps: {
     }
   }
 
-  function start(id: string): Promise<void> | undefined {
-    if (stopped || inFlight.has(id) || inFlight.size >= deps.maxConcurrent) return undefined;
+  /** Starts an attempt if there is a free slot (the next poll tries again otherwise). */
+  function start({ id, clientId }: Pick<Delivery, 'id' | 'clientId'>): Promise<void> | undefined {
+    if (stopped || inFlight.has(id) || inFlight.size >= deps.maxConcurrent || toSite(clientId) >= deps.maxPerSite) return undefined;
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
       .finally(() => inFlight.delete(id));
-    inFlight.set(id, running);
+    inFlight.set(id, { clientId, running });
     return running;
   }
 
   async function tick(now = new Date()): Promise<void> {
     const due = (await deliveries.list()).filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
-    await Promise.all(due.map((delivery) => start(delivery.id)).filter(Boolean));
+    await Promise.all(due.map((delivery) => start(delivery)).filter(Boolean));
   }
 
   let ticking = false;
@@ -144,12 +149,12 @@ export function createDeliverySender(deps: {
   timer.unref();
 
   return {
-    attemptSoon(id) {
-      setImmediate(() => start(id));
+    attemptSoon(delivery) {
+      setImmediate(() => start(delivery));
     },
     tick,
     async idle() {
-      await Promise.all(inFlight.values());
+      await Promise.all([...inFlight.values()].map((entry) => entry.running));
     },
     stop() {
       stopped = true;

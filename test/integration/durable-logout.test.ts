@@ -171,6 +171,33 @@ describe('what a site answers', () => {
   }, 20_000);
 });
 
+describe('a dead site among live ones', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  it("takes at most a few of the sender's slots, so the other sites hear at once", async () => {
+    const script = scriptBackchannel(stack.siteB.server, () => 'hang');
+    try {
+      const send = async (clientId: string, n: number) => {
+        const client = (await stack.idp.provider().Client.find(clientId)) as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> };
+        await client.backchannelLogout(`crowd-${n}`, `crowd-sid-${n}`);
+      };
+      for (let n = 0; n < 20; n += 1) await send(stack.siteB.config.clientId, n);
+      await send(stack.siteA.config.clientId, 99);
+      const siteA = async () => (await stack.idp.deliveries.list()).find((d) => d.clientId === stack.siteA.config.clientId && d.accountId === 'crowd-99');
+      for (let waited = 0; (await siteA())?.state !== 'delivered' && waited < 2000; waited += 20) await sleep(20);
+      // Delivered while the dead site still holds its requests (oidc-provider gives up on each after 2.5 s).
+      expect((await siteA())?.state).toBe('delivered');
+      expect(script.received.length).toBeLessThanOrEqual(4);
+    } finally {
+      script.restore();
+    }
+  }, 15_000);
+});
+
 describe.each(backends())('deliveries on a shared store ($name)', (backend) => {
   afterAll(() => backend.dispose());
 

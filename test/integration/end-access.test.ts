@@ -11,6 +11,7 @@ import { HttpClient } from '../support/http-client.js';
 import { signedInEverywhere } from '../support/journeys.js';
 import { authorize, exchangeCode, pkce } from '../support/oidc-flow.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { deliveriesSettled } from '../support/deliveries.js';
 
 let stack: Stack;
 const notes = { id: 'notes-offline', secret: 'notes-offline-secret-0123456789abcdefgh', redirect: 'http://notes.localhost:9/cb' };
@@ -54,6 +55,8 @@ async function stillRefreshes(token: string): Promise<string> {
 
 /** Everything the person had is gone: sites, silent sign-in at the IdP, the offline refresh token. */
 async function expectEverythingEnded(browser: HttpClient, refreshToken: string, accountId: string) {
+  // The sites hear of it just after the answer (logout-delivery/): wait for those deliveries.
+  await deliveriesSettled(stack.idp);
   expect((await browser.follow(await browser.get(`${stack.siteA.url}/`))).body).not.toContain('Hello');
   expect((await browser.follow(await browser.get(`${stack.siteB.url}/`))).body).not.toContain('Hello');
   const silent = await browser.follow(await browser.get(`${stack.siteA.url}/login?prompt=none`));
@@ -73,7 +76,7 @@ describe('ending all of a person’s access', () => {
     expect(ended.body).toContain('Sign-in sessions ended: 1');
     expect(ended.body).toContain('Apps whose access was taken away: 3');
     expect(ended.body).toContain('1 of them could act while you were away: that ended too');
-    expect(ended.body).toContain('Apps told to sign you out: 2');
+    expect(ended.body).toContain('Apps being told to sign you out: 2.');
     await expectEverythingEnded(browser, current, account.id);
   });
 
@@ -81,9 +84,9 @@ describe('ending all of a person’s access', () => {
     const { person, browser, refreshToken, account } = await signedInWithOfflineApp();
     const run = await runCli(stack.idp, ['users', 'disable', person.email]);
     expect(run.code).toBe(0);
-    expect(run.err).toContain('Ended 1 session(s); revoked access of 3 app(s) (1 with offline access); told 2 app(s).');
+    expect(run.err).toContain('Ended 1 session(s); revoked access of 3 app(s) (1 with offline access); telling 2 app(s) through back-channel logout');
     await expectEverythingEnded(browser, refreshToken, account.id);
-    expect((await stack.idp.storage.audit.list({ limit: 1, accountId: account.id }))[0]).toMatchObject({ type: 'account.disabled', detail: { by: 'admin', sessions: 1 } });
+    expect((await stack.idp.storage.audit.list({ limit: 5, accountId: account.id, type: 'account.disabled' }))[0]).toMatchObject({ type: 'account.disabled', detail: { by: 'admin', sessions: 1 } });
   });
 
   it('an admin password reset ends everything, and only the new password signs in', async () => {

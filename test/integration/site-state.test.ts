@@ -17,6 +17,7 @@ import { HttpClient, type Reply } from '../support/http-client.js';
 import { BOB, signedInEverywhere, signOutAt } from '../support/journeys.js';
 import { logoutClaims, postLogoutToken, signLogoutToken } from '../support/logout-tokens.js';
 import { reservePort, startStack, type Stack } from '../support/stack.js';
+import { deliveriesSettled } from '../support/deliveries.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -97,6 +98,7 @@ describe('site-b restarted with in-memory state (nothing to restore)', () => {
     const aliceCookie = (await cookieOf(alice, stack.siteB.url, 'site_b_session'))!;
     const bobCookie = (await cookieOf(bob, stack.siteB.url, 'site_b_session'))!;
     await signOutAt(alice, stack.siteA.url); // back-channel logout puts Alice's sid on site-b's list
+    await deliveriesSettled(stack.idp);
 
     restartSiteB();
 
@@ -121,6 +123,8 @@ describe.each(keepers())('site state kept across a restart: $name', (keeper) => 
     const aliceCookie = (await cookieOf(alice, stack.siteB.url, 'site_b_session'))!;
     const bobCookie = (await cookieOf(bob, stack.siteB.url, 'site_b_session'))!;
     await signOutAt(alice, stack.siteA.url);
+    // The IdP sends back-channel logouts just after the sign-out page (logout-delivery/).
+    await deliveriesSettled(stack.idp);
 
     restartSiteB(await keeper.siteB(stack.siteB.config));
 
