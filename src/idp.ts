@@ -93,7 +93,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     reservedNames: createReservedNames({ storage, trust, issuer: config.issuer }),
   });
   const deliveries = createDeliveries(storage);
-  const logoutQueue = createLogoutQueue({ deliveries, ttl: config.ttl });
+  const logoutQueue = createLogoutQueue({ deliveries, ttl: config.ttl, logger });
   const live = await createLiveProvider({
     config,
     keys: storage.keys,

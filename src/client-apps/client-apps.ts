@@ -36,7 +36,13 @@ export interface ClientApp {
 }
 
 export const newClientSecret = () => randomBytes(32).toString('base64url');
-const newClientId = () => randomBytes(12).toString('base64url');
+/** Random, and never starting with "-" or "_": an id like "-x..." reads as an option to the admin CLI. */
+function newClientId(): string {
+  for (;;) {
+    const id = randomBytes(12).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
 
 function describeInvalid(error: unknown): AppError {
   const { error: code, error_description: description } = error as { error?: string; error_description?: string };

@@ -10,7 +10,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AdapterPayload, Storage } from '../storage/types.js';
 
+/**
+ * Pending and settled deliveries are kept apart: the sender polls the pending ones every half
+ * second on every instance, and a day of settled ones (100,000 sign-outs) must not be read each
+ * time. A delivery moves to the settled model once, when it settles.
+ */
 const MODEL = 'BackchannelDelivery';
+const SETTLED_MODEL = 'BackchannelDeliverySettled';
 /** How long a settled (delivered, refused, given up) delivery stays visible. */
 export const SETTLED_KEPT_SECONDS = 24 * 60 * 60;
 
@@ -40,6 +46,8 @@ export interface Deliveries {
   save(delivery: Delivery): Promise<void>;
   /** Every delivery still kept, any state. */
   list(): Promise<Delivery[]>;
+  /** The pending ones only (what the sender polls). */
+  pending(): Promise<Delivery[]>;
   ofAccount(accountId: string): Promise<Delivery[]>;
 }
 
@@ -76,7 +84,15 @@ function keptSeconds(delivery: Delivery, now: Date): number {
 
 export function createDeliveries(storage: Storage): Deliveries {
   const records = storage.modelStore(MODEL);
-  const save = (delivery: Delivery, now = new Date()) => records.upsert(delivery.id, toPayload(delivery), keptSeconds(delivery, now));
+  const settled = storage.modelStore(SETTLED_MODEL);
+  async function save(delivery: Delivery, now = new Date()) {
+    if (delivery.state === 'pending') return records.upsert(delivery.id, toPayload(delivery), keptSeconds(delivery, now));
+    // Settled first, then no longer pending: a crash in between leaves it in both, and the
+    // sender's re-read after its lease (find prefers the settled copy) never sends it again.
+    await settled.upsert(delivery.id, toPayload(delivery), keptSeconds(delivery, now));
+    await records.destroy(delivery.id);
+  }
+  const all = async (store: typeof records) => (await store.list()).map(({ payload }) => fromPayload(payload));
   return {
     async create(input, now = new Date()) {
       const delivery: Delivery = { id: randomBytes(12).toString('base64url'), ...input, state: 'pending', createdAt: now, attempts: 0, nextAttemptAt: now };
@@ -84,15 +100,20 @@ export function createDeliveries(storage: Storage): Deliveries {
       return delivery;
     },
     async find(id) {
-      const payload = await records.find(id);
+      const payload = (await settled.find(id)) ?? (await records.find(id));
       return payload ? fromPayload(payload) : undefined;
     },
     save: (delivery) => save(delivery),
     async list() {
-      return (await records.list()).map(({ payload }) => fromPayload(payload));
+      const [pending, done] = await Promise.all([all(records), all(settled)]);
+      const doneIds = new Set(done.map((delivery) => delivery.id));
+      return [...pending.filter((delivery) => !doneIds.has(delivery.id)), ...done];
     },
+    pending: () => all(records),
     async ofAccount(accountId) {
-      return (await records.findByAccountId(accountId)).map(({ payload }) => fromPayload(payload));
+      const [pending, done] = await Promise.all([records.findByAccountId(accountId), settled.findByAccountId(accountId)]);
+      const doneIds = new Set(done.map(({ id }) => id));
+      return [...pending.filter(({ id }) => !doneIds.has(id)), ...done].map(({ payload }) => fromPayload(payload));
     },
   };
 }

@@ -22,7 +22,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function deliveryStats(all: readonly Delivery[], now = new Date()): DeliveryStats {
   const pending = all.filter((delivery) => delivery.state === 'pending');
-  const oldest = Math.min(...pending.map((delivery) => delivery.createdAt.getTime()));
+  // A loop, not Math.min(...spread): a backlog of 100,000+ would overflow the call stack.
+  const oldest = pending.reduce((min, delivery) => Math.min(min, delivery.createdAt.getTime()), Number.POSITIVE_INFINITY);
   const settledToday = (state: DeliveryState) => all.filter((delivery) => delivery.state === state && delivery.settledAt && now.getTime() - delivery.settledAt.getTime() <= DAY_MS).length;
   return {
     pending: pending.length,

@@ -8,6 +8,7 @@
  */
 import type Provider from 'oidc-provider';
 import type { TtlConfig } from '../config.js';
+import type { Logger } from '../logger.js';
 import type { Deliveries } from './deliveries.js';
 import type { DeliverySender, SendLogout } from './sender.js';
 
@@ -31,7 +32,10 @@ export interface LogoutQueue {
   attach(sender: DeliverySender): void;
 }
 
-export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<TtlConfig> }): LogoutQueue {
+/** Pending deliveries one person may have at one app (one per session there). */
+export const MAX_PENDING_PER_APP_AND_PERSON = 50;
+
+export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<TtlConfig>; logger: Logger }): LogoutQueue {
   const originals = new WeakMap<Provider, SendLogout>();
   let sender: DeliverySender | undefined;
   return {
@@ -41,6 +45,14 @@ export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<
       originals.set(provider, (client, accountId, sid) => original.call(client, accountId, sid));
       prototype.backchannelLogout = async function queued(this: object, sub: string, sid?: string) {
         const { clientId, grantTypes } = this as { clientId: string; grantTypes?: string[] };
+        // One delivery per (app, person, session) at a time, and a bound per (app, person): a
+        // person opening sessions by the thousand can't make the IdP owe as many deliveries.
+        const owed = (await deps.deliveries.ofAccount(sub)).filter((delivery) => delivery.state === 'pending' && delivery.clientId === clientId);
+        if (owed.some((delivery) => delivery.sid === (sid || undefined) || delivery.sid === undefined)) return;
+        if (owed.length >= MAX_PENDING_PER_APP_AND_PERSON) {
+          deps.logger.warn('backchannel.too_many_pending', { client_id: clientId, pending: owed.length });
+          return;
+        }
         const giveUpAt = new Date(Date.now() + honouredSeconds(deps.ttl, grantTypes) * 1000);
         const delivery = await deps.deliveries.create({ clientId, accountId: sub, ...(sid ? { sid } : {}), giveUpAt });
         sender?.attemptSoon(delivery);

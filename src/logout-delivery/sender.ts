@@ -8,9 +8,11 @@
  *   delivery at the same instant;
  * - every attempt is oidc-provider's own Client#backchannelLogout, which signs a fresh logout
  *   token (new jti, iat, exp), so a late retry is never refused as stale or as a replay;
- * - at most `maxConcurrent` requests at once per IdP instance, and `maxPerSite` to one site, so a
- *   dead site that holds each request until the timeout never takes the slots of the others; and
- *   nobody waits for them: the
+ * - at most `maxConcurrent` requests at once per IdP instance, and `maxPerSite` to one site; a
+ *   site whose last attempt failed gets one request at a time (a probe), and all such sites
+ *   together at most half the slots, so sites that are down (or that hold every request until the
+ *   timeout, on purpose or not) never take the slots of the sites that answer; due deliveries are
+ *   taken in turn across sites, not oldest first overall. Nobody waits for them: the
  *   person's sign-out page returned when the delivery was stored;
  * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
  *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
@@ -50,7 +52,9 @@ export function retryDelayMs(attempts: number, random = Math.random): number {
 /** What an attempt's failure says, and whether another attempt could do better. */
 export function classify(error: unknown): { outcome: string; retry: boolean } {
   const status = (error as { response?: { status?: unknown } }).response?.status;
-  if (typeof status === 'number') return { outcome: `HTTP ${status}`, retry: status === 429 || status >= 500 || status < 400 };
+  // oidc-provider counts 200 and 204 as arrived; anything else but 429 and 5xx (a 202, a redirect,
+  // a 4xx) is the site's answer to that URI, which another attempt would get again.
+  if (typeof status === 'number') return { outcome: `HTTP ${status}`, retry: status === 429 || status >= 500 };
   const name = (error as { name?: unknown }).name;
   if (name === 'TimeoutError' || name === 'AbortError') return { outcome: 'timeout', retry: true };
   const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
@@ -77,6 +81,9 @@ export function createDeliverySender(deps: {
   const lease = deps.storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: LEASE_SECONDS });
   const inFlight = new Map<string, { clientId: string; running: Promise<void> }>();
   const toSite = (clientId: string) => [...inFlight.values()].filter((entry) => entry.clientId === clientId).length;
+  /** Sites whose last attempt here failed (down, hanging, erroring): one probe at a time each. Bounded by the sites with deliveries. */
+  const failing = new Set<string>();
+  const toFailingSites = () => [...inFlight.values()].filter((entry) => failing.has(entry.clientId)).length;
   let stopped = false;
 
   async function settle(delivery: Delivery, state: 'delivered' | 'refused' | 'given_up', outcome: string, now: Date) {
@@ -84,6 +91,14 @@ export function createDeliverySender(deps: {
     const detail = { attempts: delivery.attempts, outcome };
     await events.record({ type: `backchannel.${state}`, clientId: delivery.clientId, accountId: delivery.accountId, detail });
     logger.info(`backchannel.${state}`, { client_id: delivery.clientId, ...detail });
+  }
+
+  async function retryLater(attempted: Delivery, outcome: string): Promise<void> {
+    const after = new Date();
+    const nextAttemptAt = new Date(after.getTime() + retryDelayMs(attempted.attempts));
+    if (nextAttemptAt > attempted.giveUpAt) return settle(attempted, 'given_up', outcome, after);
+    await deliveries.save({ ...attempted, lastOutcome: outcome, nextAttemptAt });
+    logger.info('backchannel.retrying', { client_id: attempted.clientId, attempts: attempted.attempts, outcome, next_attempt_at: nextAttemptAt.toISOString() });
   }
 
   async function attempt(id: string): Promise<void> {
@@ -98,7 +113,13 @@ export function createDeliverySender(deps: {
       if (!delivery || delivery.state !== 'pending' || delivery.nextAttemptAt > now) return;
       if (now > delivery.giveUpAt) return await settle(delivery, 'given_up', delivery.lastOutcome ?? 'not attempted in time', now);
       const provider = deps.provider();
-      const client = await provider.Client.find(delivery.clientId);
+      let client: object | undefined;
+      try {
+        client = await provider.Client.find(delivery.clientId);
+      } catch (error) {
+        // Stored metadata that no longer loads (a policy changed since): an attempt that failed, backed off like any other.
+        return await retryLater({ ...delivery, attempts: delivery.attempts + 1 }, `the client could not be loaded: ${(error as Error).message}`.slice(0, 100));
+      }
       const send = deps.send(provider);
       if (!client || !(client as { backchannelLogoutUri?: string }).backchannelLogoutUri || !send) {
         return await settle({ ...delivery, attempts: delivery.attempts }, 'given_up', 'the client or its back-channel logout URI is gone', now);
@@ -106,16 +127,13 @@ export function createDeliverySender(deps: {
       const attempted = { ...delivery, attempts: delivery.attempts + 1 };
       try {
         await send(client, delivery.accountId, delivery.sid);
-        await settle(attempted, 'delivered', 'HTTP 2xx', new Date());
       } catch (error) {
         const { outcome, retry } = classify(error);
-        const after = new Date();
-        if (!retry) return await settle(attempted, 'refused', outcome, after);
-        const nextAttemptAt = new Date(after.getTime() + retryDelayMs(attempted.attempts));
-        if (nextAttemptAt > attempted.giveUpAt) return await settle(attempted, 'given_up', outcome, after);
-        await deliveries.save({ ...attempted, lastOutcome: outcome, nextAttemptAt });
-        logger.info('backchannel.retrying', { client_id: delivery.clientId, attempts: attempted.attempts, outcome, next_attempt_at: nextAttemptAt.toISOString() });
+        if (retry) failing.add(delivery.clientId);
+        return retry ? await retryLater(attempted, outcome) : await settle(attempted, 'refused', outcome, new Date());
       }
+      failing.delete(delivery.clientId);
+      await settle(attempted, 'delivered', 'HTTP 2xx', new Date());
     } finally {
       await lease.delete(id).catch(() => undefined);
     }
@@ -124,6 +142,7 @@ export function createDeliverySender(deps: {
   /** Starts an attempt if there is a free slot (the next poll tries again otherwise). */
   function start({ id, clientId }: Pick<Delivery, 'id' | 'clientId'>): Promise<void> | undefined {
     if (stopped || inFlight.has(id) || inFlight.size >= deps.maxConcurrent || toSite(clientId) >= deps.maxPerSite) return undefined;
+    if (failing.has(clientId) && (toSite(clientId) > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
       .finally(() => inFlight.delete(id));
@@ -131,9 +150,23 @@ export function createDeliverySender(deps: {
     return running;
   }
 
+  /** Due deliveries in turn across sites: each site's oldest first, then each site's second, ... */
+  function inTurns(due: Delivery[]): Delivery[] {
+    const bySite = new Map<string, Delivery[]>();
+    for (const delivery of due.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())) {
+      const queue = bySite.get(delivery.clientId);
+      if (queue) queue.push(delivery);
+      else bySite.set(delivery.clientId, [delivery]);
+    }
+    const queues = [...bySite.values()];
+    const turns: Delivery[] = [];
+    for (let round = 0; turns.length < due.length; round += 1) for (const queue of queues) if (queue[round]) turns.push(queue[round]!);
+    return turns;
+  }
+
   async function tick(now = new Date()): Promise<void> {
-    const due = (await deliveries.list()).filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now).sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime());
-    await Promise.all(due.map((delivery) => start(delivery)).filter(Boolean));
+    const due = (await deliveries.pending()).filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now);
+    await Promise.all(inTurns(due).map((delivery) => start(delivery)).filter(Boolean));
   }
 
   let ticking = false;

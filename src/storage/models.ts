@@ -36,7 +36,7 @@ export const OIDC_PROVIDER_MODELS = Object.freeze([
  * (logout-delivery/deliveries.ts), resource servers (client-apps/resource-servers.ts) and the
  * pointer to the static initial access token (oidc/registration.ts).
  */
-export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'ResourceServer', 'StaticInitialAccessToken'] as const);
+export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken'] as const);
 
 export const STORED_MODELS: readonly string[] = Object.freeze([...OIDC_PROVIDER_MODELS, ...OWN_MODELS]);
 

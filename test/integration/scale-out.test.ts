@@ -42,7 +42,8 @@ describe.each(backends())('several IdP instances on one store ($name)', (backend
     const newKid = rs256!.id;
     const jwksOf = async (idp: RunningIdp) => ((await (await fetchLoopback(`${idp.url}/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     // KEYS_REFRESH_SECONDS=1: each instance reloads keys every second.
-    for (let tries = 0; tries < 50 && !(await jwksOf(two)).includes(newKid); tries += 1) await new Promise((r) => setTimeout(r, 100));
+    const published = async () => (await jwksOf(two)).includes(newKid) && (await jwksOf(one)).includes(newKid);
+    for (let tries = 0; tries < 50 && !(await published()); tries += 1) await new Promise((r) => setTimeout(r, 100));
     expect(await jwksOf(two)).toContain(newKid);
     expect(await jwksOf(one)).toContain(newKid);
     expect(decodeProtectedHeader(await idTokenFrom(two)).kid).toBe(newKid);

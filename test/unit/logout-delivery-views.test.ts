@@ -31,6 +31,22 @@ describe('signOutsPerApp', () => {
   });
 });
 
+describe('signOutsPerApp, one sign-out telling an app once per session', () => {
+  it('says signed out only when every delivery of that sign-out arrived, whatever order they are read in', () => {
+    const laptop = delivery('1', 'site-b', 'delivered', 0, 1);
+    const phone = delivery('2', 'site-b', 'given_up', 0, 2);
+    for (const order of [[laptop, phone], [phone, laptop]]) expect(signOutsPerApp(order).map(({ status }) => status)).toEqual(['not_told']);
+    expect(signOutsPerApp([laptop, delivery('3', 'site-b', 'pending', 0)]).map(({ status }) => status)).toEqual(['pending']);
+  });
+});
+
+describe('deliveryStats over a large backlog', () => {
+  it('counts 200,000 pending deliveries without overflowing the stack', () => {
+    const backlog = Array.from({ length: 200_000 }, (_, n) => delivery(String(n), 'site-b', 'pending', n % 30));
+    expect(deliveryStats(backlog, at(40))).toMatchObject({ pending: 200_000, oldestPendingAgeSeconds: 40 });
+  });
+});
+
 describe('deliveryStats', () => {
   it('counts pending, the oldest pending age in whole seconds, and failures of the last day only', () => {
     const now = at(30);
