@@ -87,7 +87,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: createAdapterFactory(storage),
     findAccount: createFindAccount(storage.accounts),
-    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
+    // acr and amr (RFC 8176): how the person signed in, in every ID token. oidc-provider puts a
+    // claim in the ID token only when a scope lists it (lib/helpers/claims.js result()) or the
+    // claims parameter asks; userinfo never has them (the account's claims don't).
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     responseTypes: ['code'],
     clientDefaults: {
