@@ -129,7 +129,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   await registerAccountConsole(clients, config.issuer);
   const identifier = managementApiIdentifier(config.issuer);
   const management = createManagementApi({
-    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger, deliveries }),
+    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger, deliveries, factors }),
     identifier,
     authenticate: createBearerCheck({ identifier, issuer: config.issuer, live, clients, apiAccess }),
     logger,

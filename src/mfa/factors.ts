@@ -34,9 +34,15 @@ export interface FactorStatus {
   recoveryCodes: number;
 }
 
+/** The model holding each account's factors. */
+export const FACTORS_MODEL = 'AccountFactors';
+
+/** Deletes an account's factors for good (the account itself is being deleted). */
+export const removeFactors = (storage: Storage, accountId: string) => storage.modelStore(FACTORS_MODEL).destroy(accountId);
+
 export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }) {
   const { secrets } = deps;
-  const store: OidcModelStore = deps.storage.modelStore('AccountFactors');
+  const store: OidcModelStore = deps.storage.modelStore(FACTORS_MODEL);
   // One point per key: the first consume wins, every later one in the window is refused.
   const stepClaims = deps.storage.rateLimiter({ keyPrefix: 'totp-step', points: 1, durationSeconds: TOTP_PERIOD_SECONDS * 4 });
   const recoveryClaims = deps.storage.rateLimiter({ keyPrefix: 'recovery-used', points: 1, durationSeconds: 5 * 60 });

@@ -5,6 +5,7 @@ import { hashPassword } from '../../src/accounts/passwords.js';
 import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
 import { CODE_FAILURES_FREE_PER_PAGE } from '../../src/mfa/code-limits.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
+import { ALL_SCOPES, callApi, createAdminClient, expectDocumented, managementToken } from '../support/management.js';
 import { exchangeCode, pkce } from '../support/oidc-flow.js';
 import { startStack, type Stack } from '../support/stack.js';
 
@@ -245,5 +246,35 @@ describe('discovery', () => {
   it('lists the two-factor acr in acr_values_supported', async () => {
     const reply = await new HttpClient().get(`${issuer()}/.well-known/openid-configuration`);
     expect(JSON.parse(reply.body).acr_values_supported).toContain(ACR_TWO_FACTORS);
+  });
+});
+
+describe('Management API: second factors of a user', () => {
+  it('shows whether a user has them, never what they are, and POST /users/{id}/factors/reset removes them with an audit event', async () => {
+    const token = await managementToken(stack.idp, await createAdminClient(stack.idp, ALL_SCOPES, 'Factors admin'));
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const secret = await enrol(person, browser);
+    await browser.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
+
+    const shown = await callApi(stack.idp, token, 'GET', `/users/${person.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.json).toMatchObject({ has_totp: true, has_recovery_codes: true });
+    expect(JSON.stringify(shown.json)).not.toContain(secret);
+    await expectDocumented(stack.idp, token, 'getUser', shown);
+
+    const readOnly = await managementToken(stack.idp, await createAdminClient(stack.idp, ['admin:users:read'], 'Read-only admin'), ['admin:users:read']);
+    expect((await callApi(stack.idp, readOnly, 'POST', `/users/${person.id}/factors/reset`)).status).toBe(403);
+
+    const reset = await callApi(stack.idp, token, 'POST', `/users/${person.id}/factors/reset`);
+    expect(reset.status).toBe(200);
+    expect(reset.json).toEqual({ user: expect.objectContaining({ id: person.id, has_totp: false, has_recovery_codes: false }) });
+    await expectDocumented(stack.idp, token, 'resetUserFactors', reset);
+    const events = await stack.idp.storage.audit.list({ limit: 5, type: 'account.factors_reset', accountId: person.id });
+    expect(events).toEqual([expect.objectContaining({ detail: { had_totp: true, recovery_codes: 10 } })]);
+
+    // The password alone signs in again.
+    const { browser: signingIn, reply, verifier } = await passwordStep(person);
+    expect((await idTokenAfter(reply, signingIn, verifier)).amr).toEqual(['pwd']);
   });
 });
