@@ -50,6 +50,12 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
   const sessions = storage.modelStore('Session');
   const grants = storage.modelStore('Grant');
   const interactions = storage.modelStore('Interaction');
+  // Sign-ins whose password was right, waiting for a code (mfa/pending-sign-in.ts).
+  const pendingSecondFactors = storage.modelStore('PendingSecondFactor');
+  const dropSignInsOnTheirWay = async (accountId: string) => {
+    await Promise.all((await interactions.findByAccountId(accountId)).map(({ id }) => interactions.destroy(id)));
+    await Promise.all((await pendingSecondFactors.findByAccountId(accountId)).map(({ id }) => pendingSecondFactors.destroy(id)));
+  };
 
   const revokeGrant = (grantId: string) => revokeGrantInStore(storage, grantId);
 
@@ -82,7 +88,7 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
       // if a request in flight saves a session or grant again after the deletes below.
       await storage.accounts.update(accountId, { accessEndedAt: new Date() });
       // Sign-ins on their way (password accepted, not yet resumed) must not become new sessions.
-      await Promise.all((await interactions.findByAccountId(accountId)).map(({ id }) => interactions.destroy(id)));
+      await dropSignInsOnTheirWay(accountId);
       const own = await sessions.findByAccountId(accountId);
       const allGrants = await grants.findByAccountId(accountId);
       const targets: { clientId: string; sid?: string }[] = [];
@@ -108,7 +114,7 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
      * accessEndedAt stays as it is (it would end the current session too).
      */
     async endOthers(accountId: string, keepSessionId: string): Promise<AccessEnded> {
-      await Promise.all((await interactions.findByAccountId(accountId)).map(({ id }) => interactions.destroy(id)));
+      await dropSignInsOnTheirWay(accountId);
       const all = await sessions.findByAccountId(accountId);
       const kept = all.find(({ id }) => id === keepSessionId);
       const keptGrants = new Set(Object.values(kept ? authorizationsOf(kept.payload) : {}).map((a) => a.grantId));

@@ -106,6 +106,14 @@ describe('setting up an authenticator app (POST /account/totp/start, /account/to
     expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, recoveryCodes: 0 });
   });
 
+  it('refuses a set-up, turn-off or new recovery codes sent from another site', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    for (const path of ['/account/totp/start', '/account/totp/confirm', '/account/totp/off', '/account/recovery-codes']) {
+      expect((await browser.post(`${issuer()}${path}`, { current_password: person.password }, { origin: 'http://evil.localhost' })).status).toBe(403);
+    }
+  });
+
   it('keeps the secret encrypted in the store: the stored record never holds it in plain text', async () => {
     const person = await newPerson();
     const secret = await enrol(person, await accountPage(person));
@@ -126,6 +134,30 @@ describe('setting up an authenticator app (POST /account/totp/start, /account/to
     expect(other.status).toBe(302);
     expect(other.location).toBe(`${issuer()}/account/login`);
     expect(await stack.idp.storage.modelStore('Session').findByAccountId(person.id)).toHaveLength(1);
+  });
+});
+
+describe('turning the authenticator app off (POST /account/totp/off)', () => {
+  it('needs the password, and then signing in asks for the password only', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    // The account page itself is behind the code now.
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(`${issuer()}/account`));
+    const codePage = await browser.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: person.email, password: person.password });
+    expect(codePage.location).toMatch(/\/code$/);
+    const page = await browser.follow(await browser.post(codePage.location!, { code: codeAt(secret, 1) }));
+    expect(page.url).toBe(`${issuer()}/account`);
+    expect(page.body).toContain('Your authenticator app is on');
+
+    const refused = await browser.post(`${issuer()}/account/totp/off`, { current_password: 'wrong-password' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('Your current password is not correct.');
+    const off = await browser.post(`${issuer()}/account/totp/off`, { current_password: person.password });
+    expect(off.body).toContain('Your authenticator app is off');
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+    const { browser: again, reply, verifier } = await passwordStep(person);
+    expect((await idTokenAfter(reply, again, verifier)).amr).toEqual(['pwd']);
   });
 });
 
@@ -206,6 +238,17 @@ describe('signing in with an authenticator app (POST /interaction/:uid/code)', (
     const resumed = await browser.follow(await browser.get(`${issuer()}/auth/${uid}`), isCallback);
     expect(resumed.location && isCallback(resumed.location) && new URL(resumed.location).searchParams.has('code')).toBeFalsy();
     void verifier;
+  });
+
+  it('ends a sign-in waiting for its code when all of the account’s access ends', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const { browser, uid } = await passwordStep(person);
+    await stack.idp.access.endAll(person.id);
+    expect(await stack.idp.storage.modelStore('PendingSecondFactor').find(uid)).toBeUndefined();
+    const late = await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) });
+    expect(late.status).toBeGreaterThanOrEqual(400);
+    expect(late.location).toBeUndefined();
   });
 
   it('keeps today’s sign-in for accounts without an authenticator app: amr pwd, no two-factor acr', async () => {
