@@ -110,9 +110,12 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       return true;
     },
 
+    /**
+     * Turns the app off, and the recovery codes with it: they stand in for the app only, and codes
+     * a person threw away as useless must not come back to life if the app is set up again.
+     */
     async disableTotp(accountId: string): Promise<void> {
-      const { totp: _off, pendingTotp: _pending, ...rest } = await load(accountId);
-      await save(rest);
+      await store.destroy(accountId);
     },
 
     /** A new set of codes, replacing any earlier set; the codes themselves are returned once and never stored. */

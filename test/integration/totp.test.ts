@@ -138,9 +138,10 @@ describe('setting up an authenticator app (POST /account/totp/start, /account/to
 });
 
 describe('turning the authenticator app off (POST /account/totp/off)', () => {
-  it('needs the password, and then signing in asks for the password only', async () => {
+  it('needs the password, and then signing in asks for the password only (the recovery codes go too)', async () => {
     const person = await newPerson();
     const secret = await enrol(person, await accountPage(person));
+    await stack.idp.factors.newRecoveryCodes(person.id);
     // The account page itself is behind the code now.
     const browser = new HttpClient();
     const login = await browser.follow(await browser.get(`${issuer()}/account`));
