@@ -59,6 +59,8 @@ export function createApp(deps: AppDeps): Koa {
     signIn: deps.signIn,
     events: deps.events,
     views,
+    factors: deps.factors,
+    codeLimits: deps.codeLimits,
   });
   const toProvider: Koa.Middleware[] = [
     cacheableJwks(config.keysRefreshSeconds),

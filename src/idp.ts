@@ -28,6 +28,10 @@ import { createBearerCheck } from './management/bearer.js';
 import { managementApiIdentifier, registerManagementApi } from './management/management-api.js';
 import { managementRoutes } from './management/routes/index.js';
 import { ensureKeys } from './oidc/key-ring.js';
+import { createCodeLimits } from './mfa/code-limits.js';
+import { loadFactorSecrets } from './mfa/factor-secrets.js';
+import { createFactors, type Factors } from './mfa/factors.js';
+import { createPendingSignIns } from './mfa/pending-sign-in.js';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
 import { syncStaticInitialAccessToken } from './oidc/registration.js';
@@ -60,6 +64,8 @@ export interface Idp {
   logoutSender: DeliverySender;
   /** Ends a person's sessions, grants and tokens (sign out everywhere, disable, password change). */
   access: AccessEnder;
+  /** People's second factors: authenticator apps and recovery codes (mfa/). */
+  factors: Factors;
   close(): Promise<void>;
 }
 
@@ -82,6 +88,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     });
   }
   const pseudonyms = await loadPseudonyms(storage.keys);
+  const factors = createFactors({ storage, secrets: await loadFactorSecrets(storage.keys) });
   const events = createSecurityEvents({ logger, audit: storage.audit, retentionSeconds: config.auditRetentionDays * 24 * 60 * 60 });
   const views = createViews();
   const trust = createClientTrust(storage);
@@ -122,7 +129,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   await registerAccountConsole(clients, config.issuer);
   const identifier = managementApiIdentifier(config.issuer);
   const management = createManagementApi({
-    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger, deliveries }),
+    routes: managementRoutes({ config, clients, registrationPolicy, resourceServers, apiAccess, storage, access, events, pseudonyms, provider: live.current, logger, deliveries, factors }),
     identifier,
     authenticate: createBearerCheck({ identifier, issuer: config.issuer, live, clients, apiAccess }),
     logger,
@@ -146,6 +153,9 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     }),
     issuerOrigin: new URL(config.issuer).origin,
     isFirstParty: trust.isFirstParty,
+    factors,
+    codeLimits: createCodeLimits(storage),
+    pendingSignIns: createPendingSignIns(storage),
     accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),
     access,
     events,
@@ -164,6 +174,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     pseudonyms,
     events,
     access,
+    factors,
     deliveries,
     logoutSender,
     async close() {

@@ -50,6 +50,12 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
   const sessions = storage.modelStore('Session');
   const grants = storage.modelStore('Grant');
   const interactions = storage.modelStore('Interaction');
+  // Sign-ins whose password was right, waiting for a code (mfa/pending-sign-in.ts).
+  const pendingSecondFactors = storage.modelStore('PendingSecondFactor');
+  const dropSignInsOnTheirWay = async (accountId: string) => {
+    await Promise.all((await interactions.findByAccountId(accountId)).map(({ id }) => interactions.destroy(id)));
+    await Promise.all((await pendingSecondFactors.findByAccountId(accountId)).map(({ id }) => pendingSecondFactors.destroy(id)));
+  };
 
   const revokeGrant = (grantId: string) => revokeGrantInStore(storage, grantId);
 
@@ -82,7 +88,7 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
       // if a request in flight saves a session or grant again after the deletes below.
       await storage.accounts.update(accountId, { accessEndedAt: new Date() });
       // Sign-ins on their way (password accepted, not yet resumed) must not become new sessions.
-      await Promise.all((await interactions.findByAccountId(accountId)).map(({ id }) => interactions.destroy(id)));
+      await dropSignInsOnTheirWay(accountId);
       const own = await sessions.findByAccountId(accountId);
       const allGrants = await grants.findByAccountId(accountId);
       const targets: { clientId: string; sid?: string }[] = [];
@@ -99,6 +105,30 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
       const offline = new Set(allGrants.filter(({ payload }) => holdsOfflineAccess(payload)).map(({ payload }) => String(payload.clientId)));
       const apps = new Set(allGrants.map(({ payload }) => String(payload.clientId)));
       return { sessions: own.length, apps: apps.size, offlineApps: offline.size, ...(await notifyAll(accountId, targets)) };
+    },
+
+    /**
+     * Every session of the account but `keepSessionId` ends, with the grants (and so the tokens)
+     * the current session does not use, and sign-ins still on their way: a changed second factor
+     * throws out whoever else is signed in, without signing out the person making the change.
+     * accessEndedAt stays as it is (it would end the current session too).
+     */
+    async endOthers(accountId: string, keepSessionId: string): Promise<AccessEnded> {
+      await dropSignInsOnTheirWay(accountId);
+      const all = await sessions.findByAccountId(accountId);
+      const kept = all.find(({ id }) => id === keepSessionId);
+      const keptGrants = new Set(Object.values(kept ? authorizationsOf(kept.payload) : {}).map((a) => a.grantId));
+      const others = all.filter(({ id }) => id !== keepSessionId);
+      const ended = (await grants.findByAccountId(accountId)).filter(({ id }) => !keptGrants.has(id));
+      const targets: { clientId: string; sid?: string }[] = [];
+      for (const { payload } of others) {
+        for (const [clientId, authorization] of Object.entries(authorizationsOf(payload))) targets.push({ clientId, sid: authorization.sid });
+      }
+      await Promise.all(others.map(({ id }) => sessions.destroy(id)));
+      await Promise.all(ended.map(({ id }) => revokeGrant(id)));
+      const offline = new Set(ended.filter(({ payload }) => holdsOfflineAccess(payload)).map(({ payload }) => String(payload.clientId)));
+      const apps = new Set(ended.map(({ payload }) => String(payload.clientId)));
+      return { sessions: others.length, apps: apps.size, offlineApps: offline.size, ...(await notifyAll(accountId, targets)) };
     },
 
     /** One app loses access: its grants and tokens now, its sessions through back-channel logout. */

@@ -21,6 +21,9 @@ import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID, type AccountSessions } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
+import { factorRoutes } from './factor-routes.js';
+import type { CodeLimits } from '../mfa/code-limits.js';
+import type { Factors } from '../mfa/factors.js';
 
 const STATE_COOKIE = 'account_login_state';
 
@@ -34,6 +37,9 @@ export interface AccountRouterDeps {
   signIn: PasswordSignIn;
   events: SecurityEvents;
   views: Views;
+  /** Second factors (mfa/): the authenticator app and recovery codes the person manages here. */
+  factors: Factors;
+  codeLimits: CodeLimits;
 }
 
 export function createAccountRouter(deps: AccountRouterDeps): Router {
@@ -50,9 +56,13 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     return account && isStillSignedIn(account, session.loginTs) ? { session, account } : undefined;
   }
 
-  async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, passwordError?: string, status = 200) {
-    const [overview, signOuts] = await Promise.all([deps.sessions.overview(current.account.id, current.session.jti), deps.sessions.signOuts(current.account.id)]);
-    views.render(ctx, 'account', { account: current.account, ...overview, signOuts, passwordError }, status);
+  async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, errors: { passwordError?: string; factorError?: string } = {}, status = 200) {
+    const [overview, signOuts, factors] = await Promise.all([
+      deps.sessions.overview(current.account.id, current.session.jti),
+      deps.sessions.signOuts(current.account.id),
+      deps.factors.status(current.account.id),
+    ]);
+    views.render(ctx, 'account', { account: current.account, ...overview, signOuts, factors, ...errors }, status);
   }
 
   /** Ends all of the account's access, records why, and tells the person what ended. */
@@ -113,7 +123,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     try {
       assertValidPassword(newPassword!);
     } catch (error) {
-      return renderAccount(ctx, current, (error as Error).message, 400);
+      return renderAccount(ctx, current, { passwordError: (error as Error).message }, 400);
     }
     const check = await deps.signIn(ctx, {
       email: current.account.email,
@@ -123,15 +133,17 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
       clientId: ACCOUNT_CONSOLE_CLIENT_ID,
       trustedBrowser: `session:${current.session.jti}`,
     });
-    if (check.kind === 'incorrect') return renderAccount(ctx, current, 'Your current password is not correct.', 400);
+    if (check.kind === 'incorrect') return renderAccount(ctx, current, { passwordError: 'Your current password is not correct.' }, 400);
     if (check.kind !== 'signed_in') {
       ctx.set('Retry-After', String(check.retryAfterSeconds));
-      return renderAccount(ctx, current, waitMessage(check.retryAfterSeconds), check.kind === 'busy' ? 503 : 429);
+      return renderAccount(ctx, current, { passwordError: waitMessage(check.retryAfterSeconds) }, check.kind === 'busy' ? 503 : 429);
     }
     await deps.accounts.update(current.account.id, { passwordHash: await hashPassword(newPassword!) });
     // A changed password is the moment to throw out whoever else knew the old one.
     await endEverything(ctx, current.account.id, 'password_changed');
   });
+
+  factorRoutes(router, { ...deps, forms, signedIn: async (ctx) => signedIn(ctx) as Promise<{ account: AccountRecord; session: { jti: string } } | undefined>, renderAccount });
 
   router.post('/apps/:clientId/revoke', forms, async (ctx) => {
     const current = await signedIn(ctx);

@@ -5,6 +5,7 @@
  * and leaves a security event saying who did it; the callers only find the account and format
  * the answer. Creating an account is registerAccount (accounts.ts), for everyone.
  */
+import { removeFactors } from '../mfa/factors.js';
 import { AppError } from '../errors.js';
 import type { Idp } from '../idp.js';
 import type { AccessEnded } from '../account/end-access.js';
@@ -104,6 +105,8 @@ export async function deleteAccount(deps: AccountAdminDeps, id: string, actor: A
   await accountById(deps, id);
   const ended = await deps.access.endAll(id);
   await deps.storage.accounts.remove(id);
+  // Its authenticator-app secret and recovery-code hashes go with it.
+  await removeFactors(deps.storage, id);
   await deps.events.record({ type: 'account.deleted', source: actor.source, accountId: id, detail: { ...byWhom(actor), ...ended } });
   return ended;
 }

@@ -16,6 +16,10 @@ import { grantConsent, type ConsentDetails } from './consent.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { PasswordSignIn } from './password-sign-in.js';
 import { describeClaim, describeScope } from './scopes-text.js';
+import type { Factors } from '../mfa/factors.js';
+import type { CodeLimits } from '../mfa/code-limits.js';
+import type { PendingSignIns } from '../mfa/pending-sign-in.js';
+import { secondFactorRoutes } from './second-factor.js';
 
 export interface InteractionDeps {
   /** The provider serving requests now (it is replaced when keys rotate). */
@@ -28,6 +32,10 @@ export interface InteractionDeps {
   issuerOrigin: string;
   /** First-party apps are named plainly; others with the host they return to (client-label.ts). */
   isFirstParty(clientId: string): Promise<boolean>;
+  /** Second factors (mfa/): an account with an authenticator app is asked for a code after its password. */
+  factors: Factors;
+  codeLimits: CodeLimits;
+  pendingSignIns: PendingSignIns;
 }
 
 const INCORRECT = 'Email or password is incorrect.';
@@ -64,6 +72,23 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   async function finish(ctx: Context, result: Parameters<Provider['interactionResult']>[2], merge = false) {
     const returnTo = await provider().interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: merge });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  /**
+   * Saves the sign-in as the interaction's result. A reset, disable or sign-out-everywhere that
+   * ended the account's access after the password check began: if it landed before this saved
+   * result, its sweep of sign-ins on their way missed this one, so it is taken back here (landing
+   * after, the sweep finds it).
+   */
+  async function finishSignIn(ctx: Context, uid: string, outcome: { result: Parameters<Provider['interactionResult']>[2]; accountId: string; checkedFrom: number }) {
+    const returnTo = await provider().interactionResult(ctx.req, ctx.res, outcome.result);
+    const account = await accounts.findById(outcome.accountId);
+    if (!account || account.disabled || (account.accessEndedAt && account.accessEndedAt.getTime() >= outcome.checkedFrom)) {
+      await (await provider().Interaction.find(uid))?.destroy();
+      throw new AppError('interaction_expired', 'Your account was changed while you signed in (a new password, or all sessions ended). Please sign in again.');
+    }
     ctx.status = 303;
     ctx.redirect(returnTo);
   }
@@ -112,23 +137,22 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       clientId: String(interaction.params.client_id),
     });
     if (outcome.kind === 'signed_in') {
-      const returnTo = await provider().interactionResult(ctx.req, ctx.res, outcome.result);
-      // A reset, disable or sign-out-everywhere that ended the account's access after the password
-      // check began: if it landed before this saved result, its sweep of sign-ins on their way
-      // missed this one, so it is taken back here (landing after, the sweep finds it).
-      const account = await accounts.findById(outcome.accountId);
-      if (!account || account.disabled || (account.accessEndedAt && account.accessEndedAt.getTime() >= outcome.checkedFrom)) {
-        await (await provider().Interaction.find(interaction.uid))?.destroy();
-        throw new AppError('interaction_expired', 'Your account was changed while you signed in (a new password, or all sessions ended). Please sign in again.');
+      if ((await deps.factors.status(outcome.accountId)).totp) {
+        // The password was right: remembered on the interaction, server-side, until a code follows.
+        const expiresInSeconds = typeof interaction.exp === 'number' ? interaction.exp - Math.floor(Date.now() / 1000) : 60;
+        await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, expiresInSeconds);
+        ctx.status = 303;
+        return ctx.redirect(`/interaction/${interaction.uid}/code`);
       }
-      ctx.status = 303;
-      return ctx.redirect(returnTo);
+      return finishSignIn(ctx, interaction.uid, outcome);
     }
     if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction.uid, client, { email, error: INCORRECT });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));
     if (outcome.kind === 'busy') return renderLogin(ctx, interaction.uid, client, { email, error: BUSY }, 503);
     renderLogin(ctx, interaction.uid, client, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
   });
+
+  secondFactorRoutes(router, { ...deps, forms, load, finishSignIn, clientLocals });
 
   router.post('/:uid/continue', forms, async (ctx) => {
     const { interaction } = await load(ctx);

@@ -2,6 +2,7 @@
  * The only `new Provider(...)`: every oidc-provider setting in one place. Each default that
  * oidc-provider asks integrators to replace ("you SHOULD/MUST change it") is replaced here.
  */
+import { ACR_VALUES } from '../mfa/authentication-context.js';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
 import type { ApiAccess } from '../client-apps/api-access.js';
@@ -86,7 +87,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: createAdapterFactory(storage),
     findAccount: createFindAccount(storage.accounts),
-    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
+    // acr and amr (RFC 8176): how the person signed in, in every ID token. oidc-provider puts a
+    // claim in the ID token only when a scope lists it (lib/helpers/claims.js result()) or the
+    // claims parameter asks; userinfo never has them (the account's claims don't).
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     responseTypes: ['code'],
     clientDefaults: {
@@ -107,6 +111,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     clientAuthMethods: [...SUPPORTED_AUTH_METHODS],
     pkce: { required: () => true },
+    // discovery's acr_values_supported: the acr a sign-in with two factors carries (mfa/).
+    acrValues: [...ACR_VALUES],
     // OpenID Connect Core 3.1.2.1: redirect_uri is required, even from a client with only one.
     // Left on, oidc-provider 9.13's authorization error handler fills it in from parameters the
     // resume endpoint never assembled: GET /auth/<uid>?client_id=<such a client> answered 500

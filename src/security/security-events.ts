@@ -15,6 +15,10 @@ export type SecurityEventType =
   | 'sign_in.failed'
   | 'sign_in.throttled'
   | 'sign_in.overloaded'
+  /** The second step of a sign-in with an authenticator app (detail.factor: totp | recovery). */
+  | 'sign_in.second_factor_succeeded'
+  | 'sign_in.second_factor_failed'
+  | 'sign_in.second_factor_throttled'
   | 'authorization.throttled'
   | 'request.cross_site_refused'
   | 'account.signed_out_everywhere'
@@ -24,6 +28,10 @@ export type SecurityEventType =
   | 'account.enabled'
   | 'account.access_ended'
   | 'account.deleted'
+  /** The person turned their authenticator app on or off, or made new recovery codes (detail.change). */
+  | 'account.factors_changed'
+  /** An admin removed every second factor of an account. */
+  | 'account.factors_reset'
   | 'registration.created'
   | 'registration.updated'
   | 'registration.deleted'

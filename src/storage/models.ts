@@ -34,9 +34,10 @@ export const OIDC_PROVIDER_MODELS = Object.freeze([
  * Our own records on the same store: first-party trust (client-apps/trust.ts), API grants and
  * token generations (client-apps/api-access.ts), back-channel logouts owed
  * (logout-delivery/deliveries.ts), resource servers (client-apps/resource-servers.ts) and the
- * pointer to the static initial access token (oidc/registration.ts).
+ * pointer to the static initial access token (oidc/registration.ts), second factors
+ * (mfa/factors.ts) and sign-ins waiting for their second factor (mfa/pending-sign-in.ts).
  */
-export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken'] as const);
+export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken', 'AccountFactors', 'PendingSecondFactor'] as const);
 
 export const STORED_MODELS: readonly string[] = Object.freeze([...OIDC_PROVIDER_MODELS, ...OWN_MODELS]);
 

@@ -82,8 +82,8 @@ export interface AccountRepository {
 }
 
 export type SigningAlgorithm = 'RS256' | 'ES256';
-/** `bootstrap`: the first start's key set in one record (oidc/key-ring.ts), so instances starting together agree. */
-export type KeyPurpose = 'signing' | 'cookie' | 'pseudonym' | 'bootstrap';
+/** `bootstrap`: the first start's key set in one record (oidc/key-ring.ts), so instances starting together agree; `factor`: the keys that seal TOTP secrets and hash recovery codes (mfa/factor-secrets.ts). */
+export type KeyPurpose = 'signing' | 'cookie' | 'pseudonym' | 'bootstrap' | 'factor';
 
 /**
  * A signing key or a cookie secret. Keys are published before they are used and kept after they

@@ -11,7 +11,7 @@ import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
 /** What the routes may use of the IdP (everything is built before the app that serves them). */
-export type ManagementDeps = Pick<Idp, 'config' | 'clients' | 'registrationPolicy' | 'resourceServers' | 'apiAccess' | 'storage' | 'access' | 'events' | 'pseudonyms' | 'provider' | 'logger' | 'deliveries'>;
+export type ManagementDeps = Pick<Idp, 'config' | 'clients' | 'registrationPolicy' | 'resourceServers' | 'apiAccess' | 'storage' | 'access' | 'events' | 'pseudonyms' | 'provider' | 'logger' | 'deliveries' | 'factors'>;
 
 export function managementRoutes(deps: ManagementDeps): ApiRoute[] {
   const routes: ApiRoute[] = [...clientRoutes(deps), ...userRoutes(deps), ...resourceServerRoutes(deps), ...tokenRoutes(deps), ...keyRoutes(deps), ...logoutDeliveryRoutes(deps), ...auditRoutes(deps)];

@@ -11,6 +11,7 @@ import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, registerAccount } from '../../accoun
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../accounts/passwords.js';
 import type { AccessEnded } from '../../account/end-access.js';
 import { createAccountSessions } from '../../account/account-sessions.js';
+import type { FactorStatus } from '../../mfa/factors.js';
 import type { AccountRecord } from '../../storage/types.js';
 import { MANAGEMENT_API_PREFIX } from '../management-api.js';
 import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
@@ -18,13 +19,13 @@ import type { ApiRequest, ApiRoute, JsonSchema } from '../route.js';
 import { text } from '../schemas.js';
 import type { ManagementDeps } from './index.js';
 
-export type UsersDeps = Pick<ManagementDeps, 'config' | 'storage' | 'access' | 'events' | 'provider' | 'deliveries'>;
+export type UsersDeps = Pick<ManagementDeps, 'config' | 'storage' | 'access' | 'events' | 'provider' | 'deliveries' | 'factors'>;
 
 const timestamp: JsonSchema = { type: 'string', format: 'date-time' };
 
 const USER: JsonSchema = {
   type: 'object',
-  required: ['id', 'email', 'name', 'email_verified', 'disabled', 'created_at', 'updated_at'],
+  required: ['id', 'email', 'name', 'email_verified', 'disabled', 'has_totp', 'has_recovery_codes', 'created_at', 'updated_at'],
   additionalProperties: false,
   properties: {
     id: { type: 'string' },
@@ -34,6 +35,8 @@ const USER: JsonSchema = {
     family_name: { type: 'string' },
     email_verified: { type: 'boolean' },
     disabled: { type: 'boolean', description: 'A disabled user can not sign in' },
+    has_totp: { type: 'boolean', description: 'Signing in asks for a code from an authenticator app after the password' },
+    has_recovery_codes: { type: 'boolean', description: 'The user holds unused recovery codes (never shown here)' },
     created_at: timestamp,
     updated_at: timestamp,
   },
@@ -115,7 +118,8 @@ const SESSIONS: JsonSchema = {
 
 const EMAIL_FILTER = { description: 'Only users whose email contains this, in any letter case', schema: text(MAX_EMAIL_LENGTH) };
 
-export function userRepresentation(account: AccountRecord) {
+/** `factors`: whether the user has second factors (mfa/factors.ts), never the factors themselves. */
+export function userRepresentation(account: AccountRecord, factors: FactorStatus) {
   return {
     id: account.id,
     email: account.email,
@@ -124,6 +128,8 @@ export function userRepresentation(account: AccountRecord) {
     ...(account.familyName ? { family_name: account.familyName } : {}),
     email_verified: account.emailVerified,
     disabled: account.disabled,
+    has_totp: factors.totp,
+    has_recovery_codes: factors.recoveryCodes > 0,
     created_at: new Date(account.createdAt).toISOString(),
     updated_at: new Date(account.updatedAt).toISOString(),
   };
@@ -140,6 +146,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
   const overview = createAccountSessions({ provider: deps.provider, storage: deps.storage, deliveries: deps.deliveries });
   const tag = 'Users';
   const userId = (request: ApiRequest) => request.params.user_id!;
+  const represent = async (account: AccountRecord) => userRepresentation(account, await deps.factors.status(account.id));
   return [
     {
       method: 'get',
@@ -154,7 +161,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
         const needle = query.email?.toLowerCase();
         const accounts = (await deps.storage.accounts.list()).filter((account) => needle === undefined || account.email.toLowerCase().includes(needle));
         const page = paginate(accounts, (account) => account.id, query);
-        return { status: 200, body: { items: page.items.map(userRepresentation), next_cursor: page.next_cursor } };
+        return { status: 200, body: { items: await Promise.all(page.items.map(represent)), next_cursor: page.next_cursor } };
       },
     },
     {
@@ -177,7 +184,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
           familyName: input.family_name,
           emailVerified: input.email_verified,
         });
-        return { status: 201, headers: { Location: `${deps.config.issuer}${MANAGEMENT_API_PREFIX}/users/${encodeURIComponent(account.id)}` }, body: userRepresentation(account) };
+        return { status: 201, headers: { Location: `${deps.config.issuer}${MANAGEMENT_API_PREFIX}/users/${encodeURIComponent(account.id)}` }, body: await represent(account) };
       },
     },
     {
@@ -188,7 +195,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       tag,
       scope: 'admin:users:read',
       response: { status: 200, description: 'The user', schema: USER },
-      handle: async (request) => ({ status: 200, body: userRepresentation(await accountById(deps, userId(request))) }),
+      handle: async (request) => ({ status: 200, body: await represent(await accountById(deps, userId(request))) }),
     },
     {
       method: 'patch',
@@ -202,7 +209,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       async handle(request) {
         const changes = request.body as { name?: string; given_name?: string; family_name?: string; email_verified?: boolean };
         const account = await updateProfile(deps, userId(request), { name: changes.name, givenName: changes.given_name, familyName: changes.family_name, emailVerified: changes.email_verified });
-        return { status: 200, body: userRepresentation(account) };
+        return { status: 200, body: await represent(account) };
       },
     },
     {
@@ -228,7 +235,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       response: { status: 200, description: 'The user, and what ended', schema: USER_AND_ENDED },
       async handle(request) {
         const { account, ended } = await disableAccount(deps, userId(request), actorOf(request));
-        return { status: 200, body: { user: userRepresentation(account), ended: endedRepresentation(ended) } };
+        return { status: 200, body: { user: await represent(account), ended: endedRepresentation(ended) } };
       },
     },
     {
@@ -239,7 +246,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       tag,
       scope: 'admin:users:write',
       response: { status: 200, description: 'The user', schema: { type: 'object', required: ['user'], additionalProperties: false, properties: { user: USER } } },
-      handle: async (request) => ({ status: 200, body: { user: userRepresentation(await enableAccount(deps, userId(request), actorOf(request))) } }),
+      handle: async (request) => ({ status: 200, body: { user: await represent(await enableAccount(deps, userId(request), actorOf(request))) } }),
     },
     {
       method: 'put',
@@ -252,7 +259,28 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       response: { status: 200, description: 'The user, and what ended', schema: USER_AND_ENDED },
       async handle(request) {
         const { account, ended } = await setAccountPassword(deps, userId(request), (request.body as { password: string }).password, actorOf(request));
-        return { status: 200, body: { user: userRepresentation(account), ended: endedRepresentation(ended) } };
+        return { status: 200, body: { user: await represent(account), ended: endedRepresentation(ended) } };
+      },
+    },
+    {
+      method: 'post',
+      path: '/users/{user_id}/factors/reset',
+      operationId: 'resetUserFactors',
+      summary: "Remove the user's authenticator app and recovery codes (a lost phone): signing in asks for the password only until they set up new ones",
+      tag,
+      scope: 'admin:users:write',
+      response: { status: 200, description: 'The user as it is now', schema: { type: 'object', required: ['user'], additionalProperties: false, properties: { user: USER } } },
+      async handle(request) {
+        const account = await accountById(deps, userId(request));
+        const before = await deps.factors.reset(account.id);
+        await deps.events.record({
+          type: 'account.factors_reset',
+          source: request.ctx.ip,
+          accountId: account.id,
+          clientId: request.caller.clientId,
+          detail: { had_totp: before.totp, recovery_codes: before.recoveryCodes },
+        });
+        return { status: 200, body: { user: await represent(account) } };
       },
     },
     {

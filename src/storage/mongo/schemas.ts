@@ -54,7 +54,7 @@ accountSchema.index({ emailNormalized: 1 }, { unique: true });
 export const keySchema = new Schema(
   {
     _id: { type: String, required: true },
-    purpose: { type: String, required: true, enum: ['signing', 'cookie', 'pseudonym', 'bootstrap'] },
+    purpose: { type: String, required: true, enum: ['signing', 'cookie', 'pseudonym', 'bootstrap', 'factor'] },
     alg: { type: String, enum: ['RS256', 'ES256'] },
     material: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },

@@ -1,0 +1,103 @@
+/**
+ * The second sign-in step, for accounts with an authenticator app: after the password (router.ts
+ * keeps that it was right on the interaction, mfa/pending-sign-in.ts), a page asks for the app's
+ * code, or one of the recovery codes instead. Only a right code finishes the interaction, with
+ * amr and acr saying two factors were used (mfa/authentication-context.ts). Wrong codes are
+ * throttled per account and per page (mfa/code-limits.ts) and recorded.
+ */
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { InteractionResults } from 'oidc-provider';
+import { assertThat } from '../errors.js';
+import type { Views } from '../http/views.js';
+import { ACR_TWO_FACTORS, AMR_PASSWORD_AND_RECOVERY_CODE, AMR_PASSWORD_AND_TOTP } from '../mfa/authentication-context.js';
+import type { CodeLimits } from '../mfa/code-limits.js';
+import type { Factors } from '../mfa/factors.js';
+import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-in.js';
+import type { SecurityEvents } from '../security/security-events.js';
+import type { ClientLabel } from './client-label.js';
+
+type Loaded = { interaction: { uid: string; prompt: { name: string } }; client: ClientLabel };
+
+export interface SecondFactorDeps {
+  factors: Factors;
+  codeLimits: CodeLimits;
+  pendingSignIns: PendingSignIns;
+  events: SecurityEvents;
+  views: Views;
+  forms: Middleware;
+  load(ctx: Context): Promise<Loaded>;
+  finishSignIn(ctx: Context, uid: string, outcome: { result: InteractionResults; accountId: string; checkedFrom: number }): Promise<void>;
+  clientLocals(client: ClientLabel): Record<string, unknown>;
+}
+
+type Factor = 'totp' | 'recovery';
+const WRONG: Record<Factor, string> = {
+  totp: 'That code is not right, or it was used already. Enter the newest code from your authenticator app.',
+  recovery: 'That recovery code is not right, or it was used already.',
+};
+
+const codeField = (ctx: Context) => {
+  const value = (ctx.request.body as Record<string, unknown> | undefined)?.code;
+  return typeof value === 'string' ? value.slice(0, 64) : '';
+};
+
+export function secondFactorRoutes(router: Router, deps: SecondFactorDeps): void {
+  const { views } = deps;
+
+  async function loadPending(ctx: Context): Promise<Loaded & { pending: PendingSignIn }> {
+    const loaded = await deps.load(ctx);
+    assertThat(['login', 'select_account'].includes(loaded.interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
+    const pending = await deps.pendingSignIns.find(loaded.interaction.uid);
+    assertThat(pending, 'interaction_expired', 'Please enter your email and password first.');
+    return { ...loaded, pending };
+  }
+
+  function render(ctx: Context, loaded: Loaded, factor: Factor, error?: string, status = 200) {
+    views.render(ctx, 'second-factor', { uid: loaded.interaction.uid, ...deps.clientLocals(loaded.client), factor, error }, status);
+  }
+
+  for (const factor of ['totp', 'recovery'] as const) {
+    const path = factor === 'totp' ? 'code' : 'recovery-code';
+
+    router.get(`/:uid/${path}`, async (ctx) => {
+      render(ctx, await loadPending(ctx), factor);
+    });
+
+    router.post(`/:uid/${path}`, deps.forms, async (ctx) => {
+      const loaded = await loadPending(ctx);
+      const { uid } = loaded.interaction;
+      const { accountId } = loaded.pending;
+      const about = { source: ctx.ip, accountId, detail: { factor } };
+      const admission = await deps.codeLimits.admit(accountId, uid);
+      if (!admission.admitted) {
+        await deps.events.record({ type: 'sign_in.second_factor_throttled', ...about, detail: { factor, retry_after_seconds: admission.retryAfterSeconds } });
+        ctx.set('Retry-After', String(admission.retryAfterSeconds));
+        return render(ctx, loaded, factor, `Too many wrong codes. Please wait ${admission.retryAfterSeconds} seconds and try again.`, 429);
+      }
+      let ok = false;
+      try {
+        const code = codeField(ctx).replace(/\s/g, '');
+        ok = factor === 'totp' ? await deps.factors.verifyTotp(accountId, code) : await deps.factors.useRecoveryCode(accountId, code);
+      } finally {
+        await admission.settle(ok ? 'succeeded' : 'failed');
+      }
+      if (!ok) {
+        await deps.events.record({ type: 'sign_in.second_factor_failed', ...about });
+        return render(ctx, loaded, factor, WRONG[factor], 400);
+      }
+      await deps.pendingSignIns.destroy(uid);
+      await deps.events.record({ type: 'sign_in.second_factor_succeeded', ...about });
+      const result: InteractionResults = {
+        login: {
+          accountId,
+          amr: [...(factor === 'totp' ? AMR_PASSWORD_AND_TOTP : AMR_PASSWORD_AND_RECOVERY_CODE)],
+          acr: ACR_TWO_FACTORS,
+          ts: Math.floor(loaded.pending.checkedFrom / 1000),
+        },
+      };
+      if (loaded.pending.selectAccount) result.select_account = {};
+      await deps.finishSignIn(ctx, uid, { result, accountId, checkedFrom: loaded.pending.checkedFrom });
+    });
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * What the ID token says about how the person signed in: `amr` values from RFC 8176 section 2
+ * and one `acr` value of our own, listed in discovery's acr_values_supported.
+ */
+
+/** Password and a second factor (authenticator app or recovery code). */
+export const ACR_TWO_FACTORS = 'urn:sso:acr:2fa';
+
+/** Every acr value the IdP issues; a password-only sign-in carries none, as before second factors. */
+export const ACR_VALUES = Object.freeze([ACR_TWO_FACTORS]);
+
+export const AMR_PASSWORD = Object.freeze(['pwd']);
+/** Password and an authenticator-app code (RFC 6238): `otp`, and `mfa` for more than one factor. */
+export const AMR_PASSWORD_AND_TOTP = Object.freeze(['pwd', 'otp', 'mfa']);
+/**
+ * Password and a recovery code. A recovery code is a one-time password in RFC 8176's own words
+ * ("otp: use of a one-time password"), and no registered value fits better (`kba` means
+ * knowledge-based questions), so it is `otp` too; the audit trail tells the two apart
+ * (`sign_in.second_factor` with detail.factor).
+ */
+export const AMR_PASSWORD_AND_RECOVERY_CODE = Object.freeze(['pwd', 'otp', 'mfa']);

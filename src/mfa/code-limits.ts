@@ -1,0 +1,44 @@
+/**
+ * Wrong second-factor codes are throttled like wrong passwords: the same growing delays in the
+ * same store-backed counters (throttling/attempt-gate.ts), under rules of their own. Counted per
+ * account, whatever the browser: whoever reaches this step already knows the password, so a
+ * device cookie (which the password step hands out) must not buy fresh attempts; and per sign-in
+ * page. Six digits are a million codes: at 5 free failures and then doubling pauses up to 15
+ * minutes, guessing one takes years.
+ */
+import type { Storage } from '../storage/types.js';
+import { createAttemptGate, type GateRule, type Pass } from '../throttling/attempt-gate.js';
+
+/** Wrong codes an account may have in an hour before pauses start. */
+export const CODE_FAILURES_FREE_PER_ACCOUNT = 5;
+/** ... and one sign-in page. */
+export const CODE_FAILURES_FREE_PER_PAGE = 5;
+
+const HOUR = 60 * 60;
+const rule = (name: string, freeAttempts: number): GateRule => ({ name, freeAttempts, windowSeconds: HOUR, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 });
+
+export type CodeAdmission = { admitted: true; settle(outcome: 'failed' | 'succeeded' | 'not_checked'): Promise<void> } | { admitted: false; retryAfterSeconds: number };
+
+export interface CodeLimits {
+  /** `page`: the interaction uid, or the account page's session. */
+  admit(accountId: string, page: string): Promise<CodeAdmission>;
+}
+
+export function createCodeLimits(storage: Storage): CodeLimits {
+  const account = createAttemptGate(storage, rule('code-account', CODE_FAILURES_FREE_PER_ACCOUNT));
+  const page = createAttemptGate(storage, { ...rule('code-page', CODE_FAILURES_FREE_PER_PAGE), baseDelaySeconds: 30 });
+  return {
+    async admit(accountId, pageId) {
+      const passes: Pass[] = [];
+      for (const [gate, key] of [[page, pageId], [account, accountId]] as const) {
+        const entry = await gate.enter(key);
+        if (!entry.admitted) {
+          await Promise.all(passes.map((pass) => pass.done('not_checked')));
+          return { admitted: false, retryAfterSeconds: entry.retryAfterSeconds };
+        }
+        passes.push(entry.pass);
+      }
+      return { admitted: true, settle: async (outcome) => void (await Promise.all(passes.map((pass) => pass.done(outcome)))) };
+    },
+  };
+}

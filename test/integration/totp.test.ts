@@ -1,0 +1,324 @@
+import { randomUUID } from 'node:crypto';
+import { decodeJwt } from 'jose';
+import { Secret, TOTP } from 'otpauth';
+import { hashPassword } from '../../src/accounts/passwords.js';
+import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
+import { CODE_FAILURES_FREE_PER_PAGE } from '../../src/mfa/code-limits.js';
+import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
+import { ALL_SCOPES, callApi, createAdminClient, expectDocumented, managementToken } from '../support/management.js';
+import { exchangeCode, pkce } from '../support/oidc-flow.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+const app = { id: 'totp-test-app', secret: 'totp-test-app-secret-0123456789abcdefgh', redirect: 'http://totp-app.localhost:9/cb' };
+
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.idp.clients.save(
+    { client_id: app.id, client_secret: app.secret, client_name: 'TOTP test app', redirect_uris: [app.redirect], grant_types: ['authorization_code'] },
+    { firstParty: true },
+  );
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+interface Person {
+  id: string;
+  email: string;
+  password: string;
+}
+
+async function newPerson(): Promise<Person> {
+  const email = `p-${randomUUID()}@example.com`;
+  const password = 'correct-horse-battery';
+  const account = await stack.idp.storage.accounts.create({ email, name: 'Pat', emailVerified: true, passwordHash: await hashPassword(password) });
+  return { id: account.id, email, password };
+}
+
+/** The code of the step `steps` away from now. */
+const codeAt = (secret: string, steps = 0) => TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: Date.now() + steps * 30_000 });
+
+const issuer = () => stack.idp.issuer;
+const isCallback = (url: string) => url.startsWith(app.redirect);
+
+/** Signs in to the account page with the password only (an account without an authenticator app). */
+async function accountPage(person: Person, browser = new HttpClient()): Promise<HttpClient> {
+  const login = await browser.follow(await browser.get(`${issuer()}/account`));
+  const page = await browser.follow(await browser.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: person.email, password: person.password }));
+  expect(page.url).toBe(`${issuer()}/account`);
+  return browser;
+}
+
+const secretOn = (page: Reply) => /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(page.body)?.[1]?.replace(/ /g, '');
+
+/** Sets up the authenticator app from the account page with a code of the current step; returns the secret. */
+async function enrol(person: Person, browser: HttpClient): Promise<string> {
+  const setup = await browser.post(`${issuer()}/account/totp/start`, {});
+  const secret = secretOn(setup)!;
+  const done = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret), current_password: person.password });
+  expect(done.body).toContain('Your authenticator app is on');
+  return secret;
+}
+
+/** Starts a sign-in at the test app and gets past the password; returns the reply to the password post. */
+async function passwordStep(person: Person, browser = new HttpClient()): Promise<{ browser: HttpClient; uid: string; reply: Reply; verifier: string }> {
+  const { verifier, challenge } = pkce();
+  const params = { client_id: app.id, redirect_uri: app.redirect, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', nonce: randomUUID() };
+  const login = await browser.follow(await browser.get(`${issuer()}/auth?${new URLSearchParams(params)}`), isCallback);
+  const uid = interactionUid(login.url);
+  const reply = await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
+  return { browser, uid, reply, verifier };
+}
+
+async function idTokenAfter(reply: Reply, browser: HttpClient, verifier: string) {
+  const end = await browser.follow(reply, isCallback);
+  expect(end.location && isCallback(end.location)).toBe(true);
+  const code = new URL(end.location!).searchParams.get('code')!;
+  const tokens = await exchangeCode(issuer(), app, { grant_type: 'authorization_code', code, redirect_uri: app.redirect, code_verifier: verifier });
+  expect(tokens.status).toBe(200);
+  return decodeJwt(String(tokens.json.id_token));
+}
+
+describe('setting up an authenticator app (POST /account/totp/start, /account/totp/confirm)', () => {
+  it('shows a QR code and the secret, without any script, and switches on only with the password and a current code', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const setup = await browser.post(`${issuer()}/account/totp/start`, {});
+    expect(setup.status).toBe(200);
+    expect(setup.body).toContain('<svg');
+    expect(setup.body).not.toMatch(/<script/i);
+    expect(setup.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(setup.headers.get('content-security-policy')).not.toContain('script-src');
+    const secret = secretOn(setup)!;
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+
+    const wrongPassword = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret), current_password: 'not-the-password' });
+    expect(wrongPassword.status).toBe(400);
+    expect(wrongPassword.body).toContain('Your current password is not correct.');
+    const wrongCode = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret, -3), current_password: person.password });
+    expect(wrongCode.status).toBe(400);
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+
+    const done = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret), current_password: person.password });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('Your authenticator app is on');
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, recoveryCodes: 0 });
+  });
+
+  it('refuses a set-up, turn-off or new recovery codes sent from another site', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    for (const path of ['/account/totp/start', '/account/totp/confirm', '/account/totp/off', '/account/recovery-codes']) {
+      expect((await browser.post(`${issuer()}${path}`, { current_password: person.password }, { origin: 'http://evil.localhost' })).status).toBe(403);
+    }
+  });
+
+  it('keeps the secret encrypted in the store: the stored record never holds it in plain text', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const stored = JSON.stringify(await stack.idp.storage.modelStore('AccountFactors').find(person.id));
+    expect(stored).toContain('"totp"');
+    expect(stored).not.toContain(secret);
+    expect(stored).not.toContain(Buffer.from(Secret.fromBase32(secret).bytes).toString('base64url'));
+    expect(stored).not.toContain(Buffer.from(Secret.fromBase32(secret).bytes).toString('hex'));
+  });
+
+  it('signs out every other session of the account, and keeps this one', async () => {
+    const person = await newPerson();
+    const here = await accountPage(person);
+    const elsewhere = await accountPage(person);
+    await enrol(person, here);
+    expect((await here.get(`${issuer()}/account`)).status).toBe(200);
+    const other = await elsewhere.get(`${issuer()}/account`);
+    expect(other.status).toBe(302);
+    expect(other.location).toBe(`${issuer()}/account/login`);
+    expect(await stack.idp.storage.modelStore('Session').findByAccountId(person.id)).toHaveLength(1);
+  });
+});
+
+describe('turning the authenticator app off (POST /account/totp/off)', () => {
+  it('needs the password, and then signing in asks for the password only (the recovery codes go too)', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    await stack.idp.factors.newRecoveryCodes(person.id);
+    // The account page itself is behind the code now.
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(`${issuer()}/account`));
+    const codePage = await browser.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: person.email, password: person.password });
+    expect(codePage.location).toMatch(/\/code$/);
+    const page = await browser.follow(await browser.post(codePage.location!, { code: codeAt(secret, 1) }));
+    expect(page.url).toBe(`${issuer()}/account`);
+    expect(page.body).toContain('Your authenticator app is on');
+
+    const refused = await browser.post(`${issuer()}/account/totp/off`, { current_password: 'wrong-password' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('Your current password is not correct.');
+    const off = await browser.post(`${issuer()}/account/totp/off`, { current_password: person.password });
+    expect(off.body).toContain('Your authenticator app is off');
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+    const { browser: again, reply, verifier } = await passwordStep(person);
+    expect((await idTokenAfter(reply, again, verifier)).amr).toEqual(['pwd']);
+  });
+});
+
+describe('signing in with an authenticator app (POST /interaction/:uid/code)', () => {
+  it('asks for a code after the password, and a right code signs in with amr otp + mfa and the two-factor acr', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const { browser, uid, reply, verifier } = await passwordStep(person);
+    expect(reply.location).toBe(`${issuer()}/interaction/${uid}/code`);
+    const page = await browser.get(reply.location!);
+    expect(page.body).toContain('Enter the code from your authenticator app');
+    expect(page.body).toContain(`/interaction/${uid}/recovery-code`);
+    expect(page.body).not.toMatch(/<script/i);
+
+    const claims = await idTokenAfter(await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) }), browser, verifier);
+    expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
+    expect(claims.acr).toBe(ACR_TWO_FACTORS);
+  });
+
+  it('refuses a code used already, and any code of an earlier step', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const first = await passwordStep(person);
+    const code = codeAt(secret, 1);
+    const accepted = await first.browser.post(`${issuer()}/interaction/${first.uid}/code`, { code });
+    expect(accepted.status).toBe(303);
+    const second = await passwordStep(person);
+    for (const replay of [code, codeAt(secret, 0)]) {
+      const refused = await second.browser.post(`${issuer()}/interaction/${second.uid}/code`, { code: replay });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('That code is not right, or it was used already.');
+    }
+  });
+
+  it('refuses a code from two steps ago', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const setup = await browser.post(`${issuer()}/account/totp/start`, {});
+    const secret = secretOn(setup)!;
+    const old = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret, -2), current_password: person.password });
+    expect(old.status).toBe(400);
+    await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret, -1), current_password: person.password });
+    const { browser: signingIn, uid } = await passwordStep(person);
+    // -1 was accepted at enrolment; -2 is outside the window whatever was accepted before.
+    expect((await signingIn.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, -2) })).status).toBe(400);
+    expect((await signingIn.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 0) })).status).toBe(303);
+  });
+
+  it('throttles wrong codes like wrong passwords: after the free ones, even a right code waits', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const { browser, uid } = await passwordStep(person);
+    const statuses: number[] = [];
+    for (let i = 0; i < CODE_FAILURES_FREE_PER_PAGE + 2; i += 1) {
+      statuses.push((await browser.post(`${issuer()}/interaction/${uid}/code`, { code: '000000' === codeAt(secret, 1) ? '111111' : '000000' })).status);
+    }
+    expect(statuses.slice(0, CODE_FAILURES_FREE_PER_PAGE)).toEqual(Array(CODE_FAILURES_FREE_PER_PAGE).fill(400));
+    expect(statuses.at(-1)).toBe(429);
+    const right = await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(right.body).toContain('Too many wrong codes');
+  });
+
+  it('never skips the password: the code page needs a password checked on this very interaction', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const { verifier, challenge } = pkce();
+    const browser = new HttpClient();
+    const params = { client_id: app.id, redirect_uri: app.redirect, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' };
+    const login = await browser.follow(await browser.get(`${issuer()}/auth?${new URLSearchParams(params)}`), isCallback);
+    const uid = interactionUid(login.url);
+    const skipped = await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) });
+    expect(skipped.status).toBe(400);
+    expect(skipped.location).toBeUndefined();
+    // After the password, resuming the authorization without a code does not come back with one.
+    await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
+    const resumed = await browser.follow(await browser.get(`${issuer()}/auth/${uid}`), isCallback);
+    expect(resumed.location && isCallback(resumed.location) && new URL(resumed.location).searchParams.has('code')).toBeFalsy();
+    void verifier;
+  });
+
+  it('ends a sign-in waiting for its code when all of the account’s access ends', async () => {
+    const person = await newPerson();
+    const secret = await enrol(person, await accountPage(person));
+    const { browser, uid } = await passwordStep(person);
+    await stack.idp.access.endAll(person.id);
+    expect(await stack.idp.storage.modelStore('PendingSecondFactor').find(uid)).toBeUndefined();
+    const late = await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) });
+    expect(late.status).toBeGreaterThanOrEqual(400);
+    expect(late.location).toBeUndefined();
+  });
+
+  it('keeps today’s sign-in for accounts without an authenticator app: amr pwd, no two-factor acr', async () => {
+    const person = await newPerson();
+    const { browser, reply, verifier } = await passwordStep(person);
+    const claims = await idTokenAfter(reply, browser, verifier);
+    expect(claims.amr).toEqual(['pwd']);
+    expect(claims.acr).not.toBe(ACR_TWO_FACTORS);
+  });
+});
+
+describe('recovery codes (POST /account/recovery-codes, /interaction/:uid/recovery-code)', () => {
+  it('shows ten codes once, stores none of them, and each works once in place of a code', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    await enrol(person, browser);
+    const refused = await browser.post(`${issuer()}/account/recovery-codes`, { current_password: 'wrong-password' });
+    expect(refused.status).toBe(400);
+    const page = await browser.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
+    const codes = [...page.body.matchAll(/<li><code>([A-Z2-7-]+)<\/code><\/li>/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    const stored = JSON.stringify(await stack.idp.storage.modelStore('AccountFactors').find(person.id));
+    for (const code of codes) expect(stored).not.toContain(code.replace(/-/g, ''));
+
+    const first = await passwordStep(person);
+    const claims = await idTokenAfter(await first.browser.post(`${issuer()}/interaction/${first.uid}/recovery-code`, { code: codes[0]!.toLowerCase() }), first.browser, first.verifier);
+    expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));
+    expect(claims.acr).toBe(ACR_TWO_FACTORS);
+    const again = await passwordStep(person);
+    const reused = await again.browser.post(`${issuer()}/interaction/${again.uid}/recovery-code`, { code: codes[0]! });
+    expect(reused.status).toBe(400);
+    expect(reused.body).toContain('That recovery code is not right, or it was used already.');
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, recoveryCodes: 9 });
+  });
+});
+
+describe('discovery', () => {
+  it('lists the two-factor acr in acr_values_supported', async () => {
+    const reply = await new HttpClient().get(`${issuer()}/.well-known/openid-configuration`);
+    expect(JSON.parse(reply.body).acr_values_supported).toContain(ACR_TWO_FACTORS);
+  });
+});
+
+describe('Management API: second factors of a user', () => {
+  it('shows whether a user has them, never what they are, and POST /users/{id}/factors/reset removes them with an audit event', async () => {
+    const token = await managementToken(stack.idp, await createAdminClient(stack.idp, ALL_SCOPES, 'Factors admin'));
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const secret = await enrol(person, browser);
+    await browser.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
+
+    const shown = await callApi(stack.idp, token, 'GET', `/users/${person.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.json).toMatchObject({ has_totp: true, has_recovery_codes: true });
+    expect(JSON.stringify(shown.json)).not.toContain(secret);
+    await expectDocumented(stack.idp, token, 'getUser', shown);
+
+    const readOnly = await managementToken(stack.idp, await createAdminClient(stack.idp, ['admin:users:read'], 'Read-only admin'), ['admin:users:read']);
+    expect((await callApi(stack.idp, readOnly, 'POST', `/users/${person.id}/factors/reset`)).status).toBe(403);
+
+    const reset = await callApi(stack.idp, token, 'POST', `/users/${person.id}/factors/reset`);
+    expect(reset.status).toBe(200);
+    expect(reset.json).toEqual({ user: expect.objectContaining({ id: person.id, has_totp: false, has_recovery_codes: false }) });
+    await expectDocumented(stack.idp, token, 'resetUserFactors', reset);
+    const events = await stack.idp.storage.audit.list({ limit: 5, type: 'account.factors_reset', accountId: person.id });
+    expect(events).toEqual([expect.objectContaining({ detail: { had_totp: true, recovery_codes: 10 } })]);
+
+    // The password alone signs in again.
+    const { browser: signingIn, reply, verifier } = await passwordStep(person);
+    expect((await idTokenAfter(reply, signingIn, verifier)).amr).toEqual(['pwd']);
+  });
+});
