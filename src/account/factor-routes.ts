@@ -76,13 +76,13 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   router.post('/totp/start', deps.forms, async (ctx) => {
     const current = await deps.signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    await renderSetup(ctx, current, await factors.startTotp(current.account.id));
+    await renderSetup(ctx, current, await factors.startTotp(current.account.id, current.session.jti));
   });
 
   router.post('/totp/confirm', deps.forms, async (ctx) => {
     const current = await deps.signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    const secret = await factors.pendingTotp(current.account.id);
+    const secret = await factors.pendingTotp(current.account.id, current.session.jti);
     if (!secret) return deps.renderAccount(ctx, current, { factorError: 'That setup took too long. Please start again.' }, 400);
     const refused = await reauthenticate(ctx, current);
     if (refused) return renderSetup(ctx, current, secret, refused.message, refused.status);
@@ -93,7 +93,7 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
     }
     let ok = false;
     try {
-      ok = await factors.confirmTotp(current.account.id, field(ctx, 'code').replace(/\s/g, ''));
+      ok = await factors.confirmTotp(current.account.id, current.session.jti, field(ctx, 'code').replace(/\s/g, ''));
     } finally {
       await admission.settle(ok ? 'succeeded' : 'failed');
     }

@@ -1,21 +1,29 @@
 /**
  * A person's second factors: their authenticator app (TOTP) and recovery codes, one record per
  * account in the store's `AccountFactors` model. Held there: the TOTP secret sealed with
- * AES-256-GCM (factor-secrets.ts), the last step whose code was accepted, and HMACs of the unused
- * recovery codes. Never a secret in plain text, never a code.
+ * AES-256-GCM (factor-secrets.ts), the step of the code that switched it on, and HMACs of the
+ * recovery codes of the current set. Never a secret in plain text, never a code.
  *
- * A code is accepted once: its step must be newer than the last accepted step (RFC 6238 section
- * 5.2: "the verifier MUST NOT accept the second attempt of the OTP after the successful
- * validation has been issued for the first OTP"), and the step is claimed atomically in the
- * store's counters before it counts, so two requests racing with the same code, on one instance
- * or two, can't both win. (Two different codes of neighbouring steps racing each other may both
- * get in: neither is a replay, and the stored last step only ever grows.) Recovery codes are
- * claimed the same way before they are struck off.
+ * A code is accepted once (RFC 6238 section 5.2: "the verifier MUST NOT accept the second
+ * attempt of the OTP after the successful validation has been issued for the first OTP"): its
+ * step is claimed atomically in the store's counters, for longer than a code stays valid, so two
+ * requests racing with the same code, on one instance or two, can't both win. Each recovery code
+ * of the current set is a record of its own (`RecoveryCode`, by account and HMAC), used with the
+ * store's atomic consume: exactly once, for good, however requests race.
+ *
+ * Signing in never writes this record, only enrolment, turning off, new codes and an admin's
+ * reset do: a sign-in that read it just before the app was turned off (or reset after a lost
+ * phone) can't write the old secret and codes back.
  */
 import type { OidcModelStore, Storage } from '../storage/types.js';
 import type { FactorSecrets, Sealed } from './factor-secrets.js';
 import { newRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
 import { matchingStep, newTotpSecret, TOTP_PERIOD_SECONDS } from './totp.js';
+
+/** Each recovery code of the current set, used at most once (consumed). */
+export const RECOVERY_CODE_MODEL = 'RecoveryCode';
+/** How long a set of recovery codes lasts before the person must make a new one. */
+const RECOVERY_CODE_SECONDS = 5 * 365 * 24 * 60 * 60;
 
 /** How long a started enrolment waits for its first code. */
 export const TOTP_ENROLMENT_SECONDS = 10 * 60;
@@ -24,13 +32,14 @@ interface FactorsPayload {
   [key: string]: unknown;
   accountId: string;
   totp?: { secret: Sealed; lastStep: number; enabledAt: string };
-  pendingTotp?: { secret: Sealed; startedAt: number };
+  /** `session`: the IdP session that started it; no other session of the account sees or confirms it. */
+  pendingTotp?: { secret: Sealed; startedAt: number; session: string };
   recoveryCodes?: string[];
 }
 
 export interface FactorStatus {
   totp: boolean;
-  /** Unused recovery codes. */
+  /** Unused recovery codes of the current set. */
   recoveryCodes: number;
 }
 
@@ -38,14 +47,28 @@ export interface FactorStatus {
 export const FACTORS_MODEL = 'AccountFactors';
 
 /** Deletes an account's factors for good (the account itself is being deleted). */
-export const removeFactors = (storage: Storage, accountId: string) => storage.modelStore(FACTORS_MODEL).destroy(accountId);
+export async function removeFactors(storage: Storage, accountId: string): Promise<void> {
+  const factors = storage.modelStore(FACTORS_MODEL);
+  const hashes = ((await factors.find(accountId)) as FactorsPayload | undefined)?.recoveryCodes ?? [];
+  await Promise.all(hashes.map((hash) => storage.modelStore(RECOVERY_CODE_MODEL).destroy(`${accountId}:${hash}`)));
+  await factors.destroy(accountId);
+}
 
 export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }) {
   const { secrets } = deps;
   const store: OidcModelStore = deps.storage.modelStore(FACTORS_MODEL);
   // One point per key: the first consume wins, every later one in the window is refused.
   const stepClaims = deps.storage.rateLimiter({ keyPrefix: 'totp-step', points: 1, durationSeconds: TOTP_PERIOD_SECONDS * 4 });
-  const recoveryClaims = deps.storage.rateLimiter({ keyPrefix: 'recovery-used', points: 1, durationSeconds: 5 * 60 });
+  const recoveryCodes: OidcModelStore = deps.storage.modelStore(RECOVERY_CODE_MODEL);
+  const recoveryKey = (accountId: string, hash: string) => `${accountId}:${hash}`;
+  const unusedCodes = async (accountId: string, hashes: readonly string[]) => {
+    const records = await Promise.all(hashes.map((hash) => recoveryCodes.find(recoveryKey(accountId, hash))));
+    return hashes.filter((_hash, index) => records[index] !== undefined && records[index]!.consumed === undefined);
+  };
+  const dropCodes = async (accountId: string) => {
+    const hashes = (await load(accountId)).recoveryCodes ?? [];
+    await Promise.all(hashes.map((hash) => recoveryCodes.destroy(recoveryKey(accountId, hash))));
+  };
 
   const load = async (accountId: string): Promise<FactorsPayload> =>
     ((await store.find(accountId)) as FactorsPayload | undefined) ?? { accountId };
@@ -66,28 +89,28 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
   return {
     async status(accountId: string): Promise<FactorStatus> {
       const factors = await load(accountId);
-      return { totp: Boolean(factors.totp), recoveryCodes: factors.recoveryCodes?.length ?? 0 };
+      return { totp: Boolean(factors.totp), recoveryCodes: (await unusedCodes(accountId, factors.recoveryCodes ?? [])).length };
     },
 
     /** Starts (or restarts) enrolment: a new secret, kept sealed until a code confirms it. */
-    async startTotp(accountId: string): Promise<string> {
+    async startTotp(accountId: string, session: string): Promise<string> {
       const secret = newTotpSecret();
-      await save({ ...(await load(accountId)), pendingTotp: { secret: secrets.seal(secret, accountId), startedAt: Date.now() } });
+      await save({ ...(await load(accountId)), pendingTotp: { secret: secrets.seal(secret, accountId), startedAt: Date.now(), session } });
       return secret;
     },
 
     /** The secret of an enrolment still waiting for its code, to show again after a mistake. */
-    async pendingTotp(accountId: string): Promise<string | undefined> {
+    async pendingTotp(accountId: string, session: string): Promise<string | undefined> {
       const pending = (await load(accountId)).pendingTotp;
-      if (!pending || pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 < Date.now()) return undefined;
+      if (!pending || pending.session !== session || pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 < Date.now()) return undefined;
       return secrets.open(pending.secret, accountId);
     },
 
     /** Switches TOTP on when `code` is a current code of the pending secret. */
-    async confirmTotp(accountId: string, code: string): Promise<boolean> {
+    async confirmTotp(accountId: string, session: string, code: string): Promise<boolean> {
       const factors = await load(accountId);
       const pending = factors.pendingTotp;
-      if (!pending || pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 < Date.now()) return false;
+      if (!pending || pending.session !== session || pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 < Date.now()) return false;
       const secret = secrets.open(pending.secret, accountId);
       const step = secret === undefined ? undefined : matchingStep(secret, code);
       if (step === undefined || !(await claimStep(accountId, step))) return false;
@@ -102,12 +125,9 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       if (!factors.totp) return false;
       const secret = secrets.open(factors.totp.secret, accountId);
       const step = secret === undefined ? undefined : matchingStep(secret, code);
+      // The enrolment's own code (its step, claimed when it was confirmed) never counts again either.
       if (step === undefined || step <= factors.totp.lastStep) return false;
-      if (!(await claimStep(accountId, step))) return false;
-      const latest = await load(accountId);
-      if (!latest.totp) return false;
-      await save({ ...latest, totp: { ...latest.totp, lastStep: Math.max(step, latest.totp.lastStep) } });
-      return true;
+      return claimStep(accountId, step);
     },
 
     /**
@@ -115,13 +135,17 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
      * a person threw away as useless must not come back to life if the app is set up again.
      */
     async disableTotp(accountId: string): Promise<void> {
+      await dropCodes(accountId);
       await store.destroy(accountId);
     },
 
     /** A new set of codes, replacing any earlier set; the codes themselves are returned once and never stored. */
     async newRecoveryCodes(accountId: string): Promise<string[]> {
       const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-      await save({ ...(await load(accountId)), recoveryCodes: codes.map((code) => secrets.hashRecoveryCode(normalizeRecoveryCode(code))) });
+      const hashes = codes.map((code) => secrets.hashRecoveryCode(normalizeRecoveryCode(code)));
+      await dropCodes(accountId);
+      await Promise.all(hashes.map((hash) => recoveryCodes.upsert(recoveryKey(accountId, hash), { accountId }, RECOVERY_CODE_SECONDS)));
+      await save({ ...(await load(accountId)), recoveryCodes: hashes });
       return codes;
     },
 
@@ -131,16 +155,18 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       if (!code) return false;
       const hash = secrets.hashRecoveryCode(code);
       if (!(await load(accountId)).recoveryCodes?.includes(hash)) return false;
-      if (!(await claim(recoveryClaims, `${accountId}:${hash}`))) return false;
-      const latest = await load(accountId);
-      if (!latest.recoveryCodes?.includes(hash)) return false;
-      await save({ ...latest, recoveryCodes: latest.recoveryCodes.filter((h) => h !== hash) });
-      return true;
+      try {
+        await recoveryCodes.consume(recoveryKey(accountId, hash));
+        return true;
+      } catch {
+        return false; // used already, or its set was replaced or turned off meanwhile
+      }
     },
 
     /** An admin's reset: every factor goes. Says what there was. */
     async reset(accountId: string): Promise<FactorStatus> {
       const before = await this.status(accountId);
+      await dropCodes(accountId);
       await store.destroy(accountId);
       return before;
     },

@@ -322,3 +322,33 @@ describe('Management API: second factors of a user', () => {
     expect((await idTokenAfter(reply, signingIn, verifier)).amr).toEqual(['pwd']);
   });
 });
+
+describe('second factors under races (found by an attacking review)', () => {
+  it('two different recovery codes used at once: both count, neither ever counts again', async () => {
+    const person = await newPerson();
+    const codes = await stack.idp.factors.newRecoveryCodes(person.id);
+    expect(await Promise.all([stack.idp.factors.useRecoveryCode(person.id, codes[0]!), stack.idp.factors.useRecoveryCode(person.id, codes[1]!)])).toEqual([true, true]);
+    expect((await stack.idp.factors.status(person.id)).recoveryCodes).toBe(8);
+    for (const used of [codes[0]!, codes[1]!]) expect(await stack.idp.factors.useRecoveryCode(person.id, used)).toBe(false);
+  });
+
+  it('a sign-in code checked while the app is turned off (or reset) never brings the app or its codes back', async () => {
+    const person = await newPerson();
+    const secret = await stack.idp.factors.startTotp(person.id, 'this-session');
+    expect(await stack.idp.factors.confirmTotp(person.id, 'this-session', codeAt(secret, -1))).toBe(true);
+    const codes = await stack.idp.factors.newRecoveryCodes(person.id);
+    await Promise.all([stack.idp.factors.verifyTotp(person.id, codeAt(secret)), stack.idp.factors.disableTotp(person.id), stack.idp.factors.useRecoveryCode(person.id, codes[2]!)]);
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+    expect(await stack.idp.factors.useRecoveryCode(person.id, codes[3]!)).toBe(false);
+  });
+});
+
+describe('an enrolment belongs to the session that started it (found by an attacking review)', () => {
+  it('another session of the account neither sees nor confirms the secret being set up', async () => {
+    const person = await newPerson();
+    const secret = await stack.idp.factors.startTotp(person.id, 'victim-session');
+    expect(await stack.idp.factors.pendingTotp(person.id, 'other-session')).toBeUndefined();
+    expect(await stack.idp.factors.confirmTotp(person.id, 'other-session', codeAt(secret))).toBe(false);
+    expect(await stack.idp.factors.pendingTotp(person.id, 'victim-session')).toBe(secret);
+  });
+});
