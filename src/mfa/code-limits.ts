@@ -3,18 +3,25 @@
  * same store-backed counters (throttling/attempt-gate.ts), under rules of their own. Counted per
  * account, whatever the browser: whoever reaches this step already knows the password, so a
  * device cookie (which the password step hands out) must not buy fresh attempts; and per sign-in
- * page. Six digits are a million codes: at 5 free failures and then doubling pauses up to 15
- * minutes, guessing one takes years.
+ * page. Six digits are a million codes, three of them right at any moment (+-1 step).
+ *
+ * An account's failures are remembered for 24 days, not an hour (an attacking review found that an
+ * hourly window let a password holder make ~430 guesses a day: ~37% odds within a year), and its
+ * pauses grow to an hour: at most ~24 guesses a day after the first few, about 2.6% a year for an
+ * attacker who never stops, while a person who mistypes waits seconds. A correct code ends the
+ * pauses (attempt-gate.ts counts failures, not attempts).
  */
 import type { Storage } from '../storage/types.js';
 import { createAttemptGate, type GateRule, type Pass } from '../throttling/attempt-gate.js';
 
-/** Wrong codes an account may have in an hour before pauses start. */
+/** Wrong codes an account may have before pauses start. */
 export const CODE_FAILURES_FREE_PER_ACCOUNT = 5;
 /** ... and one sign-in page. */
 export const CODE_FAILURES_FREE_PER_PAGE = 5;
 
 const HOUR = 60 * 60;
+/** Below 2^31 ms: the in-memory counters time their windows with setTimeout. */
+const ACCOUNT_WINDOW_SECONDS = 24 * 24 * HOUR;
 const rule = (name: string, freeAttempts: number): GateRule => ({ name, freeAttempts, windowSeconds: HOUR, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 });
 
 export type CodeAdmission = { admitted: true; settle(outcome: 'failed' | 'succeeded' | 'not_checked'): Promise<void> } | { admitted: false; retryAfterSeconds: number };
@@ -25,7 +32,7 @@ export interface CodeLimits {
 }
 
 export function createCodeLimits(storage: Storage): CodeLimits {
-  const account = createAttemptGate(storage, rule('code-account', CODE_FAILURES_FREE_PER_ACCOUNT));
+  const account = createAttemptGate(storage, { ...rule('code-account', CODE_FAILURES_FREE_PER_ACCOUNT), windowSeconds: ACCOUNT_WINDOW_SECONDS, maxDelaySeconds: HOUR });
   const page = createAttemptGate(storage, { ...rule('code-page', CODE_FAILURES_FREE_PER_PAGE), baseDelaySeconds: 30 });
   return {
     async admit(accountId, pageId) {
@@ -38,7 +45,14 @@ export function createCodeLimits(storage: Storage): CodeLimits {
         }
         passes.push(entry.pass);
       }
-      return { admitted: true, settle: async (outcome) => void (await Promise.all(passes.map((pass) => pass.done(outcome)))) };
+      return {
+        admitted: true,
+        async settle(outcome) {
+          await Promise.all(passes.map((pass) => pass.done(outcome)));
+          // The person has the app: their earlier typos no longer count against them.
+          if (outcome === 'succeeded') await account.clear(accountId);
+        },
+      };
     },
   };
 }
