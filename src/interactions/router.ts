@@ -20,6 +20,7 @@ import type { Factors } from '../mfa/factors.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { PendingSignIns } from '../mfa/pending-sign-in.js';
 import { secondFactorRoutes } from './second-factor.js';
+import { requestsTwoFactors } from '../mfa/authentication-context.js';
 
 export interface InteractionDeps {
   /** The provider serving requests now (it is replaced when keys rotate). */
@@ -143,6 +144,11 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, expiresInSeconds);
         ctx.status = 303;
         return ctx.redirect(`/interaction/${interaction.uid}/code`);
+      }
+      if (requestsTwoFactors(interaction.params)) {
+        // The site asked for two factors, and this account has one: say so to the site rather than
+        // sign in with less, or send the person round the login page again.
+        return finish(ctx, { error: 'unmet_authentication_requirements', error_description: 'The person has no second factor set up, and this sign-in asked for two' });
       }
       return finishSignIn(ctx, interaction.uid, outcome);
     }

@@ -19,3 +19,8 @@ export const AMR_PASSWORD_AND_TOTP = Object.freeze(['pwd', 'otp', 'mfa']);
  * (`sign_in.second_factor` with detail.factor).
  */
 export const AMR_PASSWORD_AND_RECOVERY_CODE = Object.freeze(['pwd', 'otp', 'mfa']);
+
+/** Whether an authorization request asks for two factors (acr_values, OpenID Connect Core 3.1.2.1). */
+export function requestsTwoFactors(params: { acr_values?: unknown }): boolean {
+  return typeof params.acr_values === 'string' && params.acr_values.split(' ').includes(ACR_TWO_FACTORS);
+}

@@ -352,3 +352,45 @@ describe('an enrolment belongs to the session that started it (found by an attac
     expect(await stack.idp.factors.pendingTotp(person.id, 'victim-session')).toBe(secret);
   });
 });
+
+describe('a site asking for two factors (acr_values, step-up)', () => {
+  const authorizeUrl = (challenge: string, extra: Record<string, string> = {}) =>
+    `${issuer()}/auth?${new URLSearchParams({ client_id: app.id, redirect_uri: app.redirect, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', nonce: randomUUID(), acr_values: ACR_TWO_FACTORS, ...extra })}`;
+  const callbackOf = (reply: Reply) => new URL(reply.location!);
+
+  it('answers prompt=none over a password-only session with interaction_required, never a code', async () => {
+    const person = await newPerson();
+    const { browser, reply } = await passwordStep(person);
+    await browser.follow(reply, isCallback);
+    const silent = await browser.follow(await browser.get(authorizeUrl(pkce().challenge, { prompt: 'none' })), isCallback);
+    expect(callbackOf(silent).searchParams.get('error')).toBe('interaction_required');
+    expect(callbackOf(silent).searchParams.get('code')).toBeNull();
+  });
+
+  it('answers unmet_authentication_requirements for an account with no second factor, never a token with less', async () => {
+    const person = await newPerson();
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(authorizeUrl(pkce().challenge)), isCallback);
+    const end = await browser.follow(await browser.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: person.email, password: person.password }), isCallback);
+    expect(callbackOf(end).searchParams.get('error')).toBe('unmet_authentication_requirements');
+    expect(callbackOf(end).searchParams.get('code')).toBeNull();
+  });
+
+  it('asks a password-only session for the password and a code again, keeping the person, then issues acr 2fa', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const secret = await enrol(person, browser);
+    // This browser's session was signed in with the password alone, before the app was on.
+    const { verifier, challenge } = pkce();
+    const login = await browser.follow(await browser.get(authorizeUrl(challenge)), isCallback);
+    expect(login.url).toContain('/interaction/');
+    const uid = interactionUid(login.url);
+    const password = await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
+    expect(password.location).toBe(`${issuer()}/interaction/${uid}/code`);
+    const claims = await idTokenAfter(await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) }), browser, verifier);
+    expect(claims).toMatchObject({ acr: ACR_TWO_FACTORS, amr: ['pwd', 'otp', 'mfa'], sub: person.id });
+    // Now the session has two factors: the same request goes through silently.
+    const silent = await browser.follow(await browser.get(authorizeUrl(pkce().challenge, { prompt: 'none' })), isCallback);
+    expect(callbackOf(silent).searchParams.get('code')).not.toBeNull();
+  });
+});
