@@ -58,8 +58,8 @@ export interface RelyingParty {
   configuration(): Promise<oidc.Configuration>;
   /** True when this browser was sent for a silent SSO check within the last minute. */
   silentCheckDone(ctx: Context): boolean;
-  /** Sends the browser to the IdP; `prompt` none | login | select_account. */
-  redirectToLogin(ctx: Context, options?: { prompt?: string; returnTo?: string }): Promise<void>;
+  /** Sends the browser to the IdP; `prompt` none | login | select_account; `acrValues` what the sign-in must have been (OpenID Connect Core 3.1.2.1). */
+  redirectToLogin(ctx: Context, options?: { prompt?: string; returnTo?: string; acrValues?: string }): Promise<void>;
   /**
    * RP-initiated logout 1.0: sends the browser to the IdP's end_session_endpoint, which ends the
    * single sign-on session (after the person confirms), tells every site of that session through
@@ -94,7 +94,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     return discovered;
   }
 
-  async function redirectToLogin(ctx: Context, opts: { prompt?: string; returnTo?: string } = {}) {
+  async function redirectToLogin(ctx: Context, opts: { prompt?: string; returnTo?: string; acrValues?: string } = {}) {
     const config = await configuration();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const transaction = { state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier, returnTo: safeReturnTo(opts.returnTo), prompt: opts.prompt };
@@ -108,6 +108,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
       nonce: transaction.nonce,
       ...options.authorizationParams,
       ...(opts.prompt ? { prompt: opts.prompt } : {}),
+      ...(opts.acrValues ? { acr_values: opts.acrValues } : {}),
     });
     ctx.redirect(url.href);
   }

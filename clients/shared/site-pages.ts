@@ -15,6 +15,7 @@ export interface SitePages {
 
 const FAILURES: Record<string, string> = {
   access_denied: 'Sign-in was cancelled.',
+  unmet_authentication_requirements: 'This page needs a sign-in with two steps. Set up an authenticator app on your account page at the sign-in service, then try again.',
   invalid_callback: 'This sign-in could not be completed. Please start again.',
   idp_unavailable: 'The sign-in service cannot be reached right now. Please try again in a moment.',
 };

@@ -17,6 +17,9 @@ import { sameOriginPosts } from '../shared/same-origin-posts.js';
 import type { SiteAConfig } from './config.js';
 import { createMemorySiteAState, type SiteAState } from './state.js';
 
+/** The IdP's acr value for a sign-in with two factors (its discovery lists it in acr_values_supported). */
+export const TWO_FACTORS = 'urn:sso:acr:2fa';
+
 /**
  * `state`: the sessions and replay cache, from openSiteAState(config); in memory when left out,
  * which a config naming SITE_A_MONGODB_URI does not allow (that would silently not share).
@@ -43,7 +46,9 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
       // Claims beyond `sub` come from userinfo with the code flow (OpenID Connect Core 5.4).
       const userinfo = await oidc.fetchUserInfo(await rp.configuration(), tokens.access_token, claims.sub);
       await sessions.destroy(ctx.cookies.get(sessionCookie)); // a new id at every sign-in: no session fixation
-      const id = await sessions.create({ sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined, claims: { ...userinfo }, idToken: tokens.id_token });
+      // How the person signed in (acr, amr) is in the ID token, not userinfo: kept beside the claims.
+      const how = { ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}), ...(Array.isArray(claims.amr) ? { amr: claims.amr.join(' ') } : {}) };
+      const id = await sessions.create({ sub: claims.sub, sid: typeof claims.sid === 'string' ? claims.sid : undefined, claims: { ...userinfo, ...how }, idToken: tokens.id_token });
       ctx.cookies.set(sessionCookie, id, cookies.attributes({ maxAge: config.sessionTtlSeconds * 1000 }));
       ctx.redirect(returnTo);
     },
@@ -63,6 +68,13 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
     await rp.redirectToLogout(ctx, { idTokenHint: session?.idToken });
   });
   router.get('/signed-out', (ctx) => pages.render(ctx, 'signed-out'));
+  // A page that needs two factors: a session signed in with less goes back to the IdP asking for
+  // them (step-up); the IdP never answers with less than asked for.
+  router.get('/sensitive', async (ctx) => {
+    const session = await sessions.get(ctx.cookies.get(sessionCookie));
+    if (session?.claims.acr === TWO_FACTORS) return pages.render(ctx, 'sensitive', { user: session.claims });
+    await rp.redirectToLogin(ctx, { returnTo: '/sensitive', acrValues: TWO_FACTORS });
+  });
 
   // Before the CSRF check: see backchannelLogoutRouter.
   const backchannel = backchannelLogoutRouter(rp.verifyLogoutToken, (request) => sessions.destroyWhere(request));

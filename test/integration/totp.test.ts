@@ -394,3 +394,36 @@ describe('a site asking for two factors (acr_values, step-up)', () => {
     expect(callbackOf(silent).searchParams.get('code')).not.toBeNull();
   });
 });
+
+describe("site-a's sensitive page (step-up)", () => {
+  it('sends a password-only session back for two factors, then shows amr with both', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const secret = await enrol(person, browser);
+    const siteA = stack.siteA.url;
+    // Signed in at site-a silently, from the password-only IdP session.
+    const home = await browser.follow(await browser.get(`${siteA}/login`));
+    expect(home.body).toContain('Hello, Pat');
+    // The sensitive page asks the IdP for two factors: password and a code again.
+    const login = await browser.follow(await browser.get(`${siteA}/sensitive`));
+    expect(login.url).toContain('/interaction/');
+    const uid = interactionUid(login.url);
+    const password = await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
+    expect(password.location).toBe(`${issuer()}/interaction/${uid}/code`);
+    const page = await browser.follow(await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) }));
+    expect(page.url).toBe(`${siteA}/sensitive`);
+    expect(page.body).toContain('Sensitive page');
+    expect(page.body).toContain('pwd otp mfa');
+    expect(page.body).toContain(ACR_TWO_FACTORS);
+  });
+
+  it('tells a person without a second factor what to do, and never shows the page', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    await browser.follow(await browser.get(`${stack.siteA.url}/login`));
+    const login = await browser.follow(await browser.get(`${stack.siteA.url}/sensitive`));
+    const end = await browser.follow(await browser.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: person.email, password: person.password }));
+    expect(end.body).toContain('needs a sign-in with two steps');
+    expect(end.body).not.toContain('Sensitive page');
+  });
+});
