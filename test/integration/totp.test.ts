@@ -312,10 +312,12 @@ describe('Management API: second factors of a user', () => {
 
     const reset = await callApi(stack.idp, token, 'POST', `/users/${person.id}/factors/reset`);
     expect(reset.status).toBe(200);
-    expect(reset.json).toEqual({ user: expect.objectContaining({ id: person.id, has_totp: false, has_recovery_codes: false }) });
+    expect(reset.json).toEqual({ user: expect.objectContaining({ id: person.id, has_totp: false, has_recovery_codes: false }), ended: expect.objectContaining({ sessions: 1 }) });
     await expectDocumented(stack.idp, token, 'resetUserFactors', reset);
     const events = await stack.idp.storage.audit.list({ limit: 5, type: 'account.factors_reset', accountId: person.id });
-    expect(events).toEqual([expect.objectContaining({ detail: { had_totp: true, recovery_codes: 10 } })]);
+    expect(events).toEqual([expect.objectContaining({ detail: { had_totp: true, recovery_codes: 10, sessions_ended: 1 } })]);
+    // Sessions signed in with the factors taken away end with them.
+    expect((await browser.follow(await browser.get(`${issuer()}/account`))).body).toContain('name="password"');
 
     // The password alone signs in again.
     const { browser: signingIn, reply, verifier } = await passwordStep(person);

@@ -266,21 +266,23 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       method: 'post',
       path: '/users/{user_id}/factors/reset',
       operationId: 'resetUserFactors',
-      summary: "Remove the user's authenticator app and recovery codes (a lost phone): signing in asks for the password only until they set up new ones",
+      summary: "Remove the user's authenticator app and recovery codes (a lost phone), ending every session: signing in asks for the password only until they set up new ones",
       tag,
       scope: 'admin:users:write',
-      response: { status: 200, description: 'The user as it is now', schema: { type: 'object', required: ['user'], additionalProperties: false, properties: { user: USER } } },
+      response: { status: 200, description: 'The user as it is now, and what ended', schema: USER_AND_ENDED },
       async handle(request) {
         const account = await accountById(deps, userId(request));
         const before = await deps.factors.reset(account.id);
+        // Sessions signed in with the factors just taken away (the lost phone's among them) end too.
+        const ended = await deps.access.endAll(account.id);
         await deps.events.record({
           type: 'account.factors_reset',
           source: request.ctx.ip,
           accountId: account.id,
           clientId: request.caller.clientId,
-          detail: { had_totp: before.totp, recovery_codes: before.recoveryCodes },
+          detail: { had_totp: before.totp, recovery_codes: before.recoveryCodes, sessions_ended: ended.sessions },
         });
-        return { status: 200, body: { user: await represent(account) } };
+        return { status: 200, body: { user: await represent(account), ended: endedRepresentation(ended) } };
       },
     },
     {
