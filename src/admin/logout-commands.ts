@@ -3,7 +3,7 @@
  * the last day (logout-delivery/deliveries.ts), never their sid (it names an IdP session).
  */
 import type { DeliveryState } from '../logout-delivery/deliveries.js';
-import { DELIVERY_STATES, deliveryStats, isDeliveryState, selectDeliveries, type DeliveryStats } from '../logout-delivery/delivery-stats.js';
+import { DELIVERY_STATES, deliveryStats, deliveryView, isDeliveryState, selectDeliveries, type DeliveryStats } from '../logout-delivery/delivery-stats.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
 import type { Row } from './output.js';
@@ -30,17 +30,7 @@ export const statsRow = (stats: DeliveryStats): Row => ({
 });
 
 export async function listLogouts(ctx: AdminContext, options: LogoutListOptions): Promise<Row[]> {
-  return selectDeliveries(await ctx.idp.deliveries.list(), options).map((delivery) => ({
-    id: delivery.id,
-    client_id: delivery.clientId,
-    user_id: delivery.accountId,
-    state: delivery.state,
-    attempts: delivery.attempts,
-    created_at: delivery.createdAt.toISOString(),
-    next_attempt_at: delivery.state === 'pending' ? delivery.nextAttemptAt.toISOString() : undefined,
-    last_outcome: delivery.lastOutcome,
-    settled_at: delivery.settledAt?.toISOString(),
-  }));
+  return selectDeliveries(await ctx.idp.deliveries.list(), options).map(deliveryView);
 }
 
 export async function logoutStats(ctx: AdminContext): Promise<Row[]> {

@@ -138,7 +138,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       clientId: String(interaction.params.client_id),
     });
     if (outcome.kind === 'signed_in') {
-      if ((await deps.factors.status(outcome.accountId)).totp) {
+      if (await deps.factors.hasTotp(outcome.accountId)) {
         // The password was right: remembered on the interaction, server-side, until a code follows.
         const expiresInSeconds = typeof interaction.exp === 'number' ? interaction.exp - Math.floor(Date.now() / 1000) : 60;
         await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, expiresInSeconds);

@@ -42,3 +42,17 @@ export function selectDeliveries(all: readonly Delivery[], filter: { state?: Del
 
 /** A sortable key in that order (paging.ts pages by a string key). */
 export const deliveryKey = (delivery: Delivery) => `${String(delivery.createdAt.getTime()).padStart(15, '0')}.${delivery.id}`;
+
+/** A delivery as the Management API and the admin CLI show it: never its sid (it names a session). */
+export const deliveryView = (delivery: Delivery) => ({
+  id: delivery.id,
+  client_id: delivery.clientId,
+  user_id: delivery.accountId,
+  state: delivery.state,
+  attempts: delivery.attempts,
+  created_at: delivery.createdAt.toISOString(),
+  ...(delivery.state === 'pending' ? { next_attempt_at: delivery.nextAttemptAt.toISOString() } : {}),
+  ...(delivery.lastOutcome !== undefined ? { last_outcome: delivery.lastOutcome } : {}),
+  ...(delivery.settledAt ? { settled_at: delivery.settledAt.toISOString() } : {}),
+  give_up_at: delivery.giveUpAt.toISOString(),
+});

@@ -43,6 +43,11 @@ export interface FactorStatus {
   recoveryCodes: number;
 }
 
+export interface FactorSummary {
+  totp: boolean;
+  hasRecoveryCodes: boolean;
+}
+
 /** The model holding each account's factors. */
 export const FACTORS_MODEL = 'AccountFactors';
 
@@ -87,6 +92,24 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
   const claimStep = (accountId: string, step: number) => claim(stepClaims, `${accountId}:${step}`);
 
   return {
+    /** Whether sign-in asks for a code: one read, on every password sign-in (no recovery-code lookups). */
+    async hasTotp(accountId: string): Promise<boolean> {
+      return Boolean((await load(accountId)).totp);
+    },
+
+    /** What a user listing shows: stops at the first unused recovery code instead of counting all ten. */
+    async summary(accountId: string): Promise<FactorSummary> {
+      const factors = await load(accountId);
+      let hasRecoveryCodes = false;
+      for (const hash of factors.recoveryCodes ?? []) {
+        if ((await unusedCodes(accountId, [hash])).length > 0) {
+          hasRecoveryCodes = true;
+          break;
+        }
+      }
+      return { totp: Boolean(factors.totp), hasRecoveryCodes };
+    },
+
     async status(accountId: string): Promise<FactorStatus> {
       const factors = await load(accountId);
       return { totp: Boolean(factors.totp), recoveryCodes: (await unusedCodes(accountId, factors.recoveryCodes ?? [])).length };

@@ -5,8 +5,7 @@
  * admin:sessions:read: they are about people's sessions. An answer never carries the delivery's
  * sid: it names an IdP session, and the list is readable by more than that session's holder.
  */
-import type { Delivery } from '../../logout-delivery/deliveries.js';
-import { DELIVERY_STATES, deliveryKey, deliveryStats, isDeliveryState, selectDeliveries } from '../../logout-delivery/delivery-stats.js';
+import { DELIVERY_STATES, deliveryKey, deliveryStats, deliveryView, isDeliveryState, selectDeliveries } from '../../logout-delivery/delivery-stats.js';
 import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
 import type { ApiRoute, JsonSchema } from '../route.js';
 import { idParam } from '../schemas.js';
@@ -47,18 +46,6 @@ const STATS: JsonSchema = {
   },
 };
 
-const representation = (delivery: Delivery) => ({
-  id: delivery.id,
-  client_id: delivery.clientId,
-  user_id: delivery.accountId,
-  state: delivery.state,
-  attempts: delivery.attempts,
-  created_at: delivery.createdAt.toISOString(),
-  ...(delivery.state === 'pending' ? { next_attempt_at: delivery.nextAttemptAt.toISOString() } : {}),
-  ...(delivery.lastOutcome !== undefined ? { last_outcome: delivery.lastOutcome } : {}),
-  ...(delivery.settledAt ? { settled_at: delivery.settledAt.toISOString() } : {}),
-  give_up_at: delivery.giveUpAt.toISOString(),
-});
 
 export function logoutDeliveryRoutes(deps: LogoutDeliveriesDeps): ApiRoute[] {
   return [
@@ -79,7 +66,7 @@ export function logoutDeliveryRoutes(deps: LogoutDeliveriesDeps): ApiRoute[] {
         const state = query.state !== undefined && isDeliveryState(query.state) ? query.state : undefined;
         const selected = selectDeliveries(await deps.deliveries.list(), { state, clientId: query.client_id });
         const page = paginate(selected, deliveryKey, query);
-        return { status: 200, body: { items: page.items.map(representation), next_cursor: page.next_cursor } };
+        return { status: 200, body: { items: page.items.map(deliveryView), next_cursor: page.next_cursor } };
       },
     },
     {

@@ -11,7 +11,7 @@ import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, registerAccount } from '../../accoun
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../accounts/passwords.js';
 import type { AccessEnded } from '../../account/end-access.js';
 import { createAccountSessions } from '../../account/account-sessions.js';
-import type { FactorStatus } from '../../mfa/factors.js';
+import type { FactorSummary } from '../../mfa/factors.js';
 import type { AccountRecord } from '../../storage/types.js';
 import { MANAGEMENT_API_PREFIX } from '../management-api.js';
 import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
@@ -119,7 +119,7 @@ const SESSIONS: JsonSchema = {
 const EMAIL_FILTER = { description: 'Only users whose email contains this, in any letter case', schema: text(MAX_EMAIL_LENGTH) };
 
 /** `factors`: whether the user has second factors (mfa/factors.ts), never the factors themselves. */
-export function userRepresentation(account: AccountRecord, factors: FactorStatus) {
+export function userRepresentation(account: AccountRecord, factors: FactorSummary) {
   return {
     id: account.id,
     email: account.email,
@@ -129,7 +129,7 @@ export function userRepresentation(account: AccountRecord, factors: FactorStatus
     email_verified: account.emailVerified,
     disabled: account.disabled,
     has_totp: factors.totp,
-    has_recovery_codes: factors.recoveryCodes > 0,
+    has_recovery_codes: factors.hasRecoveryCodes,
     created_at: new Date(account.createdAt).toISOString(),
     updated_at: new Date(account.updatedAt).toISOString(),
   };
@@ -146,7 +146,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
   const overview = createAccountSessions({ provider: deps.provider, storage: deps.storage, deliveries: deps.deliveries });
   const tag = 'Users';
   const userId = (request: ApiRequest) => request.params.user_id!;
-  const represent = async (account: AccountRecord) => userRepresentation(account, await deps.factors.status(account.id));
+  const represent = async (account: AccountRecord) => userRepresentation(account, await deps.factors.summary(account.id));
   return [
     {
       method: 'get',
