@@ -60,6 +60,7 @@ export function createApp(deps: AppDeps): Koa {
     events: deps.events,
     views,
     factors: deps.factors,
+    passkeys: deps.passkeys,
     codeLimits: deps.codeLimits,
   });
   const toProvider: Koa.Middleware[] = [

@@ -31,6 +31,7 @@ import { ensureKeys } from './oidc/key-ring.js';
 import { createCodeLimits } from './mfa/code-limits.js';
 import { loadFactorSecrets } from './mfa/factor-secrets.js';
 import { createFactors, type Factors } from './mfa/factors.js';
+import { createPasskeys, type Passkeys } from './mfa/passkeys.js';
 import { createPendingSignIns } from './mfa/pending-sign-in.js';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
@@ -66,6 +67,8 @@ export interface Idp {
   access: AccessEnder;
   /** People's second factors: authenticator apps and recovery codes (mfa/). */
   factors: Factors;
+  /** People's passkeys (mfa/passkeys.ts). */
+  passkeys: Passkeys;
   close(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
   }
   const pseudonyms = await loadPseudonyms(storage.keys);
   const factors = createFactors({ storage, secrets: await loadFactorSecrets(storage.keys) });
+  const passkeys = createPasskeys({ storage, issuer: config.issuer });
   const events = createSecurityEvents({ logger, audit: storage.audit, retentionSeconds: config.auditRetentionDays * 24 * 60 * 60 });
   const views = createViews();
   const trust = createClientTrust(storage);
@@ -154,6 +158,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     issuerOrigin: new URL(config.issuer).origin,
     isFirstParty: trust.isFirstParty,
     factors,
+    passkeys,
     codeLimits: createCodeLimits(storage),
     pendingSignIns: createPendingSignIns(storage),
     accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),
@@ -175,6 +180,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     events,
     access,
     factors,
+    passkeys,
     deliveries,
     logoutSender,
     async close() {

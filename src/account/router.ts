@@ -21,9 +21,12 @@ import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID, type AccountSessions } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
+import { createFactorChanges } from './factor-changes.js';
 import { factorRoutes } from './factor-routes.js';
+import { passkeyRoutes } from './passkey-routes.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { Factors } from '../mfa/factors.js';
+import type { Passkeys } from '../mfa/passkeys.js';
 
 const STATE_COOKIE = 'account_login_state';
 
@@ -37,8 +40,9 @@ export interface AccountRouterDeps {
   signIn: PasswordSignIn;
   events: SecurityEvents;
   views: Views;
-  /** Second factors (mfa/): the authenticator app and recovery codes the person manages here. */
+  /** Second factors (mfa/): the authenticator app, recovery codes and passkeys the person manages here. */
   factors: Factors;
+  passkeys: Passkeys;
   codeLimits: CodeLimits;
 }
 
@@ -57,12 +61,13 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   }
 
   async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, errors: { passwordError?: string; factorError?: string } = {}, status = 200) {
-    const [overview, signOuts, factors] = await Promise.all([
+    const [overview, signOuts, factors, passkeys] = await Promise.all([
       deps.sessions.overview(current.account.id, current.session.jti),
       deps.sessions.signOuts(current.account.id),
       deps.factors.status(current.account.id),
+      deps.passkeys.list(current.account.id),
     ]);
-    views.render(ctx, 'account', { account: current.account, ...overview, signOuts, factors, ...errors }, status);
+    views.render(ctx, 'account', { account: current.account, ...overview, signOuts, factors, passkeys, ...errors }, status);
   }
 
   /** Ends all of the account's access, records why, and tells the person what ended. */
@@ -143,7 +148,16 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     await endEverything(ctx, current.account.id, 'password_changed');
   });
 
-  factorRoutes(router, { ...deps, forms, signedIn: async (ctx) => signedIn(ctx) as Promise<{ account: AccountRecord; session: { jti: string } } | undefined>, renderAccount });
+  const factorDeps = {
+    ...deps,
+    forms,
+    changes: createFactorChanges(deps),
+    signedIn: async (ctx: Context) => signedIn(ctx) as Promise<{ account: AccountRecord; session: { jti: string } } | undefined>,
+    renderAccount,
+  };
+  factorRoutes(router, factorDeps);
+  // A registration response with its attestation object: more than the 4 kB of the other forms.
+  passkeyRoutes(router, { ...factorDeps, passkeyForms: formBody({ limit: '16kb' }) });
 
   router.post('/apps/:clientId/revoke', forms, async (ctx) => {
     const current = await signedIn(ctx);

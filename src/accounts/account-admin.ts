@@ -5,7 +5,7 @@
  * and leaves a security event saying who did it; the callers only find the account and format
  * the answer. Creating an account is registerAccount (accounts.ts), for everyone.
  */
-import { removeFactors } from '../mfa/factors.js';
+import { removeFactors, type FactorStatus } from '../mfa/factors.js';
 import { AppError } from '../errors.js';
 import type { Idp } from '../idp.js';
 import type { AccessEnded } from '../account/end-access.js';
@@ -14,6 +14,7 @@ import { assertValidName, assertValidPassword } from './accounts.js';
 import { hashPassword } from './passwords.js';
 
 export type AccountAdminDeps = Pick<Idp, 'storage' | 'access' | 'events'>;
+export type FactorAdminDeps = AccountAdminDeps & Pick<Idp, 'factors'>;
 
 /** Who acted: the audit trail names the admin client of an API call; the CLI is "admin". */
 export interface AdminActor {
@@ -80,6 +81,24 @@ export async function setAccountPassword(deps: AccountAdminDeps, id: string, pas
   return { account, ended };
 }
 
+/**
+ * A lost phone or security key: every passkey, the authenticator app and the recovery codes go,
+ * and every session ends (those signed in with the lost factors among them). Signing in asks for
+ * the password only until the person sets up new factors. Says what there was; never a secret.
+ */
+export async function resetAccountFactors(deps: FactorAdminDeps, id: string, actor: AdminActor): Promise<AccountAccessChange & { before: FactorStatus }> {
+  const account = await accountById(deps, id);
+  const before = await deps.factors.reset(id);
+  const ended = await deps.access.endAll(id);
+  await deps.events.record({
+    type: 'account.factors_reset',
+    source: actor.source,
+    accountId: id,
+    detail: { ...byWhom(actor), had_totp: before.totp, passkeys: before.passkeys, recovery_codes: before.recoveryCodes, sessions_ended: ended.sessions },
+  });
+  return { account, ended, before };
+}
+
 /** "Sign out everywhere", done by an admin. */
 export async function signOutEverywhere(deps: AccountAdminDeps, id: string, actor: AdminActor): Promise<AccessEnded> {
   await accountById(deps, id);
@@ -105,7 +124,7 @@ export async function deleteAccount(deps: AccountAdminDeps, id: string, actor: A
   await accountById(deps, id);
   const ended = await deps.access.endAll(id);
   await deps.storage.accounts.remove(id);
-  // Its authenticator-app secret and recovery-code hashes go with it.
+  // Its passkeys, authenticator-app secret and recovery-code hashes go with it.
   await removeFactors(deps.storage, id);
   await deps.events.record({ type: 'account.deleted', source: actor.source, accountId: id, detail: { ...byWhom(actor), ...ended } });
   return ended;

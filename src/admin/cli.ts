@@ -26,8 +26,8 @@ import { listLogoutsHttp, logoutStatsHttp } from './logout-commands-http.js';
 import { createManagementClient, type ManagementClient } from './management-client.js';
 import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
 import { createInitialAccessTokenHttp } from './token-commands-http.js';
-import { addUser, listUsers, setDisabled, setPassword, USER_COLUMNS } from './user-commands.js';
-import { addUserHttp, listUsersHttp, setDisabledHttp, setPasswordHttp } from './user-commands-http.js';
+import { addUser, FACTOR_COLUMNS, listUsers, resetFactors, setDisabled, setPassword, showFactors, USER_COLUMNS } from './user-commands.js';
+import { addUserHttp, listUsersHttp, resetFactorsHttp, setDisabledHttp, setPasswordHttp, showFactorsHttp } from './user-commands-http.js';
 import { formatTable, type Row } from './output.js';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -230,6 +230,22 @@ export const COMMANDS: Record<string, Command> = {
     scopes: USERS_WRITE,
     run: (ctx, _v, [email]) => setPassword(ctx, email!),
     http: ({ api, io }, _v, [email]) => setPasswordHttp(api, io, email!),
+  },
+  'users factors': {
+    summary: "Whether a user has passkeys, an authenticator app and recovery codes (never the factors themselves)",
+    positionals: ['email'],
+    columns: FACTOR_COLUMNS,
+    scopes: ['admin:users:read'],
+    run: (ctx, _v, [email]) => showFactors(ctx, email!),
+    http: ({ api }, _v, [email]) => showFactorsHttp(api, email!),
+  },
+  'users reset-factors': {
+    summary: 'Remove every passkey, the authenticator app and the recovery codes of a user (a lost device); ends every session',
+    positionals: ['email'],
+    columns: FACTOR_COLUMNS,
+    scopes: USERS_WRITE,
+    run: (ctx, _v, [email]) => resetFactors(ctx, email!),
+    http: ({ api, io }, _v, [email]) => resetFactorsHttp(api, io, email!),
   },
   'tokens create-initial-access': {
     changes: 'token',

@@ -18,6 +18,9 @@ interface ApiUser {
   family_name?: string;
   email_verified: boolean;
   disabled: boolean;
+  has_totp: boolean;
+  passkeys: number;
+  has_recovery_codes: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -63,4 +66,18 @@ export async function setPasswordHttp(api: ManagementClient, io: AdminIo, email:
   const answer = await api.call<{ user: ApiUser; ended: ApiEnded }>('PUT', `/users/${encodeURIComponent(user.id)}/password`, { body: { password } });
   io.err(summary(answer.ended));
   return [row(answer.user)];
+}
+
+/** Whether unused recovery codes remain, as the API says it (not how many). */
+const factorRow = (user: ApiUser): Row => ({ email: user.email, passkeys: user.passkeys, totp: user.has_totp, recovery_codes: user.has_recovery_codes, id: user.id });
+
+export async function showFactorsHttp(api: ManagementClient, email: string): Promise<Row[]> {
+  return [factorRow(await findUserByEmail(api, email))];
+}
+
+export async function resetFactorsHttp(api: ManagementClient, io: AdminIo, email: string): Promise<Row[]> {
+  const user = await findUserByEmail(api, email);
+  const answer = await api.call<{ user: ApiUser; ended: ApiEnded }>('POST', `/users/${encodeURIComponent(user.id)}/factors/reset`);
+  io.err(summary(answer.ended));
+  return [factorRow(answer.user)];
 }

@@ -1,5 +1,5 @@
-/** `users add | list | disable | enable | set-password`: passwords come from a prompt or stdin. */
-import { disableAccount, enableAccount, setAccountPassword, type AdminActor } from '../accounts/account-admin.js';
+/** `users add | list | disable | enable | set-password | factors | reset-factors`: passwords come from a prompt or stdin. */
+import { disableAccount, enableAccount, resetAccountFactors, setAccountPassword, type AdminActor } from '../accounts/account-admin.js';
 import { assertValidPassword, registerAccount } from '../accounts/accounts.js';
 import { AppError } from '../errors.js';
 import type { AccessEnded } from '../account/end-access.js';
@@ -58,6 +58,23 @@ export async function setPassword(ctx: AdminContext, email: string): Promise<Row
   const { account, ended } = await setAccountPassword(ctx.idp, id, await readNewPassword(ctx.io), CLI);
   ctx.io.err(endedSummary(ended));
   return [row(account)];
+}
+
+/** What an admin sees of a person's second factors: whether they have them, never the factors. */
+export const FACTOR_COLUMNS = ['email', 'passkeys', 'totp', 'recovery_codes', 'id'];
+
+export async function showFactors(ctx: AdminContext, email: string): Promise<Row[]> {
+  const account = await byEmail(ctx, email);
+  const status = await ctx.idp.factors.status(account.id);
+  return [{ email: account.email, passkeys: status.passkeys, totp: status.totp, recovery_codes: status.recoveryCodes > 0, id: account.id }];
+}
+
+/** A lost phone or key: every second factor goes, and every session ends. */
+export async function resetFactors(ctx: AdminContext, email: string): Promise<Row[]> {
+  const { id } = await byEmail(ctx, email);
+  const { account, ended } = await resetAccountFactors(ctx.idp, id, CLI);
+  ctx.io.err(endedSummary(ended));
+  return [{ email: account.email, passkeys: 0, totp: false, recovery_codes: false, id }];
 }
 
 export function endedSummary(ended: AccessEnded): string {

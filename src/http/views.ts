@@ -1,6 +1,7 @@
 /**
  * Renders pug views from views/ with one shared layout. Every HTML page we render gets a strict
- * Content-Security-Policy: no scripts at all, styles only from our own origin.
+ * Content-Security-Policy: styles only from our own origin, and no scripts at all except on the
+ * pages that offer passkeys, which load our own two script files (`scripts` in their locals).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -32,6 +33,10 @@ function loadTemplate(dir: string, name: string): compileTemplate {
 // form-action is left out on purpose: Chromium applies it to the redirects that follow a form
 // submission, and a login POST must end in a redirect to the client's redirect_uri.
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+/** The same, letting the page run script files from our origin: never inline script, never eval. */
+export const SCRIPTED_PAGE_CSP = `${PAGE_CSP}; script-src 'self'`;
+/** The scripts of a page that runs a passkey ceremony (views/assets/passkeys.js and the library it drives). */
+export const PASSKEY_SCRIPTS = Object.freeze(['/assets/webauthn.js', '/assets/passkeys.js']);
 
 export interface Views {
   html(name: string, locals?: object): string;
@@ -55,7 +60,8 @@ export function createViews(options: { dir?: string; site?: Record<string, unkno
     render(ctx, name, locals = {}, status = 200) {
       ctx.status = status;
       ctx.type = 'html';
-      ctx.set('Content-Security-Policy', PAGE_CSP);
+      const scripted = Array.isArray((locals as { scripts?: unknown }).scripts) && (locals as { scripts: unknown[] }).scripts.length > 0;
+      ctx.set('Content-Security-Policy', scripted ? SCRIPTED_PAGE_CSP : PAGE_CSP);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = html(name, locals);
     },

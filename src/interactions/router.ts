@@ -19,7 +19,9 @@ import { describeClaim, describeScope } from './scopes-text.js';
 import type { Factors } from '../mfa/factors.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { PendingSignIns } from '../mfa/pending-sign-in.js';
-import { secondFactorRoutes } from './second-factor.js';
+import type { Passkeys } from '../mfa/passkeys.js';
+import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
+import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
 import { requestsTwoFactors } from '../mfa/authentication-context.js';
 
 export interface InteractionDeps {
@@ -33,8 +35,10 @@ export interface InteractionDeps {
   issuerOrigin: string;
   /** First-party apps are named plainly; others with the host they return to (client-label.ts). */
   isFirstParty(clientId: string): Promise<boolean>;
-  /** Second factors (mfa/): an account with an authenticator app is asked for a code after its password. */
+  /** Second factors (mfa/): an account with a passkey or an authenticator app is asked for it after its password. */
   factors: Factors;
+  /** Passkeys (mfa/passkeys.ts): a sign-in of their own from the login page, or the second step. */
+  passkeys: Passkeys;
   codeLimits: CodeLimits;
   pendingSignIns: PendingSignIns;
 }
@@ -96,8 +100,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   const clientLocals = (client: ClientLabel) => ({ clientName: client.name, clientHost: client.host });
 
-  function renderLogin(ctx: Context, uid: string, client: ClientLabel, locals: { email?: string; error?: string } = {}, status = 200) {
-    views.render(ctx, 'login', { uid, ...clientLocals(client), email: locals.email ?? '', error: locals.error }, status);
+  /** The login page, with a fresh challenge for its passkey button and the browser's passkey autofill. */
+  async function renderLogin(ctx: Context, interaction: { uid: string; exp?: number }, client: ClientLabel, locals: { email?: string; error?: string } = {}, status = 200) {
+    const passkey = await passkeyLocals(deps.passkeys, interaction);
+    views.render(ctx, 'login', { uid: interaction.uid, ...clientLocals(client), email: locals.email ?? '', error: locals.error, ...passkey }, status);
   }
 
   router.get('/:uid', async (ctx) => {
@@ -117,13 +123,13 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         resources: Object.entries(details.missingResourceScopes ?? {}).map(([resource, scopes]) => ({ resource, scopes })),
       });
     }
-    renderLogin(ctx, uid, client, { email: typeof params.login_hint === 'string' ? params.login_hint : '' });
+    await renderLogin(ctx, interaction, client, { email: typeof params.login_hint === 'string' ? params.login_hint : '' });
   });
 
   // "Use another account" from the chooser.
   router.get('/:uid/login', async (ctx) => {
     const { interaction, client } = await load(ctx);
-    renderLogin(ctx, interaction.uid, client);
+    await renderLogin(ctx, interaction, client);
   });
 
   router.post('/:uid/login', forms, async (ctx) => {
@@ -138,12 +144,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       clientId: String(interaction.params.client_id),
     });
     if (outcome.kind === 'signed_in') {
-      if (await deps.factors.hasTotp(outcome.accountId)) {
-        // The password was right: remembered on the interaction, server-side, until a code follows.
-        const expiresInSeconds = typeof interaction.exp === 'number' ? interaction.exp - Math.floor(Date.now() / 1000) : 60;
-        await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, expiresInSeconds);
+      const next = secondStepPath(await secondStepsOf(deps, outcome.accountId));
+      if (next) {
+        // The password was right: remembered on the interaction, server-side, until a second factor follows.
+        await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, secondsLeft(interaction));
         ctx.status = 303;
-        return ctx.redirect(`/interaction/${interaction.uid}/code`);
+        return ctx.redirect(`/interaction/${interaction.uid}/${next}`);
       }
       if (requestsTwoFactors(interaction.params)) {
         // The site asked for two factors, and this account has one: say so to the site rather than
@@ -152,13 +158,21 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       }
       return finishSignIn(ctx, interaction.uid, outcome);
     }
-    if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction.uid, client, { email, error: INCORRECT });
+    if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction, client, { email, error: INCORRECT });
     ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-    if (outcome.kind === 'busy') return renderLogin(ctx, interaction.uid, client, { email, error: BUSY }, 503);
-    renderLogin(ctx, interaction.uid, client, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
+    if (outcome.kind === 'busy') return renderLogin(ctx, interaction, client, { email, error: BUSY }, 503);
+    await renderLogin(ctx, interaction, client, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
   });
 
-  secondFactorRoutes(router, { ...deps, forms, load, finishSignIn, clientLocals });
+  const secondStep = secondFactorRoutes(router, { ...deps, forms, load, finishSignIn, clientLocals });
+  passkeySignInRoutes(router, {
+    ...deps,
+    passkeyForms: forms,
+    load,
+    finishSignIn,
+    renderLogin: (ctx, loaded, locals, status) => renderLogin(ctx, loaded.interaction, loaded.client, locals, status),
+    renderSecondStep: secondStep.renderPasskeyStep,
+  });
 
   router.post('/:uid/continue', forms, async (ctx) => {
     const { interaction } = await load(ctx);

@@ -1,9 +1,10 @@
 /**
- * The second sign-in step, for accounts with an authenticator app: after the password (router.ts
- * keeps that it was right on the interaction, mfa/pending-sign-in.ts), a page asks for the app's
- * code, or one of the recovery codes instead. Only a right code finishes the interaction, with
- * amr and acr saying two factors were used (mfa/authentication-context.ts). Wrong codes are
- * throttled per account and per page (mfa/code-limits.ts) and recorded.
+ * The second sign-in step, for accounts with a passkey or an authenticator app: after the password
+ * (router.ts keeps that it was right on the interaction, mfa/pending-sign-in.ts), a page asks for
+ * the passkey first, else the app's code, with the others (and a recovery code) offered instead.
+ * Only a right factor finishes the interaction, with amr and acr saying two factors were used
+ * (mfa/authentication-context.ts); the passkey's answer is checked in passkey-sign-in.ts. Wrong
+ * codes are throttled per account and per page (mfa/code-limits.ts) and recorded.
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -13,14 +14,34 @@ import type { Views } from '../http/views.js';
 import { ACR_TWO_FACTORS, AMR_PASSWORD_AND_RECOVERY_CODE, AMR_PASSWORD_AND_TOTP } from '../mfa/authentication-context.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { Factors } from '../mfa/factors.js';
+import type { Passkeys } from '../mfa/passkeys.js';
 import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-in.js';
+import { passkeyLocals } from './passkey-sign-in.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { ClientLabel } from './client-label.js';
 
-type Loaded = { interaction: { uid: string; prompt: { name: string } }; client: ClientLabel };
+type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number }; client: ClientLabel };
+
+/** Which second factors an account has: whether its password alone signs it in, and which page comes next. */
+export interface SecondSteps {
+  passkey: boolean;
+  totp: boolean;
+}
+
+export async function secondStepsOf(deps: { factors: Factors; passkeys: Passkeys }, accountId: string): Promise<SecondSteps> {
+  const [totp, passkey] = await Promise.all([deps.factors.hasTotp(accountId), deps.passkeys.has(accountId)]);
+  return { totp, passkey };
+}
+
+/** The page after a right password, when there is one: a passkey first (WebAuthn can't be phished), then the app. */
+export function secondStepPath(steps: SecondSteps): string | undefined {
+  if (steps.passkey) return 'passkey';
+  return steps.totp ? 'code' : undefined;
+}
 
 export interface SecondFactorDeps {
   factors: Factors;
+  passkeys: Passkeys;
   codeLimits: CodeLimits;
   pendingSignIns: PendingSignIns;
   events: SecurityEvents;
@@ -31,8 +52,8 @@ export interface SecondFactorDeps {
   clientLocals(client: ClientLabel): Record<string, unknown>;
 }
 
-type Factor = 'totp' | 'recovery';
-const WRONG: Record<Factor, string> = {
+type Factor = 'passkey' | 'totp' | 'recovery';
+const WRONG: Record<Exclude<Factor, 'passkey'>, string> = {
   totp: 'That code is not right, or it was used already. Enter the newest code from your authenticator app.',
   recovery: 'That recovery code is not right, or it was used already.',
 };
@@ -42,7 +63,7 @@ const codeField = (ctx: Context) => {
   return typeof value === 'string' ? value.slice(0, 64) : '';
 };
 
-export function secondFactorRoutes(router: Router, deps: SecondFactorDeps): void {
+export function secondFactorRoutes(router: Router, deps: SecondFactorDeps) {
   const { views } = deps;
 
   async function loadPending(ctx: Context): Promise<Loaded & { pending: PendingSignIn }> {
@@ -53,15 +74,24 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps): void
     return { ...loaded, pending };
   }
 
-  function render(ctx: Context, loaded: Loaded, factor: Factor, error?: string, status = 200) {
-    views.render(ctx, 'second-factor', { uid: loaded.interaction.uid, ...deps.clientLocals(loaded.client), factor, error }, status);
+  /** The step's page, offering the account's other factors as links (and its passkey's options on the passkey page). */
+  async function render(ctx: Context, loaded: Loaded, accountId: string, factor: Factor, error?: string, status = 200) {
+    const steps = await secondStepsOf(deps, accountId);
+    const passkey = factor === 'passkey' ? await passkeyLocals(deps.passkeys, loaded.interaction, accountId) : {};
+    views.render(ctx, 'second-factor', { uid: loaded.interaction.uid, ...deps.clientLocals(loaded.client), factor, steps, error, ...passkey }, status);
   }
+
+  router.get('/:uid/passkey', async (ctx) => {
+    const loaded = await loadPending(ctx);
+    await render(ctx, loaded, loaded.pending.accountId, 'passkey');
+  });
 
   for (const factor of ['totp', 'recovery'] as const) {
     const path = factor === 'totp' ? 'code' : 'recovery-code';
 
     router.get(`/:uid/${path}`, async (ctx) => {
-      render(ctx, await loadPending(ctx), factor);
+      const loaded = await loadPending(ctx);
+      await render(ctx, loaded, loaded.pending.accountId, factor);
     });
 
     router.post(`/:uid/${path}`, deps.forms, async (ctx) => {
@@ -73,7 +103,7 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps): void
       if (!admission.admitted) {
         await deps.events.record({ type: 'sign_in.second_factor_throttled', ...about, detail: { factor, retry_after_seconds: admission.retryAfterSeconds } });
         ctx.set('Retry-After', String(admission.retryAfterSeconds));
-        return render(ctx, loaded, factor, `Too many wrong codes. Please wait ${admission.retryAfterSeconds} seconds and try again.`, 429);
+        return render(ctx, loaded, accountId, factor, `Too many wrong codes. Please wait ${admission.retryAfterSeconds} seconds and try again.`, 429);
       }
       let ok = false;
       try {
@@ -84,7 +114,7 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps): void
       }
       if (!ok) {
         await deps.events.record({ type: 'sign_in.second_factor_failed', ...about });
-        return render(ctx, loaded, factor, WRONG[factor], 400);
+        return render(ctx, loaded, accountId, factor, WRONG[factor], 400);
       }
       await deps.pendingSignIns.destroy(uid);
       await deps.events.record({ type: 'sign_in.second_factor_succeeded', ...about });
@@ -100,4 +130,9 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps): void
       await deps.finishSignIn(ctx, uid, { result, accountId, checkedFrom: loaded.pending.checkedFrom });
     });
   }
+
+  return {
+    /** The passkey page again, with what went wrong (passkey-sign-in.ts). */
+    renderPasskeyStep: (ctx: Context, loaded: Loaded, accountId: string, error: string, status: number) => render(ctx, loaded, accountId, 'passkey', error, status),
+  };
 }

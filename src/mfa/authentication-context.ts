@@ -3,7 +3,7 @@
  * and one `acr` value of our own, listed in discovery's acr_values_supported.
  */
 
-/** Password and a second factor (authenticator app or recovery code). */
+/** Two factors: a password and a second factor (authenticator app, recovery code or passkey), or a passkey that verified the person. */
 export const ACR_TWO_FACTORS = 'urn:sso:acr:2fa';
 
 /** Every acr value the IdP issues; a password-only sign-in carries none, as before second factors. */
@@ -19,6 +19,17 @@ export const AMR_PASSWORD_AND_TOTP = Object.freeze(['pwd', 'otp', 'mfa']);
  * (`sign_in.second_factor` with detail.factor).
  */
 export const AMR_PASSWORD_AND_RECOVERY_CODE = Object.freeze(['pwd', 'otp', 'mfa']);
+
+/**
+ * A passkey: `hwk` for a key bound to one authenticator, `swk` for a synced one (its private key
+ * is held in software across devices), RFC 8176 section 2. After a password: `pwd` too, and `mfa`.
+ * On its own it verified the person (user verification is required then): `user` for that test
+ * (RFC 8176 has no value for "PIN or biometric, we can't tell which"), and `mfa`, since possession
+ * plus user verification is multi-factor (WebAuthn Level 3 section 6.2.3).
+ */
+export function amrForPasskey(method: 'hwk' | 'swk', options: { afterPassword: boolean }): string[] {
+  return options.afterPassword ? ['pwd', method, 'mfa'] : [method, 'user', 'mfa'];
+}
 
 /** Whether an authorization request asks for two factors (acr_values, OpenID Connect Core 3.1.2.1). */
 export function requestsTwoFactors(params: { acr_values?: unknown }): boolean {

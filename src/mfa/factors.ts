@@ -1,6 +1,6 @@
 /**
  * A person's second factors: their authenticator app (TOTP) and recovery codes, one record per
- * account in the store's `AccountFactors` model. Held there: the TOTP secret sealed with
+ * account in the store's `AccountFactors` model (passkeys have records of their own: passkeys.ts). Held there: the TOTP secret sealed with
  * AES-256-GCM (factor-secrets.ts), the step of the code that switched it on, and HMACs of the
  * recovery codes of the current set. Never a secret in plain text, never a code.
  *
@@ -17,6 +17,7 @@
  */
 import type { OidcModelStore, Storage } from '../storage/types.js';
 import type { FactorSecrets, Sealed } from './factor-secrets.js';
+import { countPasskeys, removePasskeys } from './passkeys.js';
 import { newRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
 import { matchingStep, newTotpSecret, TOTP_PERIOD_SECONDS } from './totp.js';
 
@@ -39,20 +40,23 @@ interface FactorsPayload {
 
 export interface FactorStatus {
   totp: boolean;
+  passkeys: number;
   /** Unused recovery codes of the current set. */
   recoveryCodes: number;
 }
 
 export interface FactorSummary {
   totp: boolean;
+  passkeys: number;
   hasRecoveryCodes: boolean;
 }
 
 /** The model holding each account's factors. */
 export const FACTORS_MODEL = 'AccountFactors';
 
-/** Deletes an account's factors for good (the account itself is being deleted). */
+/** Deletes an account's factors, its passkeys included, for good (the account itself is being deleted). */
 export async function removeFactors(storage: Storage, accountId: string): Promise<void> {
+  await removePasskeys(storage, accountId);
   const factors = storage.modelStore(FACTORS_MODEL);
   const hashes = ((await factors.find(accountId)) as FactorsPayload | undefined)?.recoveryCodes ?? [];
   await Promise.all(hashes.map((hash) => storage.modelStore(RECOVERY_CODE_MODEL).destroy(`${accountId}:${hash}`)));
@@ -107,12 +111,12 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
           break;
         }
       }
-      return { totp: Boolean(factors.totp), hasRecoveryCodes };
+      return { totp: Boolean(factors.totp), passkeys: await countPasskeys(deps.storage, accountId), hasRecoveryCodes };
     },
 
     async status(accountId: string): Promise<FactorStatus> {
       const factors = await load(accountId);
-      return { totp: Boolean(factors.totp), recoveryCodes: (await unusedCodes(accountId, factors.recoveryCodes ?? [])).length };
+      return { totp: Boolean(factors.totp), passkeys: await countPasskeys(deps.storage, accountId), recoveryCodes: (await unusedCodes(accountId, factors.recoveryCodes ?? [])).length };
     },
 
     /** Starts (or restarts) enrolment: a new secret, kept sealed until a code confirms it. */
@@ -154,12 +158,26 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     },
 
     /**
-     * Turns the app off, and the recovery codes with it: they stand in for the app only, and codes
-     * a person threw away as useless must not come back to life if the app is set up again.
+     * Turns the app off, and the recovery codes with it unless another second factor (a passkey)
+     * remains for them to stand in for: codes a person threw away as useless must not come back to
+     * life if a factor is set up again.
      */
-    async disableTotp(accountId: string): Promise<void> {
+    async disableTotp(accountId: string, options: { keepRecoveryCodes?: boolean } = {}): Promise<void> {
+      if (options.keepRecoveryCodes) {
+        const { totp: _off, pendingTotp: _pending, ...rest } = await load(accountId);
+        await save(rest);
+        return;
+      }
       await dropCodes(accountId);
       await store.destroy(accountId);
+    },
+
+    /** Ends the recovery codes (the last passkey went and no app is on): nothing left to recover. */
+    async dropRecoveryCodes(accountId: string): Promise<void> {
+      const factors = await load(accountId);
+      await dropCodes(accountId);
+      if (factors.totp || factors.pendingTotp) await save({ ...factors, recoveryCodes: [] });
+      else await store.destroy(accountId);
     },
 
     /** A new set of codes, replacing any earlier set; the codes themselves are returned once and never stored. */
@@ -186,11 +204,12 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       }
     },
 
-    /** An admin's reset: every factor goes. Says what there was. */
+    /** An admin's reset: every factor goes, passkeys included. Says what there was. */
     async reset(accountId: string): Promise<FactorStatus> {
       const before = await this.status(accountId);
       await dropCodes(accountId);
       await store.destroy(accountId);
+      await removePasskeys(deps.storage, accountId);
       return before;
     },
   };

@@ -15,10 +15,13 @@ export type SecurityEventType =
   | 'sign_in.failed'
   | 'sign_in.throttled'
   | 'sign_in.overloaded'
-  /** The second step of a sign-in with an authenticator app (detail.factor: totp | recovery). */
+  /** The second step of a sign-in after the password (detail.factor: passkey | totp | recovery). */
   | 'sign_in.second_factor_succeeded'
   | 'sign_in.second_factor_failed'
   | 'sign_in.second_factor_throttled'
+  /** A sign-in with a passkey and no password; `passkey_failed` also for the second step (detail.step). */
+  | 'sign_in.passkey_succeeded'
+  | 'sign_in.passkey_failed'
   | 'authorization.throttled'
   | 'request.cross_site_refused'
   | 'account.signed_out_everywhere'

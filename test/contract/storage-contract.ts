@@ -6,6 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../src/errors.js';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { AdapterPayload, AuditEvent, Storage, StoredKey } from '../../src/storage/types.js';
+import { loadFactorSecrets } from '../../src/mfa/factor-secrets.js';
+import { createFactors } from '../../src/mfa/factors.js';
+import { createPasskeys } from '../../src/mfa/passkeys.js';
+import { createSoftwareAuthenticator } from '../support/software-authenticator.js';
+import { Secret, TOTP } from 'otpauth';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -438,6 +443,48 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         await storage.audit.append(event('sign_in.failed', new Date(), { accountId }), 1);
         await sleep(1100);
         expect(await storage.audit.list({ limit: 10, accountId })).toEqual([]);
+      });
+    });
+
+    describe('second factors (mfa/): the records behind authenticator apps, recovery codes and passkeys', () => {
+      const ORIGIN = 'https://idp.example.test';
+
+      it('keeps an authenticator app sealed, accepts each code once, and each recovery code once however requests race', async () => {
+        const factors = createFactors({ storage, secrets: await loadFactorSecrets(storage.keys) });
+        const [account, session] = [id(), id()];
+        const secret = await factors.startTotp(account, session);
+        const code = TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+        expect(await factors.confirmTotp(account, session, code)).toBe(true);
+        expect(JSON.stringify(await storage.modelStore('AccountFactors').find(account))).not.toContain(secret);
+        expect(await factors.verifyTotp(account, code)).toBe(false);
+
+        const codes = await factors.newRecoveryCodes(account);
+        const racing = await Promise.all(Array.from({ length: 5 }, () => factors.useRecoveryCode(account, codes[0]!)));
+        expect(racing.filter(Boolean)).toHaveLength(1);
+        expect(await factors.status(account)).toEqual({ totp: true, passkeys: 0, recoveryCodes: 9 });
+        await factors.reset(account);
+        expect(await factors.status(account)).toEqual({ totp: false, passkeys: 0, recoveryCodes: 0 });
+      });
+
+      it('registers a passkey, finds it by account, uses each challenge once, stores the counter, and removes it', async () => {
+        const passkeys = createPasskeys({ storage, issuer: ORIGIN });
+        const key = createSoftwareAuthenticator({ origin: ORIGIN });
+        const [account, session, page] = [id(), id(), id()];
+        const creation = await passkeys.startRegistration({ accountId: account, email: 'p@example.com', displayName: 'P', session, name: 'Key' });
+        expect(await passkeys.finishRegistration({ accountId: account, session, response: JSON.stringify(key.register(creation)) })).toEqual({ ok: true, name: 'Key' });
+        expect(await passkeys.has(account)).toBe(true);
+
+        const request = await passkeys.startSignIn({ uid: page, expiresInSeconds: 60 });
+        const answer = JSON.stringify(key.assert(request, { counter: 7 }));
+        const racing = await Promise.all(Array.from({ length: 5 }, () => passkeys.finishSignIn({ uid: page, response: answer })));
+        expect(racing.filter((outcome) => outcome.ok)).toHaveLength(1);
+        expect(await storage.modelStore('PasskeyUse').find(key.id)).toMatchObject({ accountId: account, counter: 7 });
+
+        const again = await passkeys.startSignIn({ uid: id(), expiresInSeconds: 60, accountId: account });
+        expect(again.allowCredentials?.map((credential) => credential.id)).toEqual([key.id]);
+        expect(await passkeys.remove(account, key.id)).toBe(true);
+        expect(await passkeys.list(account)).toEqual([]);
+        expect(await storage.modelStore('PasskeyUse').find(key.id)).toBeUndefined();
       });
     });
 

@@ -60,7 +60,7 @@ it('registers Site C and Dora from a second terminal; Dora signs in there with c
   await page.goto(authorize.href);
   await page.getByLabel('Email').fill('dora@example.com');
   await page.getByLabel('Password').fill('map-and-backpack');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   // A site an admin did not make first-party asks the person first.
   await page.getByRole('button', { name: 'Allow' }).click();
   await page.waitForURL(`${redirectUri}?**`);

@@ -36,7 +36,7 @@ describe('single sign-on in a real browser', () => {
     await siteATab.waitForURL(`${stack.idp.issuer}/interaction/**`);
     await siteATab.getByLabel('Email').fill('alice@example.com');
     await siteATab.getByLabel('Password').fill('wonderland');
-    await siteATab.getByRole('button', { name: 'Sign in' }).click();
+    await siteATab.getByRole('button', { name: 'Sign in', exact: true }).click();
     await siteATab.waitForURL(`${stack.siteA.url}/`);
     await expect(siteATab.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Hello, Alice Liddell');
   });

@@ -1,54 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import { Secret, TOTP } from 'otpauth';
-import { hashPassword } from '../../src/accounts/passwords.js';
 import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
 import { CODE_FAILURES_FREE_PER_PAGE } from '../../src/mfa/code-limits.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { ALL_SCOPES, callApi, createAdminClient, expectDocumented, managementToken } from '../support/management.js';
-import { exchangeCode, pkce } from '../support/oidc-flow.js';
+import { pkce } from '../support/oidc-flow.js';
+import { signInSteps, type Person } from '../support/sign-in-steps.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 const app = { id: 'totp-test-app', secret: 'totp-test-app-secret-0123456789abcdefgh', redirect: 'http://totp-app.localhost:9/cb' };
+const { issuer, isCallback, newPerson, accountPage, idTokenAfter, passwordStep, registerApp } = signInSteps(() => stack, app);
 
 beforeAll(async () => {
   stack = await startStack();
-  await stack.idp.clients.save(
-    { client_id: app.id, client_secret: app.secret, client_name: 'TOTP test app', redirect_uris: [app.redirect], grant_types: ['authorization_code'] },
-    { firstParty: true },
-  );
+  await registerApp();
 });
 afterAll(async () => {
   await stack.stop();
 });
 
-interface Person {
-  id: string;
-  email: string;
-  password: string;
-}
-
-async function newPerson(): Promise<Person> {
-  const email = `p-${randomUUID()}@example.com`;
-  const password = 'correct-horse-battery';
-  const account = await stack.idp.storage.accounts.create({ email, name: 'Pat', emailVerified: true, passwordHash: await hashPassword(password) });
-  return { id: account.id, email, password };
-}
-
 /** The code of the step `steps` away from now. */
 const codeAt = (secret: string, steps = 0) => TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: Date.now() + steps * 30_000 });
-
-const issuer = () => stack.idp.issuer;
-const isCallback = (url: string) => url.startsWith(app.redirect);
-
-/** Signs in to the account page with the password only (an account without an authenticator app). */
-async function accountPage(person: Person, browser = new HttpClient()): Promise<HttpClient> {
-  const login = await browser.follow(await browser.get(`${issuer()}/account`));
-  const page = await browser.follow(await browser.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: person.email, password: person.password }));
-  expect(page.url).toBe(`${issuer()}/account`);
-  return browser;
-}
 
 const secretOn = (page: Reply) => /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(page.body)?.[1]?.replace(/ /g, '');
 
@@ -59,25 +32,6 @@ async function enrol(person: Person, browser: HttpClient): Promise<string> {
   const done = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret), current_password: person.password });
   expect(done.body).toContain('Your authenticator app is on');
   return secret;
-}
-
-/** Starts a sign-in at the test app and gets past the password; returns the reply to the password post. */
-async function passwordStep(person: Person, browser = new HttpClient()): Promise<{ browser: HttpClient; uid: string; reply: Reply; verifier: string }> {
-  const { verifier, challenge } = pkce();
-  const params = { client_id: app.id, redirect_uri: app.redirect, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', nonce: randomUUID() };
-  const login = await browser.follow(await browser.get(`${issuer()}/auth?${new URLSearchParams(params)}`), isCallback);
-  const uid = interactionUid(login.url);
-  const reply = await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
-  return { browser, uid, reply, verifier };
-}
-
-async function idTokenAfter(reply: Reply, browser: HttpClient, verifier: string) {
-  const end = await browser.follow(reply, isCallback);
-  expect(end.location && isCallback(end.location)).toBe(true);
-  const code = new URL(end.location!).searchParams.get('code')!;
-  const tokens = await exchangeCode(issuer(), app, { grant_type: 'authorization_code', code, redirect_uri: app.redirect, code_verifier: verifier });
-  expect(tokens.status).toBe(200);
-  return decodeJwt(String(tokens.json.id_token));
 }
 
 describe('setting up an authenticator app (POST /account/totp/start, /account/totp/confirm)', () => {
@@ -98,12 +52,12 @@ describe('setting up an authenticator app (POST /account/totp/start, /account/to
     expect(wrongPassword.body).toContain('Your current password is not correct.');
     const wrongCode = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret, -3), current_password: person.password });
     expect(wrongCode.status).toBe(400);
-    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, passkeys: 0, recoveryCodes: 0 });
 
     const done = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret), current_password: person.password });
     expect(done.status).toBe(200);
     expect(done.body).toContain('Your authenticator app is on');
-    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, recoveryCodes: 0 });
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, passkeys: 0, recoveryCodes: 0 });
   });
 
   it('refuses a set-up, turn-off or new recovery codes sent from another site', async () => {
@@ -156,7 +110,7 @@ describe('turning the authenticator app off (POST /account/totp/off)', () => {
     expect(refused.body).toContain('Your current password is not correct.');
     const off = await browser.post(`${issuer()}/account/totp/off`, { current_password: person.password });
     expect(off.body).toContain('Your authenticator app is off');
-    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, passkeys: 0, recoveryCodes: 0 });
     const { browser: again, reply, verifier } = await passwordStep(person);
     expect((await idTokenAfter(reply, again, verifier)).amr).toEqual(['pwd']);
   });
@@ -282,7 +236,7 @@ describe('recovery codes (POST /account/recovery-codes, /interaction/:uid/recove
     const reused = await again.browser.post(`${issuer()}/interaction/${again.uid}/recovery-code`, { code: codes[0]! });
     expect(reused.status).toBe(400);
     expect(reused.body).toContain('That recovery code is not right, or it was used already.');
-    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, recoveryCodes: 9 });
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: true, passkeys: 0, recoveryCodes: 9 });
   });
 });
 
@@ -315,7 +269,7 @@ describe('Management API: second factors of a user', () => {
     expect(reset.json).toEqual({ user: expect.objectContaining({ id: person.id, has_totp: false, has_recovery_codes: false }), ended: expect.objectContaining({ sessions: 1 }) });
     await expectDocumented(stack.idp, token, 'resetUserFactors', reset);
     const events = await stack.idp.storage.audit.list({ limit: 5, type: 'account.factors_reset', accountId: person.id });
-    expect(events).toEqual([expect.objectContaining({ detail: { had_totp: true, recovery_codes: 10, sessions_ended: 1 } })]);
+    expect(events).toEqual([expect.objectContaining({ detail: expect.objectContaining({ by: 'admin', had_totp: true, passkeys: 0, recovery_codes: 10, sessions_ended: 1 }) })]);
     // Sessions signed in with the factors taken away end with them.
     expect((await browser.follow(await browser.get(`${issuer()}/account`))).body).toContain('name="password"');
 
@@ -340,7 +294,7 @@ describe('second factors under races (found by an attacking review)', () => {
     expect(await stack.idp.factors.confirmTotp(person.id, 'this-session', codeAt(secret, -1))).toBe(true);
     const codes = await stack.idp.factors.newRecoveryCodes(person.id);
     await Promise.all([stack.idp.factors.verifyTotp(person.id, codeAt(secret)), stack.idp.factors.disableTotp(person.id), stack.idp.factors.useRecoveryCode(person.id, codes[2]!)]);
-    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, recoveryCodes: 0 });
+    expect(await stack.idp.factors.status(person.id)).toEqual({ totp: false, passkeys: 0, recoveryCodes: 0 });
     expect(await stack.idp.factors.useRecoveryCode(person.id, codes[3]!)).toBe(false);
   });
 });

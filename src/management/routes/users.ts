@@ -6,7 +6,7 @@
  * cookie value or a token: the representations below pick their fields one by one.
  */
 import { createHash } from 'node:crypto';
-import { deleteAccount, disableAccount, enableAccount, revokeAppAccess, setAccountPassword, signOutEverywhere, updateProfile, accountById, type AdminActor } from '../../accounts/account-admin.js';
+import { deleteAccount, disableAccount, resetAccountFactors, enableAccount, revokeAppAccess, setAccountPassword, signOutEverywhere, updateProfile, accountById, type AdminActor } from '../../accounts/account-admin.js';
 import { MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, registerAccount } from '../../accounts/accounts.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../accounts/passwords.js';
 import type { AccessEnded } from '../../account/end-access.js';
@@ -25,7 +25,7 @@ const timestamp: JsonSchema = { type: 'string', format: 'date-time' };
 
 const USER: JsonSchema = {
   type: 'object',
-  required: ['id', 'email', 'name', 'email_verified', 'disabled', 'has_totp', 'has_recovery_codes', 'created_at', 'updated_at'],
+  required: ['id', 'email', 'name', 'email_verified', 'disabled', 'has_totp', 'passkeys', 'has_recovery_codes', 'created_at', 'updated_at'],
   additionalProperties: false,
   properties: {
     id: { type: 'string' },
@@ -36,6 +36,7 @@ const USER: JsonSchema = {
     email_verified: { type: 'boolean' },
     disabled: { type: 'boolean', description: 'A disabled user can not sign in' },
     has_totp: { type: 'boolean', description: 'Signing in asks for a code from an authenticator app after the password' },
+    passkeys: { type: 'integer', minimum: 0, description: 'How many passkeys the user has registered (never the keys)' },
     has_recovery_codes: { type: 'boolean', description: 'The user holds unused recovery codes (never shown here)' },
     created_at: timestamp,
     updated_at: timestamp,
@@ -129,6 +130,7 @@ export function userRepresentation(account: AccountRecord, factors: FactorSummar
     email_verified: account.emailVerified,
     disabled: account.disabled,
     has_totp: factors.totp,
+    passkeys: factors.passkeys,
     has_recovery_codes: factors.hasRecoveryCodes,
     created_at: new Date(account.createdAt).toISOString(),
     updated_at: new Date(account.updatedAt).toISOString(),
@@ -266,22 +268,12 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       method: 'post',
       path: '/users/{user_id}/factors/reset',
       operationId: 'resetUserFactors',
-      summary: "Remove the user's authenticator app and recovery codes (a lost phone), ending every session: signing in asks for the password only until they set up new ones",
+      summary: "Remove the user's passkeys, authenticator app and recovery codes (a lost phone), ending every session: signing in asks for the password only until they set up new ones",
       tag,
       scope: 'admin:users:write',
       response: { status: 200, description: 'The user as it is now, and what ended', schema: USER_AND_ENDED },
       async handle(request) {
-        const account = await accountById(deps, userId(request));
-        const before = await deps.factors.reset(account.id);
-        // Sessions signed in with the factors just taken away (the lost phone's among them) end too.
-        const ended = await deps.access.endAll(account.id);
-        await deps.events.record({
-          type: 'account.factors_reset',
-          source: request.ctx.ip,
-          accountId: account.id,
-          clientId: request.caller.clientId,
-          detail: { had_totp: before.totp, recovery_codes: before.recoveryCodes, sessions_ended: ended.sessions },
-        });
+        const { account, ended } = await resetAccountFactors(deps, userId(request), actorOf(request));
         return { status: 200, body: { user: await represent(account), ended: endedRepresentation(ended) } };
       },
     },

@@ -47,13 +47,13 @@ type Clock = () => number;
 
 /**
  * Models a stranger can fill without signing in (each /auth stores an Interaction, each pushed
- * authorization request a PushedAuthorizationRequest), capped per store. When full, the entry
+ * authorization request a PushedAuthorizationRequest, each login page a PasskeyChallenge), capped per store. When full, the entry
  * written longest ago goes first, preferring one nobody has signed in on yet: a flood can at worst
  * make someone start a sign-in again, never fill the process's memory. Everything else (clients,
  * sessions, grants, tokens) is only written for someone who signed in, for a client an admin
  * registered (opaque client_credentials tokens: only an admin registers that grant), or by an admin.
  */
-export const MEMORY_RECORD_CAPS: Readonly<Record<string, number>> = Object.freeze({ Interaction: 10_000, PushedAuthorizationRequest: 10_000 });
+export const MEMORY_RECORD_CAPS: Readonly<Record<string, number>> = Object.freeze({ Interaction: 10_000, PushedAuthorizationRequest: 10_000, PasskeyChallenge: 10_000 });
 /** How far from the oldest end eviction looks for an interaction nobody signed in on. */
 const EVICTION_SCAN = 100;
 

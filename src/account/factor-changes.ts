@@ -1,0 +1,51 @@
+/**
+ * What every change to how an account signs in goes through on the account page (authenticator
+ * app, recovery codes, passkeys): the current password asked for again on the same form (a
+ * session left open on a shared computer is not enough to change how the account is protected),
+ * checked under the sign-in limits; and afterwards every other session of the account ended,
+ * keeping this one, and the change recorded.
+ */
+import type { Context } from 'koa';
+import type { PasswordSignIn } from '../interactions/password-sign-in.js';
+import { waitMessage } from '../interactions/router.js';
+import type { SecurityEvents } from '../security/security-events.js';
+import type { AccountRecord } from '../storage/types.js';
+import { ACCOUNT_CONSOLE_CLIENT_ID } from './account-sessions.js';
+import type { AccessEnder } from './end-access.js';
+
+export type Current = { account: AccountRecord; session: { jti: string } };
+export type FactorChange = 'totp_on' | 'totp_off' | 'recovery_codes' | 'passkey_added' | 'passkey_removed';
+
+export const formField = (ctx: Context, name: string) => {
+  const value = (ctx.request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.slice(0, 1024) : '';
+};
+
+export function createFactorChanges(deps: { signIn: PasswordSignIn; access: AccessEnder; events: SecurityEvents }) {
+  return {
+    /** The current password (field `current_password`): undefined when right, else what to tell the person. */
+    async reauthenticate(ctx: Context, current: Current): Promise<{ message: string; status: number } | undefined> {
+      const check = await deps.signIn(ctx, {
+        email: current.account.email,
+        password: formField(ctx, 'current_password'),
+        page: `account-factors:${current.session.jti}`,
+        prompt: 'login',
+        clientId: ACCOUNT_CONSOLE_CLIENT_ID,
+        trustedBrowser: `session:${current.session.jti}`,
+      });
+      if (check.kind === 'signed_in') return undefined;
+      if (check.kind === 'incorrect') return { message: 'Your current password is not correct.', status: 400 };
+      ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return { message: waitMessage(check.retryAfterSeconds), status: check.kind === 'busy' ? 503 : 429 };
+    },
+
+    /** After a change: everyone else is signed out, the change is recorded. */
+    async changed(ctx: Context, current: Current, change: FactorChange) {
+      const ended = await deps.access.endOthers(current.account.id, current.session.jti);
+      await deps.events.record({ type: 'account.factors_changed', source: ctx.ip, accountId: current.account.id, detail: { change, other_sessions_ended: ended.sessions } });
+      return ended;
+    },
+  };
+}
+
+export type FactorChanges = ReturnType<typeof createFactorChanges>;

@@ -1,0 +1,296 @@
+/**
+ * Passkeys (WebAuthn Level 3): registering one from the account page, and checking one at sign-in,
+ * either on its own (no password: a discoverable credential, user verification required) or as
+ * the second factor after a password. Every CBOR, COSE and attestation byte is parsed by
+ * @simplewebauthn/server; this module holds only our rules and records.
+ *
+ * Records (the store's models, so both stores hold them):
+ * - `Passkey`, by credential id: the account, public key, transports, device type and backup state,
+ *   the person's name for it, when it was added. Written when it is added, destroyed when removed,
+ *   never written by a sign-in.
+ * - `PasskeyUse`, by credential id: the signature counter, backup state and last use, written by
+ *   each sign-in. Kept apart so a sign-in racing the passkey's removal can't write the removed
+ *   public key back (it can only leave an orphan use record, which finds no passkey).
+ * - `PasskeyChallenge`, by ceremony (`sign-in:<interaction uid>`, `register:<IdP session jti>`):
+ *   the challenge, consumed atomically before the response is checked, so each is used at most
+ *   once, and expiring with the interaction (or in five minutes on the account page).
+ *
+ * The relying party is the issuer: its host is the RP ID, its origin the only origin accepted.
+ */
+import {
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+  type AuthenticationResponseJSON,
+  type AuthenticatorTransport,
+  type PublicKeyCredentialCreationOptionsJSON,
+  type PublicKeyCredentialRequestOptionsJSON,
+  type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import { AppError } from '../errors.js';
+import type { OidcModelStore, Storage } from '../storage/types.js';
+
+export const PASSKEY_MODEL = 'Passkey';
+export const PASSKEY_USE_MODEL = 'PasskeyUse';
+export const PASSKEY_CHALLENGE_MODEL = 'PasskeyChallenge';
+
+/** How many passkeys one account may hold: enough for every device a person owns, and bounded. */
+export const MAX_PASSKEYS_PER_ACCOUNT = 20;
+/** How long the account page's "add a passkey" waits for the authenticator. */
+export const REGISTRATION_SECONDS = 5 * 60;
+/** The longest name a person can give a passkey. */
+export const PASSKEY_NAME_MAX = 64;
+/** WebAuthn's timeout hint to the browser; the challenge's own lifetime is what counts. */
+const CEREMONY_TIMEOUT_MS = 5 * 60 * 1000;
+
+export interface PasskeyView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  /** Synced between devices (a multi-device credential), not bound to one authenticator. */
+  synced: boolean;
+}
+
+/** What a verified sign-in with a passkey says: whose it is, and the RFC 8176 method of the key. */
+export interface PasskeyCheck {
+  accountId: string;
+  credentialId: string;
+  /** `hwk`: a key bound to one authenticator; `swk`: a synced (software-held) key. */
+  method: 'hwk' | 'swk';
+  userVerified: boolean;
+  /** The challenge was the second step's, after the account's password. */
+  secondStep: boolean;
+}
+
+export type PasskeyFailure = 'challenge_used' | 'unknown_passkey' | 'wrong_account' | 'not_verified' | 'malformed';
+export type PasskeyResult = { ok: true; check: PasskeyCheck } | { ok: false; reason: PasskeyFailure };
+
+interface PasskeyPayload {
+  [key: string]: unknown;
+  accountId: string;
+  publicKey: string;
+  transports: string[];
+  deviceType: 'singleDevice' | 'multiDevice';
+  name: string;
+  createdAt: string;
+  aaguid: string;
+}
+
+interface ChallengePayload {
+  [key: string]: unknown;
+  challenge: string;
+  /** The account the ceremony is for: the one registering, or the password's account at the second step. */
+  accountId?: string;
+  name?: string;
+}
+
+/** How many passkeys an account has (user listings, an admin's reset). */
+export async function countPasskeys(storage: Storage, accountId: string): Promise<number> {
+  return (await storage.modelStore(PASSKEY_MODEL).findByAccountId(accountId)).length;
+}
+
+/** Removes every passkey of the account (an admin's reset, or the account's deletion): how many there were. */
+export async function removePasskeys(storage: Storage, accountId: string): Promise<number> {
+  const mine = await storage.modelStore(PASSKEY_MODEL).findByAccountId(accountId);
+  await Promise.all(mine.flatMap(({ id }) => [storage.modelStore(PASSKEY_MODEL).destroy(id), storage.modelStore(PASSKEY_USE_MODEL).destroy(id)]));
+  return mine.length;
+}
+
+/** A person's name for a passkey: printable, trimmed, bounded; a default when they gave none. */
+export function passkeyName(input: string): string {
+  const name = input.replace(/[\p{Cc}\p{Cf}]/gu, '').replace(/\s+/g, ' ').trim().slice(0, PASSKEY_NAME_MAX);
+  return name || 'Passkey';
+}
+
+function parseJson<T>(input: string): T | undefined {
+  try {
+    const value: unknown = JSON.parse(input);
+    return value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?: string }) {
+  const issuer = new URL(deps.issuer);
+  const rpID = issuer.hostname;
+  const origin = issuer.origin;
+  const rpName = deps.rpName ?? issuer.host;
+  const passkeys: OidcModelStore = deps.storage.modelStore(PASSKEY_MODEL);
+  const uses: OidcModelStore = deps.storage.modelStore(PASSKEY_USE_MODEL);
+  const challenges: OidcModelStore = deps.storage.modelStore(PASSKEY_CHALLENGE_MODEL);
+
+  const ofAccount = async (accountId: string) => (await passkeys.findByAccountId(accountId)).map(({ id, payload }) => ({ id, payload: payload as PasskeyPayload }));
+
+  /** Takes the ceremony's challenge for good; undefined when it was used, expired or never made. */
+  async function takeChallenge(key: string): Promise<ChallengePayload | undefined> {
+    const found = (await challenges.find(key)) as ChallengePayload | undefined;
+    if (!found || found.consumed !== undefined || typeof found.challenge !== 'string') return undefined;
+    try {
+      await challenges.consume(key);
+    } catch {
+      return undefined; // a racing request took it first
+    }
+    return found;
+  }
+
+  return {
+    rpID,
+    origin,
+
+    /** Whether the account has any passkey: one indexed read, on every password sign-in. */
+    async has(accountId: string): Promise<boolean> {
+      return (await passkeys.findByAccountId(accountId)).length > 0;
+    },
+
+    async list(accountId: string): Promise<PasskeyView[]> {
+      const mine = await ofAccount(accountId);
+      const used = await Promise.all(mine.map(({ id }) => uses.find(id)));
+      return mine
+        .map(({ id, payload }, index) => {
+          const lastUsed = used[index]?.accountId === accountId ? used[index]?.lastUsedAt : undefined;
+          return {
+            id,
+            name: payload.name,
+            createdAt: new Date(payload.createdAt),
+            lastUsedAt: typeof lastUsed === 'string' ? new Date(lastUsed) : undefined,
+            synced: payload.deviceType === 'multiDevice',
+          };
+        })
+        .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    },
+
+    /**
+     * Starts adding a passkey for the signed-in person, bound to their IdP session. Existing
+     * passkeys are excluded so one authenticator is not registered twice. Refused (AppError
+     * `conflict`) at the cap.
+     */
+    async startRegistration(input: { accountId: string; email: string; displayName: string; session: string; name: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const mine = await ofAccount(input.accountId);
+      if (mine.length >= MAX_PASSKEYS_PER_ACCOUNT) throw new AppError('conflict', `You have ${MAX_PASSKEYS_PER_ACCOUNT} passkeys, the most an account can hold. Remove one first.`);
+      const options = await generateRegistrationOptions({
+        rpName,
+        rpID,
+        userName: input.email,
+        userDisplayName: input.displayName,
+        // Our account id as the WebAuthn user handle: opaque, no personal data (WebAuthn 14.6.1), and
+        // the same for every passkey of the account, so an authenticator keeps one per account.
+        userID: new TextEncoder().encode(input.accountId),
+        timeout: CEREMONY_TIMEOUT_MS,
+        attestationType: 'none',
+        excludeCredentials: mine.map(({ id, payload }) => ({ id, transports: payload.transports as AuthenticatorTransport[] })),
+        authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+      });
+      const challenge: ChallengePayload = { challenge: options.challenge, accountId: input.accountId, name: passkeyName(input.name) };
+      await challenges.upsert(`register:${input.session}`, challenge, REGISTRATION_SECONDS);
+      return options;
+    },
+
+    /** Finishes adding a passkey: the name it was given, or why not. */
+    async finishRegistration(input: { accountId: string; session: string; response: string }): Promise<{ ok: true; name: string } | { ok: false; reason: PasskeyFailure | 'already_registered' }> {
+      const pending = await takeChallenge(`register:${input.session}`);
+      if (!pending || pending.accountId !== input.accountId) return { ok: false, reason: 'challenge_used' };
+      const response = parseJson<RegistrationResponseJSON>(input.response);
+      if (!response) return { ok: false, reason: 'malformed' };
+      let verified;
+      try {
+        verified = await verifyRegistrationResponse({ response, expectedChallenge: pending.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+      } catch {
+        return { ok: false, reason: 'not_verified' };
+      }
+      if (!verified.verified) return { ok: false, reason: 'not_verified' };
+      const { credential, credentialDeviceType, aaguid } = verified.registrationInfo;
+      if (await passkeys.find(credential.id)) return { ok: false, reason: 'already_registered' };
+      if ((await ofAccount(input.accountId)).length >= MAX_PASSKEYS_PER_ACCOUNT) throw new AppError('conflict', `You have ${MAX_PASSKEYS_PER_ACCOUNT} passkeys, the most an account can hold. Remove one first.`);
+      const payload: PasskeyPayload = {
+        accountId: input.accountId,
+        publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+        transports: credential.transports ?? [],
+        deviceType: credentialDeviceType,
+        name: pending.name ?? 'Passkey',
+        createdAt: new Date().toISOString(),
+        aaguid,
+      };
+      await passkeys.upsert(credential.id, payload);
+      await uses.upsert(credential.id, { accountId: input.accountId, counter: credential.counter, backedUp: verified.registrationInfo.credentialBackedUp });
+      return { ok: true, name: payload.name };
+    },
+
+    /**
+     * A challenge for the sign-in page `uid`. Without `accountId`, for any discoverable passkey
+     * (the login page, and the browser's passkey autofill), user verification required; with it,
+     * for that account's passkeys, as the second step after its password.
+     */
+    async startSignIn(input: { uid: string; expiresInSeconds: number; accountId?: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+      const allow = input.accountId ? await ofAccount(input.accountId) : [];
+      const options = await generateAuthenticationOptions({
+        rpID,
+        timeout: CEREMONY_TIMEOUT_MS,
+        userVerification: input.accountId ? 'preferred' : 'required',
+        allowCredentials: allow.map(({ id, payload }) => ({ id, transports: payload.transports as AuthenticatorTransport[] })),
+      });
+      await challenges.upsert(`sign-in:${input.uid}`, { challenge: options.challenge, accountId: input.accountId }, Math.max(1, input.expiresInSeconds));
+      return options;
+    },
+
+    /**
+     * Checks a sign-in response against the page's challenge (used up whatever the outcome). For a
+     * challenge made for the second step the passkey must be that account's; for one made for the
+     * login page it must have verified the person (WebAuthn 6.2.3: possession plus user
+     * verification is a multi-factor sign-in). The counter and backup state are stored as the
+     * library reports them; a counter that did not grow (a cloned authenticator) is refused by it.
+     */
+    async finishSignIn(input: { uid: string; response: string }): Promise<PasskeyResult> {
+      const pending = await takeChallenge(`sign-in:${input.uid}`);
+      if (!pending) return { ok: false, reason: 'challenge_used' };
+      const secondStepOf = typeof pending.accountId === 'string' ? pending.accountId : undefined;
+      const response = parseJson<AuthenticationResponseJSON>(input.response);
+      if (!response) return { ok: false, reason: 'malformed' };
+      const stored = (await passkeys.find(response.id)) as PasskeyPayload | undefined;
+      if (!stored || typeof stored.accountId !== 'string') return { ok: false, reason: 'unknown_passkey' };
+      if (secondStepOf !== undefined && stored.accountId !== secondStepOf) return { ok: false, reason: 'wrong_account' };
+      // A discoverable credential names its account too: it must be the one we stored.
+      const handle = response.response.userHandle;
+      if (handle !== undefined && Buffer.from(handle, 'base64url').toString() !== stored.accountId) return { ok: false, reason: 'wrong_account' };
+      const use = await uses.find(response.id);
+      const counter = use?.accountId === stored.accountId && typeof use.counter === 'number' ? use.counter : 0;
+      let verified;
+      try {
+        verified = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge: pending.challenge,
+          expectedOrigin: origin,
+          expectedRPID: rpID,
+          credential: { id: response.id, publicKey: Buffer.from(stored.publicKey, 'base64url'), counter, transports: stored.transports as AuthenticatorTransport[] },
+          requireUserVerification: secondStepOf === undefined,
+        });
+      } catch {
+        return { ok: false, reason: 'not_verified' };
+      }
+      const info = verified.authenticationInfo;
+      // The backup-eligible flag is fixed when the key is made (WebAuthn 6.1.3): a single-device
+      // key that now says it can be synced is not the key we registered.
+      if (!verified.verified || info.credentialDeviceType !== stored.deviceType) return { ok: false, reason: 'not_verified' };
+      await uses.upsert(response.id, { accountId: stored.accountId, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: new Date().toISOString() });
+      const method = stored.deviceType === 'multiDevice' ? 'swk' : 'hwk';
+      return { ok: true, check: { accountId: stored.accountId, credentialId: response.id, method, userVerified: info.userVerified, secondStep: secondStepOf !== undefined } };
+    },
+
+    /** Whether the passkey is still there (a sign-in re-checks before it finishes). */
+    async exists(credentialId: string, accountId: string): Promise<boolean> {
+      return (await passkeys.find(credentialId))?.accountId === accountId;
+    },
+
+    /** Removes one of the account's passkeys: false when it has none by that id. */
+    async remove(accountId: string, credentialId: string): Promise<boolean> {
+      if ((await passkeys.find(credentialId))?.accountId !== accountId) return false;
+      await passkeys.destroy(credentialId);
+      await uses.destroy(credentialId);
+      return true;
+    },
+  };
+}
+
+export type Passkeys = ReturnType<typeof createPasskeys>;
