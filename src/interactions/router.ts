@@ -22,7 +22,8 @@ import type { PendingSignIns } from '../mfa/pending-sign-in.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
 import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
-import { requestsTwoFactors } from '../mfa/authentication-context.js';
+import { requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
+import { isStillSignedIn } from '../oidc/claims.js';
 
 export interface InteractionDeps {
   /** The provider serving requests now (it is replaced when keys rotate). */
@@ -106,9 +107,34 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     views.render(ctx, 'login', { uid: interaction.uid, ...clientLocals(client), email: locals.email ?? '', error: locals.error, ...passkey }, status);
   }
 
+  /**
+   * Step-up: the site asked for two factors (acr_values) and the only thing missing is the second
+   * one, over a session signed in with the password. The person is asked for their second factor
+   * alone, as the session's account (issue 13: "keeping the session"); the password step counts
+   * from when the session signed in (its auth_time, and the access-ended check, run from there).
+   * Anything else the login prompt wants (no session, max_age, prompt=login, another sub) means a
+   * full sign-in; so does an account without a second factor, whose password post answers the
+   * site with unmet_authentication_requirements.
+   */
+  async function stepUpPath(interaction: Awaited<ReturnType<typeof load>>['interaction']): Promise<string | undefined> {
+    const { prompt, session } = interaction;
+    if (prompt.name !== 'login' || prompt.reasons.length !== 1 || prompt.reasons[0] !== TWO_FACTORS_REQUESTED || !session?.accountId || !session.cookie) return undefined;
+    const [stored, account] = await Promise.all([provider().Session.find(session.cookie), accounts.findById(session.accountId)]);
+    if (!account || stored?.accountId !== account.id || typeof stored.loginTs !== 'number' || !isStillSignedIn(account, stored.loginTs)) return undefined;
+    const next = secondStepPath(await secondStepsOf(deps, account.id));
+    if (!next) return undefined;
+    await deps.pendingSignIns.save(interaction.uid, { accountId: account.id, checkedFrom: stored.loginTs * 1000, selectAccount: false }, secondsLeft(interaction));
+    return `/interaction/${interaction.uid}/${next}`;
+  }
+
   router.get('/:uid', async (ctx) => {
     const { interaction, client } = await load(ctx);
     const { uid, prompt, params, session } = interaction;
+    const stepUp = await stepUpPath(interaction);
+    if (stepUp) {
+      ctx.status = 303;
+      return ctx.redirect(stepUp);
+    }
     if (prompt.name === 'select_account' && session?.accountId) {
       const account = await accounts.findById(session.accountId);
       if (account) return views.render(ctx, 'select-account', { uid, ...clientLocals(client), account });
@@ -151,6 +177,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         ctx.status = 303;
         return ctx.redirect(`/interaction/${interaction.uid}/${next}`);
       }
+      // A second factor asked for earlier on this page (a step-up for the session's account) is moot now.
+      await deps.pendingSignIns.destroy(interaction.uid);
       if (requestsTwoFactors(interaction.params)) {
         // The site asked for two factors, and this account has one: say so to the site rather than
         // sign in with less, or send the person round the login page again.

@@ -31,6 +31,9 @@ export function amrForPasskey(method: 'hwk' | 'swk', options: { afterPassword: b
   return options.afterPassword ? ['pwd', method, 'mfa'] : [method, 'user', 'mfa'];
 }
 
+/** The login prompt's reason when only the second factor is missing (oidc/provider.ts). */
+export const TWO_FACTORS_REQUESTED = 'two_factors_requested';
+
 /** Whether an authorization request asks for two factors (acr_values, OpenID Connect Core 3.1.2.1). */
 export function requestsTwoFactors(params: { acr_values?: unknown }): boolean {
   return typeof params.acr_values === 'string' && params.acr_values.split(' ').includes(ACR_TWO_FACTORS);

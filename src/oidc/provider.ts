@@ -2,7 +2,7 @@
  * The only `new Provider(...)`: every oidc-provider setting in one place. Each default that
  * oidc-provider asks integrators to replace ("you SHOULD/MUST change it") is replaced here.
  */
-import { ACR_TWO_FACTORS, ACR_VALUES, requestsTwoFactors } from '../mfa/authentication-context.js';
+import { ACR_TWO_FACTORS, ACR_VALUES, requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
 import type { ApiAccess } from '../client-apps/api-access.js';
@@ -51,14 +51,15 @@ function interactionPolicyWithAccountChooser() {
 
 /**
  * acr_values naming two factors is met only by a session signed in with two: otherwise the person
- * signs in again (password and code), and never gets a token with less than was asked for. With
+ * gives their second factor (interactions/router.ts, step-up) or signs in again, and never gets a
+ * token with less than was asked for. With
  * prompt=none the site gets interaction_required (a person must act). oidc-provider enforces only
  * an essential acr claim by itself; acr_values is voluntary in OpenID Connect Core 3.1.2.1, and
  * here it is honoured. An account that has no second factor can't meet it: the login step answers
  * the site with unmet_authentication_requirements (interactions/router.ts).
  */
 const twoFactorsRequested = new interactionPolicy.Check(
-  'two_factors_requested',
+  TWO_FACTORS_REQUESTED,
   'the client asked for a sign-in with two factors',
   'interaction_required',
   (ctx) => (requestsTwoFactors(ctx.oidc.params ?? {}) && ctx.oidc.acr !== ACR_TWO_FACTORS ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT),

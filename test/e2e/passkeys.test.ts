@@ -94,13 +94,21 @@ describe('passkeys in Chromium with a virtual authenticator', () => {
     await expect(page.locator('ul.passkeys li').textContent()).resolves.toContain('Test laptop');
   });
 
-  it('steps up at site-a’s sensitive page: the password-only session is not enough, the passkey is', async () => {
-    await unplugged(async () => {
-      await page.goto(`${stack.siteA.url}/sensitive`);
-      await page.waitForURL(`${stack.idp.issuer}/interaction/**`);
-    });
+  it('steps up at site-a’s sensitive page: the password-only session is asked for the passkey alone', async () => {
+    await page.goto(`${stack.siteA.url}/sensitive`);
+    await page.waitForURL(`${stack.idp.issuer}/interaction/*/passkey`);
+    await expect(heading()).resolves.toBe('Use your passkey');
+    await page.getByRole('button', { name: 'Use your passkey' }).click();
+    // site-a prints the amr array joined with spaces: the session's password, then the passkey.
+    await expect(sensitivePage()).resolves.toEqual({ acr: 'urn:sso:acr:2fa', amr: 'pwd hwk mfa' });
+  });
+
+  it('signs in with the passkey button and no password, after signing out', async () => {
+    await signOutOfSiteA();
+    await unplugged(toLoginPage);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    // site-a prints the amr array joined with spaces.
+    await page.waitForURL(`${stack.siteA.url}/`);
+    await page.goto(`${stack.siteA.url}/sensitive`);
     await expect(sensitivePage()).resolves.toEqual({ acr: 'urn:sso:acr:2fa', amr: 'hwk user mfa' });
   });
 

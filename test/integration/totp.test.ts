@@ -332,27 +332,46 @@ describe('a site asking for two factors (acr_values, step-up)', () => {
     expect(callbackOf(end).searchParams.get('code')).toBeNull();
   });
 
-  it('asks a password-only session for the password and a code again, keeping the person, then issues acr 2fa', async () => {
+  it('asks a password-only session for the code alone, keeping the person, then issues acr 2fa with auth_time of the password', async () => {
     const person = await newPerson();
     const browser = await accountPage(person);
     const secret = await enrol(person, browser);
+    const signedInAt = (await stack.idp.storage.modelStore('Session').findByAccountId(person.id)).map(({ payload }) => payload.loginTs as number)[0]!;
     // This browser's session was signed in with the password alone, before the app was on.
     const { verifier, challenge } = pkce();
-    const login = await browser.follow(await browser.get(authorizeUrl(challenge)), isCallback);
-    expect(login.url).toContain('/interaction/');
-    const uid = interactionUid(login.url);
-    const password = await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
-    expect(password.location).toBe(`${issuer()}/interaction/${uid}/code`);
+    const page = await browser.follow(await browser.get(authorizeUrl(challenge, { max_age: '3600' })), isCallback);
+    const uid = interactionUid(page.url);
+    expect(page.url).toBe(`${issuer()}/interaction/${uid}/code`);
+    expect(page.body).not.toContain('name="password"');
     const claims = await idTokenAfter(await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) }), browser, verifier);
-    expect(claims).toMatchObject({ acr: ACR_TWO_FACTORS, amr: ['pwd', 'otp', 'mfa'], sub: person.id });
+    expect(claims).toMatchObject({ acr: ACR_TWO_FACTORS, amr: ['pwd', 'otp', 'mfa'], sub: person.id, auth_time: signedInAt });
     // Now the session has two factors: the same request goes through silently.
     const silent = await browser.follow(await browser.get(authorizeUrl(pkce().challenge, { prompt: 'none' })), isCallback);
     expect(callbackOf(silent).searchParams.get('code')).not.toBeNull();
   });
+
+  it('asks for a full sign-in when more than the second factor is missing (prompt=login, max_age passed)', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    await enrol(person, browser);
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const page = await browser.follow(await browser.get(authorizeUrl(pkce().challenge, extra)), isCallback);
+      expect([extra, page.body.includes('name="password"')]).toEqual([extra, true]);
+    }
+  });
+
+  it('never steps up a session whose access ended (a password change elsewhere)', async () => {
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    await enrol(person, browser);
+    await stack.idp.access.endAll(person.id);
+    const page = await browser.follow(await browser.get(authorizeUrl(pkce().challenge)), isCallback);
+    expect(page.body).toContain('name="password"');
+  });
 });
 
 describe("site-a's sensitive page (step-up)", () => {
-  it('sends a password-only session back for two factors, then shows amr with both', async () => {
+  it('asks a password-only session for its second factor, then shows amr with both', async () => {
     const person = await newPerson();
     const browser = await accountPage(person);
     const secret = await enrol(person, browser);
@@ -360,12 +379,10 @@ describe("site-a's sensitive page (step-up)", () => {
     // Signed in at site-a silently, from the password-only IdP session.
     const home = await browser.follow(await browser.get(`${siteA}/login`));
     expect(home.body).toContain('Hello, Pat');
-    // The sensitive page asks the IdP for two factors: password and a code again.
-    const login = await browser.follow(await browser.get(`${siteA}/sensitive`));
-    expect(login.url).toContain('/interaction/');
-    const uid = interactionUid(login.url);
-    const password = await browser.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password });
-    expect(password.location).toBe(`${issuer()}/interaction/${uid}/code`);
+    // The sensitive page asks the IdP for two factors: the code alone is asked for.
+    const codePage = await browser.follow(await browser.get(`${siteA}/sensitive`));
+    const uid = interactionUid(codePage.url);
+    expect(codePage.url).toBe(`${issuer()}/interaction/${uid}/code`);
     const page = await browser.follow(await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) }));
     expect(page.url).toBe(`${siteA}/sensitive`);
     expect(page.body).toContain('Sensitive page');
