@@ -1,8 +1,8 @@
 import { createMemoryOidcRecords, MEMORY_RECORD_CAPS } from '../../src/storage/memory/oidc-records.js';
 
 describe('in-memory store caps', () => {
-  it('caps interactions and pushed requests by default, and nothing a person or an admin creates', () => {
-    expect(MEMORY_RECORD_CAPS).toEqual({ Interaction: 10_000, PushedAuthorizationRequest: 10_000 });
+  it('caps interactions, pushed requests and login pages’ passkey challenges by default, and nothing a person or an admin creates', () => {
+    expect(MEMORY_RECORD_CAPS).toEqual({ Interaction: 10_000, PushedAuthorizationRequest: 10_000, PasskeyChallenge: 10_000 });
   });
 
   it('evicts the oldest interaction nobody signed in on, keeping one that is past its login step', async () => {

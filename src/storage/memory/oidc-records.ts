@@ -47,9 +47,9 @@ type Clock = () => number;
 
 /**
  * Models a stranger can fill without signing in (each /auth stores an Interaction, each pushed
- * authorization request a PushedAuthorizationRequest, each login page a PasskeyChallenge), capped per store. When full, the entry
- * written longest ago goes first, preferring one nobody has signed in on yet: a flood can at worst
- * make someone start a sign-in again, never fill the process's memory. Everything else (clients,
+ * authorization request a PushedAuthorizationRequest, each login page a PasskeyChallenge), capped
+ * per store. When full, the entry written longest ago goes first, preferring one nobody has signed
+ * in on yet: a flood can at worst make someone start a sign-in again, never fill the process's memory. Everything else (clients,
  * sessions, grants, tokens) is only written for someone who signed in, for a client an admin
  * registered (opaque client_credentials tokens: only an admin registers that grant), or by an admin.
  */
