@@ -22,7 +22,7 @@ import type { PendingSignIns } from '../mfa/pending-sign-in.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
 import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
-import { requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
+import { ACR_ONLY_REASONS, requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
 import { isStillSignedIn } from '../oidc/claims.js';
 
 export interface InteractionDeps {
@@ -118,7 +118,8 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
    */
   async function stepUpPath(interaction: Awaited<ReturnType<typeof load>>['interaction']): Promise<string | undefined> {
     const { prompt, session } = interaction;
-    if (prompt.name !== 'login' || prompt.reasons.length !== 1 || prompt.reasons[0] !== TWO_FACTORS_REQUESTED || !session?.accountId || !session.cookie) return undefined;
+    if (prompt.name !== 'login' || !prompt.reasons.includes(TWO_FACTORS_REQUESTED) || !prompt.reasons.every((reason) => ACR_ONLY_REASONS.includes(reason))) return undefined;
+    if (!session?.accountId || !session.cookie) return undefined;
     const [stored, account] = await Promise.all([provider().Session.find(session.cookie), accounts.findById(session.accountId)]);
     if (!account || stored?.accountId !== account.id || typeof stored.loginTs !== 'number' || !isStillSignedIn(account, stored.loginTs)) return undefined;
     const next = secondStepPath(await secondStepsOf(deps, account.id));

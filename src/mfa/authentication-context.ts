@@ -34,7 +34,38 @@ export function amrForPasskey(method: 'hwk' | 'swk', options: { afterPassword: b
 /** The login prompt's reason when only the second factor is missing (oidc/provider.ts). */
 export const TWO_FACTORS_REQUESTED = 'two_factors_requested';
 
-/** Whether an authorization request asks for two factors (acr_values, OpenID Connect Core 3.1.2.1). */
-export function requestsTwoFactors(params: { acr_values?: unknown }): boolean {
-  return typeof params.acr_values === 'string' && params.acr_values.split(' ').includes(ACR_TWO_FACTORS);
+/**
+ * Whether an authorization request asks for two factors: acr_values naming them (OpenID Connect
+ * Core 3.1.2.1, voluntary there, honoured here), or the claims parameter asking for an essential
+ * acr that only they meet (5.5.1.1). oidc-provider enforces the essential acr itself; knowing it
+ * here lets an account without a second factor be told so (unmet_authentication_requirements)
+ * instead of being sent round the login page, and lets the session's step-up apply.
+ */
+export function requestsTwoFactors(params: { acr_values?: unknown; claims?: unknown }): boolean {
+  if (typeof params.acr_values === 'string' && params.acr_values.split(' ').includes(ACR_TWO_FACTORS)) return true;
+  const acr = essentialAcr(params.claims);
+  return acr !== undefined && acr.length > 0 && acr.every((value) => value === ACR_TWO_FACTORS);
 }
+
+/** The acr values an essential acr claim request allows (from the ID token or userinfo member), if any. */
+function essentialAcr(claims: unknown): string[] | undefined {
+  let parsed: unknown = claims;
+  if (typeof claims === 'string') {
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!parsed || typeof parsed !== 'object') return undefined;
+  for (const member of ['id_token', 'userinfo'] as const) {
+    const request = (parsed as Record<string, { acr?: { essential?: unknown; value?: unknown; values?: unknown } } | undefined>)[member]?.acr;
+    if (!request || request.essential !== true) continue;
+    if (typeof request.value === 'string') return [request.value];
+    if (Array.isArray(request.values)) return request.values.filter((value): value is string => typeof value === 'string');
+  }
+  return undefined;
+}
+
+/** The login prompt's reasons that mean only the acr (the second factor) is missing. */
+export const ACR_ONLY_REASONS: readonly string[] = Object.freeze([TWO_FACTORS_REQUESTED, 'essential_acr', 'essential_acrs']);

@@ -360,6 +360,25 @@ describe('a site asking for two factors (acr_values, step-up)', () => {
     }
   });
 
+  it('treats an essential acr claim request for two factors like acr_values: step-up, and unmet_authentication_requirements without a factor', async () => {
+    const essential = { acr_values: '', claims: JSON.stringify({ id_token: { acr: { essential: true, values: [ACR_TWO_FACTORS] } } }) };
+    const person = await newPerson();
+    const browser = await accountPage(person);
+    const secret = await enrol(person, browser);
+    const { verifier, challenge } = pkce();
+    const page = await browser.follow(await browser.get(authorizeUrl(challenge, essential)), isCallback);
+    const uid = interactionUid(page.url);
+    expect(page.url).toBe(`${issuer()}/interaction/${uid}/code`);
+    const claims = await idTokenAfter(await browser.post(`${issuer()}/interaction/${uid}/code`, { code: codeAt(secret, 1) }), browser, verifier);
+    expect(claims).toMatchObject({ acr: ACR_TWO_FACTORS, sub: person.id });
+
+    const without = await newPerson();
+    const other = new HttpClient();
+    const login = await other.follow(await other.get(authorizeUrl(pkce().challenge, essential)), isCallback);
+    const end = await other.follow(await other.post(`${issuer()}/interaction/${interactionUid(login.url)}/login`, { email: without.email, password: without.password }), isCallback);
+    expect(callbackOf(end).searchParams.get('error')).toBe('unmet_authentication_requirements');
+  });
+
   it('never steps up a session whose access ended (a password change elsewhere)', async () => {
     const person = await newPerson();
     const browser = await accountPage(person);
