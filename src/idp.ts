@@ -32,6 +32,7 @@ import { createCodeLimits } from './mfa/code-limits.js';
 import { loadFactorSecrets } from './mfa/factor-secrets.js';
 import { createFactors, type Factors } from './mfa/factors.js';
 import { createPasskeys, type Passkeys } from './mfa/passkeys.js';
+import { createPasskeyLimits } from './mfa/passkey-limits.js';
 import { createPendingSignIns } from './mfa/pending-sign-in.js';
 import { createLiveProvider, type LiveProvider } from './oidc/live-provider.js';
 import { createProvider } from './oidc/provider.js';
@@ -159,6 +160,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     isFirstParty: trust.isFirstParty,
     factors,
     passkeys,
+    passkeyLimits: createPasskeyLimits(storage),
     codeLimits: createCodeLimits(storage),
     pendingSignIns: createPendingSignIns(storage),
     accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),

@@ -9,7 +9,7 @@ import type { Context } from 'koa';
 import type { PasswordSignIn } from '../interactions/password-sign-in.js';
 import { waitMessage } from '../interactions/router.js';
 import type { SecurityEvents } from '../security/security-events.js';
-import type { AccountRecord } from '../storage/types.js';
+import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
 
@@ -21,8 +21,17 @@ export const formField = (ctx: Context, name: string) => {
   return typeof value === 'string' ? value.slice(0, 1024) : '';
 };
 
-export function createFactorChanges(deps: { signIn: PasswordSignIn; access: AccessEnder; events: SecurityEvents }) {
+export function createFactorChanges(deps: { signIn: PasswordSignIn; access: AccessEnder; events: SecurityEvents; accounts: AccountRepository }) {
   return {
+    /**
+     * Whether the account's access ended (or it went away) at or after `since` (epoch ms): checked
+     * after a new factor is written, since an admin's reset running meanwhile may have missed it.
+     */
+    async accessEndedSince(accountId: string, since: number): Promise<boolean> {
+      const account = await deps.accounts.findById(accountId);
+      return !account || account.disabled || (account.accessEndedAt !== undefined && account.accessEndedAt.getTime() >= since);
+    },
+
     /** The current password (field `current_password`): undefined when right, else what to tell the person. */
     async reauthenticate(ctx: Context, current: Current): Promise<{ message: string; status: number } | undefined> {
       const check = await deps.signIn(ctx, {

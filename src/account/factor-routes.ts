@@ -7,6 +7,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import QRCode from 'qrcode';
+import { AppError } from '../errors.js';
 import type { Views } from '../http/views.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { Factors } from '../mfa/factors.js';
@@ -29,7 +30,7 @@ export interface FactorRoutesDeps {
 export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   const { factors, views } = deps;
 
-  const { reauthenticate, changed } = deps.changes;
+  const { reauthenticate, changed, accessEndedSince } = deps.changes;
 
   async function renderSetup(ctx: Context, current: Current, secret: string, error?: string, status = 200) {
     const uri = totpUri(secret, { label: current.account.email, issuer: new URL(deps.issuer).host });
@@ -58,12 +59,18 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
       return renderSetup(ctx, current, secret, `Too many wrong codes. Please wait ${admission.retryAfterSeconds} seconds and try again.`, 429);
     }
     let ok = false;
+    const startedAt = Date.now();
     try {
       ok = await factors.confirmTotp(current.account.id, current.session.jti, field(ctx, 'code').replace(/\s/g, ''));
     } finally {
       await admission.settle(ok ? 'succeeded' : 'failed');
     }
     if (!ok) return renderSetup(ctx, current, secret, 'That code is not right. Enter the code your app shows now.', 400);
+    if (await accessEndedSince(current.account.id, startedAt)) {
+      // As for passkeys (passkey-routes.ts): a reset running meanwhile may have missed the new app.
+      await factors.disableTotp(current.account.id, { keepRecoveryCodes: true });
+      throw new AppError('interaction_expired', 'Your account was changed while you set up the app (its second factors reset, a new password, or all sessions ended). Please sign in again.');
+    }
     const ended = await changed(ctx, current, 'totp_on');
     views.render(ctx, 'factor-changed', { change: 'totp_on', ended });
   });

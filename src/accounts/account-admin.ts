@@ -88,8 +88,11 @@ export async function setAccountPassword(deps: AccountAdminDeps, id: string, pas
  */
 export async function resetAccountFactors(deps: FactorAdminDeps, id: string, actor: AdminActor): Promise<AccountAccessChange & { before: FactorStatus }> {
   const account = await accountById(deps, id);
-  const before = await deps.factors.reset(id);
+  // Access ends first: a factor being added at this moment either lands before the reset removes
+  // everything, or finds the access ended when it checks after its write, and takes itself back
+  // (account/passkey-routes.ts, factor-routes.ts).
   const ended = await deps.access.endAll(id);
+  const before = await deps.factors.reset(id);
   await deps.events.record({
     type: 'account.factors_reset',
     source: actor.source,

@@ -6,8 +6,9 @@
  * Both end with amr and acr saying two factors were used: a passkey with user verification is
  * possession plus the authenticator's own check of the person (WebAuthn 6.2.3, mfa/authentication-context.ts).
  *
- * Nothing to throttle beyond a page view per try: a passkey can't be guessed, each challenge is
- * used once whatever happens, and each try costs one signature check.
+ * A passkey can't be guessed, but each failed answer costs a signature check, store writes and an
+ * audit event, and its page carries a fresh challenge: failures are throttled per page and per
+ * source address (mfa/passkey-limits.ts).
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -15,7 +16,9 @@ import type { InteractionResults } from 'oidc-provider';
 import { assertThat } from '../errors.js';
 import { PASSKEY_SCRIPTS } from '../http/views.js';
 import { ACR_TWO_FACTORS, amrForPasskey } from '../mfa/authentication-context.js';
+import type { PasskeyLimits } from '../mfa/passkey-limits.js';
 import type { PasskeyCheck, PasskeyFailure, Passkeys } from '../mfa/passkeys.js';
+import { sourceKey } from '../throttling/source-address.js';
 import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-in.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRepository } from '../storage/types.js';
@@ -25,6 +28,7 @@ type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: numb
 
 export interface PasskeySignInDeps {
   passkeys: Passkeys;
+  passkeyLimits: PasskeyLimits;
   pendingSignIns: PendingSignIns;
   accounts: AccountRepository;
   events: SecurityEvents;
@@ -38,13 +42,14 @@ export interface PasskeySignInDeps {
   renderSecondStep(ctx: Context, loaded: Loaded, accountId: string, error: string, status: number): Promise<void>;
 }
 
-const SAY: Record<PasskeyFailure | 'disabled', string> = {
+const SAY: Record<PasskeyFailure | 'disabled' | 'throttled', string> = {
   challenge_used: 'That passkey request has expired. Please try again.',
   unknown_passkey: 'That passkey is not registered here. It may have been removed from your account.',
   wrong_account: 'That passkey belongs to another account.',
   not_verified: 'That passkey could not be checked. Please try again, or use another way to sign in.',
   malformed: 'That passkey request has expired. Please try again.',
   disabled: 'That passkey could not be checked. Please try again, or use another way to sign in.',
+  throttled: 'Too many passkey attempts. Please wait a moment and try again.',
 };
 
 /** Seconds the interaction has left: a challenge made for it expires with it. */
@@ -76,15 +81,26 @@ export function passkeySignInRoutes(router: Router, deps: PasskeySignInDeps): vo
     const credential = (ctx.request.body as Record<string, unknown> | undefined)?.credential;
     const response = typeof credential === 'string' ? credential : '';
     const pending = await deps.pendingSignIns.find(uid);
-    const startedAt = Date.now();
-    const outcome = await deps.passkeys.finishSignIn({ uid, response });
-    const refusal = outcome.ok ? await refusalAfterCheck(outcome.check, pending) : outcome.reason;
-    if (!outcome.ok || refusal) {
-      const reason = refusal ?? 'not_verified';
+    const fail = async (reason: keyof typeof SAY, status = 400) => {
       await deps.events.record({ type: 'sign_in.passkey_failed', source: ctx.ip, accountId: pending?.accountId, detail: { reason, step: pending ? 'second' : 'first' } });
-      if (pending) return deps.renderSecondStep(ctx, loaded, pending.accountId, SAY[reason], 400);
-      return deps.renderLogin(ctx, loaded, { error: SAY[reason] }, 400);
+      if (pending) return deps.renderSecondStep(ctx, loaded, pending.accountId, SAY[reason], status);
+      return deps.renderLogin(ctx, loaded, { error: SAY[reason] }, status);
+    };
+    const admission = await deps.passkeyLimits.admit(uid, sourceKey(ctx.ip));
+    if (!admission.admitted) {
+      ctx.set('Retry-After', String(admission.retryAfterSeconds));
+      return fail('throttled', 429);
     }
+    const startedAt = Date.now();
+    let outcome: Awaited<ReturnType<Passkeys['finishSignIn']>> | undefined;
+    let refusal: keyof typeof SAY | undefined;
+    try {
+      outcome = await deps.passkeys.finishSignIn({ uid, response });
+      refusal = outcome.ok ? await refusalAfterCheck(outcome.check, pending) : outcome.reason;
+    } finally {
+      await admission.settle(outcome === undefined ? 'not_checked' : refusal ? 'failed' : 'succeeded');
+    }
+    if (!outcome.ok || refusal) return fail(refusal ?? 'not_verified');
     const { accountId, method, secondStep } = outcome.check;
     // A passkey on its own signs in whoever it belongs to; a password typed earlier on this page
     // (for this account or another) is set aside.

@@ -19,6 +19,7 @@ import { describeClaim, describeScope } from './scopes-text.js';
 import type { Factors } from '../mfa/factors.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { PendingSignIns } from '../mfa/pending-sign-in.js';
+import type { PasskeyLimits } from '../mfa/passkey-limits.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
 import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
@@ -40,6 +41,7 @@ export interface InteractionDeps {
   factors: Factors;
   /** Passkeys (mfa/passkeys.ts): a sign-in of their own from the login page, or the second step. */
   passkeys: Passkeys;
+  passkeyLimits: PasskeyLimits;
   codeLimits: CodeLimits;
   pendingSignIns: PendingSignIns;
 }

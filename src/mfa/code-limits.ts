@@ -12,7 +12,7 @@
  * pauses (attempt-gate.ts counts failures, not attempts).
  */
 import type { Storage } from '../storage/types.js';
-import { createAttemptGate, type GateRule, type Pass } from '../throttling/attempt-gate.js';
+import { createAttemptGate, enterAll, type Admission, type GateRule } from '../throttling/attempt-gate.js';
 
 /** Wrong codes an account may have before pauses start. */
 export const CODE_FAILURES_FREE_PER_ACCOUNT = 5;
@@ -24,7 +24,7 @@ const HOUR = 60 * 60;
 const ACCOUNT_WINDOW_SECONDS = 24 * 24 * HOUR;
 const rule = (name: string, freeAttempts: number): GateRule => ({ name, freeAttempts, windowSeconds: HOUR, baseDelaySeconds: 1, maxDelaySeconds: 15 * 60 });
 
-export type CodeAdmission = { admitted: true; settle(outcome: 'failed' | 'succeeded' | 'not_checked'): Promise<void> } | { admitted: false; retryAfterSeconds: number };
+export type CodeAdmission = Admission;
 
 export interface CodeLimits {
   /** `page`: the interaction uid, or the account page's session. */
@@ -36,19 +36,15 @@ export function createCodeLimits(storage: Storage): CodeLimits {
   const page = createAttemptGate(storage, { ...rule('code-page', CODE_FAILURES_FREE_PER_PAGE), baseDelaySeconds: 30 });
   return {
     async admit(accountId, pageId) {
-      const passes: Pass[] = [];
-      for (const [gate, key] of [[page, pageId], [account, accountId]] as const) {
-        const entry = await gate.enter(key);
-        if (!entry.admitted) {
-          await Promise.all(passes.map((pass) => pass.done('not_checked')));
-          return { admitted: false, retryAfterSeconds: entry.retryAfterSeconds };
-        }
-        passes.push(entry.pass);
-      }
+      const admission = await enterAll([
+        [page, pageId],
+        [account, accountId],
+      ]);
+      if (!admission.admitted) return admission;
       return {
         admitted: true,
         async settle(outcome) {
-          await Promise.all(passes.map((pass) => pass.done(outcome)));
+          await admission.settle(outcome);
           // The person has the app: their earlier typos no longer count against them.
           if (outcome === 'succeeded') await account.clear(accountId);
         },

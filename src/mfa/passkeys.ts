@@ -11,9 +11,10 @@
  * - `PasskeyUse`, by credential id: the signature counter, backup state and last use, written by
  *   each sign-in. Kept apart so a sign-in racing the passkey's removal can't write the removed
  *   public key back (it can only leave an orphan use record, which finds no passkey).
- * - `PasskeyChallenge`, by ceremony (`sign-in:<interaction uid>`, `register:<IdP session jti>`):
- *   the challenge, consumed atomically before the response is checked, so each is used at most
- *   once, and expiring with the interaction (or in five minutes on the account page).
+ * - `PasskeyChallenge` (the login page's, `sign-in:<interaction uid>`) and `PasskeyAccountChallenge`
+ *   (`second-step:<uid>`, `register:<IdP session jti>`): the challenge, consumed atomically before
+ *   the answer is checked, so each is used at most once, and good for five minutes (less when
+ *   the interaction ends sooner).
  *
  * The relying party is the issuer: its host is the RP ID, its origin the only origin accepted.
  */
@@ -22,27 +23,27 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
   type AuthenticatorTransport,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { AppError } from '../errors.js';
+import { authenticationAnswer, registrationAnswer } from './passkey-answers.js';
 import type { OidcModelStore, Storage } from '../storage/types.js';
 
 export const PASSKEY_MODEL = 'Passkey';
 export const PASSKEY_USE_MODEL = 'PasskeyUse';
+/** The login page's challenges: written for anyone who opens it, so capped in memory like interactions. */
 export const PASSKEY_CHALLENGE_MODEL = 'PasskeyChallenge';
+/** Challenges bound to an account (adding a passkey, the second step after a password). */
+export const PASSKEY_ACCOUNT_CHALLENGE_MODEL = 'PasskeyAccountChallenge';
 
 /** How many passkeys one account may hold: enough for every device a person owns, and bounded. */
 export const MAX_PASSKEYS_PER_ACCOUNT = 20;
-/** How long the account page's "add a passkey" waits for the authenticator. */
-export const REGISTRATION_SECONDS = 5 * 60;
+/** How long a ceremony's challenge is good for: the timeout the browser is told, and the record's lifetime. */
+export const CEREMONY_SECONDS = 5 * 60;
 /** The longest name a person can give a passkey. */
 export const PASSKEY_NAME_MAX = 64;
-/** WebAuthn's timeout hint to the browser; the challenge's own lifetime is what counts. */
-const CEREMONY_TIMEOUT_MS = 5 * 60 * 1000;
 
 export interface PasskeyView {
   id: string;
@@ -104,15 +105,6 @@ export function passkeyName(input: string): string {
   return name || 'Passkey';
 }
 
-function parseJson<T>(input: string): T | undefined {
-  try {
-    const value: unknown = JSON.parse(input);
-    return value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?: string }) {
   const issuer = new URL(deps.issuer);
   const rpID = issuer.hostname;
@@ -120,20 +112,39 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
   const rpName = deps.rpName ?? issuer.host;
   const passkeys: OidcModelStore = deps.storage.modelStore(PASSKEY_MODEL);
   const uses: OidcModelStore = deps.storage.modelStore(PASSKEY_USE_MODEL);
-  const challenges: OidcModelStore = deps.storage.modelStore(PASSKEY_CHALLENGE_MODEL);
+  const loginChallenges: OidcModelStore = deps.storage.modelStore(PASSKEY_CHALLENGE_MODEL);
+  const accountChallenges: OidcModelStore = deps.storage.modelStore(PASSKEY_ACCOUNT_CHALLENGE_MODEL);
+  // A signature counter value is accepted once, atomically across requests and instances: two
+  // answers of a cloned authenticator racing with the same counter can't both get in.
+  const counterClaims = deps.storage.rateLimiter({ keyPrefix: 'passkey-counter', points: 1, durationSeconds: 24 * 60 * 60 });
+  // One passkey added at a time per account (several sessions finishing at once can't pass the cap
+  // together); the lock lapses by itself should an instance stop while holding it.
+  const adding = deps.storage.rateLimiter({ keyPrefix: 'passkey-adding', points: 1, durationSeconds: 30 });
 
   const ofAccount = async (accountId: string) => (await passkeys.findByAccountId(accountId)).map(({ id, payload }) => ({ id, payload: payload as PasskeyPayload }));
+  const capReached = () => new AppError('conflict', `You have ${MAX_PASSKEYS_PER_ACCOUNT} passkeys, the most an account can hold. Remove one first.`);
 
-  /** Takes the ceremony's challenge for good; undefined when it was used, expired or never made. */
-  async function takeChallenge(key: string): Promise<ChallengePayload | undefined> {
-    const found = (await challenges.find(key)) as ChallengePayload | undefined;
+  /** Takes a ceremony's challenge for good; undefined when it was used, expired or never made. */
+  async function take(store: OidcModelStore, key: string, found: ChallengePayload | undefined): Promise<ChallengePayload | undefined> {
     if (!found || found.consumed !== undefined || typeof found.challenge !== 'string') return undefined;
     try {
-      await challenges.consume(key);
+      await store.consume(key);
     } catch {
       return undefined; // a racing request took it first
     }
     return found;
+  }
+  const findChallenge = async (store: OidcModelStore, key: string) => (await store.find(key)) as ChallengePayload | undefined;
+
+  /** Takes the one point of `key`: false when someone holds it already. */
+  async function claim(limiter: typeof counterClaims, key: string): Promise<boolean> {
+    try {
+      await limiter.consume(key);
+      return true;
+    } catch (error) {
+      if (error instanceof Error) throw error;
+      return false;
+    }
   }
 
   return {
@@ -169,7 +180,7 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
      */
     async startRegistration(input: { accountId: string; email: string; displayName: string; session: string; name: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const mine = await ofAccount(input.accountId);
-      if (mine.length >= MAX_PASSKEYS_PER_ACCOUNT) throw new AppError('conflict', `You have ${MAX_PASSKEYS_PER_ACCOUNT} passkeys, the most an account can hold. Remove one first.`);
+      if (mine.length >= MAX_PASSKEYS_PER_ACCOUNT) throw capReached();
       const options = await generateRegistrationOptions({
         rpName,
         rpID,
@@ -178,82 +189,97 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
         // Our account id as the WebAuthn user handle: opaque, no personal data (WebAuthn 14.6.1), and
         // the same for every passkey of the account, so an authenticator keeps one per account.
         userID: new TextEncoder().encode(input.accountId),
-        timeout: CEREMONY_TIMEOUT_MS,
+        timeout: CEREMONY_SECONDS * 1000,
         attestationType: 'none',
         excludeCredentials: mine.map(({ id, payload }) => ({ id, transports: payload.transports as AuthenticatorTransport[] })),
         authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
       });
       const challenge: ChallengePayload = { challenge: options.challenge, accountId: input.accountId, name: passkeyName(input.name) };
-      await challenges.upsert(`register:${input.session}`, challenge, REGISTRATION_SECONDS);
+      await accountChallenges.upsert(`register:${input.session}`, challenge, CEREMONY_SECONDS);
       return options;
     },
 
-    /** Finishes adding a passkey: the name it was given, or why not. */
-    async finishRegistration(input: { accountId: string; session: string; response: string }): Promise<{ ok: true; name: string } | { ok: false; reason: PasskeyFailure | 'already_registered' }> {
-      const pending = await takeChallenge(`register:${input.session}`);
+    /**
+     * Finishes adding a passkey: its id and the name it was given, or why not. One at a time per
+     * account, so finishes of several sessions racing can't pass the cap together (AppError
+     * `conflict` for the others, and at the cap).
+     */
+    async finishRegistration(input: { accountId: string; session: string; response: string }): Promise<{ ok: true; id: string; name: string } | { ok: false; reason: PasskeyFailure | 'already_registered' }> {
+      const key = `register:${input.session}`;
+      const pending = await take(accountChallenges, key, await findChallenge(accountChallenges, key));
       if (!pending || pending.accountId !== input.accountId) return { ok: false, reason: 'challenge_used' };
-      const response = parseJson<RegistrationResponseJSON>(input.response);
-      if (!response) return { ok: false, reason: 'malformed' };
+      const answer = registrationAnswer(input.response);
+      if (!answer) return { ok: false, reason: 'malformed' };
       let verified;
       try {
-        verified = await verifyRegistrationResponse({ response, expectedChallenge: pending.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
+        verified = await verifyRegistrationResponse({ response: answer.response, expectedChallenge: pending.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
       } catch {
         return { ok: false, reason: 'not_verified' };
       }
       if (!verified.verified) return { ok: false, reason: 'not_verified' };
       const { credential, credentialDeviceType, aaguid } = verified.registrationInfo;
-      if (await passkeys.find(credential.id)) return { ok: false, reason: 'already_registered' };
-      if ((await ofAccount(input.accountId)).length >= MAX_PASSKEYS_PER_ACCOUNT) throw new AppError('conflict', `You have ${MAX_PASSKEYS_PER_ACCOUNT} passkeys, the most an account can hold. Remove one first.`);
-      const payload: PasskeyPayload = {
-        accountId: input.accountId,
-        publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-        transports: credential.transports ?? [],
-        deviceType: credentialDeviceType,
-        name: pending.name ?? 'Passkey',
-        createdAt: new Date().toISOString(),
-        aaguid,
-      };
-      await passkeys.upsert(credential.id, payload);
-      await uses.upsert(credential.id, { accountId: input.accountId, counter: credential.counter, backedUp: verified.registrationInfo.credentialBackedUp });
-      return { ok: true, name: payload.name };
+      if (!(await claim(adding, input.accountId))) throw new AppError('conflict', 'Another passkey is being added to your account right now. Please try again in a moment.');
+      try {
+        if (await passkeys.find(credential.id)) return { ok: false, reason: 'already_registered' };
+        if ((await ofAccount(input.accountId)).length >= MAX_PASSKEYS_PER_ACCOUNT) throw capReached();
+        await passkeys.upsert(credential.id, {
+          accountId: input.accountId,
+          publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+          transports: credential.transports ?? [],
+          deviceType: credentialDeviceType,
+          name: pending.name ?? 'Passkey',
+          createdAt: new Date().toISOString(),
+          aaguid,
+        } satisfies PasskeyPayload);
+        await uses.upsert(credential.id, { accountId: input.accountId, counter: credential.counter, backedUp: verified.registrationInfo.credentialBackedUp });
+      } finally {
+        await adding.delete(input.accountId);
+      }
+      return { ok: true, id: credential.id, name: pending.name ?? 'Passkey' };
     },
 
     /**
-     * A challenge for the sign-in page `uid`. Without `accountId`, for any discoverable passkey
-     * (the login page, and the browser's passkey autofill), user verification required; with it,
-     * for that account's passkeys, as the second step after its password.
+     * A challenge for the sign-in page `uid`, valid for one ceremony (five minutes, less if the
+     * interaction ends sooner). Without `accountId`, for any discoverable passkey (the login page,
+     * and the browser's passkey autofill), user verification required; kept in the model strangers
+     * can fill (capped in memory like interactions). With it, for that account's passkeys, as the
+     * second step after its password; kept apart, where no stranger's page can push it out.
      */
     async startSignIn(input: { uid: string; expiresInSeconds: number; accountId?: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const allow = input.accountId ? await ofAccount(input.accountId) : [];
+      const seconds = Math.max(1, Math.min(CEREMONY_SECONDS, input.expiresInSeconds));
       const options = await generateAuthenticationOptions({
         rpID,
-        timeout: CEREMONY_TIMEOUT_MS,
+        timeout: seconds * 1000,
         userVerification: input.accountId ? 'preferred' : 'required',
         allowCredentials: allow.map(({ id, payload }) => ({ id, transports: payload.transports as AuthenticatorTransport[] })),
       });
-      await challenges.upsert(`sign-in:${input.uid}`, { challenge: options.challenge, accountId: input.accountId }, Math.max(1, input.expiresInSeconds));
+      if (input.accountId) await accountChallenges.upsert(`second-step:${input.uid}`, { challenge: options.challenge, accountId: input.accountId }, seconds);
+      else await loginChallenges.upsert(`sign-in:${input.uid}`, { challenge: options.challenge }, seconds);
       return options;
     },
 
     /**
-     * Checks a sign-in response against the page's challenge (used up whatever the outcome). For a
-     * challenge made for the second step the passkey must be that account's; for one made for the
-     * login page it must have verified the person (WebAuthn 6.2.3: possession plus user
-     * verification is a multi-factor sign-in). The counter and backup state are stored as the
-     * library reports them; a counter that did not grow (a cloned authenticator) is refused by it.
+     * Checks a sign-in answer against the challenge of page `uid` it answers (the login page's or
+     * the second step's), used up whatever the outcome. For the second step's the passkey must be
+     * that account's; for the login page's it must have verified the person (WebAuthn 6.2.3:
+     * possession plus user verification is a multi-factor sign-in) and name its account in the
+     * user handle (7.2 step 6). Which account a key belongs to is looked at only after its
+     * signature checks out, so an unsigned guess learns nothing. The counter and backup state
+     * are stored as the library reports them; a counter that did not grow (a cloned authenticator)
+     * is refused, by the library, or here when two answers race with the same one.
      */
     async finishSignIn(input: { uid: string; response: string }): Promise<PasskeyResult> {
-      const pending = await takeChallenge(`sign-in:${input.uid}`);
+      const answer = authenticationAnswer(input.response);
+      if (!answer) return { ok: false, reason: 'malformed' };
+      const [login, second] = await Promise.all([findChallenge(loginChallenges, `sign-in:${input.uid}`), findChallenge(accountChallenges, `second-step:${input.uid}`)]);
+      const answered = second?.challenge === answer.clientData.challenge ? 'second' : login?.challenge === answer.clientData.challenge ? 'login' : undefined;
+      const pending = answered === 'second' ? await take(accountChallenges, `second-step:${input.uid}`, second) : answered === 'login' ? await take(loginChallenges, `sign-in:${input.uid}`, login) : undefined;
       if (!pending) return { ok: false, reason: 'challenge_used' };
-      const secondStepOf = typeof pending.accountId === 'string' ? pending.accountId : undefined;
-      const response = parseJson<AuthenticationResponseJSON>(input.response);
-      if (!response) return { ok: false, reason: 'malformed' };
+      const secondStepOf = answered === 'second' && typeof pending.accountId === 'string' ? pending.accountId : undefined;
+      const { response } = answer;
       const stored = (await passkeys.find(response.id)) as PasskeyPayload | undefined;
       if (!stored || typeof stored.accountId !== 'string') return { ok: false, reason: 'unknown_passkey' };
-      if (secondStepOf !== undefined && stored.accountId !== secondStepOf) return { ok: false, reason: 'wrong_account' };
-      // A discoverable credential names its account too: it must be the one we stored.
-      const handle = response.response.userHandle;
-      if (handle !== undefined && Buffer.from(handle, 'base64url').toString() !== stored.accountId) return { ok: false, reason: 'wrong_account' };
       const use = await uses.find(response.id);
       const counter = use?.accountId === stored.accountId && typeof use.counter === 'number' ? use.counter : 0;
       let verified;
@@ -273,9 +299,20 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
       // The backup-eligible flag is fixed when the key is made (WebAuthn 6.1.3): a single-device
       // key that now says it can be synced is not the key we registered.
       if (!verified.verified || info.credentialDeviceType !== stored.deviceType) return { ok: false, reason: 'not_verified' };
-      await uses.upsert(response.id, { accountId: stored.accountId, counter: info.newCounter, backedUp: info.credentialBackedUp, lastUsedAt: new Date().toISOString() });
+      const owner = stored.accountId;
+      const handle = response.response.userHandle;
+      const named = handle ? Buffer.from(handle, 'base64url').toString() : undefined;
+      // The second step knows its account already (a user handle, if sent, must agree); the login
+      // page identifies the person by the user handle alone, which must then be there.
+      const handleAgrees = secondStepOf !== undefined ? named === undefined || named === owner : named === owner;
+      if ((secondStepOf !== undefined && owner !== secondStepOf) || !handleAgrees) return { ok: false, reason: 'wrong_account' };
+      if (info.newCounter > 0 && !(await claim(counterClaims, `${response.id}:${info.newCounter}`))) return { ok: false, reason: 'not_verified' };
+      const latest = await uses.find(response.id);
+      // Never lower the stored counter (an older answer finishing after a newer one).
+      const newest = latest?.accountId === owner && typeof latest.counter === 'number' && latest.counter > info.newCounter ? latest.counter : info.newCounter;
+      await uses.upsert(response.id, { accountId: owner, counter: newest, backedUp: info.credentialBackedUp, lastUsedAt: new Date().toISOString() });
       const method = stored.deviceType === 'multiDevice' ? 'swk' : 'hwk';
-      return { ok: true, check: { accountId: stored.accountId, credentialId: response.id, method, userVerified: info.userVerified, secondStep: secondStepOf !== undefined } };
+      return { ok: true, check: { accountId: owner, credentialId: response.id, method, userVerified: info.userVerified, secondStep: secondStepOf !== undefined } };
     },
 
     /** Whether the passkey is still there (a sign-in re-checks before it finishes). */

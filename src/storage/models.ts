@@ -37,7 +37,7 @@ export const OIDC_PROVIDER_MODELS = Object.freeze([
  * pointer to the static initial access token (oidc/registration.ts), second factors
  * and recovery codes (mfa/factors.ts), passkeys, their uses and challenges (mfa/passkeys.ts) and sign-ins waiting for their second factor (mfa/pending-sign-in.ts).
  */
-export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken', 'AccountFactors', 'RecoveryCode', 'PendingSecondFactor', 'Passkey', 'PasskeyUse', 'PasskeyChallenge'] as const);
+export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken', 'AccountFactors', 'RecoveryCode', 'PendingSecondFactor', 'Passkey', 'PasskeyUse', 'PasskeyChallenge', 'PasskeyAccountChallenge'] as const);
 
 export const STORED_MODELS: readonly string[] = Object.freeze([...OIDC_PROVIDER_MODELS, ...OWN_MODELS]);
 

@@ -160,3 +160,19 @@ export function createAttemptGate(storage: Storage, rule: GateRule): AttemptGate
     },
   };
 }
+
+/** Several gates passed together: admitted by all, or by none (the passes taken are given back). */
+export type Admission = { admitted: true; settle(outcome: 'failed' | 'succeeded' | 'not_checked'): Promise<void> } | { admitted: false; retryAfterSeconds: number };
+
+export async function enterAll(entries: readonly (readonly [AttemptGate, string])[]): Promise<Admission> {
+  const passes: Pass[] = [];
+  for (const [gate, key] of entries) {
+    const entry = await gate.enter(key);
+    if (!entry.admitted) {
+      await Promise.all(passes.map((taken) => taken.done('not_checked')));
+      return { admitted: false, retryAfterSeconds: entry.retryAfterSeconds };
+    }
+    passes.push(entry.pass);
+  }
+  return { admitted: true, settle: async (outcome) => void (await Promise.all(passes.map((taken) => taken.done(outcome)))) };
+}

@@ -471,7 +471,7 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         const key = createSoftwareAuthenticator({ origin: ORIGIN });
         const [account, session, page] = [id(), id(), id()];
         const creation = await passkeys.startRegistration({ accountId: account, email: 'p@example.com', displayName: 'P', session, name: 'Key' });
-        expect(await passkeys.finishRegistration({ accountId: account, session, response: JSON.stringify(key.register(creation)) })).toEqual({ ok: true, name: 'Key' });
+        expect(await passkeys.finishRegistration({ accountId: account, session, response: JSON.stringify(key.register(creation)) })).toEqual({ ok: true, id: key.id, name: 'Key' });
         expect(await passkeys.has(account)).toBe(true);
 
         const request = await passkeys.startSignIn({ uid: page, expiresInSeconds: 60 });

@@ -1,0 +1,53 @@
+/**
+ * What a browser posts back from a WebAuthn ceremony, checked for shape before anything reads it
+ * (a string field that is an object, a missing `response`, must be a refusal, not a crash), and
+ * its client data checked for what @simplewebauthn/server v14 leaves to the relying party: a
+ * ceremony run in a cross-origin frame (`crossOrigin`, `topOrigin`, WebAuthn Level 3 sections
+ * 7.1 step 12 and 7.2 step 13). Our pages can't be framed (frame-ancestors 'none'); this refuses
+ * the answer as well, whatever page made it.
+ */
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { decodeClientDataJSON, type ClientDataJSON } from '@simplewebauthn/server/helpers';
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+function parse(input: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(input);
+    return isObject(value) && isText(value.id) && isObject(value.response) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client data, when the ceremony ran in a top-level page of its own origin. */
+function topLevelClientData(encoded: string): ClientDataJSON | undefined {
+  try {
+    const clientData = decodeClientDataJSON(encoded);
+    if (!isObject(clientData) || clientData.crossOrigin === true || clientData.topOrigin !== undefined) return undefined;
+    return clientData;
+  } catch {
+    return undefined;
+  }
+}
+
+export type Answer<T> = { response: T; clientData: ClientDataJSON };
+
+export function registrationAnswer(input: string): Answer<RegistrationResponseJSON> | undefined {
+  const value = parse(input);
+  const response = value?.response as Record<string, unknown> | undefined;
+  if (!value || !response || !isText(response.clientDataJSON) || !isText(response.attestationObject)) return undefined;
+  if (response.transports !== undefined && !(Array.isArray(response.transports) && response.transports.every(isText))) return undefined;
+  const clientData = topLevelClientData(response.clientDataJSON);
+  return clientData ? { response: value as unknown as RegistrationResponseJSON, clientData } : undefined;
+}
+
+export function authenticationAnswer(input: string): Answer<AuthenticationResponseJSON> | undefined {
+  const value = parse(input);
+  const response = value?.response as Record<string, unknown> | undefined;
+  if (!value || !response || !isText(response.clientDataJSON) || !isText(response.authenticatorData) || !isText(response.signature)) return undefined;
+  if (response.userHandle !== undefined && typeof response.userHandle !== 'string') return undefined;
+  const clientData = topLevelClientData(response.clientDataJSON);
+  return clientData ? { response: value as unknown as AuthenticationResponseJSON, clientData } : undefined;
+}
