@@ -104,10 +104,11 @@ export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
     adapter: createAdapterFactory(storage),
     findAccount: createFindAccount(storage.accounts),
-    // acr and amr (RFC 8176): how the person signed in, in every ID token. oidc-provider puts a
-    // claim in the ID token only when a scope lists it (lib/helpers/claims.js result()) or the
-    // claims parameter asks; userinfo never has them (the account's claims don't).
-    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr'], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
+    // acr, amr (RFC 8176) and auth_time: how and when the person signed in, in every ID token, so a
+    // site can judge a sign-in without asking for max_age. oidc-provider puts a claim in the ID
+    // token only when a scope lists it (lib/helpers/claims.js result()) or the claims parameter
+    // asks; userinfo never has them (the account's claims don't).
+    claims: { ...CLAIMS_BY_SCOPE, openid: [...CLAIMS_BY_SCOPE.openid, 'acr', 'amr', 'auth_time'], profile: [...CLAIMS_BY_SCOPE.profile], email: [...CLAIMS_BY_SCOPE.email] },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     responseTypes: ['code'],
     clientDefaults: {

@@ -157,8 +157,8 @@ describe('adding and removing passkeys on the account page', () => {
 describe('signing in with a passkey alone', () => {
   it('signs in from the login page with no password: acr two factors, amr hwk user mfa, auth_time now', async () => {
     const { person, key } = await personWithPasskey();
-    // max_age: the ID token then carries auth_time (OpenID Connect Core 3.1.2.1).
-    const { browser, uid, page, verifier } = await loginPage(new HttpClient(), { max_age: '600' });
+    // No max_age: every ID token carries auth_time, with acr and amr.
+    const { browser, uid, page, verifier } = await loginPage();
     expect(page.body).toContain('autocomplete="username webauthn"');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const options = passkeyOptionsIn<{ challenge: string; userVerification: string; allowCredentials?: unknown[]; rpId: string }>(page.body);
