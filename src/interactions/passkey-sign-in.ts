@@ -37,7 +37,7 @@ export interface PasskeySignInDeps {
   load(ctx: Context): Promise<Loaded>;
   finishSignIn(ctx: Context, uid: string, outcome: { result: InteractionResults; accountId: string; checkedFrom: number }): Promise<void>;
   /** The login page again, with a message. */
-  renderLogin(ctx: Context, loaded: Loaded, locals: { error?: string }, status?: number): Promise<void>;
+  renderLogin(ctx: Context, loaded: Loaded, locals: { error?: string; autofill?: boolean }, status?: number): Promise<void>;
   /** The second step's passkey page again, with a message. */
   renderSecondStep(ctx: Context, loaded: Loaded, accountId: string, error: string, status: number): Promise<void>;
 }
@@ -84,7 +84,7 @@ export function passkeySignInRoutes(router: Router, deps: PasskeySignInDeps): vo
     const fail = async (reason: keyof typeof SAY, status = 400) => {
       await deps.events.record({ type: 'sign_in.passkey_failed', source: ctx.ip, accountId: pending?.accountId, detail: { reason, step: pending ? 'second' : 'first' } });
       if (pending) return deps.renderSecondStep(ctx, loaded, pending.accountId, SAY[reason], status);
-      return deps.renderLogin(ctx, loaded, { error: SAY[reason] }, status);
+      return deps.renderLogin(ctx, loaded, { error: SAY[reason], autofill: false }, status);
     };
     const admission = await deps.passkeyLimits.admit(uid, sourceKey(ctx.ip));
     if (!admission.admitted) {

@@ -103,10 +103,15 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   const clientLocals = (client: ClientLabel) => ({ clientName: client.name, clientHost: client.host });
 
-  /** The login page, with a fresh challenge for its passkey button and the browser's passkey autofill. */
-  async function renderLogin(ctx: Context, interaction: { uid: string; exp?: number }, client: ClientLabel, locals: { email?: string; error?: string } = {}, status = 200) {
+  /**
+   * The login page, with a fresh challenge for its passkey button and the browser's passkey
+   * autofill (`autofill: false` after a refused passkey: a browser or password manager that
+   * answers autofill by itself would otherwise post the same refused passkey again and again).
+   */
+  async function renderLogin(ctx: Context, interaction: { uid: string; exp?: number }, client: ClientLabel, locals: { email?: string; error?: string; autofill?: boolean } = {}, status = 200) {
     const passkey = await passkeyLocals(deps.passkeys, interaction);
-    views.render(ctx, 'login', { uid: interaction.uid, ...clientLocals(client), email: locals.email ?? '', error: locals.error, ...passkey }, status);
+    const autofill = locals.autofill ?? true;
+    views.render(ctx, 'login', { uid: interaction.uid, ...clientLocals(client), email: locals.email ?? '', error: locals.error, autofill, ...passkey }, status);
   }
 
   /**

@@ -130,6 +130,8 @@ describe('passkeys in Chromium with a virtual authenticator', () => {
       await page.waitForURL(`${stack.idp.issuer}/interaction/*/passkey`);
     });
     await expect(heading()).resolves.toBe('Use your passkey');
+    // The note for browsers without passkeys is hidden by the script in this one.
+    await expect(page.getByText("This browser can't use passkeys here").isVisible()).resolves.toBe(false);
     await page.getByRole('button', { name: 'Use your passkey' }).click();
     await page.waitForURL(`${stack.siteA.url}/`);
     await page.goto(`${stack.siteA.url}/sensitive`);

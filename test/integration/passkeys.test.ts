@@ -160,6 +160,7 @@ describe('signing in with a passkey alone', () => {
     // No max_age: every ID token carries auth_time, with acr and amr.
     const { browser, uid, page, verifier } = await loginPage();
     expect(page.body).toContain('autocomplete="username webauthn"');
+    expect(page.body).toContain('data-autofill');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     const options = passkeyOptionsIn<{ challenge: string; userVerification: string; allowCredentials?: unknown[]; rpId: string }>(page.body);
     expect(options).toMatchObject({ userVerification: 'required', rpId: new URL(issuer()).hostname });
@@ -204,6 +205,8 @@ describe('signing in with a passkey alone', () => {
       expect([what, reply.status]).toEqual([what, 400]);
       expect(reply.location).toBeUndefined();
       expect(reply.body).toContain('role="alert"');
+      // The page after a refusal offers the button only, not the autofill that may have made it.
+      expect(reply.body).not.toContain('data-autofill');
     }
     const tooBig = await loginPage();
     expect((await postPasskey(tooBig.browser, tooBig.uid, 'x'.repeat(40_000))).status).toBe(413);
@@ -263,6 +266,8 @@ describe('a passkey as the second step after the password', () => {
     expect(page.body).toContain('Use your passkey');
     expect(page.body).toContain('Use a recovery code instead');
     expect(page.body).not.toContain('Use your authenticator app instead');
+    // Without script (this client runs none) the page says the passkey can't be used here.
+    expect(page.body).toContain("This browser can't use passkeys here");
     const options = passkeyOptionsIn<{ challenge: string; allowCredentials: { id: string }[] }>(page.body);
     expect(options.allowCredentials.map((credential) => credential.id)).toEqual([key.id]);
 

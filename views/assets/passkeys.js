@@ -1,12 +1,13 @@
 // The IdP's only script: runs the WebAuthn ceremony of a passkey form, then posts the form.
 // A form marked data-passkey="register" or "sign-in" carries the server's options as JSON in
 // data-options and a hidden "credential" field; the ceremony itself is @simplewebauthn/browser's
-// (served beside this file as /assets/webauthn.js). Without WebAuthn the forms stay hidden and the
-// page works as before: passwords and codes need no script.
+// (served beside this file as /assets/webauthn.js). Without WebAuthn the forms stay hidden, a note
+// saying so stays shown, and the page works as before: passwords and codes need no script.
 (function () {
   'use strict';
   var lib = window.SimpleWebAuthnBrowser;
   if (!lib || !lib.browserSupportsWebAuthn()) return;
+  document.querySelectorAll('[data-passkey-unavailable]').forEach(function (note) { note.hidden = true; });
 
   var MESSAGES = {
     NotAllowedError: 'The passkey request was cancelled or timed out. Try again when you are ready.',
