@@ -20,7 +20,7 @@ import { attemptLogin } from './login.js';
 
 export type SignInOutcome =
   /** `checkedFrom`: when the password check began (epoch ms), for the check after the result is saved (router.ts). */
-  | { kind: 'signed_in'; result: InteractionResults; accountId: string; checkedFrom: number }
+  | { kind: 'signed_in'; result: InteractionResults; accountId: string; checkedFrom: number; secondStep?: string }
   | { kind: 'incorrect' }
   | { kind: 'throttled'; retryAfterSeconds: number }
   | { kind: 'busy'; retryAfterSeconds: number };
@@ -49,6 +49,12 @@ export interface PasswordForm {
    * against the stranger limits an attacker can keep raised.
    */
   trustedBrowser?: string;
+  /**
+   * The page of the second factor the account still owes after a right password, if any
+   * (interactions/second-factor.ts): the attempt is then recorded as `sign_in.password_accepted`,
+   * not `sign_in.succeeded`, since the sign-in is not done.
+   */
+  secondStep?: (accountId: string) => Promise<string | undefined>;
 }
 
 export type PasswordSignIn = (ctx: Context, form: PasswordForm) => Promise<SignInOutcome>;
@@ -85,7 +91,9 @@ export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
       return { kind: 'incorrect' };
     }
     deps.devices.remember(ctx, device, account);
-    await events.record({ type: 'sign_in.succeeded', ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });
-    return { kind: 'signed_in', result: outcome.result, accountId: outcome.accountId, checkedFrom: outcome.checkedFrom };
+    const secondStep = await form.secondStep?.(outcome.accountId);
+    const type = secondStep ? 'sign_in.password_accepted' : 'sign_in.succeeded';
+    await events.record({ type, ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });
+    return { kind: 'signed_in', result: outcome.result, accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, secondStep };
   };
 }

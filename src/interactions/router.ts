@@ -176,9 +176,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       page: interaction.uid,
       prompt: interaction.prompt.name,
       clientId: String(interaction.params.client_id),
+      secondStep: async (accountId) => secondStepPath(await secondStepsOf(deps, accountId)),
     });
     if (outcome.kind === 'signed_in') {
-      const next = secondStepPath(await secondStepsOf(deps, outcome.accountId));
+      const next = outcome.secondStep;
       if (next) {
         // The password was right: remembered on the interaction, server-side, until a second factor follows.
         await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, secondsLeft(interaction));

@@ -12,6 +12,8 @@ import { sourceKey } from '../throttling/source-address.js';
 
 export type SecurityEventType =
   | 'sign_in.succeeded'
+  /** The password was right and a second factor is owed: `sign_in.second_factor_succeeded` follows when it is given. */
+  | 'sign_in.password_accepted'
   | 'sign_in.failed'
   | 'sign_in.throttled'
   | 'sign_in.overloaded'

@@ -274,6 +274,10 @@ describe('a passkey as the second step after the password', () => {
     // Without user verification (a security key with no PIN) it still counts after the password.
     const claims = await idTokenAfter(await postPasskey(browser, uid, key.assert(options, { userVerified: false })), browser, verifier);
     expect(claims).toMatchObject({ acr: ACR_TWO_FACTORS, amr: ['pwd', 'hwk', 'mfa'] });
+    // The audit trail says the password was accepted, then the sign-in succeeded with the passkey:
+    // never `sign_in.succeeded` for a password that still owed its second factor.
+    const events = (await stack.idp.storage.audit.list({ limit: 10, accountId: person.id })).map((event) => event.type);
+    expect(events.slice(0, 2)).toEqual(['sign_in.second_factor_succeeded', 'sign_in.password_accepted']);
   });
 
   it('refuses another account’s passkey after this account’s password', async () => {
