@@ -24,7 +24,7 @@ import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRepository } from '../storage/types.js';
 import type { ClientLabel } from './client-label.js';
 
-type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number }; client: ClientLabel };
+type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number; params: Record<string, unknown> }; client: ClientLabel };
 
 export interface PasskeySignInDeps {
   passkeys: Passkeys;
@@ -38,6 +38,7 @@ export interface PasskeySignInDeps {
   finishSignIn(ctx: Context, uid: string, outcome: { result: InteractionResults; accountId: string; checkedFrom: number }): Promise<void>;
   /** The login page again, with a message. */
   renderLogin(ctx: Context, loaded: Loaded, locals: { error?: string; autofill?: boolean }, status?: number): Promise<void>;
+  abandonStaleStepUp(ctx: Context, interaction: { uid: string; params: Record<string, unknown> }, pending: PendingSignIn): Promise<boolean>;
   /** The second step's passkey page again, with a message. */
   renderSecondStep(ctx: Context, loaded: Loaded, accountId: string, error: string, status: number): Promise<void>;
 }
@@ -81,6 +82,7 @@ export function passkeySignInRoutes(router: Router, deps: PasskeySignInDeps): vo
     const credential = (ctx.request.body as Record<string, unknown> | undefined)?.credential;
     const response = typeof credential === 'string' ? credential : '';
     const pending = await deps.pendingSignIns.find(uid);
+    if (pending && (await deps.abandonStaleStepUp(ctx, loaded.interaction, pending))) return;
     const fail = async (reason: keyof typeof SAY, status = 400) => {
       await deps.events.record({ type: 'sign_in.passkey_failed', source: ctx.ip, accountId: pending?.accountId, detail: { reason, step: pending ? 'second' : 'first' } });
       if (pending) return deps.renderSecondStep(ctx, loaded, pending.accountId, SAY[reason], status);

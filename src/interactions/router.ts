@@ -18,7 +18,7 @@ import type { PasswordSignIn } from './password-sign-in.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 import type { Factors } from '../mfa/factors.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
-import type { PendingSignIns } from '../mfa/pending-sign-in.js';
+import { stepUpTooOld, type PendingSignIn, type PendingSignIns } from '../mfa/pending-sign-in.js';
 import type { PasskeyLimits } from '../mfa/passkey-limits.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
@@ -129,9 +129,12 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (!session?.accountId || !session.cookie) return undefined;
     const [stored, account] = await Promise.all([provider().Session.find(session.cookie), accounts.findById(session.accountId)]);
     if (!account || stored?.accountId !== account.id || typeof stored.loginTs !== 'number' || !isStillSignedIn(account, stored.loginTs)) return undefined;
+    const pending = { accountId: account.id, checkedFrom: stored.loginTs * 1000, selectAccount: false, stepUp: true };
+    // The login prompt's max_age reason was decided when the interaction began; now is what counts.
+    if (stepUpTooOld(pending, interaction.params)) return undefined;
     const next = secondStepPath(await secondStepsOf(deps, account.id));
     if (!next) return undefined;
-    await deps.pendingSignIns.save(interaction.uid, { accountId: account.id, checkedFrom: stored.loginTs * 1000, selectAccount: false }, secondsLeft(interaction));
+    await deps.pendingSignIns.save(interaction.uid, pending, secondsLeft(interaction));
     return `/interaction/${interaction.uid}/${next}`;
   }
 
@@ -201,11 +204,20 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     await renderLogin(ctx, interaction, client, { email, error: waitMessage(outcome.retryAfterSeconds) }, 429);
   });
 
-  const secondStep = secondFactorRoutes(router, { ...deps, forms, load, finishSignIn, clientLocals });
+  async function abandonStaleStepUp(ctx: Context, interaction: { uid: string; params: Record<string, unknown> }, pending: PendingSignIn): Promise<boolean> {
+    if (!stepUpTooOld(pending, interaction.params)) return false;
+    await deps.pendingSignIns.destroy(interaction.uid);
+    ctx.status = 303;
+    ctx.redirect(`/interaction/${interaction.uid}/login`);
+    return true;
+  }
+
+  const secondStep = secondFactorRoutes(router, { ...deps, forms, load, finishSignIn, clientLocals, abandonStaleStepUp });
   passkeySignInRoutes(router, {
     ...deps,
     passkeyForms: forms,
     load,
+    abandonStaleStepUp,
     finishSignIn,
     renderLogin: (ctx, loaded, locals, status) => renderLogin(ctx, loaded.interaction, loaded.client, locals, status),
     renderSecondStep: secondStep.renderPasskeyStep,

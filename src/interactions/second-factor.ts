@@ -20,7 +20,7 @@ import { passkeyLocals } from './passkey-sign-in.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { ClientLabel } from './client-label.js';
 
-type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number }; client: ClientLabel };
+type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number; params: Record<string, unknown> }; client: ClientLabel };
 
 /** Which second factors an account has: whether its password alone signs it in, and which page comes next. */
 export interface SecondSteps {
@@ -50,6 +50,8 @@ export interface SecondFactorDeps {
   load(ctx: Context): Promise<Loaded>;
   finishSignIn(ctx: Context, uid: string, outcome: { result: InteractionResults; accountId: string; checkedFrom: number }): Promise<void>;
   clientLocals(client: ClientLabel): Record<string, unknown>;
+  /** A step-up past the site's max_age: drops it and sends the person to the full login page (true), or leaves it (false). */
+  abandonStaleStepUp(ctx: Context, interaction: { uid: string; params: Record<string, unknown> }, pending: PendingSignIn): Promise<boolean>;
 }
 
 type Factor = 'passkey' | 'totp' | 'recovery';
@@ -66,11 +68,13 @@ const codeField = (ctx: Context) => {
 export function secondFactorRoutes(router: Router, deps: SecondFactorDeps) {
   const { views } = deps;
 
-  async function loadPending(ctx: Context): Promise<Loaded & { pending: PendingSignIn }> {
+  /** The interaction and its pending sign-in; undefined when a step-up went stale and the person was sent to sign in in full. */
+  async function loadPending(ctx: Context): Promise<(Loaded & { pending: PendingSignIn }) | undefined> {
     const loaded = await deps.load(ctx);
     assertThat(['login', 'select_account'].includes(loaded.interaction.prompt.name), 'bad_request', 'This sign-in step is already complete.');
     const pending = await deps.pendingSignIns.find(loaded.interaction.uid);
     assertThat(pending, 'interaction_expired', 'Please enter your email and password first.');
+    if (await deps.abandonStaleStepUp(ctx, loaded.interaction, pending)) return undefined;
     return { ...loaded, pending };
   }
 
@@ -83,6 +87,7 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps) {
 
   router.get('/:uid/passkey', async (ctx) => {
     const loaded = await loadPending(ctx);
+    if (!loaded) return;
     await render(ctx, loaded, loaded.pending.accountId, 'passkey');
   });
 
@@ -91,11 +96,13 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps) {
 
     router.get(`/:uid/${path}`, async (ctx) => {
       const loaded = await loadPending(ctx);
+      if (!loaded) return;
       await render(ctx, loaded, loaded.pending.accountId, factor);
     });
 
     router.post(`/:uid/${path}`, deps.forms, async (ctx) => {
       const loaded = await loadPending(ctx);
+      if (!loaded) return;
       const { uid } = loaded.interaction;
       const { accountId } = loaded.pending;
       const about = { source: ctx.ip, accountId, detail: { factor } };

@@ -13,6 +13,19 @@ export interface PendingSignIn {
   checkedFrom: number;
   /** The sign-in also answers a pending prompt=select_account. */
   selectAccount: boolean;
+  /** A step-up: the password is the IdP session's, checked before this interaction began (interactions/router.ts). */
+  stepUp?: boolean;
+}
+
+/**
+ * Whether a step-up's password is older than the site's max_age allows (OpenID Connect Core
+ * 3.1.2.1): it was within max_age when the second-factor page was made, but a factor given later
+ * would hand the site an auth_time older than it asked for. The person then signs in in full.
+ */
+export function stepUpTooOld(pending: Pick<PendingSignIn, 'stepUp' | 'checkedFrom'>, params: { max_age?: unknown }, now = Date.now()): boolean {
+  if (!pending.stepUp) return false;
+  const maxAge = typeof params.max_age === 'string' || typeof params.max_age === 'number' ? Number(params.max_age) : Number.NaN;
+  return Number.isFinite(maxAge) && now - pending.checkedFrom > maxAge * 1000;
 }
 
 export function createPendingSignIns(storage: Storage) {
@@ -22,7 +35,7 @@ export function createPendingSignIns(storage: Storage) {
     async find(uid: string): Promise<PendingSignIn | undefined> {
       const payload = await store.find(uid);
       if (!payload || typeof payload.accountId !== 'string' || typeof payload.checkedFrom !== 'number') return undefined;
-      return { accountId: payload.accountId, checkedFrom: payload.checkedFrom, selectAccount: payload.selectAccount === true };
+      return { accountId: payload.accountId, checkedFrom: payload.checkedFrom, selectAccount: payload.selectAccount === true, stepUp: payload.stepUp === true };
     },
     destroy: (uid: string) => store.destroy(uid),
   };

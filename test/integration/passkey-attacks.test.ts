@@ -13,60 +13,13 @@ import { MEMORY_RECORD_CAPS } from '../../src/storage/memory/oidc-records.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import { hashPassword } from '../../src/accounts/passwords.js';
 import { createLogger } from '../../src/logger.js';
-import type { OidcModelStore, Storage } from '../../src/storage/types.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { pkce } from '../support/oidc-flow.js';
 import { ALL_SCOPES, callApi, createAdminClient, managementToken } from '../support/management.js';
 import { signInSteps, type Person } from '../support/sign-in-steps.js';
 import { createSoftwareAuthenticator, passkeyOptionsIn, type SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
-
-/** Holds calls to one store method until released: a slow database write, on demand. */
-function gatedStorage(base: Storage) {
-  const gates = new Map<string, { waiting: (() => void)[]; arrived: () => void }>();
-  const storage = Object.assign(Object.create(base) as Storage, {
-    modelStore(model: string): OidcModelStore {
-      const store = base.modelStore(model);
-      return new Proxy(store, {
-        get(target, property) {
-          const value = Reflect.get(target, property) as unknown;
-          if (typeof value !== 'function') return value;
-          return async (...args: unknown[]) => {
-            const gate = gates.get(`${model}.${String(property)}`);
-            if (gate) {
-              await new Promise<void>((resolve) => {
-                gate.waiting.push(resolve);
-                gate.arrived();
-              });
-            }
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      });
-    },
-  });
-  return {
-    storage,
-    /** Holds `model.method` until `count` calls wait there; resolves then, with a release. */
-    hold(model: string, method: string, count: number): Promise<() => void> {
-      return new Promise((ready) => {
-        const key = `${model}.${method}`;
-        const gate = {
-          waiting: [] as (() => void)[],
-          arrived: () => {
-            if (gate.waiting.length === count) {
-              ready(() => {
-                gates.delete(key);
-                gate.waiting.forEach((resolve) => resolve());
-              });
-            }
-          },
-        };
-        gates.set(key, gate);
-      });
-    },
-  };
-}
+import { gatedStorage } from '../support/gated-storage.js';
 
 let stack: Stack;
 let skewMs = 0;

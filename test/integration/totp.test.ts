@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Secret, TOTP } from 'otpauth';
+import { Secret } from 'otpauth';
 import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
 import { CODE_FAILURES_FREE_PER_PAGE } from '../../src/mfa/code-limits.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { ALL_SCOPES, callApi, createAdminClient, expectDocumented, managementToken } from '../support/management.js';
 import { pkce } from '../support/oidc-flow.js';
 import { signInSteps, type Person } from '../support/sign-in-steps.js';
+import { enrolTotp, totpCodes } from '../support/totp-codes.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -20,19 +21,8 @@ afterAll(async () => {
   await stack.stop();
 });
 
-/** The code of the step `steps` away from now. */
-const codeAt = (secret: string, steps = 0) => TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: Date.now() + steps * 30_000 });
-
-const secretOn = (page: Reply) => /<code class="secret">([A-Z2-7 ]+)<\/code>/.exec(page.body)?.[1]?.replace(/ /g, '');
-
-/** Sets up the authenticator app from the account page with a code of the current step; returns the secret. */
-async function enrol(person: Person, browser: HttpClient): Promise<string> {
-  const setup = await browser.post(`${issuer()}/account/totp/start`, {});
-  const secret = secretOn(setup)!;
-  const done = await browser.post(`${issuer()}/account/totp/confirm`, { code: codeAt(secret), current_password: person.password });
-  expect(done.body).toContain('Your authenticator app is on');
-  return secret;
-}
+const { codeAt, secretOn } = totpCodes;
+const enrol = (person: Person, browser: HttpClient) => enrolTotp(issuer(), person, browser);
 
 describe('setting up an authenticator app (POST /account/totp/start, /account/totp/confirm)', () => {
   it('shows a QR code and the secret, without any script, and switches on only with the password and a current code', async () => {
