@@ -41,7 +41,7 @@ export interface DeliverySender {
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 5 * 60 * 1000;
 /** Longer than one attempt can take (oidc-provider's 2.5 s request timeout, the store writes). */
-const LEASE_SECONDS = 30;
+export const LEASE_SECONDS = 30;
 
 /** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s ... capped, +-20%. */
 export function retryDelayMs(attempts: number, random = Math.random): number {
@@ -76,9 +76,12 @@ export function createDeliverySender(deps: {
   maxConcurrent: number;
   maxPerSite: number;
   pollMs: number;
+  /** The lease's length (tests shorten it). */
+  leaseSeconds?: number;
 }): DeliverySender {
   const { deliveries, logger, events } = deps;
-  const lease = deps.storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: LEASE_SECONDS });
+  const leaseMs = (deps.leaseSeconds ?? LEASE_SECONDS) * 1000;
+  const lease = deps.storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: leaseMs / 1000 });
   const inFlight = new Map<string, { clientId: string; running: Promise<void> }>();
   const toSite = (clientId: string) => [...inFlight.values()].filter((entry) => entry.clientId === clientId).length;
   /** Sites whose last attempt here failed (down, hanging, erroring): one probe at a time each. Bounded by the sites with deliveries. */
@@ -107,6 +110,7 @@ export function createDeliverySender(deps: {
     } catch {
       return; // another instance (or attempt) holds it
     }
+    const leasedAt = Date.now();
     try {
       const delivery = await deliveries.find(id);
       const now = new Date();
@@ -135,7 +139,10 @@ export function createDeliverySender(deps: {
       failing.delete(delivery.clientId);
       await settle(attempted, 'delivered', 'HTTP 2xx', new Date());
     } finally {
-      await lease.delete(id).catch(() => undefined);
+      // Freed early only while surely still ours: an attempt that outlived its lease (a stalled
+      // store) may find it taken by another instance by now, whose lease it must not free; it
+      // lapses by itself. A margin of a fifth of the lease covers the clocks of the two reads.
+      if (Date.now() - leasedAt < leaseMs * 0.8) await lease.delete(id).catch(() => undefined);
     }
   }
 

@@ -4,18 +4,15 @@
  * however many deliveries they are owed. Found by an attacking review: before, four such sites
  * owed 200 deliveries delayed a live site's by 33 s (oldest first, 16 slots, 2.5 s each).
  */
-import type Provider from 'oidc-provider';
-import { createLogger } from '../../src/logger.js';
 import { createDeliveries } from '../../src/logout-delivery/deliveries.js';
-import { createDeliverySender, type SendLogout } from '../../src/logout-delivery/sender.js';
-import { createSecurityEvents } from '../../src/security/security-events.js';
+import type { SendLogout } from '../../src/logout-delivery/sender.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { senderWithFunctionSites } from '../support/delivery-sender.js';
 
 const HANG_MS = 1000;
 
 it('a live site hears at once while dead sites are owed hundreds of deliveries', async () => {
   const storage = createMemoryStorage();
-  const logger = createLogger('silent');
   const deliveries = createDeliveries(storage);
   const dead = ['dead-1', 'dead-2', 'dead-3', 'dead-4', 'dead-5', 'dead-6'];
   let deadInFlight = 0;
@@ -31,18 +28,7 @@ it('a live site hears at once while dead sites are owed hundreds of deliveries',
     failedOnce = true;
     throw Object.assign(new Error('timed out'), { name: 'TimeoutError' });
   };
-  const provider = { Client: { find: async (clientId: string) => ({ clientId, backchannelLogoutUri: `https://${clientId}.example/logout` }) } } as unknown as Provider;
-  const sender = createDeliverySender({
-    deliveries,
-    storage,
-    provider: () => provider,
-    send: () => send,
-    events: createSecurityEvents({ logger, audit: storage.audit, retentionSeconds: 60 }),
-    logger,
-    maxConcurrent: 16,
-    maxPerSite: 4,
-    pollMs: 50,
-  });
+  const sender = senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 16, maxPerSite: 4, pollMs: 50 });
   try {
     const giveUpAt = new Date(Date.now() + 3_600_000);
     for (let n = 0; n < 300; n += 1) await deliveries.create({ clientId: dead[n % dead.length]!, accountId: `person-${n}`, sid: `sid-${n}`, giveUpAt });

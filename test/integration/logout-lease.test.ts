@@ -1,0 +1,47 @@
+/**
+ * The back-channel sender's lease across instances, with the real sender, store and lease but a
+ * site that is a function. An attempt that outlives its lease (a stalled store, a slow site) must
+ * not free the lease another instance took meanwhile: a third could then send the same delivery
+ * while the second still is.
+ */
+import { createDeliveries } from '../../src/logout-delivery/deliveries.js';
+import type { SendLogout } from '../../src/logout-delivery/sender.js';
+import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { senderWithFunctionSites } from '../support/delivery-sender.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+it('an attempt that outlived its lease leaves the lease another instance took since', async () => {
+  const storage = createMemoryStorage();
+  const deliveries = createDeliveries(storage);
+  // The first send (instance A's) takes 1.6 s, longer than the 1-second lease; the next (B's) 1 s.
+  const holds = [1600, 1000];
+  let sends = 0;
+  const send: SendLogout = async () => {
+    const hold = holds[sends] ?? 0;
+    sends += 1;
+    await sleep(hold);
+  };
+  const instance = () => senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 4, maxPerSite: 4, pollMs: 60_000, leaseSeconds: 1 });
+  const [a, b, c] = [instance(), instance(), instance()];
+  const lease = storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: 1 });
+  try {
+    const delivery = await deliveries.create({ clientId: 'slow-site', accountId: 'someone', sid: 'sid-1', giveUpAt: new Date(Date.now() + 3_600_000) });
+    const first = a.tick();
+    await sleep(1200); // A's lease has lapsed; A is still sending
+    const second = b.tick();
+    await sleep(100);
+    expect(sends).toBe(2); // B took the lapsed lease and is sending
+    await first; // A finishes at ~1.6 s, B is still sending
+    expect((await lease.get(delivery.id))?.consumedPoints).toBe(1);
+    // ... so a third instance can't send it too while B does.
+    await c.tick();
+    expect(sends).toBe(2);
+    await second;
+    expect((await deliveries.find(delivery.id))?.state).toBe('delivered');
+  } finally {
+    for (const sender of [a, b, c]) sender.stop();
+    await Promise.all([a.idle(), b.idle(), c.idle()]);
+    await storage.close();
+  }
+}, 20_000);
