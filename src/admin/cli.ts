@@ -24,8 +24,8 @@ import { listKeysHttp, pruneHttp, rotateHttp } from './keys-commands-http.js';
 import { LOGOUT_COLUMNS, LOGOUT_STATS_COLUMNS, listLogouts, logoutListOptions, logoutStats } from './logout-commands.js';
 import { listLogoutsHttp, logoutStatsHttp } from './logout-commands-http.js';
 import { createManagementClient, type ManagementClient } from './management-client.js';
-import { createInitialAccessToken, TOKEN_COLUMNS } from './token-commands.js';
-import { createInitialAccessTokenHttp } from './token-commands-http.js';
+import { createInitialAccessToken, listInitialAccessTokensDirect, LISTED_TOKEN_COLUMNS, revokeInitialAccessTokenDirect, TOKEN_COLUMNS } from './token-commands.js';
+import { createInitialAccessTokenHttp, listInitialAccessTokensHttp, revokeInitialAccessTokenHttp } from './token-commands-http.js';
 import { addUser, FACTOR_COLUMNS, listUsers, resetFactors, setDisabled, setPassword, showFactors, USER_COLUMNS } from './user-commands.js';
 import { addUserHttp, listUsersHttp, resetFactorsHttp, setDisabledHttp, setPasswordHttp, showFactorsHttp } from './user-commands-http.js';
 import { formatTable, type Row } from './output.js';
@@ -255,6 +255,22 @@ export const COMMANDS: Record<string, Command> = {
     scopes: ['admin:tokens:write'],
     run: (ctx, values) => createInitialAccessToken(ctx, { expiresIn: str(values, 'expires-in'), singleUse: values['single-use'] === true }),
     http: ({ api }, values) => createInitialAccessTokenHttp(api, { expiresIn: str(values, 'expires-in'), singleUse: values['single-use'] === true }),
+  },
+  'tokens list-initial-access': {
+    summary: 'List the initial access tokens that still work, by id (a handle, never the token)',
+    columns: LISTED_TOKEN_COLUMNS,
+    scopes: ['admin:tokens:write'],
+    run: (ctx) => listInitialAccessTokensDirect(ctx),
+    http: ({ api }) => listInitialAccessTokensHttp(api),
+  },
+  'tokens revoke-initial-access': {
+    changes: 'token',
+    summary: 'Revoke an initial access token by its id (from tokens list-initial-access): registration refuses it from now on',
+    positionals: ['id'],
+    columns: ['id', 'revoked'],
+    scopes: ['admin:tokens:write'],
+    run: (ctx, _v, [id]) => revokeInitialAccessTokenDirect(ctx, id!),
+    http: ({ api }, _v, [id]) => revokeInitialAccessTokenHttp(api, id!),
   },
   'keys list': {
     summary: 'List signing keys and cookie secrets with their state',

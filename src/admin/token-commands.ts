@@ -1,4 +1,6 @@
-/** `tokens create-initial-access`: a token that lets one party register client apps (RFC 7591). */
+/** `tokens create-initial-access | list-initial-access | revoke-initial-access`: tokens that let one party register client apps (RFC 7591). */
+import { AppError } from '../errors.js';
+import { listInitialAccessTokens, revokeInitialAccessToken, type InitialAccessTokenView } from '../oidc/initial-access-tokens.js';
 import { issueInitialAccessToken } from '../oidc/registration.js';
 import type { AdminContext } from './context.js';
 import { UsageError } from './context.js';
@@ -21,4 +23,28 @@ export async function createInitialAccessToken(ctx: AdminContext, options: { exp
   const expiresInSeconds = options.expiresIn === undefined ? undefined : parseDuration(options.expiresIn);
   const issued = await issueInitialAccessToken(ctx.idp.provider(), { expiresInSeconds, singleUse: options.singleUse });
   return [{ initial_access_token: issued.token, expires_at: issued.expiresAt.toISOString(), single_use: issued.singleUse }];
+}
+
+/** What a listing shows of a token: its handle, never the token. */
+export const LISTED_TOKEN_COLUMNS = ['id', 'expires_at', 'single_use', 'used', 'from_environment'];
+
+export const listedTokenRow = (token: { id: string; expires_at?: string; single_use: boolean; used: boolean; from_environment: boolean }): Row => ({
+  id: token.id,
+  expires_at: token.expires_at ?? '',
+  single_use: token.single_use,
+  used: token.used,
+  from_environment: token.from_environment,
+});
+
+const asApi = (token: InitialAccessTokenView) => ({ id: token.id, expires_at: token.expiresAt?.toISOString(), single_use: token.singleUse, used: token.used, from_environment: token.fromEnvironment });
+
+export async function listInitialAccessTokensDirect(ctx: AdminContext): Promise<Row[]> {
+  return (await listInitialAccessTokens(ctx.idp.storage)).map(asApi).map(listedTokenRow).sort((a, b) => String(a.id).localeCompare(String(b.id)));
+}
+
+export async function revokeInitialAccessTokenDirect(ctx: AdminContext, id: string): Promise<Row[]> {
+  const outcome = await revokeInitialAccessToken(ctx.idp.storage, id);
+  if (outcome === 'not_found') throw new AppError('not_found', `No initial access token has the id "${id}" (see tokens list-initial-access)`, { expose: true });
+  if (outcome === 'from_environment') throw new AppError('conflict', 'This token is set by INITIAL_ACCESS_TOKEN: change or remove it there, and restart', { expose: true });
+  return [{ id, revoked: true }];
 }
