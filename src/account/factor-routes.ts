@@ -6,7 +6,6 @@
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import QRCode from 'qrcode';
 import { AppError } from '../errors.js';
 import type { Views } from '../http/views.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
@@ -35,6 +34,8 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   async function renderSetup(ctx: Context, current: Current, secret: string, error?: string, status = 200) {
     const uri = totpUri(secret, { label: current.account.email, issuer: new URL(deps.issuer).host });
     // An inline <svg> element, not a data: URL image: the page's CSP allows images from our origin only.
+    // qrcode (~10 MiB) loads with the first setup page, not at start.
+    const { default: QRCode } = await import('qrcode');
     const qrSvg = await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
     // The secret in groups of four, easier to type into an app that can't scan.
     views.render(ctx, 'totp-setup', { qrSvg, secret: secret.match(/.{1,4}/g)!.join(' '), error }, status);

@@ -8,7 +8,7 @@
  */
 import { bodyParser } from '@koa/bodyparser';
 import type { Context, Middleware } from 'koa';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020, ValidateFunction } from 'ajv/dist/2020.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
@@ -26,11 +26,6 @@ interface CompiledRoute {
   names: string[];
   query: ValidateFunction;
   body?: ValidateFunction;
-}
-
-export function createSchemaValidator(): Ajv2020 {
-  // Formats are described for readers (format: uri), checked by the domain code (one copy of the rules).
-  return new Ajv2020({ strict: true, allErrors: false, validateFormats: false });
 }
 
 /** The path of the API below its prefix, or undefined for a path outside it. */
@@ -70,8 +65,9 @@ export function createManagementApi(deps: {
   logger: Logger;
   events: SecurityEvents;
 }): Middleware {
-  const ajv = createSchemaValidator();
-  const compiled = compile(deps.routes, ajv);
+  // Compiled at the first request (schema-validator.ts), once.
+  let compiled: Promise<CompiledRoute[]> | undefined;
+  const routes = () => (compiled ??= import('./schema-validator.js').then(({ createSchemaValidator }) => compile(deps.routes, createSchemaValidator())));
   const json = bodyParser({
     enableTypes: ['json'],
     jsonLimit: MAX_BODY,
@@ -83,7 +79,7 @@ export function createManagementApi(deps: {
 
   async function serve(ctx: Context, path: string): Promise<void> {
     const caller = await deps.authenticate(ctx);
-    const candidates = compiled.filter((entry) => entry.pattern.test(path));
+    const candidates = (await routes()).filter((entry) => entry.pattern.test(path));
     if (candidates.length === 0) throw new ApiProblem(404, 'not_found', `There is no ${MANAGEMENT_API_PREFIX}${path} in this API (see ${MANAGEMENT_API_PREFIX}/openapi.json)`);
     const method = ctx.method === 'HEAD' ? 'get' : ctx.method.toLowerCase();
     const entry = candidates.find((candidate) => candidate.route.method === method);

@@ -7,7 +7,7 @@
  * the answer as well, whatever page made it.
  */
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { decodeClientDataJSON, type ClientDataJSON } from '@simplewebauthn/server/helpers';
+import type { ClientDataJSON } from '@simplewebauthn/server/helpers';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
@@ -24,7 +24,9 @@ function parse(input: string): Record<string, unknown> | undefined {
 /** The client data, when the ceremony ran in a top-level page of its own origin. */
 function topLevelClientData(encoded: string): ClientDataJSON | undefined {
   try {
-    const clientData = decodeClientDataJSON(encoded);
+    // The client data is base64url JSON (WebAuthn 5.8.1), read here as the library reads it again
+    // when it verifies; importing its helper would load the whole library at start.
+    const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as ClientDataJSON;
     if (!isObject(clientData) || clientData.crossOrigin === true || clientData.topOrigin !== undefined) return undefined;
     return clientData;
   } catch {

@@ -5,9 +5,9 @@
  * @simplewebauthn/server; this module holds only our rules and records.
  *
  * Records (the store's models, so both stores hold them):
- * - `Passkey`, by credential id: the account, public key, transports, device type and backup state,
- *   the person's name for it, when it was added. Written when it is added, destroyed when removed,
- *   never written by a sign-in.
+ * - `Passkey`, by credential id: the account, public key, transports, device type (single- or
+ *   multi-device), the authenticator's AAGUID, the person's name for it, when it was added.
+ *   Written when it is added, destroyed when removed, never written by a sign-in.
  * - `PasskeyUse`, by credential id: the signature counter, backup state and last use, written by
  *   each sign-in. Kept apart so a sign-in racing the passkey's removal can't write the removed
  *   public key back (it can only leave an orphan use record, which finds no passkey).
@@ -18,15 +18,7 @@
  *
  * The relying party is the issuer: its host is the RP ID, its origin the only origin accepted.
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticatorTransport, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import { AppError } from '../errors.js';
 import { authenticationAnswer, registrationAnswer } from './passkey-answers.js';
 import type { OidcModelStore, Storage } from '../storage/types.js';
@@ -37,6 +29,14 @@ export const PASSKEY_USE_MODEL = 'PasskeyUse';
 export const PASSKEY_CHALLENGE_MODEL = 'PasskeyChallenge';
 /** Challenges bound to an account (adding a passkey, the second step after a password). */
 export const PASSKEY_ACCOUNT_CHALLENGE_MODEL = 'PasskeyAccountChallenge';
+
+/**
+ * @simplewebauthn/server, with the certificate and ASN.1 libraries it loads for attestation
+ * formats (~26 MiB and ~180 ms here), is loaded at the first passkey ceremony rather than at
+ * start, as mongoose and undici are: an IdP answering only tokens and discovery never pays for it.
+ */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (library ??= import('@simplewebauthn/server'));
 
 /** How many passkeys one account may hold: enough for every device a person owns, and bounded. */
 export const MAX_PASSKEYS_PER_ACCOUNT = 20;
@@ -181,6 +181,7 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
     async startRegistration(input: { accountId: string; email: string; displayName: string; session: string; name: string }): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const mine = await ofAccount(input.accountId);
       if (mine.length >= MAX_PASSKEYS_PER_ACCOUNT) throw capReached();
+      const { generateRegistrationOptions } = await webauthn();
       const options = await generateRegistrationOptions({
         rpName,
         rpID,
@@ -210,6 +211,7 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
       if (!pending || pending.accountId !== input.accountId) return { ok: false, reason: 'challenge_used' };
       const answer = registrationAnswer(input.response);
       if (!answer) return { ok: false, reason: 'malformed' };
+      const { verifyRegistrationResponse } = await webauthn();
       let verified;
       try {
         verified = await verifyRegistrationResponse({ response: answer.response, expectedChallenge: pending.challenge, expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: false });
@@ -248,6 +250,7 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
     async startSignIn(input: { uid: string; expiresInSeconds: number; accountId?: string }): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const allow = input.accountId ? await ofAccount(input.accountId) : [];
       const seconds = Math.max(1, Math.min(CEREMONY_SECONDS, input.expiresInSeconds));
+      const { generateAuthenticationOptions } = await webauthn();
       const options = await generateAuthenticationOptions({
         rpID,
         timeout: seconds * 1000,
@@ -282,6 +285,7 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
       if (!stored || typeof stored.accountId !== 'string') return { ok: false, reason: 'unknown_passkey' };
       const use = await uses.find(response.id);
       const counter = use?.accountId === stored.accountId && typeof use.counter === 'number' ? use.counter : 0;
+      const { verifyAuthenticationResponse } = await webauthn();
       let verified;
       try {
         verified = await verifyAuthenticationResponse({

@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { addClientApp } from '../../src/client-apps/client-apps.js';
 import type { Idp } from '../../src/idp.js';
 import { managementApiIdentifier, MANAGEMENT_SCOPES, type ManagementScope } from '../../src/management/management-api.js';
-import { createSchemaValidator } from '../../src/management/api.js';
+import { createSchemaValidator } from '../../src/management/schema-validator.js';
 import { fetchLoopback } from './oidc-flow.js';
 
 const schemaValidator = createSchemaValidator();
