@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
+import { PASSKEY_FAILURES_FREE_PER_PAGE } from '../../src/mfa/passkey-limits.js';
 import { MAX_PASSKEYS_PER_ACCOUNT } from '../../src/mfa/passkeys.js';
 import { runCli, runCliOverHttp } from '../support/admin.js';
 import { HttpClient, type Reply } from '../support/http-client.js';
@@ -210,6 +211,23 @@ describe('signing in with a passkey alone', () => {
     }
     const tooBig = await loginPage();
     expect((await postPasskey(tooBig.browser, tooBig.uid, 'x'.repeat(40_000))).status).toBe(413);
+  });
+
+  it('throttles failed answers on one sign-in page: after the free ones, 429 with Retry-After', async () => {
+    const { key } = await personWithPasskey();
+    const { browser, uid, page } = await loginPage();
+    let options = passkeyOptionsIn(page.body);
+    const statuses: number[] = [];
+    let throttled: Reply | undefined;
+    for (let attempt = 0; attempt < PASSKEY_FAILURES_FREE_PER_PAGE + 3 && !throttled; attempt += 1) {
+      const reply = await postPasskey(browser, uid, key.assert(options, { origin: 'https://phish.example' }));
+      statuses.push(reply.status);
+      if (reply.status === 429) throttled = reply;
+      else options = passkeyOptionsIn(reply.body); // each refusal's page carries a fresh challenge
+    }
+    expect(statuses.slice(0, PASSKEY_FAILURES_FREE_PER_PAGE)).toEqual(Array(PASSKEY_FAILURES_FREE_PER_PAGE).fill(400));
+    expect(throttled?.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(throttled?.body).toContain('Too many passkey attempts');
   });
 
   it('uses each sign-in challenge once: a replayed answer is refused, even one that was refused before', async () => {
