@@ -21,8 +21,51 @@ export const formField = (ctx: Context, name: string) => {
   return typeof value === 'string' ? value.slice(0, 1024) : '';
 };
 
-export function createFactorChanges(deps: { signIn: PasswordSignIn; access: AccessEnder; events: SecurityEvents; accounts: AccountRepository }) {
+export interface FactorChangesDeps {
+  signIn: PasswordSignIn;
+  access: AccessEnder;
+  events: SecurityEvents;
+  accounts: AccountRepository;
+  signedIn(ctx: Context): Promise<Current | undefined>;
+  renderAccount(ctx: Context, current: Current, errors?: { factorError?: string }, status?: number): Promise<void>;
+}
+
+export function createFactorChanges(deps: FactorChangesDeps) {
+  /** The current password (field `current_password`): undefined when right, else what to tell the person. */
+  async function reauthenticate(ctx: Context, current: Current): Promise<{ message: string; status: number } | undefined> {
+    const check = await deps.signIn(ctx, {
+      email: current.account.email,
+      password: formField(ctx, 'current_password'),
+      page: `account-factors:${current.session.jti}`,
+      prompt: 'login',
+      clientId: ACCOUNT_CONSOLE_CLIENT_ID,
+      trustedBrowser: `session:${current.session.jti}`,
+    });
+    if (check.kind === 'signed_in') return undefined;
+    if (check.kind === 'incorrect') return { message: 'Your current password is not correct.', status: 400 };
+    ctx.set('Retry-After', String(check.retryAfterSeconds));
+    return { message: waitMessage(check.retryAfterSeconds), status: check.kind === 'busy' ? 503 : 429 };
+  }
+
   return {
+    reauthenticate,
+
+    /**
+     * The signed-in person, once their current password on the form checked out; undefined when
+     * the request is answered already (sent to sign in, or the account page saying what was wrong).
+     */
+    async signedInAgain(ctx: Context): Promise<Current | undefined> {
+      const current = await deps.signedIn(ctx);
+      if (!current) {
+        ctx.redirect('/account/login');
+        return undefined;
+      }
+      const refused = await reauthenticate(ctx, current);
+      if (!refused) return current;
+      await deps.renderAccount(ctx, current, { factorError: refused.message }, refused.status);
+      return undefined;
+    },
+
     /**
      * Whether the account's access ended (or it went away) at or after `since` (epoch ms): checked
      * after a new factor is written, since an admin's reset running meanwhile may have missed it.
@@ -30,22 +73,6 @@ export function createFactorChanges(deps: { signIn: PasswordSignIn; access: Acce
     async accessEndedSince(accountId: string, since: number): Promise<boolean> {
       const account = await deps.accounts.findById(accountId);
       return !account || account.disabled || (account.accessEndedAt !== undefined && account.accessEndedAt.getTime() >= since);
-    },
-
-    /** The current password (field `current_password`): undefined when right, else what to tell the person. */
-    async reauthenticate(ctx: Context, current: Current): Promise<{ message: string; status: number } | undefined> {
-      const check = await deps.signIn(ctx, {
-        email: current.account.email,
-        password: formField(ctx, 'current_password'),
-        page: `account-factors:${current.session.jti}`,
-        prompt: 'login',
-        clientId: ACCOUNT_CONSOLE_CLIENT_ID,
-        trustedBrowser: `session:${current.session.jti}`,
-      });
-      if (check.kind === 'signed_in') return undefined;
-      if (check.kind === 'incorrect') return { message: 'Your current password is not correct.', status: 400 };
-      ctx.set('Retry-After', String(check.retryAfterSeconds));
-      return { message: waitMessage(check.retryAfterSeconds), status: check.kind === 'busy' ? 503 : 429 };
     },
 
     /** After a change: everyone else is signed out, the change is recorded. */

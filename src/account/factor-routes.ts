@@ -29,7 +29,7 @@ export interface FactorRoutesDeps {
 export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   const { factors, views } = deps;
 
-  const { reauthenticate, changed, accessEndedSince } = deps.changes;
+  const { reauthenticate, signedInAgain, changed, accessEndedSince } = deps.changes;
 
   async function renderSetup(ctx: Context, current: Current, secret: string, error?: string, status = 200) {
     const uri = totpUri(secret, { label: current.account.email, issuer: new URL(deps.issuer).host });
@@ -77,10 +77,8 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   });
 
   router.post('/totp/off', deps.forms, async (ctx) => {
-    const current = await deps.signedIn(ctx);
-    if (!current) return ctx.redirect('/account/login');
-    const refused = await reauthenticate(ctx, current);
-    if (refused) return deps.renderAccount(ctx, current, { factorError: refused.message }, refused.status);
+    const current = await signedInAgain(ctx);
+    if (!current) return;
     // Recovery codes stand in for the passkeys too, while there are any.
     await factors.disableTotp(current.account.id, { keepRecoveryCodes: await deps.passkeys.has(current.account.id) });
     const ended = await changed(ctx, current, 'totp_off');
@@ -88,10 +86,8 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   });
 
   router.post('/recovery-codes', deps.forms, async (ctx) => {
-    const current = await deps.signedIn(ctx);
-    if (!current) return ctx.redirect('/account/login');
-    const refused = await reauthenticate(ctx, current);
-    if (refused) return deps.renderAccount(ctx, current, { factorError: refused.message }, refused.status);
+    const current = await signedInAgain(ctx);
+    if (!current) return;
     const codes = await factors.newRecoveryCodes(current.account.id);
     const ended = await changed(ctx, current, 'recovery_codes');
     views.render(ctx, 'factor-changed', { change: 'recovery_codes', codes, ended });

@@ -34,13 +34,11 @@ const NOT_ADDED: Record<string, string> = {
 
 export function passkeyRoutes(router: Router, deps: PasskeyRoutesDeps): void {
   const { passkeys, views } = deps;
-  const { reauthenticate, changed, accessEndedSince } = deps.changes;
+  const { signedInAgain, changed, accessEndedSince } = deps.changes;
 
   router.post('/passkeys/start', deps.forms, async (ctx) => {
-    const current = await deps.signedIn(ctx);
-    if (!current) return ctx.redirect('/account/login');
-    const refused = await reauthenticate(ctx, current);
-    if (refused) return deps.renderAccount(ctx, current, { factorError: refused.message }, refused.status);
+    const current = await signedInAgain(ctx);
+    if (!current) return;
     const name = field(ctx, 'name').slice(0, PASSKEY_NAME_MAX * 4);
     try {
       const options = await passkeys.startRegistration({
@@ -80,10 +78,8 @@ export function passkeyRoutes(router: Router, deps: PasskeyRoutesDeps): void {
   });
 
   router.post('/passkeys/:id/remove', deps.forms, async (ctx) => {
-    const current = await deps.signedIn(ctx);
-    if (!current) return ctx.redirect('/account/login');
-    const refused = await reauthenticate(ctx, current);
-    if (refused) return deps.renderAccount(ctx, current, { factorError: refused.message }, refused.status);
+    const current = await signedInAgain(ctx);
+    if (!current) return;
     const accountId = current.account.id;
     if (!(await passkeys.remove(accountId, ctx.params.id!))) return deps.renderAccount(ctx, current, { factorError: 'There is no such passkey on your account.' }, 404);
     // The last second factor gone: the recovery codes have nothing left to stand in for.

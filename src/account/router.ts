@@ -148,13 +148,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     await endEverything(ctx, current.account.id, 'password_changed');
   });
 
-  const factorDeps = {
-    ...deps,
-    forms,
-    changes: createFactorChanges(deps),
-    signedIn: async (ctx: Context) => signedIn(ctx) as Promise<{ account: AccountRecord; session: { jti: string } } | undefined>,
-    renderAccount,
-  };
+  const current = async (ctx: Context) => signedIn(ctx) as Promise<{ account: AccountRecord; session: { jti: string } } | undefined>;
+  const factorDeps = { ...deps, forms, signedIn: current, renderAccount, changes: createFactorChanges({ ...deps, signedIn: current, renderAccount }) };
   factorRoutes(router, factorDeps);
   // A registration response with its attestation object: more than the 4 kB of the other forms.
   passkeyRoutes(router, { ...factorDeps, passkeyForms: formBody({ limit: '16kb' }) });

@@ -189,8 +189,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
         ctx.status = 303;
         return ctx.redirect(`/interaction/${interaction.uid}/${next}`);
       }
-      // A second factor asked for earlier on this page (a step-up for the session's account) is moot now.
-      await deps.pendingSignIns.destroy(interaction.uid);
+      // A second factor asked for earlier on this page (a step-up for the session's account) is moot
+      // now. Only a browser with a session can have one: a fresh sign-in skips the store write.
+      if (interaction.session?.accountId) await deps.pendingSignIns.destroy(interaction.uid);
       if (requestsTwoFactors(interaction.params)) {
         // The site asked for two factors, and this account has one: say so to the site rather than
         // sign in with less, or send the person round the login page again.

@@ -41,7 +41,7 @@ export interface DeliverySender {
 export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 5 * 60 * 1000;
 /** Longer than one attempt can take (oidc-provider's 2.5 s request timeout, the store writes). */
-export const LEASE_SECONDS = 30;
+const LEASE_SECONDS = 30;
 
 /** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s ... capped, +-20%. */
 export function retryDelayMs(attempts: number, random = Math.random): number {

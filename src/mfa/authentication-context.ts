@@ -9,7 +9,6 @@ export const ACR_TWO_FACTORS = 'urn:sso:acr:2fa';
 /** Every acr value the IdP issues; a password-only sign-in carries none, as before second factors. */
 export const ACR_VALUES = Object.freeze([ACR_TWO_FACTORS]);
 
-export const AMR_PASSWORD = Object.freeze(['pwd']);
 /** Password and an authenticator-app code (RFC 6238): `otp`, and `mfa` for more than one factor. */
 export const AMR_PASSWORD_AND_TOTP = Object.freeze(['pwd', 'otp', 'mfa']);
 /**

@@ -60,7 +60,6 @@ export interface PasskeyCheck {
   credentialId: string;
   /** `hwk`: a key bound to one authenticator; `swk`: a synced (software-held) key. */
   method: 'hwk' | 'swk';
-  userVerified: boolean;
   /** The challenge was the second step's, after the account's password. */
   secondStep: boolean;
 }
@@ -148,9 +147,6 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
   }
 
   return {
-    rpID,
-    origin,
-
     /** Whether the account has any passkey: one indexed read, on every password sign-in. */
     async has(accountId: string): Promise<boolean> {
       return (await passkeys.findByAccountId(accountId)).length > 0;
@@ -316,7 +312,7 @@ export function createPasskeys(deps: { storage: Storage; issuer: string; rpName?
       const newest = latest?.accountId === owner && typeof latest.counter === 'number' && latest.counter > info.newCounter ? latest.counter : info.newCounter;
       await uses.upsert(response.id, { accountId: owner, counter: newest, backedUp: info.credentialBackedUp, lastUsedAt: new Date().toISOString() });
       const method = stored.deviceType === 'multiDevice' ? 'swk' : 'hwk';
-      return { ok: true, check: { accountId: owner, credentialId: response.id, method, userVerified: info.userVerified, secondStep: secondStepOf !== undefined } };
+      return { ok: true, check: { accountId: owner, credentialId: response.id, method, secondStep: secondStepOf !== undefined } };
     },
 
     /** Whether the passkey is still there (a sign-in re-checks before it finishes). */
