@@ -10,6 +10,7 @@ import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
+import { chain } from './http/middleware-chain.js';
 import { ourPaths, providerPath } from './http/our-paths.js';
 import { requestFrame } from './http/request-frame.js';
 import { createWebfingerRouter } from './http/webfinger.js';
@@ -63,11 +64,11 @@ export function createApp(deps: AppDeps): Koa {
     passkeys: deps.passkeys,
     codeLimits: deps.codeLimits,
   });
-  const toProvider: Koa.Middleware[] = [
+  const toProvider = chain([
     cacheableJwks(config.keysRefreshSeconds),
     ...createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits }),
     live.middleware,
-  ];
+  ]);
   // A request that no router of ours answers still reaches the provider, as before the split.
   const ours = compose([
     home.routes(),
@@ -76,14 +77,16 @@ export function createApp(deps: AppDeps): Koa {
     interactions.allowedMethods(),
     account.routes(),
     account.allowedMethods(),
-    ...toProvider,
+    toProvider,
   ] as Koa.Middleware[]);
-  const providers = compose(toProvider);
   const isOurs = ourPaths([home, webfinger, interactions, account]);
-
-  app.use(requestFrame({ views, logger, hsts: new URL(config.issuer).protocol === 'https:' }));
   const { management } = deps;
-  app.use((ctx, next) => (isOurs(ctx.path) ? ours(ctx, next) : ctx.path.startsWith('/api') ? management(ctx, () => providers(ctx, next)) : providers(ctx, next)));
+  const route: Koa.Middleware = (ctx, next) =>
+    isOurs(ctx.path) ? ours(ctx, next) : ctx.path.startsWith('/api') ? management(ctx, () => toProvider(ctx, next)) : toProvider(ctx, next);
+
+  // One layer of Koa's own: the frame, then the route (each app.use is a promise per request).
+  const frame = requestFrame({ views, logger, hsts: new URL(config.issuer).protocol === 'https:' });
+  app.use((ctx, next) => frame(ctx, () => route(ctx, next)));
   return app;
 }
 

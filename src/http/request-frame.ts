@@ -1,11 +1,12 @@
 /**
- * What every request of the IdP passes, ours and oidc-provider's alike, in one async frame: the
+ * What every request of the IdP passes, ours and oidc-provider's alike, in one frame: the
  * security headers, the well-formed-request guard, error pages for what the routes throw, and a
- * page or JSON error when nothing answered. One middleware rather than four: each layer of koa-compose
- * is a promise and a closure on every request, a measurable share of a JWKS or userinfo request
- * against the bare engine (issue 10).
+ * page or JSON error when nothing answered. One plain function rather than four layers, and no
+ * async function: with oidc-provider's AsyncLocalStorage on, every promise a request makes runs
+ * Node's promise hooks, and the frame's promises and closures were most of what a JWKS request
+ * cost us against the bare engine (issue 10, measured with bench/README.md's method).
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger.js';
 import { answerUnanswered, renderErrorPage } from './error-pages.js';
 import { securityHeaders } from './security-headers.js';
@@ -15,25 +16,44 @@ import { answeredMalformed } from './well-formed-request.js';
 export function requestFrame(options: { views: Views; logger: Logger; hsts: boolean }): Middleware {
   const { views, logger } = options;
   const headers = securityHeaders({ hsts: options.hsts });
-  return async (ctx, next) => {
-    ctx.set(headers);
-    if (answeredMalformed(ctx, views)) return;
+
+  function fail(ctx: Context, caught: unknown): void {
     try {
-      await next();
+      renderErrorPage(ctx, caught, views, logger);
+    } catch (failed) {
+      // The error page itself failed (a view that throws): still our answer, not Koa's bare
+      // 500, which drops the security headers and, the app being silent, logs nothing.
+      logger.error('http.error_page_failed', { path: ctx.path, error: failed });
+      ctx.status = 500;
+      ctx.set(headers);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'text';
+      ctx.body = 'Something went wrong on our side. Please try again later.';
+    }
+  }
+
+  function settle(ctx: Context): void {
+    try {
       answerUnanswered(ctx, views);
     } catch (caught) {
-      try {
-        renderErrorPage(ctx, caught, views, logger);
-      } catch (failed) {
-        // The error page itself failed (a view that throws): still our answer, not Koa's bare
-        // 500, which drops the security headers and, the app being silent, logs nothing.
-        logger.error('http.error_page_failed', { path: ctx.path, error: failed });
-        ctx.status = 500;
-        ctx.set(headers);
-        ctx.set('Cache-Control', 'no-store');
-        ctx.type = 'text';
-        ctx.body = 'Something went wrong on our side. Please try again later.';
-      }
+      fail(ctx, caught);
     }
+  }
+
+  return (ctx, next) => {
+    ctx.set(headers);
+    if (answeredMalformed(ctx, views)) return Promise.resolve();
+    let answering: unknown;
+    try {
+      // A route may throw before its first await, or be a plain function that returns nothing.
+      answering = next();
+    } catch (caught) {
+      fail(ctx, caught);
+      return Promise.resolve();
+    }
+    return Promise.resolve(answering).then(
+      () => settle(ctx),
+      (caught: unknown) => fail(ctx, caught),
+    );
   };
 }

@@ -9,12 +9,21 @@ import { createViews, type Views } from '../../src/http/views.js';
 import { requestFrame } from '../../src/http/request-frame.js';
 import { createLogger } from '../../src/logger.js';
 
-async function serve(views: Views, route: Koa.Middleware) {
+/**
+ * `direct`: the route is called as src/app.ts calls it, as the frame's `next` itself, so it may
+ * throw before returning a promise, or return nothing; otherwise it is the next layer of Koa's own.
+ */
+async function serve(views: Views, route: Koa.Middleware, direct = false) {
   const lines: Record<string, unknown>[] = [];
   const app = new Koa();
   app.silent = true;
-  app.use(requestFrame({ views, logger: createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), hsts: false }));
-  app.use(route);
+  const frame = requestFrame({ views, logger: createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), hsts: false });
+  if (direct) {
+    app.use((ctx, next) => frame(ctx, () => route(ctx, next)));
+  } else {
+    app.use(frame);
+    app.use(route);
+  }
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/somewhere`;
@@ -35,6 +44,22 @@ describe('the request frame', () => {
     expect(answer.headers.get('x-frame-options')).toBe('DENY');
     expect(body).toContain('<!DOCTYPE html>');
     expect(lines.map((line) => line.event)).toContain('http.unhandled_error');
+  });
+
+  it('answers a route that throws before it returns a promise, as it answers a rejected one', async () => {
+    const { answer, body, lines } = await serve(createViews(), throwing(new Error('thrown at once')), true);
+    expect(answer.status).toBe(500);
+    expect(answer.headers.get('x-frame-options')).toBe('DENY');
+    expect(body).toContain('<!DOCTYPE html>');
+    expect(body).not.toContain('thrown at once');
+    expect(lines.map((line) => line.event)).toContain('http.unhandled_error');
+  });
+
+  it('answers a route that returns nothing and answers nothing with the not-found page', async () => {
+    const { answer, body } = await serve(createViews(), (() => undefined) as Koa.Middleware, true);
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(body).toContain('<!DOCTYPE html>');
   });
 
   it('answers an error whose status is no error status as a 500 of ours', async () => {
