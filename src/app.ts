@@ -10,6 +10,7 @@ import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
 import { createHomeRouter } from './http/home.js';
+import { issuerHost } from './http/issuer-host.js';
 import { chain } from './http/middleware-chain.js';
 import { ourPaths, providerPath } from './http/our-paths.js';
 import { requestFrame } from './http/request-frame.js';
@@ -65,6 +66,7 @@ export function createApp(deps: AppDeps): Koa {
     codeLimits: deps.codeLimits,
   });
   const toProvider = chain([
+    issuerHost(config.issuer),
     cacheableJwks(config.keysRefreshSeconds),
     ...createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits }),
     live.middleware,
