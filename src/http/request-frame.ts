@@ -42,9 +42,9 @@ export function requestFrame(options: { views: Views; logger: Logger; hsts: bool
 
   return (ctx, next) => {
     ctx.set(headers);
-    if (answeredMalformed(ctx, views)) return Promise.resolve();
     let answering: unknown;
     try {
+      if (answeredMalformed(ctx, views)) return Promise.resolve();
       // A route may throw before its first await, or be a plain function that returns nothing.
       answering = next();
     } catch (caught) {

@@ -59,6 +59,16 @@ describe('the URLs the IdP hands out name the issuer, whatever host the request 
     expect(answer.body).not.toContain('evil.example');
   });
 
+  it('answers an absolute-form request naming another host with the issuer\'s endpoints', async () => {
+    for (const target of ['http://evil.example/.well-known/openid-configuration', 'HTTPS://evil.example:8443/.well-known/openid-configuration?x=1']) {
+      const answer = await get(direct, target, { host: new URL(direct.issuer).host });
+      expect(answer.status).toBe(200);
+      const urls = urlsIn(JSON.parse(answer.body) as Record<string, unknown>);
+      for (const url of urls) expect(url.startsWith(`${direct.issuer}/`) || url === direct.issuer).toBe(true);
+      expect(answer.body).not.toContain('evil.example');
+    }
+  });
+
   it('registers a client under `Host: evil.example` with the issuer\'s registration_client_uri', async () => {
     const body = JSON.stringify({ client_name: 'Forged Host App', redirect_uris: ['http://app.localhost:9/cb'] });
     const answer = await send(direct, 'POST', '/reg', { host: 'evil.example', 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': String(Buffer.byteLength(body)) }, body);

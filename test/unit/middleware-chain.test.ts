@@ -40,12 +40,24 @@ describe('a middleware chain', () => {
     expect(afterwards).toBe(true);
   });
 
-  it('lets a synchronous throw reach the caller synchronously, and a rejection as a rejection', async () => {
+  it('turns a throw behind next() into a rejection of next(), as koa-compose does', async () => {
     const boom = new Error('boom');
     const throwsAtOnce: Middleware = () => {
       throw boom;
     };
-    expect(() => chain([(_ctx, next) => next(), throwsAtOnce])(ctx, () => Promise.resolve())).toThrow(boom);
-    await expect(chain([async (_ctx, next) => next(), throwsAtOnce])(ctx, () => Promise.resolve())).rejects.toBe(boom);
+    let caught: unknown;
+    const catches: Middleware = (_ctx, next) => next().catch((error: unknown) => void (caught = error));
+    await chain([catches, throwsAtOnce])(ctx, () => Promise.resolve());
+    expect(caught).toBe(boom);
+  });
+
+  it('refuses a second next() from one layer, so what follows never runs twice', async () => {
+    let runs = 0;
+    const twice: Middleware = async (_ctx, next) => {
+      await next();
+      await next();
+    };
+    await expect(chain([twice, () => void (runs += 1)])(ctx, () => Promise.resolve())).rejects.toThrow('next() called multiple times');
+    expect(runs).toBe(1);
   });
 });
