@@ -8,6 +8,8 @@
 import type { ClientMetadata } from 'oidc-provider';
 
 export const CLIENT_SECRET_ENV = 'BENCH_CLIENT_SECRET';
+/** Set to 1 for the baseline (`--baseline-headers`): it then sends the IdP's security headers. */
+export const BASELINE_HEADERS_ENV = 'BENCH_BASELINE_HEADERS';
 export const SEED_ENV = 'BENCH_SEED';
 
 /** Never followed: the simulated relying party reads the code from the Location header. */

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { dirname } from 'node:path';
 import { ARGON2_OPTIONS } from '../src/accounts/passwords.js';
-import { CLIENT_SECRET_ENV, SEED_ENV, benchSeed } from './fixture.js';
+import { BASELINE_HEADERS_ENV, CLIENT_SECRET_ENV, SEED_ENV, benchSeed } from './fixture.js';
 import { argon2VerifyCpuMs } from './harness/hash-cost.js';
 import { measureOnce, subjectOf } from './harness/measure.js';
 import { OPERATIONS, type Subject } from './harness/operations.js';
@@ -40,7 +40,7 @@ function throwawayDatabase(uri: string): string {
  */
 function environments(settings: Settings, secret: string): Record<ServerName, Record<string, string>> {
   return {
-    baseline: { NODE_ENV: 'development', [CLIENT_SECRET_ENV]: secret },
+    baseline: { NODE_ENV: 'development', [CLIENT_SECRET_ENV]: secret, ...(settings.baselineHeaders ? { [BASELINE_HEADERS_ENV]: '1' } : {}) },
     ours: {
       NODE_ENV: 'development',
       TRUST_PROXY: 'true',
@@ -138,7 +138,7 @@ function describeRun(settings: Settings, env: Record<ServerName, Record<string, 
     kernel: release(),
     hash: { algorithm: 'argon2id', memoryKiB: ARGON2_OPTIONS.memoryCost, timeCost: ARGON2_OPTIONS.timeCost, parallelism: ARGON2_OPTIONS.parallelism, verifyCpuMs },
     store: { ours: settings.mongodbUri ? 'mongodb' : 'memory', baseline: 'memory (oidc-provider MemoryAdapter)' },
-    settings: { secondsPerOperation: settings.secondsPerOperation, warmupSeconds: settings.warmupSeconds, rounds: settings.rounds, concurrency: settings.concurrency, smoke: settings.smoke },
+    settings: { secondsPerOperation: settings.secondsPerOperation, warmupSeconds: settings.warmupSeconds, rounds: settings.rounds, concurrency: settings.concurrency, smoke: settings.smoke, baselineHeaders: settings.baselineHeaders },
     servers: { baseline: server('baseline'), ours: server('ours') },
   };
 }
@@ -149,7 +149,8 @@ function publish(settings: Settings, run: ReturnType<typeof describeRun>, rows: 
   const heading =
     `npm run bench, ${run.date.slice(0, 10)}: ${run.cpu.model}, ${run.cpu.cores} cores, Node ${run.node}; ` +
     `argon2id m=${run.hash.memoryKiB} KiB, t=${run.hash.timeCost}, p=${run.hash.parallelism}; ` +
-    `${settings.secondsPerOperation} s per operation and server × ${settings.rounds} round(s), ${settings.concurrency} simulated users; our IdP on the ${run.store.ours} store.`;
+    `${settings.secondsPerOperation} s per operation and server × ${settings.rounds} round(s), ${settings.concurrency} simulated users; our IdP on the ${run.store.ours} store.` +
+    (settings.baselineHeaders ? ' The baseline sends our security headers too (--baseline-headers): these ratios leave out what they cost.' : '');
   const starting =
     `- Start (median of ${baseline.starts} / ${ours.starts}): baseline ${Math.round(baseline.startupMsMedian)} ms, RSS ${Math.round(baseline.rssAfterStartMiBMedian)} MiB; ` +
     `ours ${Math.round(ours.startupMsMedian)} ms, RSS ${Math.round(ours.rssAfterStartMiBMedian)} MiB (${(ours.rssAfterStartMiBMedian / baseline.rssAfterStartMiBMedian).toFixed(2)}x).`;

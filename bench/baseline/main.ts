@@ -4,7 +4,8 @@
  * starts it exactly as it starts our IdP (bench/harness/servers.ts) and stops it with SIGTERM.
  */
 import http from 'node:http';
-import { benchClientSecret } from '../fixture.js';
+import { BASELINE_HEADERS_ENV, benchClientSecret } from '../fixture.js';
+import { baselineHandler } from './handler.js';
 import { createBaselinePages } from './pages.js';
 import { createBaselineProvider } from './provider.js';
 
@@ -15,7 +16,7 @@ const provider = await createBaselineProvider(issuer, benchClientSecret(process.
 const pages = await createBaselinePages(provider);
 provider.use(pages.routes());
 
-const server = http.createServer(provider.callback());
+const server = http.createServer(baselineHandler(provider.callback(), { ourHeaders: process.env[BASELINE_HEADERS_ENV] === '1' }));
 await new Promise<void>((resolve) => server.listen(Number(new URL(issuer).port), '127.0.0.1', resolve));
 
 const stop = () => {

@@ -16,6 +16,11 @@ export interface Settings {
   out: string;
   /** Directory for --cpu-prof profiles of both servers, when asked for. */
   cpuProfileDir?: string;
+  /**
+   * The baseline sends the IdP's security headers (src/http/security-headers.ts) on every answer: a
+   * diagnostic run, whose ratios leave out what those headers cost (a protection, never removed).
+   */
+  baselineHeaders: boolean;
   /** MONGODB_URI for our IdP (a throw-away database on that server); the baseline stays in memory. */
   mongodbUri?: string;
 }
@@ -29,6 +34,8 @@ export const USAGE = `npm run bench -- [options]
   --out FILE        where the JSON goes (BENCH_OUT, default bench/results/latest.json; smoke bench/results/smoke.json)
   --smoke           1 s per operation, one round (BENCH_SMOKE=1): proves the bench runs, never its speed
   --cpu-prof        V8 CPU profiles of both servers, in bench/results/profiles/<baseline|ours>/
+  --baseline-headers the baseline sends our security headers too (BENCH_BASELINE_HEADERS=1): a diagnostic
+                    run whose ratios leave out what those headers cost
 MONGODB_URI set: our IdP runs on MongoDB (a throw-away database there, dropped at the end).`;
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
@@ -50,6 +57,7 @@ export function readSettings(argv: string[], env: Record<string, string | undefi
       out: { type: 'string' },
       smoke: { type: 'boolean' },
       'cpu-prof': { type: 'boolean' },
+      'baseline-headers': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -66,6 +74,7 @@ export function readSettings(argv: string[], env: Record<string, string | undefi
     concurrency: Math.round(positive('--concurrency', values.concurrency ?? env.BENCH_CONCURRENCY, 8)),
     only,
     out: values.out ?? env.BENCH_OUT ?? (smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
+    baselineHeaders: values['baseline-headers'] === true || ['1', 'true'].includes(env.BENCH_BASELINE_HEADERS ?? ''),
     ...(values['cpu-prof'] ? { cpuProfileDir: 'bench/results/profiles' } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
   };
