@@ -31,7 +31,8 @@ export const USAGE = `npm run bench -- [options]
   --warmup N        unmeasured seconds before each measurement (BENCH_WARMUP_SECONDS, default 1; smoke 0.2)
   --concurrency N   simulated users per operation (BENCH_CONCURRENCY, default 8)
   --only a,b        only these operations (BENCH_ONLY): ${OPERATION_IDS.join(', ')}
-  --out FILE        where the JSON goes (BENCH_OUT, default bench/results/latest.json; smoke bench/results/smoke.json)
+  --out FILE        where the JSON goes (BENCH_OUT, default bench/results/latest.json; smoke bench/results/smoke.json;
+                    --baseline-headers bench/results/baseline-headers.json)
   --smoke           1 s per operation, one round (BENCH_SMOKE=1): proves the bench runs, never its speed
   --cpu-prof        V8 CPU profiles of both servers, in bench/results/profiles/<baseline|ours>/
   --baseline-headers the baseline sends our security headers too (BENCH_BASELINE_HEADERS=1): a diagnostic
@@ -63,6 +64,7 @@ export function readSettings(argv: string[], env: Record<string, string | undefi
   });
   if (values.help) return 'help';
   const smoke = values.smoke === true || ['1', 'true'].includes(env.BENCH_SMOKE ?? '');
+  const baselineHeaders = values['baseline-headers'] === true || ['1', 'true'].includes(env.BENCH_BASELINE_HEADERS ?? '');
   const only = (values.only ?? env.BENCH_ONLY ?? '').split(',').map((id) => id.trim()).filter(Boolean);
   const unknown = only.filter((id) => !OPERATION_IDS.includes(id));
   if (unknown.length) throw new Error(`unknown operation(s): ${unknown.join(', ')}; known: ${OPERATION_IDS.join(', ')}`);
@@ -73,8 +75,9 @@ export function readSettings(argv: string[], env: Record<string, string | undefi
     rounds: Math.round(positive('--rounds', values.rounds ?? env.BENCH_ROUNDS, smoke ? 1 : 3)),
     concurrency: Math.round(positive('--concurrency', values.concurrency ?? env.BENCH_CONCURRENCY, 8)),
     only,
-    out: values.out ?? env.BENCH_OUT ?? (smoke ? 'bench/results/smoke.json' : 'bench/results/latest.json'),
-    baselineHeaders: values['baseline-headers'] === true || ['1', 'true'].includes(env.BENCH_BASELINE_HEADERS ?? ''),
+    // A smoke or diagnostic run never overwrites the committed latest results.
+    out: values.out ?? env.BENCH_OUT ?? (smoke ? 'bench/results/smoke.json' : baselineHeaders ? 'bench/results/baseline-headers.json' : 'bench/results/latest.json'),
+    baselineHeaders,
     ...(values['cpu-prof'] ? { cpuProfileDir: 'bench/results/profiles' } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
   };

@@ -30,6 +30,12 @@ describe('the baseline with our security headers (--baseline-headers)', () => {
     expect((readSettings([], { BENCH_BASELINE_HEADERS: '1' }) as Settings).baselineHeaders).toBe(true);
   });
 
+  it('writes its JSON beside the committed latest results, never over them', () => {
+    expect((readSettings([], {}) as Settings).out).toBe('bench/results/latest.json');
+    expect((readSettings(['--baseline-headers'], {}) as Settings).out).toBe('bench/results/baseline-headers.json');
+    expect((readSettings(['--baseline-headers', '--out', '/tmp/x.json'], {}) as Settings).out).toBe('/tmp/x.json');
+  });
+
   it('sends exactly the headers our request frame sends, and nothing of them without it', async () => {
     const ours = Object.entries(securityHeaders({ hsts: false }));
     expect(ours.length).toBeGreaterThan(0);
