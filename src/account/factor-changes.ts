@@ -21,13 +21,17 @@ export const formField = (ctx: Context, name: string) => {
   return typeof value === 'string' ? value.slice(0, 1024) : '';
 };
 
-export interface FactorChangesDeps {
+/** The account page's own two steps, which the factor routes and the changes share. */
+export interface AccountPage {
+  signedIn(ctx: Context): Promise<Current | undefined>;
+  renderAccount(ctx: Context, current: Current, errors?: { factorError?: string }, status?: number): Promise<void>;
+}
+
+export interface FactorChangesDeps extends AccountPage {
   signIn: PasswordSignIn;
   access: AccessEnder;
   events: SecurityEvents;
   accounts: AccountRepository;
-  signedIn(ctx: Context): Promise<Current | undefined>;
-  renderAccount(ctx: Context, current: Current, errors?: { factorError?: string }, status?: number): Promise<void>;
 }
 
 export function createFactorChanges(deps: FactorChangesDeps) {

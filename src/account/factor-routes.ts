@@ -12,9 +12,9 @@ import type { CodeLimits } from '../mfa/code-limits.js';
 import type { Factors } from '../mfa/factors.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { totpUri } from '../mfa/totp.js';
-import { formField as field, type Current, type FactorChanges } from './factor-changes.js';
+import { formField as field, type AccountPage, type Current, type FactorChanges } from './factor-changes.js';
 
-export interface FactorRoutesDeps {
+export interface FactorRoutesDeps extends AccountPage {
   issuer: string;
   factors: Factors;
   passkeys: Passkeys;
@@ -22,8 +22,6 @@ export interface FactorRoutesDeps {
   changes: FactorChanges;
   views: Views;
   forms: Middleware;
-  signedIn(ctx: Context): Promise<Current | undefined>;
-  renderAccount(ctx: Context, current: Current, errors?: { factorError?: string }, status?: number): Promise<void>;
 }
 
 export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {

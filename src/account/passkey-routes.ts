@@ -11,9 +11,9 @@ import { AppError, isAppError } from '../errors.js';
 import { PASSKEY_SCRIPTS, type Views } from '../http/views.js';
 import type { Factors } from '../mfa/factors.js';
 import { PASSKEY_NAME_MAX, type Passkeys } from '../mfa/passkeys.js';
-import { formField as field, type Current, type FactorChanges } from './factor-changes.js';
+import { formField as field, type AccountPage, type FactorChanges } from './factor-changes.js';
 
-export interface PasskeyRoutesDeps {
+export interface PasskeyRoutesDeps extends AccountPage {
   factors: Factors;
   passkeys: Passkeys;
   changes: FactorChanges;
@@ -21,8 +21,6 @@ export interface PasskeyRoutesDeps {
   forms: Middleware;
   /** Form bodies big enough for a WebAuthn registration response. */
   passkeyForms: Middleware;
-  signedIn(ctx: Context): Promise<Current | undefined>;
-  renderAccount(ctx: Context, current: Current, errors?: { factorError?: string }, status?: number): Promise<void>;
 }
 
 const NOT_ADDED: Record<string, string> = {

@@ -21,7 +21,7 @@ import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID, type AccountSessions } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
-import { createFactorChanges } from './factor-changes.js';
+import { createFactorChanges, type AccountPage, type Current } from './factor-changes.js';
 import { factorRoutes } from './factor-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
@@ -148,8 +148,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     await endEverything(ctx, current.account.id, 'password_changed');
   });
 
-  const current = async (ctx: Context) => signedIn(ctx) as Promise<{ account: AccountRecord; session: { jti: string } } | undefined>;
-  const factorDeps = { ...deps, forms, signedIn: current, renderAccount, changes: createFactorChanges({ ...deps, signedIn: current, renderAccount }) };
+  const page: AccountPage = { signedIn: async (ctx) => signedIn(ctx) as Promise<Current | undefined>, renderAccount };
+  const factorDeps = { ...deps, forms, ...page, changes: createFactorChanges({ ...deps, ...page }) };
   factorRoutes(router, factorDeps);
   // A registration response with its attestation object: more than the 4 kB of the other forms.
   passkeyRoutes(router, { ...factorDeps, passkeyForms: formBody({ limit: '16kb' }) });
