@@ -1,7 +1,9 @@
 /**
  * The parent Koa app: the request frame (headers, guard, error pages) -> our routers ->
  * oidc-provider mounted at the root. A request for a path none of our routers has (most traffic:
- * tokens, userinfo, discovery, JWKS) skips them and goes straight to the provider (our-paths.ts).
+ * tokens, userinfo, discovery, JWKS) skips them and goes straight to the provider (our-paths.ts),
+ * past the issuer-host pin; discovery and the JWKS are answered from memory after their first
+ * request to each provider instance (provider-documents.ts).
  */
 import Koa from 'koa';
 import compose from 'koa-compose';
@@ -13,6 +15,7 @@ import { createHomeRouter } from './http/home.js';
 import { issuerHost } from './http/issuer-host.js';
 import { chain } from './http/middleware-chain.js';
 import { ourPaths, providerPath } from './http/our-paths.js';
+import { providerDocuments } from './http/provider-documents.js';
 import { requestFrame } from './http/request-frame.js';
 import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
@@ -67,6 +70,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const toProvider = chain([
     issuerHost(config.issuer),
+    providerDocuments(live.current),
     cacheableJwks(config.keysRefreshSeconds),
     ...createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits }),
     live.middleware,

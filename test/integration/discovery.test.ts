@@ -1,3 +1,4 @@
+import { rotateKeys } from '../../src/oidc/key-ring.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
 import { startIdp, type RunningIdp } from '../support/stack.js';
 
@@ -196,5 +197,33 @@ describe("the provider's paths and ours, served by two branches of one app", () 
     const unknownUnderProvider = await getJson(`${idp.issuer}/token/nothing-here`, { headers: { accept: 'application/json' } });
     expect(unknownUnderProvider.status).toBe(404);
     expect(unknownUnderProvider.json).toEqual({ error: 'not_found', error_description: 'There is nothing at this address' });
+  });
+});
+
+describe('discovery and the JWKS kept in memory (src/http/provider-documents.ts)', () => {
+  /** Headers and body of a GET, but the Date. */
+  async function answered(path: string, headers: Record<string, string> = {}) {
+    const response = await fetchLoopback(`${idp.issuer}${path}`, { headers });
+    return { status: response.status, headers: [...response.headers].filter(([name]) => name !== 'date'), body: await response.text() };
+  }
+
+  it('answers every GET of a document alike, security headers included, whichever came first', async () => {
+    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/jwks']) {
+      const [first, ...later] = await Promise.all([answered(path), answered(path), answered(path), answered(path)] as const);
+      expect(first.status).toBe(200);
+      expect(first.headers).toEqual(expect.arrayContaining([['x-content-type-options', 'nosniff'], ['access-control-allow-origin', '*'], ['vary', 'Origin']]));
+      for (const answer of [...later, await answered(path)]) expect(answer).toEqual(first);
+      const fromAnotherSite = await answered(path, { origin: 'https://rp.example' });
+      expect(fromAnotherSite.body).toBe(first.body);
+      expect(fromAnotherSite.headers).toContainEqual(['access-control-allow-origin', 'https://rp.example']);
+    }
+  });
+
+  it('publishes a rotated key at once, though the JWKS before it was kept', async () => {
+    const kids = async () => ((await getJson(`${idp.issuer}/jwks`)).json.keys as { kid: string }[]).map((key) => key.kid);
+    const before = await kids();
+    const added = await rotateKeys(idp.storage.keys, 'signing', { publishDelaySeconds: 3600, keepSeconds: 3600 });
+    expect(await idp.live.refresh()).toBe(true);
+    expect(await kids()).toEqual(expect.arrayContaining([...before, ...added.map((key) => key.id)]));
   });
 });
