@@ -70,7 +70,7 @@ export function createApp(deps: AppDeps): Koa {
   });
   const toProvider = chain([
     issuerHost(config.issuer),
-    providerDocuments(live.current),
+    providerDocuments(config.issuer, live.current),
     cacheableJwks(config.keysRefreshSeconds),
     ...createStrangerLimits({ storage: deps.storage, events: deps.events, views, limits: config.requestLimits }),
     live.middleware,

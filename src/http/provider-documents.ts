@@ -26,12 +26,20 @@ interface Document {
 /** The documents of one provider instance, by path (as providerPath spells it). */
 type Documents = Map<string, Document>;
 
-/** Paths whose answer depends on nothing in the request but its Origin (CORS). */
+/**
+ * Paths whose answer depends on nothing in the request but its Origin (CORS), as the provider's
+ * router sees them: it is mounted at the root whatever path the issuer has.
+ */
 function documentPaths(provider: Provider): ReadonlySet<string> {
-  return new Set([provider.pathFor('jwks'), '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'].map(providerPath));
+  return new Set([provider.pathFor('jwks', { mountPath: '' }), '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'].map(providerPath));
 }
 
-function keep(ctx: Context): Document | undefined {
+function keep(ctx: Context, issuerOrigin: string): Document | undefined {
+  // What discovery says is built from ctx.href: kept only when that was the issuer's own origin
+  // and an origin-form target (issuer-host.ts and well-formed-request.ts make it so; this keeps a
+  // gap in either from being served to everyone).
+  // (Not ctx.origin: in Koa 3 that is the Origin header.)
+  if (!ctx.originalUrl.startsWith('/') || `${ctx.protocol}://${ctx.host}` !== issuerOrigin) return undefined;
   const { body } = ctx;
   // Only a JSON body the provider built (a stream or buffer is nothing it answers here), and
   // never an answer that set a cookie: whatever did is not the same for everyone.
@@ -50,7 +58,8 @@ function answer(ctx: Context, document: Document): void {
   ctx.body = document.body;
 }
 
-export function providerDocuments(current: () => Provider): Middleware {
+export function providerDocuments(issuer: string, current: () => Provider): Middleware {
+  const issuerOrigin = new URL(issuer).origin;
   const byProvider = new WeakMap<Provider, { paths: ReadonlySet<string>; documents: Documents }>();
   const cacheOf = (provider: Provider) => {
     let cache = byProvider.get(provider);
@@ -73,7 +82,7 @@ export function providerDocuments(current: () => Provider): Middleware {
       // Kept only when the provider that answered is still the current one: a rotation while
       // the request ran must not file the old instance's keys under the new one.
       if (current() !== provider) return;
-      const document = keep(ctx);
+      const document = keep(ctx, issuerOrigin);
       if (document) documents.set(path, document);
     });
   };

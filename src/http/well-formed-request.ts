@@ -8,7 +8,13 @@
  * - a scheme other than http or https, which only a trusted proxy's X-Forwarded-Proto can claim:
  *   ctx.href became `junk://host/...`, with the same effect;
  * - an absolute-form request-target that Node's url.parse refuses (`GET http://[::1/`): Koa's
- *   ctx.path throws on it, in routing and in error handling alike.
+ *   ctx.path throws on it, in routing and in error handling alike;
+ * - a request-target in none of the forms RFC 9112 section 3.2 gives a request here: Node takes
+ *   any scheme (`GET munity://a/.well-known/openid-configuration`), Koa's ctx.href then glues that
+ *   target to the host (`http://idp.example.com` + `munity://a/...`), and the provider's
+ *   `new URL('/token', href)` read the host as idp.example.community: a discovery document naming
+ *   a domain anyone may register, which discovery's cache (provider-documents.ts) would have kept
+ *   for everyone. `GET x://a` left ctx.path null, a 500.
  * HTTP/1.0 may leave Host out (some load balancers' health checks still do); Node itself refuses an
  * HTTP/1.1 request without one (requireHostHeader).
  */
@@ -34,8 +40,18 @@ export function isValidAuthority(host: string): boolean {
   return true;
 }
 
+/** An absolute-form target (RFC 9112 section 3.2.2) of the only schemes served here. */
+const HTTP_ABSOLUTE_FORM = /^https?:\/\//i;
+
+/** Origin form, http(s) absolute form, or the asterisk form of OPTIONS (RFC 9112 section 3.2). */
+function isServedTarget(ctx: Context): boolean {
+  const target = ctx.req.url ?? '';
+  return target.startsWith('/') || HTTP_ABSOLUTE_FORM.test(target) || (target === '*' && ctx.method === 'OPTIONS');
+}
+
 /** The part of the request no URL can be made of (for the error's wording), or undefined. */
 export function requestProblem(ctx: Context): 'request target' | 'scheme' | 'host' | undefined {
+  if (!isServedTarget(ctx)) return 'request target';
   try {
     void ctx.path;
   } catch {

@@ -44,10 +44,17 @@ describe('the URLs the IdP hands out name the issuer, whatever host the request 
    * memory (src/http/provider-documents.ts), so the forged request is the one that fills it, and
    * the plain request after it must get the issuer's endpoints too.
    */
-  async function firstDiscovery(env: Record<string, string>, forged: (idp: RunningIdp) => Promise<{ status: number; body: string }>[]): Promise<void> {
-    const idp = await startIdp({ env });
+  async function firstDiscovery(
+    env: Record<string, string>,
+    forged: (idp: RunningIdp) => Promise<{ status: number; body: string }>[],
+    options: { issuer?: string; refused?: boolean } = {},
+  ): Promise<void> {
+    const idp = await startIdp({ env, issuer: options.issuer });
     try {
-      for (const answered of [...(await Promise.all(forged(idp))), await get(idp, discovery, { host: new URL(idp.issuer).host })]) {
+      const forgedAnswers = await Promise.all(forged(idp));
+      // A forged request is refused or answered with the issuer's endpoints, never with its host's.
+      if (options.refused) for (const refused of forgedAnswers) expect(refused.status).toBe(400);
+      for (const answered of [...(options.refused ? [] : forgedAnswers), await get(idp, discovery, { host: new URL(idp.issuer).host })]) {
         expect(answered.status).toBe(200);
         const urls = urlsIn(JSON.parse(answered.body) as Record<string, unknown>);
         expect(urls.length).toBeGreaterThan(5);
@@ -71,6 +78,16 @@ describe('the URLs the IdP hands out name the issuer, whatever host the request 
     for (const target of ['http://evil.example/.well-known/openid-configuration', 'HTTPS://evil.example:8443/.well-known/openid-configuration?x=1']) {
       await firstDiscovery({}, (idp) => [get(idp, target, { host: new URL(idp.issuer).host })]);
     }
+  });
+
+  it('refuses a target of another scheme, which made a port-less issuer\'s host longer (idp.example.com + munity://)', async () => {
+    // Node accepts any scheme in the request line, and Koa glued such a target to the host.
+    const targets = ['munity://a/.well-known/openid-configuration', 'httpx://a/.well-known/oauth-authorization-server'];
+    await firstDiscovery({ TRUST_PROXY: 'true' }, (idp) => targets.map((target) => get(idp, target, { host: 'idp.example.com', 'x-forwarded-proto': 'https' })), {
+      issuer: 'https://idp.example.com',
+      refused: true,
+    });
+    await firstDiscovery({}, (idp) => targets.map((target) => get(idp, target, { host: 'idp.example.com' })), { issuer: 'http://idp.example.com', refused: true });
   });
 
   it('lets no forged request plant its host, however many race to be the first', async () => {

@@ -72,6 +72,26 @@ describe('an absolute-form request target Node cannot parse', () => {
   });
 });
 
+describe('a request target of another scheme, or no target form at all (RFC 9112 section 3.2)', () => {
+  it('is refused with 400 at the IdP and at both sites, never turned into a URL on another host', async () => {
+    const ports = [idpPort(), Number(new URL(stack.siteA.url).port), Number(new URL(stack.siteB.url).port)];
+    for (const port of ports) {
+      for (const target of ['munity://a/.well-known/openid-configuration', 'x://a', 'x://a?q', 'javascript:alert(1)', '*']) {
+        const reply = await send(port, `GET ${target} HTTP/1.1\r\nHost: localhost:${port}`);
+        expect({ target, status: reply.status }).toEqual({ target, status: 400 });
+      }
+    }
+    const asJson = await send(idpPort(), `GET munity://a/.well-known/openid-configuration HTTP/1.1\r\nHost: localhost:${idpPort()}`);
+    expect(asJson.body).toBe(JSON.stringify({ error: 'invalid_request', error_description: 'invalid request target' }));
+  });
+
+  it('still lets OPTIONS * through (the asterisk form is that method\'s)', async () => {
+    const reply = await send(idpPort(), `OPTIONS * HTTP/1.1\r\nHost: localhost:${idpPort()}`);
+    expect(reply.status).not.toBe(400);
+    expect(reply.status).toBeLessThan(500);
+  });
+});
+
 describe('a well-formed request', () => {
   it('is served with a port, an IP literal, an absolute-form target, and over HTTP/1.0 without any Host (health checks)', async () => {
     const host = new URL(stack.idp.url).host;

@@ -51,7 +51,7 @@ beforeAll(async () => {
   const app = new Koa();
   app.use(
     chain([
-      providerDocuments(() => current),
+      providerDocuments(base, () => current),
       (ctx, next) => {
         reachedProvider.push(`${ctx.method} ${ctx.path}`);
         duringProvider?.();
@@ -150,6 +150,21 @@ describe('discovery and the JWKS, answered from memory', () => {
     const answered = await send('GET', '/.well-known/openid-configuration');
     expect(failed.status).toBe(500);
     expect(answered.status).toBe(200);
+    expect(reachedProvider).toHaveLength(2);
+  });
+
+  it('keeps no answer built for another origin (were the issuer-host pin ever bypassed)', async () => {
+    const forged = await new Promise<string>((resolve, reject) => {
+      const request = http.request(`${base}/.well-known/openid-configuration`, { headers: { host: 'evil.example' } }, (answer) => {
+        let body = '';
+        answer.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body));
+      });
+      request.on('error', reject).end();
+    });
+    expect(forged).toContain('http://evil.example/token');
+    const plain = await send('GET', '/.well-known/openid-configuration');
+    expect(plain.body).not.toContain('evil.example');
+    expect(JSON.parse(plain.body)).toMatchObject({ token_endpoint: `${base}/token` });
     expect(reachedProvider).toHaveLength(2);
   });
 
