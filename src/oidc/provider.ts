@@ -14,6 +14,7 @@ import type { Views } from '../http/views.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
+import { keepClientInstances } from './client-lookups.js';
 import { createAdapterFactory } from './adapter.js';
 import { checkApiGrant, checkClientCredentialsRequest } from './client-credentials.js';
 import { CLAIMS_BY_SCOPE, createFindAccount } from './claims.js';
@@ -194,6 +195,7 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  keepClientInstances(provider, storage.modelStore('Client'));
   provider.use(unauthorizedClientForUnregisteredGrants);
   logProviderEvents(provider, logger);
   recordRegistrationEvents(provider, deps.events);

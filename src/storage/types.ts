@@ -29,6 +29,12 @@ export interface AdapterPayload {
 export interface OidcModelStore {
   upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<void>;
   find(id: string): Promise<AdapterPayload | undefined>;
+  /**
+   * The payload as the JSON text it is stored as (without the consumed mark), or undefined when
+   * find would answer nothing: text that changes whenever the record does, read without parsing
+   * it (oidc/client-lookups.ts).
+   */
+  findJson(id: string): Promise<string | undefined>;
   findByUid(uid: string): Promise<AdapterPayload | undefined>;
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
   /** Marks the record consumed exactly once; a second call fails with AppError `already_consumed`. */

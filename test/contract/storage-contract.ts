@@ -35,6 +35,25 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await sessions.find(id())).toBeUndefined();
       });
 
+      it('gives a record\'s JSON text, which changes with the record and goes with it', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        expect(await clients.findJson(key)).toBeUndefined();
+        await clients.upsert(key, { client_id: key, redirect_uris: ['https://a.example/cb'] });
+        const first = await clients.findJson(key);
+        expect(JSON.parse(first!)).toEqual(await clients.find(key));
+        await clients.upsert(key, { client_id: key, redirect_uris: ['https://b.example/cb'] });
+        const second = await clients.findJson(key);
+        expect(second).not.toBe(first);
+        expect(JSON.parse(second!)).toEqual({ client_id: key, redirect_uris: ['https://b.example/cb'] });
+        await clients.destroy(key);
+        expect(await clients.findJson(key)).toBeUndefined();
+        const short = id();
+        await clients.upsert(short, { client_id: short }, 1);
+        await sleep(1100);
+        expect(await clients.findJson(short)).toBeUndefined();
+      });
+
       it('replaces the whole record on upsert and re-indexes it', async () => {
         const sessions = storage.modelStore('Session');
         const key = id();

@@ -162,6 +162,9 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
         const entry = live(model, id);
         return entry ? payloadOf(entry) : undefined;
       },
+      async findJson(id) {
+        return live(model, id)?.json;
+      },
       async findByUid(uid) {
         const id = uidIndex.get(model)?.get(uid);
         const entry = id === undefined ? undefined : live(model, id);

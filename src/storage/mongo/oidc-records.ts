@@ -14,7 +14,7 @@ import type { OidcModelStore } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
-import { payloadOf, toRecordDocument, type RecordDoc } from './record-document.js';
+import { jsonOf, payloadOf, toRecordDocument, type RecordDoc } from './record-document.js';
 import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
 import { majority } from './write-concern.js';
 
@@ -48,6 +48,13 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
     // A non-string never reaches a filter: an undefined would match records without the field,
     // an object could be an operator.
     find: (id) => (isId(id) ? guard(() => findOne({ _id: id })) : Promise.resolve(undefined)),
+    findJson: (id) =>
+      isId(id)
+        ? guard(async () => {
+            const doc = await Records.findOne({ _id: id, ...live() }, { payload: 1 }).lean<RecordDoc>();
+            return doc ? jsonOf(doc) : undefined;
+          })
+        : Promise.resolve(undefined),
     findByUid: (uid) => (isId(uid) ? guard(() => findOne({ uid })) : Promise.resolve(undefined)),
     findByUserCode: (userCode) => (isId(userCode) ? guard(() => findOne({ userCode })) : Promise.resolve(undefined)),
     consume: (id) =>

@@ -41,6 +41,11 @@ export function toRecordDocument(id: string, payload: AdapterPayload, expiresInS
   return doc;
 }
 
+/** The payload's JSON text (a legacy sub-document serialised), without the consumed mark. */
+export function jsonOf(doc: Pick<RecordDoc, 'payload'>): string {
+  return typeof doc.payload === 'string' ? doc.payload : JSON.stringify(doc.payload);
+}
+
 export function payloadOf(doc: Pick<RecordDoc, 'payload' | 'consumed'>): AdapterPayload {
   const payload = typeof doc.payload === 'string' ? (JSON.parse(doc.payload) as AdapterPayload) : doc.payload;
   return typeof doc.consumed === 'number' ? { ...payload, consumed: doc.consumed } : payload;
