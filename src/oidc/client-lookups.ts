@@ -10,8 +10,11 @@
  *
  * An instance is built as the engine builds one (lib/helpers/add_client.js) and only from the text
  * just read, so no lookup can pair one version's text with another version's instance. Clients
- * with a sector_identifier_uri (whose document the engine fetches and checks) and everything the
- * store doesn't hold (static clients, none here) are left to the engine's own find.
+ * with a sector_identifier_uri (whose document the engine fetches and checks) are left to the
+ * engine's own find. Only for a provider whose clients are all in the store: no static clients
+ * (the engine finds those first, and marks them unmanageable) and no Client ID Metadata Documents
+ * (clients found at a URL); createProvider wires it only then. So an id the store doesn't hold is
+ * no client, answered after that one read (a made-up client_id costs one round trip, not two).
  */
 import type Provider from 'oidc-provider';
 import type { OidcModelStore } from '../storage/types.js';
@@ -31,7 +34,10 @@ export function keepClientInstances(provider: Provider, clients: Pick<OidcModelS
   Client.find = async (id: string) => {
     if (typeof id !== 'string' || !id) return engineFind(id);
     const json = await clients.findJson(id);
-    if (json === undefined) return engineFind(id);
+    if (json === undefined) {
+      built.delete(id);
+      return undefined;
+    }
     const known = built.get(id);
     if (known?.json === json) {
       // Looked up last now: a Map iterates oldest-set first, and that one goes when full.

@@ -195,7 +195,8 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  keepClientInstances(provider, storage.modelStore('Client'));
+  // Every client is in the store (none in configuration.clients, no metadata documents).
+  if (!configuration.clients?.length && !configuration.features?.clientIdMetadataDocument?.enabled) keepClientInstances(provider, storage.modelStore('Client'));
   provider.use(unauthorizedClientForUnregisteredGrants);
   logProviderEvents(provider, logger);
   recordRegistrationEvents(provider, deps.events);

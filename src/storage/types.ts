@@ -30,9 +30,10 @@ export interface OidcModelStore {
   upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<void>;
   find(id: string): Promise<AdapterPayload | undefined>;
   /**
-   * The payload as the JSON text it is stored as (without the consumed mark), or undefined when
-   * find would answer nothing: text that changes whenever the record does, read without parsing
-   * it (oidc/client-lookups.ts).
+   * The payload as the JSON text it is stored as, or undefined when find would answer nothing:
+   * text that changes whenever an upsert changes the record, read without parsing it
+   * (oidc/client-lookups.ts). The consumed mark is kept beside it, not in it: a consume leaves
+   * the text as it was.
    */
   findJson(id: string): Promise<string | undefined>;
   findByUid(uid: string): Promise<AdapterPayload | undefined>;

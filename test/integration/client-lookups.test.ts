@@ -10,8 +10,11 @@ import { fetchLoopback } from '../support/oidc-flow.js';
 import { startIdp, type RunningIdp } from '../support/stack.js';
 
 let idp: RunningIdp;
-/** Client records parsed by the store's find (not its findJson), counted. */
+/** Client records parsed by the store's find, and read as text by its findJson, counted. */
 let clientsParsed = 0;
+let clientsRead = 0;
+/** When set, the next findJson holds the text it read until this settles (a slow round trip). */
+let holdNextRead: Promise<void> | undefined;
 beforeAll(async () => {
   const storage = createMemoryStorage();
   const modelStore = storage.modelStore.bind(storage);
@@ -23,6 +26,14 @@ beforeAll(async () => {
       find: (id) => {
         clientsParsed += 1;
         return store.find(id);
+      },
+      findJson: async (id) => {
+        clientsRead += 1;
+        const json = await store.findJson(id);
+        const held = holdNextRead;
+        holdNextRead = undefined;
+        if (held) await held;
+        return json;
       },
     };
   };
@@ -104,6 +115,32 @@ describe('client lookups', () => {
     expect(await authenticates({ id: before.id, secret: after })).toBe(200);
   });
 
+  it('answer an unknown client_id with one store read', async () => {
+    const [parsed, read] = [clientsParsed, clientsRead];
+    expect(await find('no-such-client')).toBeUndefined();
+    expect([clientsParsed - parsed, clientsRead - read]).toEqual([0, 1]);
+  });
+
+  it('let no lookup that read the old version before a rotation decide what later lookups get', async () => {
+    const client = await confidentialClient('Slow read');
+    const old = await find(client.id);
+    let release!: () => void;
+    holdNextRead = new Promise((resolve) => (release = resolve));
+    const slow = find(client.id); // reads the text of the old version, then is held
+    await new Promise((resolve) => setImmediate(resolve));
+    const secret = (await rotateClientSecret(idp, client.id)).metadata.client_secret!;
+    const meanwhile = await find(client.id);
+    expect(meanwhile?.clientSecret).toBe(secret);
+    release();
+    // The old version, as the engine's own find answers a read made before the update...
+    expect((await slow)?.clientSecret).toBe(old?.clientSecret);
+    expect(old?.clientSecret).not.toBe(secret);
+    // ...and filed with the text it was read from, so the next lookup builds the new one again.
+    expect((await find(client.id))?.clientSecret).toBe(secret);
+    expect(await authenticates(client)).toBe(401);
+    expect(await authenticates({ id: client.id, secret })).toBe(200);
+  });
+
   it('keep a bounded number of instances, the oldest looked-up going first', async () => {
     const provider = idp.live.current();
     const texts = new Map<string, string>([
@@ -111,7 +148,7 @@ describe('client lookups', () => {
       ['kept-b', JSON.stringify({ client_id: 'kept-b', client_secret: 'b'.repeat(43), redirect_uris: ['http://app.localhost:9/cb'] })],
       ['kept-c', JSON.stringify({ client_id: 'kept-c', client_secret: 'c'.repeat(43), redirect_uris: ['http://app.localhost:9/cb'] })],
     ]);
-    // A copy of the provider's Client class with a store of three clients and room for two.
+    // The live provider's Client class, for this test on a store of three clients with room for two.
     const Client = provider.Client;
     const saved = Client.find;
     try {

@@ -1,5 +1,5 @@
 import mongoose from 'mongoose';
-import { payloadOf, toRecordDocument } from '../../src/storage/mongo/record-document.js';
+import { jsonOf, payloadOf, toRecordDocument } from '../../src/storage/mongo/record-document.js';
 import type { AdapterPayload } from '../../src/storage/types.js';
 
 /** What MongoDB would hand back: the document through the driver's own BSON serializer and back. */
@@ -48,6 +48,14 @@ describe('an oidc record document (MongoDB)', () => {
       const dbRef = asSubDocument({ x: { $ref: 'accounts', $id: 'x' } })().payload.claims as { userinfo: { x: unknown } };
       expect(dbRef.userinfo.x).toBeInstanceOf(BSON.DBRef);
     });
+  });
+
+  it('gives the payload\'s JSON text as stored, and a sub-document of an earlier version as JSON', () => {
+    const stored = toRecordDocument('id', { client_id: 'c', redirect_uris: ['https://a.example/cb'] }, undefined, 0);
+    expect(jsonOf(stored)).toBe(stored.payload);
+    const legacy = { payload: { client_id: 'c', redirect_uris: ['https://a.example/cb'] } };
+    expect(JSON.parse(jsonOf(legacy))).toEqual(legacy.payload);
+    expect(jsonOf(legacy)).toBe(jsonOf(legacy));
   });
 
   it('reads the consumed mark kept beside the payload', () => {
