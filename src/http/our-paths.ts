@@ -22,7 +22,9 @@ export function ourPaths(routers: readonly Router[]): (path: string) => boolean 
  * trailing slash (lib/helpers/router.js), so `/AUTH/` is the authorization endpoint, and a check
  * comparing `ctx.path === '/auth'` could be dodged by spelling it so. Lower-casing every character
  * matches a little more than the router does (it keeps non-ASCII letters whose upper case is
- * ASCII), which only ever applies a check to a path the provider then answers with a 404.
+ * ASCII), which only ever applies a check to a path the provider then answers with a 404. It also
+ * picks the paths answered from memory (provider-documents.ts): no such letter gets that far, as
+ * Node reads the request target as Latin-1, and no Latin-1 letter lower-cases to ASCII.
  */
 export function providerPath(path: string): string {
   const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;

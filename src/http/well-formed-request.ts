@@ -1,6 +1,7 @@
 /**
- * Refuses a request that Koa and oidc-provider can't make a URL of, with a 400 instead of the 500
- * each of these caused (found by test/integration/fuzz.test.ts):
+ * Refuses a request that Koa and oidc-provider can't make a URL of, or make the wrong one of, with
+ * a 400 instead of the 500 or the wrong URL each of these caused (most found by
+ * test/integration/fuzz.test.ts):
  * - a host that is no valid authority (RFC 9112 section 3.2 asks for a 400). The host is Host, or
  *   X-Forwarded-Host behind a trusted proxy, as Koa's ctx.host reads it. oidc-provider builds
  *   URLs from the request (`new URL(path, ctx.href)`: discovery's endpoints,
@@ -9,7 +10,8 @@
  *   ctx.href became `junk://host/...`, with the same effect;
  * - an absolute-form request-target that Node's url.parse refuses (`GET http://[::1/`): Koa's
  *   ctx.path throws on it, in routing and in error handling alike;
- * - a request-target in none of the forms RFC 9112 section 3.2 gives a request here: Node takes
+ * - a request-target in none of the forms served here (origin form, http(s) absolute form,
+ *   `OPTIONS *`; refusing other schemes is ours to choose, RFC 9110 section 7.4): Node takes
  *   any scheme (`GET munity://a/.well-known/openid-configuration`), Koa's ctx.href then glues that
  *   target to the host (`http://idp.example.com` + `munity://a/...`), and the provider's
  *   `new URL('/token', href)` read the host as idp.example.community: a discovery document naming

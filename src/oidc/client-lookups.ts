@@ -14,7 +14,7 @@
  * engine's own find. Only for a provider whose clients are all in the store: no static clients
  * (the engine finds those first, and marks them unmanageable) and no Client ID Metadata Documents
  * (clients found at a URL); createProvider wires it only then. So an id the store doesn't hold is
- * no client, answered after that one read (a made-up client_id costs one round trip, not two).
+ * no client, answered after that one read.
  */
 import type Provider from 'oidc-provider';
 import type { OidcModelStore } from '../storage/types.js';
@@ -45,8 +45,9 @@ export function keepClientInstances(provider: Provider, clients: Pick<OidcModelS
       built.set(id, known);
       return known.client;
     }
-    const client = new (Client as unknown as ClientConstructor)(JSON.parse(json) as Record<string, unknown>);
-    if (client.sectorIdentifierUri !== undefined) return engineFind(id);
+    const metadata = JSON.parse(json) as Record<string, unknown>;
+    if (metadata.sector_identifier_uri !== undefined) return engineFind(id);
+    const client = new (Client as unknown as ClientConstructor)(metadata);
     built.delete(id);
     if (built.size >= kept) built.delete(built.keys().next().value!);
     built.set(id, { json, client });

@@ -48,6 +48,14 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(JSON.parse(second!)).toEqual({ client_id: key, redirect_uris: ['https://b.example/cb'] });
         await clients.destroy(key);
         expect(await clients.findJson(key)).toBeUndefined();
+        // The consumed mark is kept beside the text, not in it.
+        const codes = storage.modelStore('AuthorizationCode');
+        const code = id();
+        await codes.upsert(code, { grantId: id() }, 60);
+        const unconsumed = await codes.findJson(code);
+        await codes.consume(code);
+        expect(await codes.findJson(code)).toBe(unconsumed);
+        expect(await codes.find(code)).toHaveProperty('consumed');
         const short = id();
         await clients.upsert(short, { client_id: short }, 1);
         await sleep(1100);

@@ -71,7 +71,9 @@ describe('client lookups', () => {
     const client = await confidentialClient('Built once');
     const first = await find(client.id);
     expect(first).toBeDefined();
+    const parsed = clientsParsed;
     expect(await find(client.id)).toBe(first);
+    expect(clientsParsed).toBe(parsed);
     await updateClientApp(idp, client.id, { redirectUris: ['http://app.localhost:9/other'] });
     const changed = await find(client.id);
     expect(changed).not.toBe(first);

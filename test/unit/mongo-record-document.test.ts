@@ -54,8 +54,7 @@ describe('an oidc record document (MongoDB)', () => {
     const stored = toRecordDocument('id', { client_id: 'c', redirect_uris: ['https://a.example/cb'] }, undefined, 0);
     expect(jsonOf(stored)).toBe(stored.payload);
     const legacy = { payload: { client_id: 'c', redirect_uris: ['https://a.example/cb'] } };
-    expect(JSON.parse(jsonOf(legacy))).toEqual(legacy.payload);
-    expect(jsonOf(legacy)).toBe(jsonOf(legacy));
+    expect(jsonOf(legacy)).toBe('{"client_id":"c","redirect_uris":["https://a.example/cb"]}');
   });
 
   it('reads the consumed mark kept beside the payload', () => {

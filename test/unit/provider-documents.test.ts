@@ -25,6 +25,8 @@ let current: Provider;
 let reachedProvider: string[];
 /** Runs while a request is inside the provider (a key swap mid-request). */
 let duringProvider: (() => void) | undefined;
+/** Runs on the provider's answer before it goes back out (what another layer might add). */
+let afterProvider: ((ctx: Koa.Context) => void) | undefined;
 
 /** A provider with a key of its own, kid `key-<n>` for the n-th made. */
 async function providerWithNewKey(issuer: string): Promise<Provider> {
@@ -55,7 +57,7 @@ beforeAll(async () => {
       (ctx, next) => {
         reachedProvider.push(`${ctx.method} ${ctx.path}`);
         duringProvider?.();
-        return next();
+        return next().then(() => afterProvider?.(ctx));
       },
       (ctx, next) => mount(current)(ctx, next),
     ]),
@@ -71,6 +73,7 @@ beforeEach(async () => {
   providers.push(current);
   reachedProvider = [];
   duringProvider = undefined;
+  afterProvider = undefined;
 });
 
 const documents = ['/jwks', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
@@ -166,6 +169,32 @@ describe('discovery and the JWKS, answered from memory', () => {
     expect(plain.body).not.toContain('evil.example');
     expect(JSON.parse(plain.body)).toMatchObject({ token_endpoint: `${base}/token` });
     expect(reachedProvider).toHaveLength(2);
+  });
+
+  it('keeps no answer to an absolute-form target, whatever host it names', async () => {
+    const forged = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(base);
+      const request = http.request({ host: '127.0.0.1', port, path: 'http://evil.example/.well-known/openid-configuration', headers: { host: `127.0.0.1:${port}` } }, (answer) => {
+        let body = '';
+        answer.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body));
+      });
+      request.on('error', reject).end();
+    });
+    expect(forged).toContain('http://evil.example/token');
+    const plain = await send('GET', '/.well-known/openid-configuration');
+    expect(JSON.parse(plain.body)).toMatchObject({ token_endpoint: `${base}/token` });
+    expect(reachedProvider).toHaveLength(2);
+  });
+
+  it('keeps no answer that set a cookie, or whose body is not the JSON the provider built', async () => {
+    afterProvider = (ctx) => ctx.cookies.set('who', 'someone');
+    await send('GET', '/jwks');
+    afterProvider = (ctx) => void (ctx.body = Buffer.from(JSON.stringify(ctx.body)));
+    await send('GET', '/jwks');
+    afterProvider = undefined;
+    await send('GET', '/jwks');
+    await send('GET', '/jwks');
+    expect(reachedProvider).toEqual(['GET /jwks', 'GET /jwks', 'GET /jwks']);
   });
 
   it('leaves every other path to the provider, every time', async () => {
