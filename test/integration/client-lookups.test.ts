@@ -143,6 +143,20 @@ describe('client lookups', () => {
     expect(await authenticates({ id: client.id, secret })).toBe(200);
   });
 
+  it('leave a client with a sector_identifier_uri to the engine, which fetches and checks that document', async () => {
+    // Stored directly (registration would refuse it first): the document is on a host the
+    // IdP's outgoing requests may not reach, so the engine's check fails, and must run.
+    const id = 'sector-client';
+    await idp.storage.modelStore('Client').upsert(id, {
+      client_id: id,
+      client_secret: 's'.repeat(43),
+      redirect_uris: ['https://app.example/cb'],
+      sector_identifier_uri: 'https://127.1:9/sector.json',
+    });
+    await expect(find(id)).rejects.toMatchObject({ error: 'invalid_client_metadata', error_description: 'could not load sector_identifier_uri response' });
+    expect(await authenticates({ id, secret: 's'.repeat(43) })).toBe(400);
+  });
+
   it('keep a bounded number of instances, the oldest looked-up going first', async () => {
     const provider = idp.live.current();
     const texts = new Map<string, string>([
