@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, release } from 'node:os';
 import { dirname } from 'node:path';
 import { ARGON2_OPTIONS } from '../src/accounts/passwords.js';
-import { BASELINE_HEADERS_ENV, CLIENT_SECRET_ENV, SEED_ENV, benchSeed } from './fixture.js';
+import { CLIENT_SECRET_ENV, SEED_ENV } from './fixture.js';
+import { environments } from './harness/environments.js';
 import { argon2VerifyCpuMs } from './harness/hash-cost.js';
 import { measureOnce, subjectOf } from './harness/measure.js';
 import { OPERATIONS, type Subject } from './harness/operations.js';
@@ -24,31 +25,6 @@ const NAMES: readonly ServerName[] = ['baseline', 'ours'];
 const commandOf = (name: ServerName) => `node ${[...RUNTIME[name].nodeArgs, RUNTIME[name].entry].join(' ')}`;
 /** What the JSON never records: the client secret (alone or in the seed) and a database URI (it may carry a password). */
 const UNRECORDED_ENV: ReadonlySet<string> = new Set([CLIENT_SECRET_ENV, SEED_ENV, 'MONGODB_URI']);
-
-/** The same database server, a database of the bench's own: the URI's database name is replaced. */
-function throwawayDatabase(uri: string): string {
-  const name = `idp_bench_${randomBytes(6).toString('hex')}`;
-  return uri.replace(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?/, `$1/${name}`);
-}
-
-/**
- * How each server runs. Ours: development mode, because production refuses the in-memory store and
- * an http issuer; TRUST_PROXY so that X-Forwarded-For gives each simulated person their own address
- * (every per-address limit stays at its default). Log level is production's default (info),
- * written to /dev/null. Nothing is turned off and the hash cost is the shipped one. The seed goes
- * to ours as JSON (bench/our-idp.mjs runs the compiled IdP and can't import bench/fixture.ts).
- */
-function environments(settings: Settings, secret: string): Record<ServerName, Record<string, string>> {
-  return {
-    baseline: { NODE_ENV: 'development', [CLIENT_SECRET_ENV]: secret, ...(settings.baselineHeaders ? { [BASELINE_HEADERS_ENV]: '1' } : {}) },
-    ours: {
-      NODE_ENV: 'development',
-      TRUST_PROXY: 'true',
-      [SEED_ENV]: JSON.stringify(benchSeed(secret)),
-      ...(settings.mongodbUri ? { MONGODB_URI: throwawayDatabase(settings.mongodbUri) } : {}),
-    },
-  };
-}
 
 async function main(): Promise<number> {
   const read = readSettings(process.argv.slice(2), process.env);
