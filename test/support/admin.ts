@@ -26,7 +26,12 @@ async function capture(secrets: readonly string[] = [], run: (io: AdminIo) => Pr
     },
     readSecret: async () => typed.shift() ?? '',
   });
-  return { code, out, err, json: <T>() => JSON.parse(out) as T };
+  const json = <T>() => {
+    // A failed command prints nothing to parse: say what it printed instead.
+    if (!out.trim()) throw new Error(`the admin CLI printed no JSON (exit ${code}); stderr: ${err.trim() || '(empty)'}`);
+    return JSON.parse(out) as T;
+  };
+  return { code, out, err, json };
 }
 
 export function runCli(idp: Idp, argv: string[], options: { secrets?: string[] } = {}): Promise<CliRun> {
