@@ -36,8 +36,12 @@ export interface ClientApp {
 }
 
 export const newClientSecret = () => randomBytes(32).toString('base64url');
-/** Random, and never starting with "-" or "_": an id like "-x..." reads as an option to the admin CLI. */
-function newClientId(): string {
+/**
+ * Random, and never starting with "-" or "_": an id like "-x..." reads as an option to the admin
+ * CLI. Also the id of every dynamically registered client (oidc/registration.ts), whose engine
+ * default (nanoid's alphabet) began with "-" one time in 64.
+ */
+export function newClientId(): string {
   for (;;) {
     const id = randomBytes(12).toString('base64url');
     if (/^[A-Za-z0-9]/.test(id)) return id;

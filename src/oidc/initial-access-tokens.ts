@@ -23,8 +23,12 @@ export interface InitialAccessTokenView {
 
 export type Revocation = 'revoked' | 'not_found' | 'from_environment';
 
-/** The handle that names a token without being it. */
-export const tokenHandle = (token: string) => createHash('sha256').update(token).digest('base64url').slice(0, 16);
+/**
+ * The handle that names a token without being it: 96 bits of its SHA-256, in hex. Not base64url,
+ * whose handles began with "-" one time in 64, and `npm run admin -- tokens revoke-initial-access
+ * -c...` read that as an unknown option (found as a rare CI failure).
+ */
+export const tokenHandle = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 24);
 
 const date = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000) : undefined);
 

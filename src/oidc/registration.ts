@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { errors, type Configuration, type Provider } from 'oidc-provider';
+import { newClientId } from '../client-apps/client-apps.js';
 import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import { assertThat, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -21,6 +22,7 @@ export function createRegistrationFeatures(options: { policy: RegistrationPolicy
   return {
     registration: {
       enabled: true,
+      idFactory: () => newClientId(),
       initialAccessToken: true,
       issueRegistrationAccessToken: true,
       policies: {

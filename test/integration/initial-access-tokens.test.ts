@@ -76,6 +76,12 @@ describe('GET and DELETE /api/v1/initial-access-tokens', () => {
   });
 });
 
+describe('a token\'s handle', () => {
+  it('is 96 bits of hex, so the admin CLI never reads it as an option (base64url began with "-" one time in 64)', () => {
+    for (let n = 0; n < 500; n += 1) expect(tokenHandle(`token-${n}`)).toMatch(/^[0-9a-f]{24}$/);
+  });
+});
+
 describe('the admin CLI', () => {
   it('lists and revokes initial access tokens over HTTP and on the store alike', async () => {
     const env = { issuer: idp.issuer, clientId: admin.id, clientSecret: admin.secret };

@@ -37,6 +37,12 @@ describe('POST /reg (RFC 7591)', () => {
     expect(await idp.clients.isFirstParty(reply.json.client_id as string)).toBe(false);
   });
 
+  it('gives every registered client an id the admin CLI reads as an id, never as an option', async () => {
+    // The engine's default ids (nanoid) began with "-" one time in 64: `clients show -x...` failed.
+    const ids = await Promise.all(Array.from({ length: 20 }, async () => (await register(app())).json.client_id as string));
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{15}$/);
+  });
+
   it('registers a public client without a secret', async () => {
     const reply = await register(app({ token_endpoint_auth_method: 'none' }));
     expect(reply.status).toBe(201);
