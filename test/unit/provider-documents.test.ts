@@ -37,6 +37,17 @@ async function providerWithNewKey(issuer: string): Promise<Provider> {
   });
 }
 
+/** A GET as written, where fetch can't go: another Host, or an absolute-form target. */
+function rawGet(target: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port: new URL(base).port, path: target, headers: { host } }, (answer) => {
+      let body = '';
+      answer.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body));
+    });
+    request.on('error', reject).end();
+  });
+}
+
 async function send(method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(`${base}${path}`, { method, headers });
   const answered = Object.fromEntries([...response.headers].filter(([name]) => name !== 'date'));
@@ -157,13 +168,7 @@ describe('discovery and the JWKS, answered from memory', () => {
   });
 
   it('keeps no answer built for another origin (were the issuer-host pin ever bypassed)', async () => {
-    const forged = await new Promise<string>((resolve, reject) => {
-      const request = http.request(`${base}/.well-known/openid-configuration`, { headers: { host: 'evil.example' } }, (answer) => {
-        let body = '';
-        answer.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body));
-      });
-      request.on('error', reject).end();
-    });
+    const forged = await rawGet('/.well-known/openid-configuration', 'evil.example');
     expect(forged).toContain('http://evil.example/token');
     const plain = await send('GET', '/.well-known/openid-configuration');
     expect(plain.body).not.toContain('evil.example');
@@ -172,14 +177,7 @@ describe('discovery and the JWKS, answered from memory', () => {
   });
 
   it('keeps no answer to an absolute-form target, whatever host it names', async () => {
-    const forged = await new Promise<string>((resolve, reject) => {
-      const { port } = new URL(base);
-      const request = http.request({ host: '127.0.0.1', port, path: 'http://evil.example/.well-known/openid-configuration', headers: { host: `127.0.0.1:${port}` } }, (answer) => {
-        let body = '';
-        answer.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body));
-      });
-      request.on('error', reject).end();
-    });
+    const forged = await rawGet('http://evil.example/.well-known/openid-configuration', new URL(base).host);
     expect(forged).toContain('http://evil.example/token');
     const plain = await send('GET', '/.well-known/openid-configuration');
     expect(JSON.parse(plain.body)).toMatchObject({ token_endpoint: `${base}/token` });

@@ -31,9 +31,10 @@ export function recordModel(connection: Connection, model: string): Model<Record
 
 export function createMongoModelStore(connection: Connection, model: string): OidcModelStore {
   const Records = recordModel(connection, model);
+  // The payload and the consumed mark kept beside it: all a lookup needs.
+  const liveDoc = (filter: Record<string, string>) => Records.findOne({ ...filter, ...live() }, { payload: 1, consumed: 1 }).lean<RecordDoc>();
   const findOne = async (filter: Record<string, string>) => {
-    // The payload and the consumed mark kept beside it: all a lookup needs.
-    const doc = await Records.findOne({ ...filter, ...live() }, { payload: 1, consumed: 1 }).lean<RecordDoc>();
+    const doc = await liveDoc(filter);
     return doc ? payloadOf(doc) : undefined;
   };
   const findMany = async (filter: Record<string, string>) =>
@@ -51,7 +52,7 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
     findJson: (id) =>
       isId(id)
         ? guard(async () => {
-            const doc = await Records.findOne({ _id: id, ...live() }, { payload: 1 }).lean<RecordDoc>();
+            const doc = await liveDoc({ _id: id });
             return doc ? jsonOf(doc) : undefined;
           })
         : Promise.resolve(undefined),
