@@ -1,19 +1,39 @@
 /**
  * `npm run bench:cpu`: the server's own CPU per request (utime + stime from /proc, all threads),
- * for GETs that need no token, ours against the baseline, in rounds that alternate which server
- * goes first. The full bench moves 5-10% from run to run; this one is quiet to a few µs a request,
- * the scale of what is left to find on cheap requests (issue 10), and is how the µs figures in
- * bench/README.md were measured. A scratch build of `dist/` can be measured the same way.
+ * ours against the baseline, in rounds that alternate which server goes first: for GETs that need
+ * no token (--paths), and for the operations of `npm run bench` (--operations: userinfo with its
+ * access token, introspection, refresh, ...), prepared as that bench prepares them. The full bench
+ * moves 5-10% from run to run; this one is quiet to a few µs a request, the scale of what is left
+ * to find on cheap requests (issue 10), and is how the µs figures in bench/README.md were
+ * measured. A scratch build of `dist/` can be measured the same way.
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { CPU_USAGE, cpuTable, readCpuSettings, type CpuSettings } from './harness/cpu-report.js';
+import { cpuTable, cpuUsage, readCpuSettings, type CpuSettings } from './harness/cpu-report.js';
 import { environments } from './harness/environments.js';
-import { cpuMs } from './harness/proc-stats.js';
-import { startServer, type ServerName } from './harness/servers.js';
+import { subjectOf } from './harness/measure.js';
+import { OPERATIONS } from './harness/operations.js';
+import type { Operation } from './harness/load.js';
+import { cpuMs, eventLoopCpuMs } from './harness/proc-stats.js';
+import { startServer, type RunningServer, type ServerName } from './harness/servers.js';
 
-async function measure(issuer: string, pid: number, path: string, settings: CpuSettings): Promise<number> {
-  const pool = new Pool(issuer, { connections: settings.connections });
+/** Only operations with no background load: what runs alongside would be counted as theirs. */
+const MEASURABLE = OPERATIONS.filter((spec) => spec.id !== 'discovery-under-sign-ins');
+
+/** The server's CPU in µs per call of `send(count)`, after a quarter as many calls to warm up. */
+async function cpuPerCall(pid: number, settings: CpuSettings, send: (count: number) => Promise<number>): Promise<number> {
+  const read = settings.eventLoop ? eventLoopCpuMs : cpuMs;
+  await send(Math.ceil(settings.requests / 4));
+  const before = read(pid);
+  const done = await send(settings.requests);
+  const after = read(pid);
+  if (before === undefined || after === undefined) throw new Error('no /proc here: a server\'s CPU cannot be read');
+  if (done === 0) throw new Error('no operation completed');
+  return ((after - before) * 1000) / done;
+}
+
+async function measurePath(server: RunningServer, path: string, settings: CpuSettings): Promise<number> {
+  const pool = new Pool(server.issuer, { connections: settings.connections });
   const send = async (count: number) => {
     let sent = 0;
     await Promise.all(
@@ -22,46 +42,74 @@ async function measure(issuer: string, pid: number, path: string, settings: CpuS
           sent += 1;
           const answer = await pool.request({ path, method: 'GET' });
           await answer.body.arrayBuffer();
-          if (answer.statusCode !== 200) throw new Error(`GET ${path} answered ${answer.statusCode} at ${issuer}`);
+          if (answer.statusCode !== 200) throw new Error(`GET ${path} answered ${answer.statusCode} at ${server.issuer}`);
         }
       }),
     );
+    return count;
   };
   try {
-    await send(Math.ceil(settings.requests / 4));
-    const before = cpuMs(pid);
-    await send(settings.requests);
-    const after = cpuMs(pid);
-    if (before === undefined || after === undefined) throw new Error('no /proc here: a server\'s CPU cannot be read');
-    return ((after - before) * 1000) / settings.requests;
+    return await cpuPerCall(server.pid, settings, send);
   } finally {
     await pool.close();
   }
 }
 
+/** `workers` simulated users repeat `operation` until `count` have been started; how many completed. */
+async function repeat(operation: Operation, workers: number, count: number): Promise<number> {
+  let started = 0;
+  let completed = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_v, worker) => {
+      while (started < count) {
+        started += 1;
+        if ((await operation(worker)) === 'exhausted') return;
+        completed += 1;
+      }
+    }),
+  );
+  return completed;
+}
+
+async function measureOperation(server: RunningServer, id: string, secret: string, settings: CpuSettings): Promise<number> {
+  const spec = MEASURABLE.find((candidate) => candidate.id === id)!;
+  const subject = await subjectOf(server, secret, settings.connections + 2);
+  try {
+    const skipped = spec.skip?.([subject]);
+    if (skipped !== undefined) throw new Error(`${id}: ${skipped}`);
+    const plan = await spec.prepare(subject, { concurrency: settings.connections, secondsPerOperation: 0, warmupSeconds: 0 });
+    return await cpuPerCall(server.pid, settings, (count) => repeat(plan.operation, plan.workers, count));
+  } finally {
+    await subject.target.close();
+  }
+}
+
 async function main(): Promise<number> {
-  const settings = readCpuSettings(process.argv.slice(2));
+  const ids = MEASURABLE.map((spec) => spec.id);
+  const settings = readCpuSettings(process.argv.slice(2), ids);
   if (settings === 'help') {
-    console.log(CPU_USAGE);
+    console.log(cpuUsage(ids));
     return 0;
   }
-  const env = environments({}, randomBytes(32).toString('base64url'));
-  const measured = new Map<string, Record<ServerName, number[]>>(settings.paths.map((path) => [path, { baseline: [], ours: [] }]));
+  const secret = randomBytes(32).toString('base64url');
+  const env = environments({}, secret);
+  const rows = [...settings.paths, ...settings.operations];
+  const measured = new Map<string, Record<ServerName, number[]>>(rows.map((row) => [row, { baseline: [], ours: [] }]));
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const name of (round % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']) as ServerName[]) {
       const server = await startServer(name, env[name]);
       try {
-        for (const path of settings.paths) {
-          const us = await measure(server.issuer, server.pid, path, settings);
-          measured.get(path)![name].push(us);
-          process.stderr.write(`round ${round}/${settings.rounds} ${name} ${path}: ${us.toFixed(1)} µs\n`);
+        for (const row of rows) {
+          const us = row.startsWith('/') ? await measurePath(server, row, settings) : await measureOperation(server, row, secret, settings);
+          measured.get(row)![name].push(us);
+          process.stderr.write(`round ${round}/${settings.rounds} ${name} ${row}: ${us.toFixed(1)} µs\n`);
         }
       } finally {
         await server.stop();
       }
     }
   }
-  console.log(cpuTable(settings.paths, measured));
+  console.log(cpuTable(rows, measured, settings.eventLoop));
   return 0;
 }
 

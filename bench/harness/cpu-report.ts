@@ -7,21 +7,44 @@ import type { ServerName } from './servers.js';
 
 export interface CpuSettings {
   paths: string[];
+  /** Rows of `npm run bench` (bench/harness/operations.ts) whose operation is repeated and measured. */
+  operations: string[];
   requests: number;
   rounds: number;
   connections: number;
+  /** Only the event loop's thread (the server's JavaScript), not libuv's pool or V8's helpers. */
+  eventLoop: boolean;
 }
 
-export const CPU_USAGE = `npm run bench:cpu -- [options]
-  --paths <p,p>        GET paths, answered 200 by both servers (default /jwks,/.well-known/openid-configuration)
-  --requests <n>       measured requests per path, server and round, after a quarter as many to warm up (default 30000)
-  --rounds <n>         rounds; odd ones start the baseline first, even ones ours (default 3)
-  --connections <n>    keep-alive connections, one request in flight on each (default 8)`;
+const DEFAULT_PATHS = '/jwks,/.well-known/openid-configuration';
 
-export function readCpuSettings(argv: string[]): CpuSettings | 'help' {
+export const cpuUsage = (operations: readonly string[]) => `npm run bench:cpu -- [options]
+  --paths <p,p>         GET paths, answered 200 by both servers (default ${DEFAULT_PATHS},
+                        none when --operations is given)
+  --operations <id,id>  rows of \`npm run bench\` whose operation is repeated, after its preparation
+                        (unmeasured): ${operations.join(', ')}
+  --requests <n>        measured requests (or operations) per row, server and round, after a quarter
+                        as many to warm up (default 30000)
+  --rounds <n>          rounds; odd ones start the baseline first, even ones ours (default 3)
+  --connections <n>     keep-alive connections, one request in flight on each (default 8)
+  --event-loop          count only the event loop's thread (our code and the engine's), not libuv's
+                        pool (argon2id, WebCrypto) or V8's helpers: for sign-in, without the hash`;
+
+const list = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean);
+
+/** `operations`: the ids --operations may name. */
+export function readCpuSettings(argv: string[], operations: readonly string[]): CpuSettings | 'help' {
   const { values } = parseArgs({
     args: argv,
-    options: { paths: { type: 'string' }, requests: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      paths: { type: 'string' },
+      operations: { type: 'string' },
+      requests: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string' },
+      'event-loop': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) return 'help';
   const whole = (name: string, raw: string | undefined, fallback: number) => {
@@ -29,19 +52,32 @@ export function readCpuSettings(argv: string[]): CpuSettings | 'help' {
     if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number (got "${raw}")`);
     return value;
   };
-  const paths = (values.paths ?? '/jwks,/.well-known/openid-configuration').split(',').map((path) => path.trim()).filter(Boolean);
+  const chosen = values.operations === undefined ? [] : list(values.operations);
+  const unknown = chosen.find((id) => !operations.includes(id));
+  if (unknown !== undefined || (values.operations !== undefined && chosen.length === 0)) {
+    throw new Error(`--operations must list operations of npm run bench (${operations.join(', ')}) (got "${values.operations}")`);
+  }
+  const paths = list(values.paths ?? (chosen.length > 0 ? '' : DEFAULT_PATHS));
   const notAPath = paths.find((path) => !path.startsWith('/'));
-  if (notAPath !== undefined || paths.length === 0) throw new Error(`--paths must list paths starting with / (got "${values.paths}")`);
-  return { paths, requests: whole('requests', values.requests, 30_000), rounds: whole('rounds', values.rounds, 3), connections: whole('connections', values.connections, 8) };
+  if (notAPath !== undefined || (values.paths !== undefined && paths.length === 0)) throw new Error(`--paths must list paths starting with / (got "${values.paths}")`);
+  return {
+    paths,
+    operations: chosen,
+    requests: whole('requests', values.requests, 30_000),
+    rounds: whole('rounds', values.rounds, 3),
+    connections: whole('connections', values.connections, 8),
+    eventLoop: values['event-loop'] ?? false,
+  };
 }
 
-/** One line per path: each server's µs per request in every round, the medians, and ours / baseline. */
-export function cpuTable(paths: readonly string[], measured: ReadonlyMap<string, Record<ServerName, number[]>>): string {
-  const rows = paths.map((path) => {
-    const { baseline, ours } = measured.get(path) ?? { baseline: [], ours: [] };
+/** One line per row (a path or an operation): each server's µs in every round, the medians, and ours / baseline. */
+export function cpuTable(rows: readonly string[], measured: ReadonlyMap<string, Record<ServerName, number[]>>, eventLoop = false): string {
+  const what = eventLoop ? 'event-loop µs' : 'µs';
+  const lines = rows.map((row) => {
+    const { baseline, ours } = measured.get(row) ?? { baseline: [], ours: [] };
     const [b, o] = [median(baseline), median(ours)];
     const rounds = (values: number[]) => values.map((value) => value.toFixed(1)).join(' / ');
-    return `| ${path} | ${rounds(baseline)} | ${rounds(ours)} | ${b.toFixed(1)} | ${o.toFixed(1)} | ${(o / b).toFixed(2)}x |`;
+    return `| ${row} | ${rounds(baseline)} | ${rounds(ours)} | ${b.toFixed(1)} | ${o.toFixed(1)} | ${(o / b).toFixed(2)}x |`;
   });
-  return ['| path | baseline µs, each round | ours µs, each round | baseline median | ours median | CPU ratio |', '| --- | --- | --- | ---: | ---: | ---: |', ...rows].join('\n');
+  return [`| path or operation | baseline ${what}, each round | ours ${what}, each round | baseline median | ours median | CPU ratio |`, '| --- | --- | --- | ---: | ---: | ---: |', ...lines].join('\n');
 }

@@ -2,32 +2,47 @@
  * `npm run bench:cpu` (bench/cpu-per-request.ts): its options, and the table it prints from the
  * µs per request it measured.
  */
-import { cpuTable, readCpuSettings } from '../../bench/harness/cpu-report.js';
+import { cpuTable, cpuUsage, readCpuSettings } from '../../bench/harness/cpu-report.js';
+
+const OPERATIONS = ['userinfo', 'introspection'];
 
 describe('npm run bench:cpu', () => {
   it('measures discovery and the JWKS, 30,000 requests, 3 rounds, 8 connections unless told otherwise', () => {
-    expect(readCpuSettings([])).toEqual({ paths: ['/jwks', '/.well-known/openid-configuration'], requests: 30_000, rounds: 3, connections: 8 });
-    expect(readCpuSettings(['--paths', '/healthz, /jwks', '--requests', '500', '--rounds', '1', '--connections', '2'])).toEqual({
+    expect(readCpuSettings([], OPERATIONS)).toEqual({ paths: ['/jwks', '/.well-known/openid-configuration'], operations: [], requests: 30_000, rounds: 3, connections: 8, eventLoop: false });
+    expect(readCpuSettings(['--paths', '/healthz, /jwks', '--requests', '500', '--rounds', '1', '--connections', '2'], OPERATIONS)).toEqual({
       paths: ['/healthz', '/jwks'],
+      operations: [],
       requests: 500,
       rounds: 1,
       connections: 2,
+      eventLoop: false,
     });
-    expect(readCpuSettings(['--help'])).toBe('help');
+    expect(readCpuSettings(['--help'], OPERATIONS)).toBe('help');
   });
 
-  it('refuses counts that are not positive whole numbers, and paths that are not paths', () => {
-    for (const bad of [['--requests', '0'], ['--rounds', '1.5'], ['--connections', 'many'], ['--paths', 'jwks'], ['--paths', ',']]) {
-      expect(() => readCpuSettings(bad)).toThrow(/^--(requests|rounds|connections|paths) must/);
+  it('measures only the operations of npm run bench it is given, and paths only when asked for them too', () => {
+    expect(readCpuSettings(['--operations', 'userinfo, introspection'], OPERATIONS)).toMatchObject({ paths: [], operations: ['userinfo', 'introspection'] });
+    expect(readCpuSettings(['--operations', 'userinfo', '--paths', '/jwks'], OPERATIONS)).toMatchObject({ paths: ['/jwks'], operations: ['userinfo'] });
+    expect(cpuUsage(OPERATIONS)).toContain('userinfo, introspection');
+    expect(readCpuSettings(['--operations', 'userinfo', '--event-loop'], OPERATIONS)).toMatchObject({ eventLoop: true });
+  });
+
+  it('refuses counts that are not positive whole numbers, paths that are not paths, and operations it does not know', () => {
+    for (const bad of [['--requests', '0'], ['--rounds', '1.5'], ['--connections', 'many'], ['--paths', 'jwks'], ['--paths', ','], ['--operations', 'sign-in'], ['--operations', ',']]) {
+      expect(() => readCpuSettings(bad, OPERATIONS)).toThrow(/^--(requests|rounds|connections|paths|operations) must/);
     }
   });
 
-  it('prints each round, the medians and ours / baseline per path', () => {
-    const table = cpuTable(['/jwks'], new Map([['/jwks', { baseline: [52, 50, 56], ours: [30, 28, 29] }]]));
+  it('prints each round, the medians and ours / baseline per path or operation', () => {
+    const table = cpuTable(['/jwks', 'userinfo'], new Map([['/jwks', { baseline: [52, 50, 56], ours: [30, 28, 29] }], ['userinfo', { baseline: [200, 210, 190], ours: [250, 240, 260] }]]));
     expect(table.split('\n')).toEqual([
-      '| path | baseline µs, each round | ours µs, each round | baseline median | ours median | CPU ratio |',
+      '| path or operation | baseline µs, each round | ours µs, each round | baseline median | ours median | CPU ratio |',
       '| --- | --- | --- | ---: | ---: | ---: |',
       '| /jwks | 52.0 / 50.0 / 56.0 | 30.0 / 28.0 / 29.0 | 52.0 | 29.0 | 0.56x |',
+      '| userinfo | 200.0 / 210.0 / 190.0 | 250.0 / 240.0 / 260.0 | 200.0 | 250.0 | 1.25x |',
     ]);
+    expect(cpuTable(['userinfo'], new Map([['userinfo', { baseline: [1], ours: [2] }]]), true).split('\n')[0]).toBe(
+      '| path or operation | baseline event-loop µs, each round | ours event-loop µs, each round | baseline median | ours median | CPU ratio |',
+    );
   });
 });
