@@ -13,8 +13,27 @@ import type Router from '@koa/router';
 
 export function ourPaths(routers: readonly Router[]): (path: string) => boolean {
   const layers = routers.flatMap((router) => router.stack);
-  return (path) => layers.some((layer) => layer.match(path));
+  // Walking every layer's expression costs a few µs a request, and nearly every request asks
+  // about a path asked about before (/token, /me, /jwks): the answers are kept. Bounded: the
+  // paths anyone may send are endless (each sign-in has its own /interaction/<uid>), so the
+  // table starts again when full, and a long path is never kept.
+  const known = new Map<string, boolean>();
+  return (path) => {
+    let ours = known.get(path);
+    if (ours === undefined) {
+      ours = layers.some((layer) => layer.match(path));
+      if (path.length <= KEPT_PATH_LENGTH) {
+        if (known.size >= KEPT_PATHS) known.clear();
+        known.set(path, ours);
+      }
+    }
+    return ours;
+  };
 }
+
+/** At most this many answers kept, for paths of at most this many characters: ~256 KB at worst. */
+export const KEPT_PATHS = 1_000;
+const KEPT_PATH_LENGTH = 256;
 
 /**
  * A path as oidc-provider's router matches it, for checks keyed on one of its endpoints (the

@@ -27,9 +27,11 @@ export function createAdapterFactory(storage: Storage): AdapterFactory {
     const store = storage.modelStore(model);
     return {
       upsert: (id, payload, expiresIn) => store.upsert(id, model === 'Interaction' ? withSigningInAccount(payload as AdapterPayload) : (payload as AdapterPayload), expiresIn),
-      find: async (id) => (await store.find(id)) as ProviderPayload | undefined,
-      findByUid: async (uid) => (await store.findByUid(uid)) as ProviderPayload | undefined,
-      findByUserCode: async (userCode) => (await store.findByUserCode(userCode)) as ProviderPayload | undefined,
+      // The store's own promises, passed on: an async wrapper would add a promise (and, with
+      // oidc-provider's AsyncLocalStorage on, its hooks) to every read (issue 10).
+      find: (id) => store.find(id) as Promise<ProviderPayload | undefined>,
+      findByUid: (uid) => store.findByUid(uid) as Promise<ProviderPayload | undefined>,
+      findByUserCode: (userCode) => store.findByUserCode(userCode) as Promise<ProviderPayload | undefined>,
       async consume(id) {
         try {
           await store.consume(id);

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
-import { ourPaths, providerPath } from '../../src/http/our-paths.js';
+import { jest } from '@jest/globals';
+import { KEPT_PATHS, ourPaths, providerPath } from '../../src/http/our-paths.js';
 
 // Shaped like our routers (case-sensitive, as ours are): a root router with exact paths, a
 // prefixed one with params and a router.use() guard, and a path under /.well-known beside the
@@ -43,6 +44,43 @@ describe('ourPaths: which requests our routers may answer', () => {
     const [home, ...rest] = routers();
     home!.get('/status', () => undefined);
     expect(ourPaths([home!, ...rest])('/status')).toBe(true);
+  });
+});
+
+describe('ourPaths keeps its answers, within bounds', () => {
+  /** The routers, with a count of how often any of their layers was asked to match. */
+  function counted() {
+    const all = routers();
+    const matches = all.flatMap((router) => router.stack).map((layer) => jest.spyOn(layer, 'match'));
+    const asked = () => matches.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
+    return { isOurs: ourPaths(all), asked };
+  }
+
+  it('walks the routers once per path, then answers the same from memory', () => {
+    const { isOurs, asked } = counted();
+    expect([isOurs('/me'), isOurs('/interaction/abc/login')]).toEqual([false, true]);
+    const afterFirst = asked();
+    expect(afterFirst).toBeGreaterThan(0);
+    expect([isOurs('/me'), isOurs('/interaction/abc/login'), isOurs('/me')]).toEqual([false, true, false]);
+    expect(asked()).toBe(afterFirst);
+  });
+
+  it('starts again when full, so endless distinct paths cannot grow it, and answers stay right', () => {
+    const { isOurs, asked } = counted();
+    isOurs('/me');
+    for (let n = 0; n < KEPT_PATHS; n += 1) expect(isOurs(`/interaction/uid-${n}/login`)).toBe(true);
+    const beforeAgain = asked();
+    expect(isOurs('/me')).toBe(false);
+    expect(asked()).toBeGreaterThan(beforeAgain);
+  });
+
+  it('never keeps a long path: it is matched each time', () => {
+    const { isOurs, asked } = counted();
+    const long = `/interaction/${'a'.repeat(300)}/login`;
+    expect(isOurs(long)).toBe(true);
+    const afterFirst = asked();
+    expect(isOurs(long)).toBe(true);
+    expect(asked()).toBeGreaterThan(afterFirst);
   });
 });
 
