@@ -30,7 +30,8 @@ export const cpuUsage = (operations: readonly string[]) => `npm run bench:cpu --
   --event-loop          count only the event loop's thread (our code and the engine's), not libuv's
                         pool (argon2id, WebCrypto) or V8's helpers: for sign-in, without the hash`;
 
-const list = (raw: string) => raw.split(',').map((item) => item.trim()).filter(Boolean);
+/** Each item once: a row named twice would be measured twice a round, and its median skewed. */
+const list = (raw: string) => [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
 
 /** `operations`: the ids --operations may name. */
 export function readCpuSettings(argv: string[], operations: readonly string[]): CpuSettings | 'help' {

@@ -11,18 +11,20 @@
  */
 import type Router from '@koa/router';
 
-export function ourPaths(routers: readonly Router[]): (path: string) => boolean {
+export function ourPaths(routers: readonly Router[]): (path: string, target?: string) => boolean {
   const layers = routers.flatMap((router) => router.stack);
   // Walking every layer's expression costs a few µs a request, and nearly every request asks
   // about a path asked about before (/token, /me, /jwks): the answers are kept. Bounded: the
   // paths anyone may send are endless (each sign-in has its own /interaction/<uid>), so the
-  // table starts again when full, and a long path is never kept.
+  // table starts again when full, and only a short request target is kept. The whole target
+  // (`ctx.url`), not just the path: a path cut from a longer target may share that target's
+  // memory (V8 slices strings), so a short path with a 15 KB query would keep the 15 KB.
   const known = new Map<string, boolean>();
-  return (path) => {
+  return (path, target = path) => {
     let ours = known.get(path);
     if (ours === undefined) {
       ours = layers.some((layer) => layer.match(path));
-      if (path.length <= KEPT_PATH_LENGTH) {
+      if (target.length <= KEPT_TARGET_LENGTH) {
         if (known.size >= KEPT_PATHS) known.clear();
         known.set(path, ours);
       }
@@ -31,9 +33,9 @@ export function ourPaths(routers: readonly Router[]): (path: string) => boolean 
   };
 }
 
-/** At most this many answers kept, for paths of at most this many characters: ~256 KB at worst. */
+/** At most this many answers kept, for request targets of at most this many characters: ~256 KB at worst. */
 export const KEPT_PATHS = 1_000;
-const KEPT_PATH_LENGTH = 256;
+export const KEPT_TARGET_LENGTH = 256;
 
 /**
  * A path as oidc-provider's router matches it, for checks keyed on one of its endpoints (the

@@ -23,6 +23,7 @@ describe('npm run bench:cpu', () => {
   it('measures only the operations of npm run bench it is given, and paths only when asked for them too', () => {
     expect(readCpuSettings(['--operations', 'userinfo, introspection'], OPERATIONS)).toMatchObject({ paths: [], operations: ['userinfo', 'introspection'] });
     expect(readCpuSettings(['--operations', 'userinfo', '--paths', '/jwks'], OPERATIONS)).toMatchObject({ paths: ['/jwks'], operations: ['userinfo'] });
+    expect(readCpuSettings(['--operations', 'userinfo,userinfo', '--paths', '/jwks,/jwks'], OPERATIONS)).toMatchObject({ paths: ['/jwks'], operations: ['userinfo'] });
     expect(cpuUsage(OPERATIONS)).toContain('userinfo, introspection');
     expect(readCpuSettings(['--operations', 'userinfo', '--event-loop'], OPERATIONS)).toMatchObject({ eventLoop: true });
   });

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { jest } from '@jest/globals';
-import { KEPT_PATHS, ourPaths, providerPath } from '../../src/http/our-paths.js';
+import { KEPT_PATHS, KEPT_TARGET_LENGTH, ourPaths, providerPath } from '../../src/http/our-paths.js';
 
 // Shaped like our routers (case-sensitive, as ours are): a root router with exact paths, a
 // prefixed one with params and a router.use() guard, and a path under /.well-known beside the
@@ -74,13 +74,16 @@ describe('ourPaths keeps its answers, within bounds', () => {
     expect(asked()).toBeGreaterThan(beforeAgain);
   });
 
-  it('never keeps a long path: it is matched each time', () => {
+  it('never keeps the answer for a long request target, path or query: it is matched each time', () => {
     const { isOurs, asked } = counted();
-    const long = `/interaction/${'a'.repeat(300)}/login`;
-    expect(isOurs(long)).toBe(true);
-    const afterFirst = asked();
-    expect(isOurs(long)).toBe(true);
-    expect(asked()).toBeGreaterThan(afterFirst);
+    const longPath = `/interaction/${'a'.repeat(KEPT_TARGET_LENGTH)}/login`;
+    const shortPathLongQuery = ['/interaction/abc/login', `/interaction/abc/login?q=${'a'.repeat(KEPT_TARGET_LENGTH)}`] as const;
+    for (const [path, target] of [[longPath, longPath], shortPathLongQuery]) {
+      expect(isOurs(path, target)).toBe(true);
+      const afterFirst = asked();
+      expect(isOurs(path, target)).toBe(true);
+      expect(asked()).toBeGreaterThan(afterFirst);
+    }
   });
 });
 
