@@ -9,11 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { cpuTable, cpuUsage, readCpuSettings, type CpuSettings } from './harness/cpu-report.js';
+import { cpuPerCall, cpuTable, cpuUsage, readCpuSettings, repeat, type CpuSettings } from './harness/cpu-report.js';
 import { environments } from './harness/environments.js';
 import { subjectOf } from './harness/measure.js';
 import { OPERATIONS } from './harness/operations.js';
-import type { Operation } from './harness/load.js';
 import { cpuMs, eventLoopCpuMs } from './harness/proc-stats.js';
 import { startServer, type RunningServer, type ServerName } from './harness/servers.js';
 
@@ -23,17 +22,8 @@ import { startServer, type RunningServer, type ServerName } from './harness/serv
  */
 const MEASURABLE = OPERATIONS.filter((spec) => spec.id !== 'discovery-under-sign-ins' && spec.id !== 'code-exchange');
 
-/** The server's CPU in µs per call of `send(count)`, after a quarter as many calls to warm up. */
-async function cpuPerCall(pid: number, settings: CpuSettings, send: (count: number) => Promise<number>): Promise<number> {
-  const read = settings.eventLoop ? eventLoopCpuMs : cpuMs;
-  await send(Math.ceil(settings.requests / 4));
-  const before = read(pid);
-  const done = await send(settings.requests);
-  const after = read(pid);
-  if (before === undefined || after === undefined) throw new Error('no /proc here: a server\'s CPU cannot be read');
-  if (done === 0) throw new Error('no operation completed');
-  return ((after - before) * 1000) / done;
-}
+/** The server's CPU so far, in ms: all its threads, or with --event-loop only the main one. */
+const cpuReader = (pid: number, settings: CpuSettings) => () => (settings.eventLoop ? eventLoopCpuMs : cpuMs)(pid);
 
 async function measurePath(server: RunningServer, path: string, settings: CpuSettings): Promise<number> {
   const pool = new Pool(server.issuer, { connections: settings.connections });
@@ -52,26 +42,10 @@ async function measurePath(server: RunningServer, path: string, settings: CpuSet
     return count;
   };
   try {
-    return await cpuPerCall(server.pid, settings, send);
+    return await cpuPerCall(cpuReader(server.pid, settings), settings.requests, send);
   } finally {
     await pool.close();
   }
-}
-
-/** `workers` simulated users repeat `operation` until `count` have been started; how many completed. */
-async function repeat(operation: Operation, workers: number, count: number): Promise<number> {
-  let started = 0;
-  let completed = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async (_v, worker) => {
-      while (started < count) {
-        started += 1;
-        if ((await operation(worker)) === 'exhausted') return;
-        completed += 1;
-      }
-    }),
-  );
-  return completed;
 }
 
 async function measureOperation(server: RunningServer, id: string, secret: string, settings: CpuSettings): Promise<number> {
@@ -81,7 +55,7 @@ async function measureOperation(server: RunningServer, id: string, secret: strin
     const skipped = spec.skip?.([subject]);
     if (skipped !== undefined) throw new Error(`${id}: ${skipped}`);
     const plan = await spec.prepare(subject, { concurrency: settings.connections, secondsPerOperation: 0, warmupSeconds: 0 });
-    return await cpuPerCall(server.pid, settings, (count) => repeat(plan.operation, plan.workers, count));
+    return await cpuPerCall(cpuReader(server.pid, settings), settings.requests, (count) => repeat(plan.operation, plan.workers, count));
   } finally {
     await subject.target.close();
   }

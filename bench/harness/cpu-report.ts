@@ -2,6 +2,7 @@
  * The settings and the table of `npm run bench:cpu` (bench/cpu-per-request.ts).
  */
 import { parseArgs } from 'node:util';
+import type { Operation } from './load.js';
 import { median } from './report.js';
 import type { ServerName } from './servers.js';
 
@@ -81,4 +82,34 @@ export function cpuTable(rows: readonly string[], measured: ReadonlyMap<string, 
     return `| ${row} | ${rounds(baseline)} | ${rounds(ours)} | ${b.toFixed(1)} | ${o.toFixed(1)} | ${(o / b).toFixed(2)}x |`;
   });
   return [`| path or operation | baseline ${what}, each round | ours ${what}, each round | baseline median | ours median | CPU ratio |`, '| --- | --- | --- | ---: | ---: | ---: |', ...lines].join('\n');
+}
+
+/**
+ * The server's CPU in µs per call that `send(count)` completed, after a quarter as many calls to
+ * warm up. `readMs`: the server's CPU so far in ms (from /proc), undefined where it can't be read.
+ */
+export async function cpuPerCall(readMs: () => number | undefined, requests: number, send: (count: number) => Promise<number>): Promise<number> {
+  await send(Math.ceil(requests / 4));
+  const before = readMs();
+  const done = await send(requests);
+  const after = readMs();
+  if (before === undefined || after === undefined) throw new Error("no /proc here: a server's CPU cannot be read");
+  if (done === 0) throw new Error('no operation completed');
+  return ((after - before) * 1000) / done;
+}
+
+/** `workers` simulated users repeat `operation` until `count` have been started; how many completed. */
+export async function repeat(operation: Operation, workers: number, count: number): Promise<number> {
+  let started = 0;
+  let completed = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async (_v, worker) => {
+      while (started < count) {
+        started += 1;
+        if ((await operation(worker)) === 'exhausted') return;
+        completed += 1;
+      }
+    }),
+  );
+  return completed;
 }
