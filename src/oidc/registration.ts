@@ -22,7 +22,7 @@ export function createRegistrationFeatures(options: { policy: RegistrationPolicy
   return {
     registration: {
       enabled: true,
-      idFactory: () => newClientId(),
+      idFactory: newClientId,
       initialAccessToken: true,
       issueRegistrationAccessToken: true,
       policies: {
