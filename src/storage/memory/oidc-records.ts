@@ -4,11 +4,14 @@
  * Payloads are kept as JSON text, as the MongoDB store keeps them: callers can't change stored
  * state behind the store's back, every key round-trips, and a record costs about its JSON length
  * (V8 keeps ASCII strings at one byte a character) instead of a tree of objects several times that.
+ * Reads copy the parse of the records read most recently (parsed-payloads.ts) rather than parse
+ * the text each time.
  */
 import { AppError } from '../../errors.js';
 import { assertKnownModel } from '../models.js';
 import { assertId, isId } from '../ids.js';
 import type { AdapterPayload, OidcModelStore } from '../types.js';
+import { createParsedPayloads } from './parsed-payloads.js';
 
 interface Entry {
   json: string;
@@ -38,11 +41,6 @@ function entryOf(payload: AdapterPayload): Entry {
   };
 }
 
-function payloadOf(entry: Entry): AdapterPayload {
-  const payload = JSON.parse(entry.json) as AdapterPayload;
-  return entry.consumed === undefined ? payload : { ...payload, consumed: entry.consumed };
-}
-
 type Clock = () => number;
 
 /**
@@ -69,6 +67,14 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
   const userCodeIndex = new Map<string, Map<string, string>>();
   /** grantId -> model -> ids: one grant's tokens span several models. */
   const grantIndex = new Map<string, Map<string, Set<string>>>();
+  const parsed = createParsedPayloads<Entry>();
+
+  /** A fresh copy of the stored record, as written, with its consumption time once consumed. */
+  function payloadOf(entry: Entry): AdapterPayload {
+    const payload = parsed.read(entry);
+    if (entry.consumed !== undefined) payload.consumed = entry.consumed;
+    return payload;
+  }
 
   const table = <V>(maps: Map<string, Map<string, V>>, model: string): Map<string, V> => {
     let map = maps.get(model);
@@ -95,6 +101,7 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
     if (!entry) return;
     models.get(model)?.delete(id);
     unindex(model, id, entry);
+    parsed.forget(entry);
   }
 
   /** The live entry, or undefined; expired entries are dropped on the way. */

@@ -1,0 +1,102 @@
+import { jest } from '@jest/globals';
+import { copyParsed, createParsedPayloads } from '../../src/storage/memory/parsed-payloads.js';
+import { createMemoryOidcRecords } from '../../src/storage/memory/oidc-records.js';
+
+const entry = (payload: unknown) => ({ json: JSON.stringify(payload) });
+
+describe('parsed payloads of the memory store', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('copies a parse exactly as JSON.parse makes it: nested objects and arrays, nulls, numbers, unicode, key order', () => {
+    const text = '{"b":1,"a":[{"x":null,"y":[true,false,2.5]},"é ✓"],"2":"two","nested":{"deep":{"deeper":[[]]}}}';
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const copy = copyParsed(parsed as never) as Record<string, unknown>;
+    expect(copy).toEqual(JSON.parse(text));
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
+    expect(copy.a).not.toBe(parsed.a);
+    expect((copy.nested as { deep: unknown }).deep).not.toBe((parsed.nested as { deep: unknown }).deep);
+  });
+
+  it('keeps a key named __proto__ an own property, as JSON.parse does, and pollutes no prototype', () => {
+    const parsed = JSON.parse('{"params":{"__proto__":{"polluted":true},"scope":"openid"}}') as Record<string, never>;
+    const copy = copyParsed(parsed) as unknown as { params: Record<string, unknown> };
+    expect(Object.getPrototypeOf(copy.params)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy.params, '__proto__')?.value).toEqual({ polluted: true });
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
+  });
+
+  it('parses an entry once while it is kept, and hands out a fresh copy on every read', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    const payloads = createParsedPayloads();
+    const record = entry({ openid: { scope: 'openid' } });
+    const first = payloads.read(record);
+    const second = payloads.read(record);
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    expect(second.openid).not.toBe(first.openid);
+  });
+
+  it('keeps at most its bound, dropping the parse read longest ago', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    const payloads = createParsedPayloads(3);
+    const [one, two, three, four] = [1, 2, 3, 4].map((n) => entry({ n }));
+    for (const record of [one, two, three]) payloads.read(record!);
+    payloads.read(one!); // read again: now the most recent
+    payloads.read(four!); // full: two goes, read longest ago
+    expect(payloads.size).toBe(3);
+    parse.mockClear();
+    for (const record of [one, three, four]) payloads.read(record!);
+    expect(parse).not.toHaveBeenCalled();
+    payloads.read(two!);
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(payloads.size).toBe(3);
+  });
+
+  it('lets go of the parse of an entry the store dropped', () => {
+    const payloads = createParsedPayloads();
+    const record = entry({ n: 1 });
+    payloads.read(record);
+    payloads.forget(record);
+    expect(payloads.size).toBe(0);
+  });
+});
+
+describe('memory store reads', () => {
+  it('never let a caller change the stored record by changing what it read, nested parts included', async () => {
+    const grants = createMemoryOidcRecords().modelStore('Grant');
+    await grants.upsert('g1', { accountId: 'a1', openid: { scope: 'openid' }, resources: { 'https://api.example/': 'read' } }, 60);
+    const read = (await grants.find('g1'))!;
+    (read.openid as { scope: string }).scope = 'openid email';
+    (read.resources as Record<string, string>)['https://api.example/'] = 'read write';
+    read.accountId = 'someone-else';
+    expect(await grants.find('g1')).toEqual({ accountId: 'a1', openid: { scope: 'openid' }, resources: { 'https://api.example/': 'read' } });
+  });
+
+  it('read a record written again as its new text, never as the parse kept of the old', async () => {
+    const sessions = createMemoryOidcRecords().modelStore('Session');
+    await sessions.upsert('s1', { uid: 'u1', accountId: 'a1', authorizations: { c1: { grantId: 'g1' } } }, 60);
+    expect(await sessions.findByUid('u1')).toMatchObject({ authorizations: { c1: { grantId: 'g1' } } });
+    await sessions.upsert('s1', { uid: 'u1', accountId: 'a1', authorizations: {} }, 60);
+    expect(await sessions.findByUid('u1')).toEqual({ uid: 'u1', accountId: 'a1', authorizations: {} });
+    expect(await sessions.find('s1')).toEqual({ uid: 'u1', accountId: 'a1', authorizations: {} });
+  });
+
+  it('show a consumption on reads after it, without changing what was read before', async () => {
+    const codes = createMemoryOidcRecords(() => 1_700_000_000_000).modelStore('AuthorizationCode');
+    await codes.upsert('c1', { grantId: 'g1', scope: 'openid' }, 60);
+    const before = await codes.find('c1');
+    await codes.consume('c1');
+    expect(await codes.find('c1')).toEqual({ grantId: 'g1', scope: 'openid', consumed: 1_700_000_000 });
+    expect(before).toEqual({ grantId: 'g1', scope: 'openid' });
+  });
+
+  it('find nothing once a record is destroyed, though it was read (and kept parsed) just before', async () => {
+    const tokens = createMemoryOidcRecords().modelStore('AccessToken');
+    await tokens.upsert('t1', { grantId: 'g1' }, 60);
+    expect(await tokens.find('t1')).toEqual({ grantId: 'g1' });
+    await tokens.destroy('t1');
+    expect(await tokens.find('t1')).toBeUndefined();
+  });
+});
