@@ -32,7 +32,14 @@ export const cpuUsage = (operations: readonly string[]) => `npm run bench:cpu --
                         pool (argon2id, WebCrypto) or V8's helpers: for sign-in, without the hash`;
 
 /** Each item once: a row named twice would be measured twice a round, and its median skewed. */
-const list = (raw: string) => [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
+export const list = (raw: string) => [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
+
+/** A count option's value, or `fallback` when it is not given. */
+export function whole(name: string, raw: string | undefined, fallback: number): number {
+  const value = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number (got "${raw}")`);
+  return value;
+}
 
 /** `operations`: the ids --operations may name. */
 export function readCpuSettings(argv: string[], operations: readonly string[]): CpuSettings | 'help' {
@@ -49,11 +56,6 @@ export function readCpuSettings(argv: string[], operations: readonly string[]): 
     },
   });
   if (values.help) return 'help';
-  const whole = (name: string, raw: string | undefined, fallback: number) => {
-    const value = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} must be a positive whole number (got "${raw}")`);
-    return value;
-  };
   const chosen = values.operations === undefined ? [] : list(values.operations);
   const unknown = chosen.find((id) => !operations.includes(id));
   if (unknown !== undefined || (values.operations !== undefined && chosen.length === 0)) {

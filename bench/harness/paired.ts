@@ -1,0 +1,76 @@
+/**
+ * Settings and figures of `npm run bench:ab` (bench/in-process-ab.ts): rounds of several servers in
+ * one process, read as each one's median and as its median difference from another, round by round.
+ */
+import { parseArgs } from 'node:util';
+import { list, whole } from './cpu-report.js';
+
+export const AB_OPERATIONS = ['userinfo', 'introspection'] as const;
+export type AbOperation = (typeof AB_OPERATIONS)[number];
+
+export interface AbSettings {
+  /** Another build of the IdP (a copy of dist/ inside this checkout), measured beside dist/. */
+  variant?: string;
+  operations: AbOperation[];
+  requests: number;
+  rounds: number;
+  /** Requests in flight at once, per server. */
+  concurrency: number;
+}
+
+export const abUsage = `npm run bench:ab -- [options]
+  --variant <dir>       a copy of another build's dist/, inside this checkout (so it finds
+                        node_modules), e.g. .ab/before: measured beside dist/, round by round
+  --operations <id,id>  ${AB_OPERATIONS.join(', ')} (default both)
+  --requests <n>        requests per server, operation and round (default 20000)
+  --rounds <n>          rounds, each server once a round in alternating order (default 8)
+  --concurrency <n>     requests in flight at once (default 8)`;
+
+export function readAbSettings(argv: string[]): AbSettings | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      variant: { type: 'string' },
+      operations: { type: 'string' },
+      requests: { type: 'string' },
+      rounds: { type: 'string' },
+      concurrency: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const operations = list(values.operations ?? AB_OPERATIONS.join(','));
+  const unknown = operations.filter((id) => !(AB_OPERATIONS as readonly string[]).includes(id));
+  if (unknown.length > 0 || operations.length === 0) throw new Error(`--operations takes ${AB_OPERATIONS.join(', ')} (got "${values.operations}")`);
+  const variant = values.variant?.trim();
+  if (variant !== undefined && (variant === '' || variant.startsWith('/') || variant.split(/[\\/]/).includes('..'))) {
+    throw new Error(`--variant is a directory inside this checkout, such as .ab/before (got "${values.variant}")`);
+  }
+  return {
+    ...(variant ? { variant } : {}),
+    operations: operations as AbOperation[],
+    requests: whole('requests', values.requests, 20_000),
+    rounds: whole('rounds', values.rounds, 8),
+    concurrency: whole('concurrency', values.concurrency, 8),
+  };
+}
+
+/** The order of the servers in `round` (1-based): as given in odd rounds, reversed in even ones. */
+export function roundOrder<T>(servers: readonly T[], round: number): T[] {
+  return round % 2 ? [...servers] : [...servers].reverse();
+}
+
+/** The middle value, or the mean of the two middle ones: few rounds, so no rank may lean low. */
+export function middle(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}
+
+/** The middle of `a - b`, round by round: what a change costs, with the drift both shared cancelled. */
+export function pairedMedianDifference(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length === 0) throw new Error('paired figures need as many rounds on each side, and at least one');
+  return middle(a.map((value, round) => value - b[round]!));
+}

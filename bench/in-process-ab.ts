@@ -1,0 +1,144 @@
+/**
+ * `npm run bench:ab`: the bare engine, our IdP (dist/) and, with --variant, another build of it,
+ * all in this one process, answering userinfo and introspection requests handed straight to their
+ * request handlers (no sockets, no HTTP parsing), round after round in alternating order. Process
+ * CPU per request, per server: each one's median and its median difference from the others, round
+ * by round.
+ *
+ * Why another tool beside `npm run bench:cpu`: rounds of a separate server process scatter by
+ * ~10 µs, about the size of what a single change to the request path saves, while paired rounds
+ * in one process scatter by ~2-3 µs (an A/A run: dist/ against a copy of itself). What it leaves
+ * out, by design: the HTTP server and sockets (the same code for both), and each server's own heap
+ * and JIT (here they share both; a server measured alone in its process came out up to ~8 µs
+ * slower). So its differences between builds are the thing to read, not its ratio to the
+ * baseline: that is `npm run bench:cpu`'s. Issue 10; bench/README.md has what it found.
+ *
+ * A variant is a copy of a build inside this checkout, so that it resolves node_modules:
+ *   npm run build && mkdir -p .ab && rm -rf .ab/before && cp -r dist .ab/before
+ *   (change the code)
+ *   npm run bench:ab -- --variant .ab/before
+ */
+import { IncomingMessage, ServerResponse, type RequestListener } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type Provider from 'oidc-provider';
+import { BASELINE_ACCOUNT_ID, createBaselineProvider } from './baseline/provider.js';
+import { BENCH_CLIENTS, benchSeed } from './fixture.js';
+import { abUsage, middle, pairedMedianDifference, readAbSettings, roundOrder, type AbOperation, type AbSettings } from './harness/paired.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ISSUER = 'http://127.0.0.1:4999';
+const HOST = new URL(ISSUER).host;
+
+interface Server {
+  name: string;
+  handle: RequestListener;
+  accessToken: string;
+}
+
+/** A request as Node's HTTP server would hand it over, answered into a socket that drops every byte. */
+function send(handle: RequestListener, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<number> {
+  const socket = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
+  Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
+  const request = new IncomingMessage(socket as never);
+  Object.assign(request, { method, url: path, headers: { host: HOST, ...headers }, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 });
+  if (body !== undefined) request.push(Buffer.from(body));
+  // As the parser leaves it once the whole message is in: the body stream ends after it.
+  request.complete = true;
+  request.push(null);
+  const response = new ServerResponse(request);
+  response.assignSocket(socket as never);
+  return new Promise((resolve) => {
+    response.on('finish', () => resolve(response.statusCode));
+    handle(request, response);
+  });
+}
+
+/** An access token as a sign-in at the first bench client gives one: its grant, then the token. */
+async function accessTokenOf(provider: Provider, accountId: string, clientId: string): Promise<string> {
+  const grant = new provider.Grant({ accountId, clientId });
+  grant.addOIDCScope('openid email profile');
+  const grantId = await grant.save();
+  const client = await provider.Client.find(clientId);
+  if (!client) throw new Error(`no client ${clientId}`);
+  return new provider.AccessToken({ accountId, client, grantId, scope: 'openid email profile', gty: 'authorization_code' }).save();
+}
+
+/** Our IdP from a build directory, seeded as bench/our-idp.mjs seeds it. */
+async function ours(name: string, build: string, secret: string): Promise<Server> {
+  const load = (module: string) => import(new URL(`${build}/${module}`, `file://${ROOT}`).href);
+  const [{ loadConfig }, { createIdp }, { hashPassword }] = await Promise.all([load('config.js'), load('idp.js'), load('accounts/passwords.js')]);
+  const seed = benchSeed(secret);
+  const idp = await createIdp(loadConfig({ ...process.env, ISSUER, TRUST_PROXY: 'true', NODE_ENV: 'development' }));
+  const { password, ...person } = seed.account;
+  await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
+  for (const client of seed.clients) await idp.clients.save(client, { firstParty: true });
+  const account = await idp.storage.accounts.findByEmail(person.email);
+  return { name, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
+}
+
+function operation(id: AbOperation, secret: string): (server: Server) => Promise<number> {
+  if (id === 'userinfo') return (server) => send(server.handle, 'GET', '/me', { authorization: `Bearer ${server.accessToken}` });
+  const basic = `Basic ${Buffer.from(`${BENCH_CLIENTS[0]!.id}:${secret}`).toString('base64')}`;
+  return (server) => {
+    const body = `token=${server.accessToken}`;
+    return send(server.handle, 'POST', '/token/introspection', { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) }, body);
+  };
+}
+
+/** Process CPU per request, in µs, for `requests` requests with `concurrency` in flight. */
+async function cpuPerRequest(server: Server, run: (server: Server) => Promise<number>, settings: AbSettings): Promise<number> {
+  let left = settings.requests;
+  const start = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: settings.concurrency }, async () => {
+      while (left > 0) {
+        left -= 1;
+        const status = await run(server);
+        if (status !== 200) throw new Error(`${server.name} answered ${status}`);
+      }
+    }),
+  );
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / settings.requests;
+}
+
+async function main(): Promise<number> {
+  const settings = readAbSettings(process.argv.slice(2));
+  if (settings === 'help') {
+    console.log(abUsage);
+    return 0;
+  }
+  const secret = randomBytes(32).toString('base64url');
+  const baseline = await createBaselineProvider(ISSUER, secret);
+  const servers: Server[] = [
+    { name: 'baseline', handle: baseline.callback(), accessToken: await accessTokenOf(baseline, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id) },
+    await ours('dist', 'dist', secret),
+    ...(settings.variant ? [await ours(settings.variant, settings.variant, secret)] : []),
+  ];
+  console.log(`Node ${process.version}; ${settings.requests} requests per server, operation and round; ${settings.rounds} rounds; ${settings.concurrency} in flight`);
+  for (const id of settings.operations) {
+    const run = operation(id, secret);
+    // Unmeasured: each server's code compiled and its caches warm before the first round.
+    for (const server of servers) await cpuPerRequest(server, run, { ...settings, requests: Math.ceil(settings.requests / 4) });
+    const figures = new Map(servers.map((server) => [server, [] as number[]]));
+    for (let round = 1; round <= settings.rounds; round += 1) {
+      for (const server of roundOrder(servers, round)) figures.get(server)!.push(await cpuPerRequest(server, run, settings));
+    }
+    const [base, ...rest] = servers;
+    const medians = servers.map((server) => `${server.name} ${middle(figures.get(server)!).toFixed(1)}`).join(', ');
+    const differences = rest.map((server) => `${server.name} - baseline ${pairedMedianDifference(figures.get(server)!, figures.get(base!)!).toFixed(1)}`);
+    if (rest.length === 2) differences.push(`${rest[1]!.name} - dist ${pairedMedianDifference(figures.get(rest[1]!)!, figures.get(rest[0]!)!).toFixed(1)}`);
+    console.log(`${id}: µs per request, medians: ${medians}; paired differences: ${differences.join(', ')}`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
