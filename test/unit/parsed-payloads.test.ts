@@ -40,7 +40,7 @@ describe('parsed payloads of the memory store', () => {
 
   it('keeps at most its bound, dropping the parse read longest ago', () => {
     const parse = jest.spyOn(JSON, 'parse');
-    const payloads = createParsedPayloads(3);
+    const payloads = createParsedPayloads({ kept: 3 });
     const [one, two, three, four] = [1, 2, 3, 4].map((n) => entry({ n }));
     for (const record of [one, two, three]) payloads.read(record!);
     payloads.read(one!); // read again: now the most recent
@@ -52,6 +52,31 @@ describe('parsed payloads of the memory store', () => {
     payloads.read(two!);
     expect(parse).toHaveBeenCalledTimes(1);
     expect(payloads.size).toBe(3);
+  });
+
+  it('keeps no parse of a record longer than its bound: such a record is parsed on every read, as before', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    const payloads = createParsedPayloads({ largestKept: 64 });
+    const large = entry({ claims: 'x'.repeat(100) });
+    payloads.read(large);
+    payloads.read(large);
+    expect(parse).toHaveBeenCalledTimes(2);
+    expect(payloads.size).toBe(0);
+  });
+
+  it('reads a kept record nested deeper than its copy can recurse with JSON.parse, and keeps no parse of it', () => {
+    const depth = 20_000;
+    const deep = { json: `{"claims":${'['.repeat(depth)}${']'.repeat(depth)}}` };
+    const payloads = createParsedPayloads({ largestKept: Number.MAX_SAFE_INTEGER });
+    expect(() => copyParsed(JSON.parse(deep.json) as never)).toThrow(RangeError);
+    let level: unknown = payloads.read(deep).claims;
+    let levels = 0;
+    while (Array.isArray(level) && level.length > 0) {
+      level = level[0];
+      levels += 1;
+    }
+    expect(levels).toBe(depth - 1);
+    expect(payloads.size).toBe(0);
   });
 
   it('lets go of the parse of an entry the store dropped', () => {

@@ -9,13 +9,22 @@
  *
  * Kept per stored version: the key is the store's entry object, which every write replaces, so a
  * parse can never outlive the text it came from. Bounded: at most `kept` parses, the least recently
- * read going first.
+ * read going first, and only of records of at most `largestKept` characters of JSON. Tokens, grants,
+ * sessions and interactions are well under it. A larger record is parsed on each read, as before:
+ * a hostile one (a request's claims parameter of thousands of empty arrays parses to ~7x its text)
+ * can't make the kept parses more than ~`kept` x `largestKept` x 7 bytes (~15 MB). The copy
+ * recurses, one call per level, where JSON.parse doesn't: a record of 2,048 characters nests at most
+ * 1,024 deep, far within the stack, and a copy that overflows it anyway is answered by JSON.parse.
+ * (A review found a planted interaction nested 3,000 deep making "sign out everywhere" fail;
+ * test/integration/deep-records.test.ts.)
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** How many parsed records are kept; at ~1-3 KB of objects each, a few MB at most. */
+/** How many parsed records are kept. */
 export const KEPT_PARSED_PAYLOADS = 1_000;
+/** The longest JSON (characters) whose parse is kept: ~4x the records userinfo and sign-in read. */
+export const LARGEST_KEPT_JSON = 2_048;
 
 /**
  * A deep copy of what JSON.parse returned: plain objects, arrays and primitives only. A key named
@@ -42,10 +51,14 @@ export interface ParsedPayloads<Entry extends { json: string }> {
   readonly size: number;
 }
 
-export function createParsedPayloads<Entry extends { json: string }>(kept = KEPT_PARSED_PAYLOADS): ParsedPayloads<Entry> {
+export function createParsedPayloads<Entry extends { json: string }>(
+  bounds: { kept?: number; largestKept?: number } = {},
+): ParsedPayloads<Entry> {
+  const { kept = KEPT_PARSED_PAYLOADS, largestKept = LARGEST_KEPT_JSON } = bounds;
   const parsed = new Map<Entry, Record<string, Json>>();
   return {
     read(entry) {
+      if (entry.json.length > largestKept) return JSON.parse(entry.json) as Record<string, unknown>;
       let payload = parsed.get(entry);
       if (payload) {
         // Read last now: a Map iterates oldest-set first, and that one goes when full.
@@ -55,7 +68,14 @@ export function createParsedPayloads<Entry extends { json: string }>(kept = KEPT
         if (parsed.size >= kept) parsed.delete(parsed.keys().next().value!);
       }
       parsed.set(entry, payload);
-      return copyParsed(payload);
+      try {
+        return copyParsed(payload);
+      } catch (error) {
+        // Nested deeper than the stack left here allows (the copy recurses; JSON.parse doesn't).
+        if (!(error instanceof RangeError)) throw error;
+        parsed.delete(entry);
+        return JSON.parse(entry.json) as Record<string, unknown>;
+      }
     },
     forget(entry) {
       parsed.delete(entry);
