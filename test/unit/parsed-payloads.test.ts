@@ -26,6 +26,22 @@ describe('parsed payloads of the memory store', () => {
     expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
   });
 
+  it('makes a key Object.prototype has read-only or as an accessor an own property, as JSON.parse does', () => {
+    const setter = jest.fn();
+    Object.defineProperty(Object.prototype, 'readOnlyProbe', { value: 'inherited', writable: false, configurable: true });
+    Object.defineProperty(Object.prototype, 'accessorProbe', { get: () => 'inherited', set: setter, configurable: true });
+    try {
+      const text = '{"claims":{"readOnlyProbe":1,"accessorProbe":2,"toString":null,"constructor":"x"}}';
+      const copy = copyParsed(JSON.parse(text) as never) as { claims: Record<string, unknown> };
+      expect(Object.entries(copy.claims)).toEqual([['readOnlyProbe', 1], ['accessorProbe', 2], ['toString', null], ['constructor', 'x']]);
+      expect(setter).not.toHaveBeenCalled();
+      expect(JSON.stringify(copy)).toBe(text);
+    } finally {
+      Reflect.deleteProperty(Object.prototype, 'readOnlyProbe');
+      Reflect.deleteProperty(Object.prototype, 'accessorProbe');
+    }
+  });
+
   it('parses an entry once while it is kept, and hands out a fresh copy on every read', () => {
     const parse = jest.spyOn(JSON, 'parse');
     const payloads = createParsedPayloads();
@@ -62,6 +78,24 @@ describe('parsed payloads of the memory store', () => {
     payloads.read(large);
     expect(parse).toHaveBeenCalledTimes(2);
     expect(payloads.size).toBe(0);
+  });
+
+  it('keeps parses of at most its bound in characters of JSON together, dropping those read longest ago', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    const payloads = createParsedPayloads({ keptCharacters: 100 });
+    const records = ['a', 'b', 'c'].map((name) => entry({ name, padding: 'x'.repeat(20) })); // 45 characters of JSON each
+    for (const record of records) payloads.read(record);
+    expect(payloads.size).toBe(2);
+    parse.mockClear();
+    payloads.read(records[1]!);
+    payloads.read(records[2]!);
+    expect(parse).not.toHaveBeenCalled();
+    payloads.read(records[0]!);
+    expect(parse).toHaveBeenCalledTimes(1);
+    payloads.forget(records[0]!);
+    payloads.forget(records[2]!);
+    payloads.read(entry({ name: 'd', padding: 'x'.repeat(59) })); // 84: with the one left (45) over the bound, which drops that one
+    expect(payloads.size).toBe(1);
   });
 
   it('reads a kept record nested deeper than its copy can recurse with JSON.parse, and keeps no parse of it', () => {

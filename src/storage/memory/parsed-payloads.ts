@@ -8,15 +8,18 @@
  * (strings can't be changed, so sharing them is safe).
  *
  * Kept per stored version: the key is the store's entry object, which every write replaces, so a
- * parse can never outlive the text it came from. Bounded: at most `kept` parses, the least recently
- * read going first, and only of records of at most `largestKept` characters of JSON. Tokens, grants,
- * sessions and interactions are well under it. A larger record is parsed on each read, as before:
- * a hostile one (a request's claims parameter of thousands of empty arrays parses to ~7x its text)
- * can't make the kept parses more than ~`kept` x `largestKept` x 7 bytes (~15 MB). The copy
- * recurses, one call per level, where JSON.parse doesn't: a record of 2,048 characters nests at most
- * 1,024 deep, far within the stack, and a copy that overflows it anyway is answered by JSON.parse.
- * (A review found a planted interaction nested 3,000 deep making "sign out everywhere" fail;
- * test/integration/deep-records.test.ts.)
+ * parse can never outlive the text it came from. Bounded three ways, the least recently read going
+ * first: at most `kept` parses, only of records of at most `largestKept` characters of JSON, and at
+ * most `keptCharacters` characters of JSON in all. Tokens, grants, sessions and interactions are
+ * well under the second; a larger record is parsed on every read, as before. The third is for
+ * hostile records: a reviewer's worst shapes (arrays of empty arrays or objects, a claims
+ * parameter nested 800 deep in an access token) parse to up to ~28 bytes a character, so the
+ * kept parses stay under ~15 MB whatever they hold.
+ *
+ * The copy recurses, one call per level, where JSON.parse doesn't: a kept record nests at most
+ * 1,024 deep, far within the stack of any request, and a copy that overflows it anyway is answered
+ * by JSON.parse. (A review found a planted interaction nested 3,000 deep making "sign out
+ * everywhere" fail before these bounds; test/integration/deep-records.test.ts.)
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -25,18 +28,24 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export const KEPT_PARSED_PAYLOADS = 1_000;
 /** The longest JSON (characters) whose parse is kept: ~4x the records userinfo and sign-in read. */
 export const LARGEST_KEPT_JSON = 2_048;
+/** The JSON (characters) of all kept parses together: at ~28 bytes a character at worst, ~15 MB. */
+export const KEPT_JSON_CHARACTERS = 512 * 1024;
+
+const OBJECT_PROTOTYPE = Object.prototype;
 
 /**
- * A deep copy of what JSON.parse returned: plain objects, arrays and primitives only. A key named
- * `__proto__` stays an own property, as JSON.parse makes it: assigned, it would set the copy's
- * prototype instead (a record holding request parameters may have any key).
+ * A deep copy of what JSON.parse returned: plain objects, arrays and primitives only. Every key is
+ * an own data property, as JSON.parse makes it, also one that Object.prototype has (`__proto__`,
+ * `toString`): assigned, `__proto__` would set the copy's prototype instead, and a read-only or
+ * accessor property there (frozen intrinsics) would refuse or intercept the assignment. A record
+ * holding request parameters may have any key.
  */
 export function copyParsed<T extends Json>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(copyParsed) as T;
   const copy: Record<string, Json> = {};
   for (const key of Object.keys(value)) {
-    if (key === '__proto__') Object.defineProperty(copy, key, { value: copyParsed(value[key]!), enumerable: true, writable: true, configurable: true });
+    if (key in OBJECT_PROTOTYPE) Object.defineProperty(copy, key, { value: copyParsed(value[key]!), enumerable: true, writable: true, configurable: true });
     else copy[key] = copyParsed(value[key]!);
   }
   return copy as T;
@@ -52,10 +61,14 @@ export interface ParsedPayloads<Entry extends { json: string }> {
 }
 
 export function createParsedPayloads<Entry extends { json: string }>(
-  bounds: { kept?: number; largestKept?: number } = {},
+  bounds: { kept?: number; largestKept?: number; keptCharacters?: number } = {},
 ): ParsedPayloads<Entry> {
-  const { kept = KEPT_PARSED_PAYLOADS, largestKept = LARGEST_KEPT_JSON } = bounds;
+  const { kept = KEPT_PARSED_PAYLOADS, largestKept = LARGEST_KEPT_JSON, keptCharacters = KEPT_JSON_CHARACTERS } = bounds;
   const parsed = new Map<Entry, Record<string, Json>>();
+  let characters = 0;
+  const drop = (entry: Entry) => {
+    if (parsed.delete(entry)) characters -= entry.json.length;
+  };
   return {
     read(entry) {
       if (entry.json.length > largestKept) return JSON.parse(entry.json) as Record<string, unknown>;
@@ -65,7 +78,8 @@ export function createParsedPayloads<Entry extends { json: string }>(
         parsed.delete(entry);
       } else {
         payload = JSON.parse(entry.json) as Record<string, Json>;
-        if (parsed.size >= kept) parsed.delete(parsed.keys().next().value!);
+        characters += entry.json.length;
+        while (parsed.size > 0 && (parsed.size >= kept || characters > keptCharacters)) drop(parsed.keys().next().value!);
       }
       parsed.set(entry, payload);
       try {
@@ -73,12 +87,12 @@ export function createParsedPayloads<Entry extends { json: string }>(
       } catch (error) {
         // Nested deeper than the stack left here allows (the copy recurses; JSON.parse doesn't).
         if (!(error instanceof RangeError)) throw error;
-        parsed.delete(entry);
+        drop(entry);
         return JSON.parse(entry.json) as Record<string, unknown>;
       }
     },
     forget(entry) {
-      parsed.delete(entry);
+      drop(entry);
     },
     get size() {
       return parsed.size;
