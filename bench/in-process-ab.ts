@@ -1,9 +1,9 @@
 /**
- * `npm run bench:ab`: the bare engine, our IdP (dist/) and, with --variant, another build of it,
- * all in this one process, answering userinfo and introspection requests handed straight to their
- * request handlers (no sockets, no HTTP parsing), round after round in alternating order. Process
- * CPU per request, per server: each one's median and its median difference from the others, round
- * by round.
+ * `npm run bench:ab`: the bare engine, our IdP (dist/, on the in-memory store) and, with --variant,
+ * another build of it, all in this one process, answering userinfo and introspection requests
+ * handed straight to their request handlers (no sockets, no HTTP parsing), round after round in
+ * alternating order. Process CPU per request, per server: each one's middle value and its middle
+ * difference from the others, round by round.
  *
  * Why another tool beside `npm run bench:cpu`: rounds of a separate server process scatter by
  * ~10 µs, about the size of what a single change to the request path saves, while paired rounds
@@ -70,7 +70,9 @@ async function ours(name: string, build: string, secret: string): Promise<Server
   const load = (module: string) => import(new URL(`${build}/${module}`, `file://${ROOT}`).href);
   const [{ loadConfig }, { createIdp }, { hashPassword }] = await Promise.all([load('config.js'), load('idp.js'), load('accounts/passwords.js')]);
   const seed = benchSeed(secret);
-  const idp = await createIdp(loadConfig({ ...process.env, ISSUER, TRUST_PROXY: 'true', NODE_ENV: 'development' }));
+  // Always the memory store: seeding a MONGODB_URI from the shell would write into that database.
+  const { MONGODB_URI: _notHere, ...env } = process.env;
+  const idp = await createIdp(loadConfig({ ...env, ISSUER, TRUST_PROXY: 'true', NODE_ENV: 'development' }));
   const { password, ...person } = seed.account;
   await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
   for (const client of seed.clients) await idp.clients.save(client, { firstParty: true });
