@@ -3,7 +3,11 @@
  * another build of it, all in this one process, answering userinfo and introspection requests
  * handed straight to their request handlers (no sockets, no HTTP parsing), round after round in
  * alternating order. Process CPU per request, per server: each one's middle value and its middle
- * difference from the others, round by round.
+ * difference from the others, round by round. With `--operations sign-in`: full sign-ins (the
+ * bench's flow, bench/harness/flows.ts) over loopback HTTP, each server listening on a port of its
+ * own, read as the CPU of this process's main thread per sign-in: the servers' event loops, where
+ * our part of a sign-in runs, while the argon2id checks run on libuv's threads and are left out.
+ * The simulated browsers run on that thread too; their share is about the same for every server.
  *
  * Why another tool beside `npm run bench:cpu`: rounds of a separate server process scatter by
  * ~10 µs, about the size of what a single change to the request path saves, while paired rounds
@@ -18,31 +22,37 @@
  *   (change the code)
  *   npm run bench:ab -- --variant .ab/before
  */
-import { IncomingMessage, ServerResponse, type RequestListener } from 'node:http';
+import { IncomingMessage, ServerResponse, createServer, type RequestListener } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type Provider from 'oidc-provider';
+import { createBaselinePages } from './baseline/pages.js';
 import { BASELINE_ACCOUNT_ID, createBaselineProvider } from './baseline/provider.js';
 import { BENCH_CLIENTS, benchSeed } from './fixture.js';
-import { abUsage, middle, pairedMedianDifference, readAbSettings, roundOrder, type AbOperation, type AbSettings } from './harness/paired.js';
+import { Target } from './harness/browser.js';
+import { fullSignIn, relyingParty, type RelyingParty } from './harness/flows.js';
+import { abUsage, middle, pairedMedianDifference, readAbSettings, roundOrder, type AbOperation } from './harness/paired.js';
+import { freePort } from './harness/servers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const ISSUER = 'http://127.0.0.1:4999';
-const HOST = new URL(ISSUER).host;
 
 interface Server {
   name: string;
+  issuer: string;
   handle: RequestListener;
   accessToken: string;
+  /** The bench client, as it is after discovery, once a sign-in round needs it. */
+  relyingParty?: RelyingParty;
 }
 
 /** A request as Node's HTTP server would hand it over, answered into a socket that drops every byte. */
-function send(handle: RequestListener, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<number> {
+function send(server: Server, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<number> {
   const socket = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
   Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
   const request = new IncomingMessage(socket as never);
-  Object.assign(request, { method, url: path, headers: { host: HOST, ...headers }, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 });
+  Object.assign(request, { method, url: path, headers: { host: new URL(server.issuer).host, ...headers }, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 });
   if (body !== undefined) request.push(Buffer.from(body));
   // As the parser leaves it once the whole message is in: the body stream ends after it.
   request.complete = true;
@@ -51,8 +61,15 @@ function send(handle: RequestListener, method: 'GET' | 'POST', path: string, hea
   response.assignSocket(socket as never);
   return new Promise((resolve) => {
     response.on('finish', () => resolve(response.statusCode));
-    handle(request, response);
+    server.handle(request, response);
   });
+}
+
+/** Serves `handle` on the loopback port its issuer names, for the sign-in rounds. */
+async function listen(issuer: string, handle: RequestListener): Promise<void> {
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(Number(new URL(issuer).port), '127.0.0.1', resolve));
+  server.unref();
 }
 
 /** An access token as a sign-in at the first bench client gives one: its grant, then the token. */
@@ -65,45 +82,79 @@ async function accessTokenOf(provider: Provider, accountId: string, clientId: st
   return new provider.AccessToken({ accountId, client, grantId, scope: 'openid email profile', gty: 'authorization_code' }).save();
 }
 
+/** The bare engine with the bench baseline's login pages, as bench/baseline/main.ts serves it. */
+async function baseline(secret: string): Promise<Server> {
+  const issuer = `http://127.0.0.1:${await freePort()}`;
+  const provider = await createBaselineProvider(issuer, secret);
+  provider.use((await createBaselinePages(provider)).routes());
+  const server = { name: 'baseline', issuer, handle: provider.callback(), accessToken: await accessTokenOf(provider, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id) };
+  await listen(issuer, server.handle);
+  return server;
+}
+
 /** Our IdP from a build directory, seeded as bench/our-idp.mjs seeds it. */
 async function ours(name: string, build: string, secret: string): Promise<Server> {
   const load = (module: string) => import(new URL(`${build}/${module}`, `file://${ROOT}`).href);
   const [{ loadConfig }, { createIdp }, { hashPassword }] = await Promise.all([load('config.js'), load('idp.js'), load('accounts/passwords.js')]);
   const seed = benchSeed(secret);
+  const issuer = `http://127.0.0.1:${await freePort()}`;
   // Always the memory store: seeding a MONGODB_URI from the shell would write into that database.
   const { MONGODB_URI: _notHere, ...env } = process.env;
-  const idp = await createIdp(loadConfig({ ...env, ISSUER, TRUST_PROXY: 'true', NODE_ENV: 'development' }));
+  const idp = await createIdp(loadConfig({ ...env, ISSUER: issuer, TRUST_PROXY: 'true', NODE_ENV: 'development' }));
   const { password, ...person } = seed.account;
   await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
   for (const client of seed.clients) await idp.clients.save(client, { firstParty: true });
   const account = await idp.storage.accounts.findByEmail(person.email);
-  return { name, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
+  const server = { name, issuer, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
+  await listen(issuer, server.handle);
+  return server;
 }
 
-function operation(id: AbOperation, secret: string): (server: Server) => Promise<number> {
-  if (id === 'userinfo') return (server) => send(server.handle, 'GET', '/me', { authorization: `Bearer ${server.accessToken}` });
+type Run = (server: Server) => Promise<unknown>;
+
+function operation(id: AbOperation, secret: string, concurrency: number): Run {
+  const answered = (status: number, server: Server) => {
+    if (status !== 200) throw new Error(`${server.name} answered ${status}`);
+  };
+  if (id === 'userinfo') return async (server) => answered(await send(server, 'GET', '/me', { authorization: `Bearer ${server.accessToken}` }), server);
+  if (id === 'sign-in') {
+    return async (server) => {
+      server.relyingParty ??= await relyingParty(new Target(server.issuer, concurrency), BENCH_CLIENTS[0]!, secret);
+      await fullSignIn(server.relyingParty);
+    };
+  }
   const basic = `Basic ${Buffer.from(`${BENCH_CLIENTS[0]!.id}:${secret}`).toString('base64')}`;
-  return (server) => {
+  return async (server) => {
     const body = `token=${server.accessToken}`;
-    return send(server.handle, 'POST', '/token/introspection', { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) }, body);
+    answered(await send(server, 'POST', '/token/introspection', { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) }, body), server);
   };
 }
 
-/** Process CPU per request, in µs, for `requests` requests with `concurrency` in flight. */
-async function cpuPerRequest(server: Server, run: (server: Server) => Promise<number>, settings: AbSettings): Promise<number> {
-  let left = settings.requests;
-  const start = process.cpuUsage();
+/** CPU of this whole process so far, µs. */
+const processCpu = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+/**
+ * CPU of this process's main thread so far, µs: the kernel's own count (ns), which Node 20 has no
+ * call for (process.threadCpuUsage came in Node 23.9). Exact to a scheduler tick per reading.
+ */
+const mainThreadCpu = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+
+/** CPU per run, in µs, for `count` runs with `concurrency` in flight. */
+async function cpuPerRun(server: Server, run: Run, count: number, concurrency: number, cpu: () => number): Promise<number> {
+  let left = count;
+  const start = cpu();
   await Promise.all(
-    Array.from({ length: settings.concurrency }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (left > 0) {
         left -= 1;
-        const status = await run(server);
-        if (status !== 200) throw new Error(`${server.name} answered ${status}`);
+        await run(server);
       }
     }),
   );
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / settings.requests;
+  return (cpu() - start) / count;
 }
 
 async function main(): Promise<number> {
@@ -113,26 +164,27 @@ async function main(): Promise<number> {
     return 0;
   }
   const secret = randomBytes(32).toString('base64url');
-  const baseline = await createBaselineProvider(ISSUER, secret);
-  const servers: Server[] = [
-    { name: 'baseline', handle: baseline.callback(), accessToken: await accessTokenOf(baseline, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id) },
-    await ours('dist', 'dist', secret),
-    ...(settings.variant ? [await ours(settings.variant, settings.variant, secret)] : []),
-  ];
-  console.log(`Node ${process.version}; ${settings.requests} requests per server, operation and round; ${settings.rounds} rounds; ${settings.concurrency} in flight`);
+  const servers: Server[] = [await baseline(secret), await ours('dist', 'dist', secret), ...(settings.variant ? [await ours(settings.variant, settings.variant, secret)] : [])];
+  console.log(
+    `Node ${process.version}; per server, operation and round: ${settings.requests} userinfo or introspection requests, ${settings.signIns} sign-ins; ${settings.rounds} rounds; ${settings.concurrency} in flight`,
+  );
   for (const id of settings.operations) {
-    const run = operation(id, secret);
+    const run = operation(id, secret, settings.concurrency);
+    const signIn = id === 'sign-in';
+    const count = signIn ? settings.signIns : settings.requests;
+    const measure = (server: Server, times: number) => cpuPerRun(server, run, times, settings.concurrency, signIn ? mainThreadCpu : processCpu);
     // Unmeasured: each server's code compiled and its caches warm before the first round.
-    for (const server of servers) await cpuPerRequest(server, run, { ...settings, requests: Math.ceil(settings.requests / 4) });
+    for (const server of servers) await measure(server, Math.ceil(count / 4));
     const figures = new Map(servers.map((server) => [server, [] as number[]]));
     for (let round = 1; round <= settings.rounds; round += 1) {
-      for (const server of roundOrder(servers, round)) figures.get(server)!.push(await cpuPerRequest(server, run, settings));
+      for (const server of roundOrder(servers, round)) figures.get(server)!.push(await measure(server, count));
     }
     const [base, ...rest] = servers;
     const medians = servers.map((server) => `${server.name} ${middle(figures.get(server)!).toFixed(1)}`).join(', ');
     const differences = rest.map((server) => `${server.name} - baseline ${pairedMedianDifference(figures.get(server)!, figures.get(base!)!).toFixed(1)}`);
     if (rest.length === 2) differences.push(`${rest[1]!.name} - dist ${pairedMedianDifference(figures.get(rest[1]!)!, figures.get(rest[0]!)!).toFixed(1)}`);
-    console.log(`${id}: µs per request, medians: ${medians}; paired differences: ${differences.join(', ')}`);
+    const unit = signIn ? 'main-thread µs per sign-in' : 'µs per request';
+    console.log(`${id}: ${unit}, medians: ${medians}; paired differences: ${differences.join(', ')}`);
   }
   return 0;
 }

@@ -5,7 +5,9 @@
 import { parseArgs } from 'node:util';
 import { list, whole } from './cpu-report.js';
 
-export const AB_OPERATIONS = ['userinfo', 'introspection'] as const;
+export const AB_OPERATIONS = ['userinfo', 'introspection', 'sign-in'] as const;
+/** What runs unless --operations says otherwise: sign-ins are slow (a real argon2id check each), so asked for by name. */
+export const AB_DEFAULT_OPERATIONS: readonly AbOperation[] = ['userinfo', 'introspection'];
 export type AbOperation = (typeof AB_OPERATIONS)[number];
 
 export interface AbSettings {
@@ -13,6 +15,8 @@ export interface AbSettings {
   variant?: string;
   operations: AbOperation[];
   requests: number;
+  /** Full sign-ins per server and round (the sign-in operation). */
+  signIns: number;
   rounds: number;
   /** Requests in flight at once, per server. */
   concurrency: number;
@@ -21,8 +25,11 @@ export interface AbSettings {
 export const abUsage = `npm run bench:ab -- [options]
   --variant <dir>       a copy of another build's dist/, inside this checkout (so it finds
                         node_modules), e.g. .ab/before: measured beside dist/, round by round
-  --operations <id,id>  ${AB_OPERATIONS.join(', ')} (default both)
-  --requests <n>        requests per server, operation and round (default 20000)
+  --operations <id,id>  ${AB_OPERATIONS.join(', ')} (default ${AB_DEFAULT_OPERATIONS.join(', ')});
+                        sign-in: full sign-ins over loopback HTTP (real argon2id), read as
+                        the event loop's CPU per sign-in, the simulated browsers' share included
+  --requests <n>        userinfo or introspection requests per server and round (default 20000)
+  --sign-ins <n>        sign-ins per server and round (default 200)
   --rounds <n>          rounds, each server once a round in alternating order (default 8)
   --concurrency <n>     requests in flight at once (default 8)`;
 
@@ -33,6 +40,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
       variant: { type: 'string' },
       operations: { type: 'string' },
       requests: { type: 'string' },
+      'sign-ins': { type: 'string' },
       rounds: { type: 'string' },
       concurrency: { type: 'string' },
       help: { type: 'boolean' },
@@ -40,7 +48,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
     strict: true,
   });
   if (values.help) return 'help';
-  const operations = list(values.operations ?? AB_OPERATIONS.join(','));
+  const operations = list(values.operations ?? AB_DEFAULT_OPERATIONS.join(','));
   const unknown = operations.filter((id) => !(AB_OPERATIONS as readonly string[]).includes(id));
   if (unknown.length > 0 || operations.length === 0) throw new Error(`--operations takes ${AB_OPERATIONS.join(', ')} (got "${values.operations}")`);
   const variant = values.variant?.trim();
@@ -51,6 +59,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
     ...(variant ? { variant } : {}),
     operations: operations as AbOperation[],
     requests: whole('requests', values.requests, 20_000),
+    signIns: whole('sign-ins', values['sign-ins'], 200),
     rounds: whole('rounds', values.rounds, 8),
     concurrency: whole('concurrency', values.concurrency, 8),
   };

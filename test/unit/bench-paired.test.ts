@@ -1,9 +1,14 @@
 import { middle, pairedMedianDifference, readAbSettings, roundOrder } from '../../bench/harness/paired.js';
 
 describe('npm run bench:ab settings', () => {
-  it('measures both operations, 8 rounds of 20,000 requests with 8 in flight, and no variant unless asked', () => {
-    expect(readAbSettings([])).toEqual({ operations: ['userinfo', 'introspection'], requests: 20_000, rounds: 8, concurrency: 8 });
+  it('measures userinfo and introspection, 8 rounds of 20,000 requests with 8 in flight, and no variant unless asked', () => {
+    expect(readAbSettings([])).toEqual({ operations: ['userinfo', 'introspection'], requests: 20_000, signIns: 200, rounds: 8, concurrency: 8 });
     expect(readAbSettings(['--help'])).toBe('help');
+  });
+
+  it('measures sign-ins only when asked, 200 a round unless --sign-ins says otherwise', () => {
+    expect(readAbSettings(['--operations', 'sign-in'])).toMatchObject({ operations: ['sign-in'], signIns: 200 });
+    expect(readAbSettings(['--operations', 'userinfo,sign-in', '--sign-ins', '40'])).toMatchObject({ operations: ['userinfo', 'sign-in'], signIns: 40 });
   });
 
   it('takes a variant inside the checkout and the operations named, each once', () => {
@@ -19,8 +24,9 @@ describe('npm run bench:ab settings', () => {
     [['--variant', '../other/dist'], /--variant is a directory inside this checkout/],
     [['--variant', 'a/../../b'], /--variant is a directory inside this checkout/],
     [['--variant', ' '], /--variant is a directory inside this checkout/],
-    [['--operations', 'token'], /--operations takes userinfo, introspection/],
-    [['--operations', ','], /--operations takes userinfo, introspection/],
+    [['--operations', 'token'], /--operations takes userinfo, introspection, sign-in/],
+    [['--operations', ','], /--operations takes userinfo, introspection, sign-in/],
+    [['--sign-ins', '0'], /--sign-ins must be a positive whole number/],
     [['--requests', '0'], /--requests must be a positive whole number/],
     [['--rounds', '2.5'], /--rounds must be a positive whole number/],
     [['--concurrency', 'many'], /--concurrency must be a positive whole number/],
