@@ -11,6 +11,7 @@ import type { AccountSessions } from './account/account-sessions.js';
 import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
+import { createCookieSigner } from './http/cookie-signer.js';
 import { createHomeRouter } from './http/home.js';
 import { issuerHost } from './http/issuer-host.js';
 import { chain } from './http/middleware-chain.js';
@@ -42,9 +43,9 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Must equal the provider's cookies.keys: koa-mount runs the provider with this app's context,
   // so its signed cookies are read and written with these keys.
-  app.keys = live.cookieKeys();
+  app.keys = createCookieSigner(live.cookieKeys());
   live.onSwap((material) => {
-    app.keys = material.cookieKeys;
+    app.keys = createCookieSigner(material.cookieKeys);
   });
   app.proxy = config.trustProxy;
   // Only the address our own proxy appended to X-Forwarded-For counts: the entries before it are

@@ -69,16 +69,47 @@ describe('signing key rotation', () => {
 });
 
 describe('cookie secret rotation', () => {
-  it('keeps a signed-in browser signed in across a rotation', async () => {
+  const client = () => ({ id: stack.siteA.config.clientId, redirect: `${stack.siteA.url}/callback` });
+  const params = (extra: Record<string, string> = {}) => ({
+    client_id: client().id, redirect_uri: client().redirect, response_type: 'code', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256', ...extra,
+  });
+  const signIn = async (browser: HttpClient) => authorize(browser, { issuer: stack.idp.issuer, params: params(), credentials: { email: 'alice@example.com', password: 'wonderland' } });
+  /** What prompt=none answers this browser: a code while its session cookie counts, login_required once it doesn't. */
+  const silently = async (browser: HttpClient) => {
+    const { callback } = await authorize(browser, { issuer: stack.idp.issuer, params: params({ prompt: 'none' }) });
+    return callback.searchParams.get('code') ? 'code' : callback.searchParams.get('error');
+  };
+  const sessionSignature = async (browser: HttpClient) => (await browser.jar.getCookies(stack.idp.issuer)).find((cookie) => cookie.key === '_session.sig')?.value;
+
+  it('refuses a session cookie whose signature was changed, however little', async () => {
     const browser = new HttpClient();
-    const client = { id: stack.siteA.config.clientId, redirect: `${stack.siteA.url}/callback` };
-    const params = (extra: Record<string, string> = {}) => ({
-      client_id: client.id, redirect_uri: client.redirect, response_type: 'code', scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256', ...extra,
-    });
-    await authorize(browser, { issuer: stack.idp.issuer, params: params(), credentials: { email: 'alice@example.com', password: 'wonderland' } });
+    await signIn(browser);
+    const signature = (await sessionSignature(browser))!;
+    expect(signature).toMatch(/^[\w-]{27}$/); // HMAC-SHA1, base64url: as keygrip made them, so older cookies still count
+    const flipped = `${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`;
+    for (const forged of [flipped, signature.slice(0, -1), `${signature}A`, '']) {
+      const attacker = new HttpClient();
+      for (const cookie of await browser.jar.getCookies(stack.idp.issuer)) await attacker.jar.setCookie(cookie.clone()!, stack.idp.issuer);
+      await attacker.jar.setCookie(`_session.sig=${forged}; Path=/; HttpOnly`, stack.idp.issuer);
+      expect(await silently(attacker)).toBe('login_required');
+    }
+    expect(await silently(browser)).toBe('code');
+  });
+
+  it('keeps a signed-in browser signed in across a rotation, re-signs its cookie with the new secret, and drops the old secret after its keep period', async () => {
+    const [returning, away] = [new HttpClient(), new HttpClient()];
+    await signIn(returning);
+    await signIn(away);
+    const before = await sessionSignature(returning);
     await rotateKeys(stack.idp.storage.keys, 'cookie', { publishDelaySeconds: 0, keepSeconds: 3600 });
     expect(await stack.idp.live.refresh()).toBe(true);
-    const silent = await authorize(browser, { issuer: stack.idp.issuer, params: params({ prompt: 'none' }) });
-    expect(silent.callback.searchParams.get('code')).toBeTruthy();
+    // Signed with the old secret, still kept: accepted, and signed again with the new one.
+    expect(await silently(returning)).toBe('code');
+    expect(await sessionSignature(returning)).not.toBe(before);
+    // After the keep period only the new secret counts: the browser that came back meanwhile is
+    // still signed in, the one that stayed away carries a signature nothing accepts any more.
+    expect(await stack.idp.live.refresh(seconds(3700))).toBe(true);
+    expect(await silently(returning)).toBe('code');
+    expect(await silently(away)).toBe('login_required');
   });
 });
