@@ -41,8 +41,9 @@ export interface AppDeps extends Omit<InteractionDeps, 'provider'> {
 export function createApp(deps: AppDeps): Koa {
   const { config, live, views, logger } = deps;
   const app = new Koa();
-  // Must equal the provider's cookies.keys: koa-mount runs the provider with this app's context,
-  // so its signed cookies are read and written with these keys.
+  // Must hold the provider's cookies.keys: koa-mount runs the provider with this app's context, so
+  // its endpoints read and write signed cookies with these keys (interactionDetails and
+  // interactionResult make a context of the provider's own, with its keys).
   app.keys = createCookieSigner(live.cookieKeys());
   live.onSwap((material) => {
     app.keys = createCookieSigner(material.cookieKeys);

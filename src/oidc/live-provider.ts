@@ -58,8 +58,11 @@ export async function createLiveProvider(deps: {
     const next = await loadMaterial(config, keys, now);
     const nextPrint = fingerprint(next);
     if (nextPrint === print) return false;
+    // Built before anything is swapped: material it refuses (no cookie secret left to sign with)
+    // leaves the provider, the app's cookie keys and cookieKeys() as they were, all alike.
+    const built = build(next);
     material = next;
-    provider = build(material);
+    provider = built;
     mounted = mount(provider);
     print = nextPrint;
     for (const listener of listeners) listener(material);

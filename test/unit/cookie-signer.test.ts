@@ -40,6 +40,24 @@ describe('cookie signer', () => {
     }
   });
 
+  it('compares the signature as written: another spelling of the same bytes is refused, as keygrip refuses it', () => {
+    const signer = createCookieSigner([newest]);
+    const good = signer.sign('_session=abc');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 20 bytes in 27 characters: the last one's two low bits carry nothing, so three other endings decode alike.
+    const last = alphabet.indexOf(good.at(-1)!);
+    const twins = [0, 1, 2, 3].filter((bits) => bits !== (last & 3)).map((bits) => `${good.slice(0, -1)}${alphabet[(last & ~3) | bits]}`);
+    expect(twins).toHaveLength(3);
+    for (const twin of twins) {
+      expect(Buffer.from(twin, 'base64url')).toEqual(Buffer.from(good, 'base64url'));
+      expect(signer.index('_session=abc', twin)).toBe(-1);
+      expect(new Keygrip([newest]).index('_session=abc', twin)).toBe(-1);
+    }
+    // The standard base64 spelling of the same signature, padded or not.
+    const standard = Buffer.from(good, 'base64url').toString('base64');
+    for (const other of [standard, standard.replace(/=+$/, '')].filter((candidate) => candidate !== good)) expect(signer.index('_session=abc', other)).toBe(-1);
+  });
+
   it('answers -1 for what is not a string instead of throwing inside a request', () => {
     const signer = createCookieSigner([newest]);
     expect(signer.index('_session=abc', undefined as unknown as string)).toBe(-1);
