@@ -41,10 +41,15 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 interface Server {
   name: string;
   issuer: string;
+  /** The issuer's host, for the Host header of every request handed over. */
+  host: string;
   handle: RequestListener;
   accessToken: string;
-  /** The bench client, as it is after discovery, once a sign-in round needs it. */
-  relyingParty?: RelyingParty;
+  /**
+   * The bench client, as it is after discovery, once a sign-in round needs it. A promise, so the
+   * runs that start together share one client (and one connection pool) instead of making one each.
+   */
+  relyingParty?: Promise<RelyingParty>;
 }
 
 /** A request as Node's HTTP server would hand it over, answered into a socket that drops every byte. */
@@ -52,7 +57,7 @@ function send(server: Server, method: 'GET' | 'POST', path: string, headers: Rec
   const socket = new Duplex({ read() {}, write: (_chunk, _encoding, done) => done() });
   Object.defineProperty(socket, 'remoteAddress', { value: '127.0.0.1' });
   const request = new IncomingMessage(socket as never);
-  Object.assign(request, { method, url: path, headers: { host: new URL(server.issuer).host, ...headers }, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 });
+  Object.assign(request, { method, url: path, headers: { host: server.host, ...headers }, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 });
   if (body !== undefined) request.push(Buffer.from(body));
   // As the parser leaves it once the whole message is in: the body stream ends after it.
   request.complete = true;
@@ -87,7 +92,7 @@ async function baseline(secret: string): Promise<Server> {
   const issuer = `http://127.0.0.1:${await freePort()}`;
   const provider = await createBaselineProvider(issuer, secret);
   provider.use((await createBaselinePages(provider)).routes());
-  const server = { name: 'baseline', issuer, handle: provider.callback(), accessToken: await accessTokenOf(provider, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id) };
+  const server = { name: 'baseline', issuer, host: new URL(issuer).host, handle: provider.callback(), accessToken: await accessTokenOf(provider, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id) };
   await listen(issuer, server.handle);
   return server;
 }
@@ -105,7 +110,7 @@ async function ours(name: string, build: string, secret: string): Promise<Server
   await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
   for (const client of seed.clients) await idp.clients.save(client, { firstParty: true });
   const account = await idp.storage.accounts.findByEmail(person.email);
-  const server = { name, issuer, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
+  const server = { name, issuer, host: new URL(issuer).host, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
   await listen(issuer, server.handle);
   return server;
 }
@@ -119,8 +124,8 @@ function operation(id: AbOperation, secret: string, concurrency: number): Run {
   if (id === 'userinfo') return async (server) => answered(await send(server, 'GET', '/me', { authorization: `Bearer ${server.accessToken}` }), server);
   if (id === 'sign-in') {
     return async (server) => {
-      server.relyingParty ??= await relyingParty(new Target(server.issuer, concurrency), BENCH_CLIENTS[0]!, secret);
-      await fullSignIn(server.relyingParty);
+      server.relyingParty ??= relyingParty(new Target(server.issuer, concurrency), BENCH_CLIENTS[0]!, secret);
+      await fullSignIn(await server.relyingParty);
     };
   }
   const basic = `Basic ${Buffer.from(`${BENCH_CLIENTS[0]!.id}:${secret}`).toString('base64')}`;

@@ -1,4 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { createCookieSigner, type CookieSigner } from '../../src/http/cookie-signer.js';
 import { pruneKeys, rotateKeys, rotationTiming } from '../../src/oidc/key-ring.js';
 import { HttpClient } from '../support/http-client.js';
 import { authorize, exchangeCode, fetchLoopback, pkce } from '../support/oidc-flow.js';
@@ -103,6 +104,12 @@ describe('cookie secret rotation', () => {
     const before = await sessionSignature(returning);
     await rotateKeys(stack.idp.storage.keys, 'cookie', { publishDelaySeconds: 0, keepSeconds: 3600 });
     expect(await stack.idp.live.refresh()).toBe(true);
+    // The app and the provider both sign with our signer (not keygrip), with the new secret first.
+    const newest = createCookieSigner(stack.idp.live.cookieKeys().slice(0, 1)).sign('_session=x');
+    for (const keys of [stack.idp.app.keys, stack.idp.provider().keys] as unknown as CookieSigner[]) {
+      expect(Array.isArray(keys)).toBe(false);
+      expect(keys.sign('_session=x')).toBe(newest);
+    }
     // Signed with the old secret, still kept: accepted, and signed again with the new one.
     expect(await silently(returning)).toBe('code');
     expect(await sessionSignature(returning)).not.toBe(before);
