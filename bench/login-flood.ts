@@ -3,8 +3,8 @@
  *
  * Starts the IdP as its own process, as `npm run start:idp` does: the production build (dist/,
  * made by `npm run prebench:flood`) under plain node, thread pool sized by
- * dist/bin/thread-pool.cjs, MALLOC_ARENA_MAX=2; in-memory store, TRUST_PROXY so each flooding request can claim its
- * own address. Then, for each of three IdP processes (the password-check cap as shipped, a cap of
+ * dist/bin/thread-pool.cjs, glibc's malloc set (src/bin/malloc-tunables.ts); in-memory store,
+ * TRUST_PROXY so each flooding request can claim its own address. Then, for each of three IdP processes (the password-check cap as shipped, a cap of
  * 1, the cap lifted: PASSWORD_CHECK_CONCURRENCY=64 and a huge queue), it measures discovery
  * latency (p50/p99) with no load and during a flood of failed sign-ins from many addresses. Prints a Markdown table; the numbers are ratios to the unloaded baseline of
  * the same run, never assertions.
@@ -15,6 +15,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HttpClient, interactionUid } from '../test/support/http-client.js';
 import { fetchLoopback } from '../test/support/oidc-flow.js';
+import { PRODUCTION_RUNTIME_ENV } from '../src/bin/malloc-tunables.js';
 import { freePort } from './harness/servers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -26,7 +27,7 @@ async function startIdp(extraEnv: Record<string, string>): Promise<{ issuer: str
   const issuer = `http://idp.localhost:${port}`;
   const child = spawn(process.execPath, ['--require', './dist/bin/thread-pool.cjs', 'dist/main.js'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MALLOC_ARENA_MAX: '2', NODE_ENV: 'development', ISSUER: issuer, TRUST_PROXY: 'true', LOG_LEVEL: 'error', SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_PAGE: '10000', ...extraEnv },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...PRODUCTION_RUNTIME_ENV, NODE_ENV: 'development', ISSUER: issuer, TRUST_PROXY: 'true', LOG_LEVEL: 'error', SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '100000', LOGIN_ATTEMPTS_PER_PAGE: '10000', ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let tries = 0; tries < 200; tries += 1) {

@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { PRODUCTION_RUNTIME_ENV } from '../../src/bin/malloc-tunables.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,8 +24,8 @@ export type ServerName = 'baseline' | 'ours';
 
 export const RUNTIME: Readonly<Record<ServerName, { nodeArgs: string[]; entry: string; env: Record<string, string> }>> = Object.freeze({
   // As `npm run start:idp` runs the IdP: the thread pool sized by src/bin/thread-pool.cjs (built to
-  // dist/bin/), and glibc's malloc arenas capped as its script and the README's deployments set them.
-  ours: { nodeArgs: ['--require', './dist/bin/thread-pool.cjs'], entry: 'bench/our-idp.mjs', env: { MALLOC_ARENA_MAX: '2' } },
+  // dist/bin/), and glibc's malloc set as its script and the README's deployments set it.
+  ours: { nodeArgs: ['--require', './dist/bin/thread-pool.cjs'], entry: 'bench/our-idp.mjs', env: { ...PRODUCTION_RUNTIME_ENV } },
   // A bare oidc-provider app runs with Node's defaults (libuv's 4 threads, glibc's default arenas).
   baseline: { nodeArgs: [], entry: 'bench/.build/bench/baseline/main.js', env: {} },
 });

@@ -13,6 +13,7 @@ import { inspect, inspectorUrl } from '../support/inspector.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
 import { runEntry } from '../support/spawn.js';
 import { reservePort } from '../support/stack.js';
+import { MALLOC_TUNABLES, PRODUCTION_RUNTIME_ENV } from '../../src/bin/malloc-tunables.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // A TypeScript loader or compiler, or TypeScript itself, found by path in what the process has
@@ -98,14 +99,16 @@ describe('the production build (npm run build, npm run start:idp)', () => {
   it('starts with plain node on the compiled entry and the thread-pool preload, nothing else', () => {
     expect(command).toBe('node');
     expect(nodeArgs).toEqual(['--require', './dist/bin/thread-pool.cjs', 'dist/main.js']);
-    // glibc's malloc arenas capped, as the README's deployments set them too.
-    expect(scriptEnv).toEqual({ MALLOC_ARENA_MAX: '2' });
+    // glibc's malloc set (src/bin/malloc-tunables.ts), as the README's deployments set it too.
+    expect(scriptEnv).toEqual(PRODUCTION_RUNTIME_ENV);
     const pid = idp.child.pid as number;
     expect(readlinkSync(`/proc/${pid}/exe`)).toBe(realpathSync(process.execPath));
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     expect(cmdline).toEqual([process.execPath, '--inspect=127.0.0.1:0', ...nodeArgs]);
     expect(childrenOf(pid)).toEqual([]);
-    expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    // glibc cuts GLIBC_TUNABLES into its settings in place as it reads them at start-up, so the
+    // process's environment shows each one ended by a NUL: proof they were read, not just passed.
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).toContain(`GLIBC_TUNABLES=${MALLOC_TUNABLES.replaceAll(':', '\0')}\0`);
   });
 
   it('has no TypeScript loader or compiler in memory: every module of ours comes from dist/', async () => {

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RUNTIME } from '../../bench/harness/servers.js';
+import { PRODUCTION_RUNTIME_ENV } from '../../src/bin/malloc-tunables.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -23,7 +24,7 @@ describe('npm run bench servers (RUNTIME)', () => {
     // The environment `npm run start:idp` sets before node (NAME=${NAME:-default} NAME=value ...).
     const startIdp = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:idp'] ?? '';
     const assignments = Object.fromEntries([...startIdp.matchAll(/(?:^|\s)([A-Z_]+)=(?:\$\{\1:-([^}]*)\}|(\S+))(?=\s)/g)].map((match) => [match[1], match[2] ?? match[3]]));
-    expect(assignments).toEqual({ MALLOC_ARENA_MAX: '2' });
+    expect(assignments).toEqual(PRODUCTION_RUNTIME_ENV);
     expect(RUNTIME.ours.env).toEqual(assignments);
     const source = readFileSync(`${ROOT}${RUNTIME.ours.entry}`, 'utf8');
     const imported = [...source.matchAll(/^import .* from '([^']+)';$/gm)].map((match) => match[1]);

@@ -1,0 +1,36 @@
+/**
+ * Child process of test/integration/malloc-tunables.test.ts: argon2id checks at the IdP's
+ * concurrency (argv[3] at once, with argv[2]'s options), printing the page faults (/proc minflt)
+ * and kernel CPU per check once the first checks have warmed the allocator. Plain JavaScript run
+ * by plain node, as the IdP runs, so glibc reads the environment the test gives it.
+ */
+import { readFileSync } from 'node:fs';
+import argon2 from 'argon2';
+
+const options = JSON.parse(process.argv[2]);
+const concurrency = Number(process.argv[3]);
+const checks = Number(process.argv[4]);
+const password = 'correct horse battery staple';
+const hash = await argon2.hash(password, options);
+
+/** minflt and stime (clock ticks) of this process, from /proc/self/stat (fields 10 and 15). */
+function counters() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return { faults: Number(fields[7]), systemTicks: Number(fields[12]) };
+}
+
+async function run(count) {
+  let left = count;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (left > 0) {
+      left -= 1;
+      if (!(await argon2.verify(hash, password))) throw new Error('the password did not verify');
+    }
+  }));
+}
+
+await run(concurrency * 10);
+const before = counters();
+await run(checks);
+const after = counters();
+console.log(JSON.stringify({ faultsPerCheck: (after.faults - before.faults) / checks, systemTicks: after.systemTicks - before.systemTicks }));
