@@ -31,9 +31,14 @@ describe('parsed payloads of the memory store', () => {
     Object.defineProperty(Object.prototype, 'readOnlyProbe', { value: 'inherited', writable: false, configurable: true });
     Object.defineProperty(Object.prototype, 'accessorProbe', { get: () => 'inherited', set: setter, configurable: true });
     try {
-      const text = '{"claims":{"readOnlyProbe":1,"accessorProbe":2,"toString":null,"constructor":"x"}}';
-      const copy = copyParsed(JSON.parse(text) as never) as { claims: Record<string, unknown> };
-      expect(Object.entries(copy.claims)).toEqual([['readOnlyProbe', 1], ['accessorProbe', 2], ['toString', null], ['constructor', 'x']]);
+      // Objects under such keys too: the copy writes them over its own properties, never the prototype's.
+      const text = '{"claims":{"readOnlyProbe":1,"accessorProbe":2,"toString":null,"constructor":"x"},"nested":{"readOnlyProbe":{"a":1},"accessorProbe":[{"b":2}]}}';
+      const parsed = JSON.parse(text) as Record<string, Record<string, unknown>>;
+      const copy = copyParsed(parsed as never) as typeof parsed;
+      expect(Object.entries(copy.claims!)).toEqual([['readOnlyProbe', 1], ['accessorProbe', 2], ['toString', null], ['constructor', 'x']]);
+      expect(Object.getOwnPropertyDescriptor(copy.nested, 'readOnlyProbe')?.value).toEqual({ a: 1 });
+      expect(copy.nested!.readOnlyProbe).not.toBe(parsed.nested!.readOnlyProbe);
+      expect(Object.getOwnPropertyDescriptor(copy.nested, 'accessorProbe')?.value).toEqual([{ b: 2 }]);
       expect(setter).not.toHaveBeenCalled();
       expect(JSON.stringify(copy)).toBe(text);
     } finally {

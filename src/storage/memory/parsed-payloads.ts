@@ -31,22 +31,27 @@ export const LARGEST_KEPT_JSON = 2_048;
 /** The JSON (characters) of all kept parses together: at ~28 bytes a character at worst, ~15 MB. */
 export const KEPT_JSON_CHARACTERS = 512 * 1024;
 
-const OBJECT_PROTOTYPE = Object.prototype;
-
 /**
  * A deep copy of what JSON.parse returned: plain objects, arrays and primitives only. Every key is
  * an own data property, as JSON.parse makes it, also one that Object.prototype has (`__proto__`,
- * `toString`): assigned, `__proto__` would set the copy's prototype instead, and a read-only or
- * accessor property there (frozen intrinsics) would refuse or intercept the assignment. A record
- * holding request parameters may have any key.
+ * `toString`): spread defines each key on the copy rather than assigning it, and the nested
+ * values are then written over those own, writable properties, which never reaches the
+ * prototype's `__proto__` setter or a read-only or accessor property there (frozen intrinsics).
+ * A record holding request parameters may have any key.
+ *
+ * Spread rather than adding the keys one by one: V8 clones the parse's shape in one step, every
+ * field in the object itself as JSON.parse lays them out, where added one by one all but the first
+ * four went to a separate property array. `npm run bench:cpu` with ours before and after in the two
+ * columns: userinfo 173 -> 167 µs a request on Node 24, unchanged on Node 20; introspection
+ * unchanged on both (issue 10).
  */
 export function copyParsed<T extends Json>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(copyParsed) as T;
-  const copy: Record<string, Json> = {};
-  for (const key of Object.keys(value)) {
-    if (key in OBJECT_PROTOTYPE) Object.defineProperty(copy, key, { value: copyParsed(value[key]!), enumerable: true, writable: true, configurable: true });
-    else copy[key] = copyParsed(value[key]!);
+  const copy: Record<string, Json> = { ...value };
+  for (const key of Object.keys(copy)) {
+    const field = copy[key]!;
+    if (field !== null && typeof field === 'object') copy[key] = copyParsed(field);
   }
   return copy as T;
 }
