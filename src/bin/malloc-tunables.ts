@@ -14,6 +14,10 @@
  *   next check reuses it: the peak is the same as with the cap alone.
  * Both thresholds must be set: setting either one turns off glibc's sliding mmap threshold, and a
  * 19 MiB block is then mapped afresh, or trimmed, on every check (measured: ~4,800 faults a check).
+ * Limits (README, "Running in production"): memory a burst of checks took stays (bounded by the
+ * trim threshold and the arenas' 64 MiB heaps), and past about three checks at once per arena the
+ * second arena's heaps are emptied and mapped again, so the saving shrinks on machines of 4+ cores.
+ * `npm run start:idp` appends an operator's own GLIBC_TUNABLES to these (a later setting wins).
  */
 export const MALLOC_TUNABLES = 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728';
 

@@ -2,7 +2,7 @@
  * `npm run build`, then the IdP the way `npm run start:idp` runs it: the compiled JavaScript under
  * plain `node`, one process, with no TypeScript loader or compiler anywhere in it.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
@@ -69,11 +69,15 @@ describe('the production build (npm run build, npm run start:idp)', () => {
   // The arguments `npm run start:idp` gives node, read from package.json so the test runs what users run.
   const startScript = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:idp'] ?? '';
   const words = startScript.split(/\s+/);
-  // Leading NAME=value or NAME=${NAME:-default} words: the environment the script gives node.
+  // Leading NAME=value, NAME=${NAME:-default} or NAME=value${NAME:+:$NAME} words: the environment
+  // the script gives node (run with none of these set).
   const scriptEnv: Record<string, string> = {};
+  const assignments: string[] = [];
   while (/^[A-Z_]+=/.test(words[0] ?? '')) {
-    const [name, value] = words.shift()!.split(/=(.*)/s) as [string, string];
-    scriptEnv[name] = /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value;
+    const word = words.shift()!;
+    assignments.push(word);
+    const [name, value] = word.split(/=(.*)/s) as [string, string];
+    scriptEnv[name] = /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value.replace(/\$\{[A-Z_]+:\+:\$[A-Z_]+\}$/, '');
   }
   const [command, ...nodeArgs] = words;
   let idp: Started;
@@ -106,9 +110,19 @@ describe('the production build (npm run build, npm run start:idp)', () => {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
     expect(cmdline).toEqual([process.execPath, '--inspect=127.0.0.1:0', ...nodeArgs]);
     expect(childrenOf(pid)).toEqual([]);
-    // glibc cuts GLIBC_TUNABLES into its settings in place as it reads them at start-up, so the
-    // process's environment shows each one ended by a NUL: proof they were read, not just passed.
-    expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).toContain(`GLIBC_TUNABLES=${MALLOC_TUNABLES.replaceAll(':', '\0')}\0`);
+    // glibc up to 2.38 cuts GLIBC_TUNABLES into its settings in place as it reads them (a NUL
+    // over each ':'); later versions leave it whole. That they take effect: malloc-tunables.test.ts.
+    const settings = MALLOC_TUNABLES.split(':').map((setting) => setting.replaceAll('.', '\\.'));
+    expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).toMatch(new RegExp(`(?:^|\0)GLIBC_TUNABLES=${settings.join('[:\0]')}\0`));
+  });
+
+  it("adds an operator's own GLIBC_TUNABLES after ours instead of dropping ours", () => {
+    const tunables = assignments.find((word) => word.startsWith('GLIBC_TUNABLES='));
+    if (!tunables) throw new Error('npm run start:idp sets no GLIBC_TUNABLES');
+    // The same expansion as the script's, by the same shell npm runs scripts with; printf is a builtin, so no glibc reads it.
+    const expand = (env: Record<string, string>) => execFileSync('sh', ['-c', `${tunables}; printf '%s' "$GLIBC_TUNABLES"`], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+    expect(expand({})).toBe(MALLOC_TUNABLES);
+    expect(expand({ GLIBC_TUNABLES: 'glibc.pthread.rseq=0' })).toBe(`${MALLOC_TUNABLES}:glibc.pthread.rseq=0`);
   });
 
   it('has no TypeScript loader or compiler in memory: every module of ours comes from dist/', async () => {
