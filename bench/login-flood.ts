@@ -4,8 +4,9 @@
  * Starts the IdP as its own process, as `npm run start:idp` does: the production build (dist/,
  * made by `npm run prebench:flood`) under plain node, thread pool sized by
  * dist/bin/thread-pool.cjs, glibc's malloc set (src/bin/malloc-tunables.ts); in-memory store,
- * TRUST_PROXY so each flooding request can claim its own address. Then, for each of three IdP processes (the password-check cap as shipped, a cap of
- * 1, the cap lifted: PASSWORD_CHECK_CONCURRENCY=64 and a huge queue), it measures discovery
+ * TRUST_PROXY so each flooding request can claim its own address. Then, for each of three IdP
+ * processes (the password-check cap as shipped, a cap of 1, the cap lifted:
+ * PASSWORD_CHECK_CONCURRENCY=64 and a huge queue), it measures discovery
  * latency (p50/p99) with no load and during a flood of failed sign-ins from many addresses. Prints a Markdown table; the numbers are ratios to the unloaded baseline of
  * the same run, never assertions.
  */

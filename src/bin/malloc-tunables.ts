@@ -9,7 +9,7 @@
  *   arena of its own that keeps what it freed: ~40 MiB more at peak under sign-ins;
  * - mmap_threshold=32 MiB (glibc's largest) and trim_threshold=128 MiB: with the cap alone, the
  *   freed block went back to the kernel and the next check faulted it in again, zeroed page by
- *   page: ~500-1,100 page faults and 1-3 ms more CPU a check, ~3 ms (10%) more CPU a full sign-in
+ *   page: ~500-1,400 page faults and 1-3 ms more CPU a check, ~3 ms (10%) more CPU a full sign-in
  *   (`npm run bench:cpu -- --operations sign-in`). With them, the block stays in its arena and the
  *   next check reuses it: the peak is the same as with the cap alone.
  * Both thresholds must be set: setting either one turns off glibc's sliding mmap threshold, and a
