@@ -12,7 +12,7 @@ import { runEntry } from '../support/spawn.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The pages of one check's block: 19 MiB of 4 KiB pages. */
-const PAGES_PER_CHECK = (ARGON2_OPTIONS.memoryCost * 1024) / 4096;
+const PAGES_PER_BLOCK = (ARGON2_OPTIONS.memoryCost * 1024) / 4096;
 
 /**
  * Two checks at once: what the IdP runs on a 2-core machine by default (PASSWORD_CHECK_CONCURRENCY:
@@ -31,8 +31,8 @@ const CHECKS = 300;
 async function blocksFaultedIn(env: Record<string, string>): Promise<number> {
   const run = await runEntry('test/support/password-check-faults.js', [JSON.stringify(ARGON2_OPTIONS), String(CONCURRENCY), String(CHECKS)], { ...env, UV_THREADPOOL_SIZE: String(CONCURRENCY + 4) }, { timeoutMs: 80_000 });
   if (run.code !== 0) throw new Error(`the password checks failed (exit ${run.code}):\n${run.output}`);
-  const { faultsPerCheck } = JSON.parse(run.output.trim().split('\n').pop()!) as { faultsPerCheck: number };
-  return (faultsPerCheck * CHECKS) / PAGES_PER_CHECK;
+  const { faults } = JSON.parse(run.output.trim().split('\n').pop()!) as { faults: number };
+  return faults / PAGES_PER_BLOCK;
 }
 
 describe('glibc malloc settings of the IdP process (GLIBC_TUNABLES)', () => {

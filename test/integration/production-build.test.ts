@@ -13,6 +13,7 @@ import { inspect, inspectorUrl } from '../support/inspector.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
 import { runEntry } from '../support/spawn.js';
 import { reservePort } from '../support/stack.js';
+import { readStartIdpScript } from '../support/start-idp-script.js';
 import { MALLOC_TUNABLES, PRODUCTION_RUNTIME_ENV } from '../../src/bin/malloc-tunables.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -66,20 +67,8 @@ function runNpm(args: string[]): Promise<{ code: number | null; output: string }
 }
 
 describe('the production build (npm run build, npm run start:idp)', () => {
-  // The arguments `npm run start:idp` gives node, read from package.json so the test runs what users run.
-  const startScript = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:idp'] ?? '';
-  const words = startScript.split(/\s+/);
-  // Leading NAME=value, NAME=${NAME:-default} or NAME=value${NAME:+:$NAME} words: the environment
-  // the script gives node (run with none of these set).
-  const scriptEnv: Record<string, string> = {};
-  const assignments: string[] = [];
-  while (/^[A-Z_]+=/.test(words[0] ?? '')) {
-    const word = words.shift()!;
-    assignments.push(word);
-    const [name, value] = word.split(/=(.*)/s) as [string, string];
-    scriptEnv[name] = /^\$\{[A-Z_]+:-(.*)\}$/.exec(value)?.[1] ?? value.replace(/\$\{[A-Z_]+:\+:\$[A-Z_]+\}$/, '');
-  }
-  const [command, ...nodeArgs] = words;
+  // What `npm run start:idp` runs, read from package.json so the test runs what users run.
+  const { assignments, env: scriptEnv, command, args: nodeArgs } = readStartIdpScript();
   let idp: Started;
   let issuer: string;
 

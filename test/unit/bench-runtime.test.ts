@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RUNTIME } from '../../bench/harness/servers.js';
 import { PRODUCTION_RUNTIME_ENV } from '../../src/bin/malloc-tunables.js';
+import { readStartIdpScript } from '../support/start-idp-script.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,12 +22,8 @@ describe('npm run bench servers (RUNTIME)', () => {
 
   it('runs our IdP as the production build: its thread-pool preload, and every module of ours from dist/', () => {
     expect(RUNTIME.ours.nodeArgs).toEqual(['--require', './dist/bin/thread-pool.cjs']);
-    // The environment `npm run start:idp` sets before node (NAME=${NAME:-default}, NAME=value, or
-    // NAME=value${NAME:+:$NAME}: ours, then the operator's own).
-    const startIdp = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts['start:idp'] ?? '';
-    const assignments = Object.fromEntries(
-      [...startIdp.matchAll(/(?:^|\s)([A-Z_]+)=(?:\$\{\1:-([^}]*)\}|([^\s$]+)(?:\$\{\1:\+:\$\1\})?)(?=\s)/g)].map((match) => [match[1], match[2] ?? match[3]]),
-    );
+    // The environment `npm run start:idp` sets before node.
+    const assignments = readStartIdpScript().env;
     expect(assignments).toEqual(PRODUCTION_RUNTIME_ENV);
     expect(RUNTIME.ours.env).toEqual(assignments);
     const source = readFileSync(`${ROOT}${RUNTIME.ours.entry}`, 'utf8');
