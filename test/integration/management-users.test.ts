@@ -6,6 +6,7 @@
  */
 import { ALL_SCOPES, callApi, createAdminClient, expectDocumented, managementToken, type ApiReply } from '../support/management.js';
 import { HttpClient } from '../support/http-client.js';
+import { deliveriesSettled } from '../support/deliveries.js';
 import { signInAt } from '../support/journeys.js';
 import { startStack, type RunningIdp, type Stack } from '../support/stack.js';
 
@@ -195,6 +196,9 @@ describe('POST /users/{user_id}/disable and /enable', () => {
     expect(disabled.json.ended).toMatchObject({ sessions: 1 });
     expect(disabled.json.ended.apps).toBeGreaterThanOrEqual(1);
     expect(await idpRecognizes(browser)).toBe(false);
+    // Site A forgets the browser when its back-channel logout arrives, just after the answer: until
+    // then its own session would say Hello whatever the IdP did (a failure seen once under load).
+    await deliveriesSettled(idp);
     expect(await silentSignIn(browser)).toBe(false);
     expect(await signsIn(person)).toBe(false);
     expect(await idp.storage.modelStore('Session').findByAccountId(user.id)).toEqual([]);
