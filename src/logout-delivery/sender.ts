@@ -17,7 +17,11 @@
  * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
  *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
  *   instances send the same delivery at once; the holder re-reads the delivery before sending, so a
- *   lease freed by a finished attempt is never taken for a stale copy.
+ *   lease freed by a finished attempt is never taken for a stale copy. An attempt that outlived its
+ *   lease (a stalled store or site) writes its outcome only if the delivery is still as it read
+ *   it: another instance may have taken the lapsed lease and settled it or moved its retries on
+ *   since, and a late refusal must not overwrite a delivery that arrived. The check and the write
+ *   are two steps, not one atomic one: an outcome written between them can still be overwritten.
  */
 import type Provider from 'oidc-provider';
 import type { Logger } from '../logger.js';
@@ -47,6 +51,11 @@ const LEASE_SECONDS = 30;
 export function retryDelayMs(attempts: number, random = Math.random): number {
   const base = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
   return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** The delivery is still pending as it was read: nobody settled it or moved its retries on since. */
+function unchanged(read: Delivery, now: Delivery | undefined): boolean {
+  return now !== undefined && now.state === 'pending' && now.attempts === read.attempts && now.nextAttemptAt.getTime() === read.nextAttemptAt.getTime();
 }
 
 /** What an attempt's failure says, and whether another attempt could do better. */
@@ -111,22 +120,37 @@ export function createDeliverySender(deps: {
       return; // another instance (or attempt) holds it
     }
     const leasedAt = Date.now();
+    // A margin of a fifth of the lease covers the clocks of the two reads.
+    const surelyStillOurs = () => Date.now() - leasedAt < leaseMs * 0.8;
     try {
       const delivery = await deliveries.find(id);
       const now = new Date();
       if (!delivery || delivery.state !== 'pending' || delivery.nextAttemptAt > now) return;
-      if (now > delivery.giveUpAt) return await settle(delivery, 'given_up', delivery.lastOutcome ?? 'not attempted in time', now);
+      /** Writes this attempt's outcome, unless the lease lapsed and the delivery has moved on since it was read. */
+      const record = async (outcome: string, write: () => Promise<void>) => {
+        if (!surelyStillOurs() && !unchanged(delivery, await deliveries.find(id))) {
+          logger.info('backchannel.late_outcome_dropped', { client_id: delivery.clientId, attempts: delivery.attempts + 1, outcome });
+          return;
+        }
+        await write();
+      };
+      if (now > delivery.giveUpAt) {
+        const outcome = delivery.lastOutcome ?? 'not attempted in time';
+        return await record(outcome, () => settle(delivery, 'given_up', outcome, now));
+      }
       const provider = deps.provider();
       let client: object | undefined;
       try {
         client = await provider.Client.find(delivery.clientId);
       } catch (error) {
         // Stored metadata that no longer loads (a policy changed since): an attempt that failed, backed off like any other.
-        return await retryLater({ ...delivery, attempts: delivery.attempts + 1 }, `the client could not be loaded: ${(error as Error).message}`.slice(0, 100));
+        const outcome = `the client could not be loaded: ${(error as Error).message}`.slice(0, 100);
+        return await record(outcome, () => retryLater({ ...delivery, attempts: delivery.attempts + 1 }, outcome));
       }
       const send = deps.send(provider);
       if (!client || !(client as { backchannelLogoutUri?: string }).backchannelLogoutUri || !send) {
-        return await settle({ ...delivery, attempts: delivery.attempts }, 'given_up', 'the client or its back-channel logout URI is gone', now);
+        const outcome = 'the client or its back-channel logout URI is gone';
+        return await record(outcome, () => settle({ ...delivery, attempts: delivery.attempts }, 'given_up', outcome, now));
       }
       const attempted = { ...delivery, attempts: delivery.attempts + 1 };
       try {
@@ -134,15 +158,15 @@ export function createDeliverySender(deps: {
       } catch (error) {
         const { outcome, retry } = classify(error);
         if (retry) failing.add(delivery.clientId);
-        return retry ? await retryLater(attempted, outcome) : await settle(attempted, 'refused', outcome, new Date());
+        return await record(outcome, () => (retry ? retryLater(attempted, outcome) : settle(attempted, 'refused', outcome, new Date())));
       }
       failing.delete(delivery.clientId);
-      await settle(attempted, 'delivered', 'HTTP 2xx', new Date());
+      await record('HTTP 2xx', () => settle(attempted, 'delivered', 'HTTP 2xx', new Date()));
     } finally {
       // Freed early only while surely still ours: an attempt that outlived its lease (a stalled
       // store) may find it taken by another instance by now, whose lease it must not free; it
-      // lapses by itself. A margin of a fifth of the lease covers the clocks of the two reads.
-      if (Date.now() - leasedAt < leaseMs * 0.8) await lease.delete(id).catch(() => undefined);
+      // lapses by itself.
+      if (surelyStillOurs()) await lease.delete(id).catch(() => undefined);
     }
   }
 

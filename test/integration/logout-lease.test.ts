@@ -2,7 +2,8 @@
  * The back-channel sender's lease across instances, with the real sender, store and lease but a
  * site that is a function. An attempt that outlives its lease (a stalled store, a slow site) must
  * not free the lease another instance took meanwhile: a third could then send the same delivery
- * while the second still is.
+ * while the second still is. Nor may its late outcome overwrite what the other instance recorded
+ * meanwhile: a refusal over a delivery that arrived, a retry that brings back a settled one.
  */
 import { createDeliveries } from '../../src/logout-delivery/deliveries.js';
 import type { SendLogout } from '../../src/logout-delivery/sender.js';
@@ -10,6 +11,9 @@ import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import { senderWithFunctionSites } from '../support/delivery-sender.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A site error as oidc-provider's request throws it (the answer's status). */
+const answered = (status: number) => Object.assign(new Error(`HTTP ${status}`), { response: { status } });
 
 it('an attempt that outlived its lease leaves the lease another instance took since', async () => {
   const storage = createMemoryStorage();
@@ -45,3 +49,52 @@ it('an attempt that outlived its lease leaves the lease another instance took si
     await storage.close();
   }
 }, 20_000);
+
+describe('the late outcome of an attempt that outlived its lease', () => {
+  /**
+   * Instance A's send takes 1.6 s, longer than the 1-second lease, and then fails as `late`
+   * says; instance B takes the lapsed lease at 1.2 s and delivers at once.
+   */
+  async function raceWith(late: Error) {
+    const storage = createMemoryStorage();
+    const deliveries = createDeliveries(storage);
+    let sends = 0;
+    const send: SendLogout = async () => {
+      sends += 1;
+      if (sends === 1) {
+        await sleep(1600);
+        throw late;
+      }
+    };
+    const instance = () => senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 4, maxPerSite: 4, pollMs: 60_000, leaseSeconds: 1 });
+    const [a, b] = [instance(), instance()];
+    try {
+      const delivery = await deliveries.create({ clientId: 'slow-site', accountId: 'someone', sid: 'sid-1', giveUpAt: new Date(Date.now() + 3_600_000) });
+      const first = a.tick();
+      await sleep(1200);
+      await b.tick();
+      expect((await deliveries.find(delivery.id))?.state).toBe('delivered');
+      await first;
+      return { sends, found: await deliveries.find(delivery.id), pending: await deliveries.pending(), audit: await storage.audit.list({ limit: 50 }) };
+    } finally {
+      for (const sender of [a, b]) sender.stop();
+      await Promise.all([a.idle(), b.idle()]);
+      await storage.close();
+    }
+  }
+
+  it('does not turn a delivery that arrived into a refused one', async () => {
+    const { sends, found, audit } = await raceWith(answered(400));
+    expect(sends).toBe(2);
+    expect(found).toMatchObject({ state: 'delivered', lastOutcome: 'HTTP 2xx', attempts: 1 });
+    const recorded = audit.map((entry) => entry.type);
+    expect(recorded).toContain('backchannel.delivered');
+    expect(recorded).not.toContain('backchannel.refused');
+  }, 20_000);
+
+  it('does not bring a delivered one back as pending for another attempt', async () => {
+    const { found, pending } = await raceWith(answered(503));
+    expect(found).toMatchObject({ state: 'delivered', lastOutcome: 'HTTP 2xx' });
+    expect(pending).toEqual([]);
+  }, 20_000);
+});
