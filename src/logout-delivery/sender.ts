@@ -20,8 +20,9 @@
  *   lease freed by a finished attempt is never taken for a stale copy. An attempt that outlived its
  *   lease (a stalled store or site) writes its outcome only if the delivery is still as it read
  *   it: another instance may have taken the lapsed lease and settled it or moved its retries on
- *   since, and a late refusal must not overwrite a delivery that arrived. The check and the write
- *   are two steps, not one atomic one: an outcome written between them can still be overwritten.
+ *   since, and a late refusal must not overwrite a delivery that arrived. A late arrival is
+ *   written over anything but another arrival. The check and the write are two steps, not one
+ *   atomic one: an outcome written between them can still be overwritten.
  */
 import type Provider from 'oidc-provider';
 import type { Logger } from '../logger.js';
@@ -114,29 +115,40 @@ export function createDeliverySender(deps: {
   }
 
   async function attempt(id: string): Promise<void> {
+    // Before asking: the lease runs from when the store took the point, and a store slow to
+    // answer must not make a lease that lapsed meanwhile look like ours.
+    const leasedAt = Date.now();
     try {
       await lease.consume(id);
     } catch {
       return; // another instance (or attempt) holds it
     }
-    const leasedAt = Date.now();
     // A margin of a fifth of the lease covers the clocks of the two reads.
     const surelyStillOurs = () => Date.now() - leasedAt < leaseMs * 0.8;
     try {
       const delivery = await deliveries.find(id);
       const now = new Date();
       if (!delivery || delivery.state !== 'pending' || delivery.nextAttemptAt > now) return;
-      /** Writes this attempt's outcome, unless the lease lapsed and the delivery has moved on since it was read. */
-      const record = async (outcome: string, write: () => Promise<void>) => {
-        if (!surelyStillOurs() && !unchanged(delivery, await deliveries.find(id))) {
-          logger.info('backchannel.late_outcome_dropped', { client_id: delivery.clientId, attempts: delivery.attempts + 1, outcome });
-          return;
+      /**
+       * Writes this attempt's outcome (`attempts` counted), unless the lease lapsed and the
+       * delivery has moved on since it was read. An arrival is written over anything but another
+       * arrival: the site has the logout, whatever a later attempt was told (a 400 for a session
+       * that is gone by then).
+       */
+      const record = async (outcome: string, attempts: number, write: () => Promise<void>, arrived = false) => {
+        if (!surelyStillOurs()) {
+          const stored = await deliveries.find(id);
+          const stands = arrived ? stored?.state === 'delivered' : !unchanged(delivery, stored);
+          if (stands) {
+            logger.info('backchannel.late_outcome_dropped', { client_id: delivery.clientId, attempts, outcome, recorded: stored?.state ?? 'gone' });
+            return;
+          }
         }
         await write();
       };
       if (now > delivery.giveUpAt) {
         const outcome = delivery.lastOutcome ?? 'not attempted in time';
-        return await record(outcome, () => settle(delivery, 'given_up', outcome, now));
+        return await record(outcome, delivery.attempts, () => settle(delivery, 'given_up', outcome, now));
       }
       const provider = deps.provider();
       let client: object | undefined;
@@ -145,12 +157,12 @@ export function createDeliverySender(deps: {
       } catch (error) {
         // Stored metadata that no longer loads (a policy changed since): an attempt that failed, backed off like any other.
         const outcome = `the client could not be loaded: ${(error as Error).message}`.slice(0, 100);
-        return await record(outcome, () => retryLater({ ...delivery, attempts: delivery.attempts + 1 }, outcome));
+        return await record(outcome, delivery.attempts + 1, () => retryLater({ ...delivery, attempts: delivery.attempts + 1 }, outcome));
       }
       const send = deps.send(provider);
       if (!client || !(client as { backchannelLogoutUri?: string }).backchannelLogoutUri || !send) {
         const outcome = 'the client or its back-channel logout URI is gone';
-        return await record(outcome, () => settle({ ...delivery, attempts: delivery.attempts }, 'given_up', outcome, now));
+        return await record(outcome, delivery.attempts, () => settle({ ...delivery, attempts: delivery.attempts }, 'given_up', outcome, now));
       }
       const attempted = { ...delivery, attempts: delivery.attempts + 1 };
       try {
@@ -158,10 +170,10 @@ export function createDeliverySender(deps: {
       } catch (error) {
         const { outcome, retry } = classify(error);
         if (retry) failing.add(delivery.clientId);
-        return await record(outcome, () => (retry ? retryLater(attempted, outcome) : settle(attempted, 'refused', outcome, new Date())));
+        return await record(outcome, attempted.attempts, () => (retry ? retryLater(attempted, outcome) : settle(attempted, 'refused', outcome, new Date())));
       }
       failing.delete(delivery.clientId);
-      await record('HTTP 2xx', () => settle(attempted, 'delivered', 'HTTP 2xx', new Date()));
+      await record('HTTP 2xx', attempted.attempts, () => settle(attempted, 'delivered', 'HTTP 2xx', new Date()), true);
     } finally {
       // Freed early only while surely still ours: an attempt that outlived its lease (a stalled
       // store) may find it taken by another instance by now, whose lease it must not free; it

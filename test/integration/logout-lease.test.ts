@@ -8,6 +8,7 @@
 import { createDeliveries } from '../../src/logout-delivery/deliveries.js';
 import type { SendLogout } from '../../src/logout-delivery/sender.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import type { Storage } from '../../src/storage/types.js';
 import { senderWithFunctionSites } from '../support/delivery-sender.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,30 +53,31 @@ it('an attempt that outlived its lease leaves the lease another instance took si
 
 describe('the late outcome of an attempt that outlived its lease', () => {
   /**
-   * Instance A's send takes 1.6 s, longer than the 1-second lease, and then fails as `late`
-   * says; instance B takes the lapsed lease at 1.2 s and delivers at once.
+   * Instance A's send takes 1.6 s, longer than the 1-second lease, and then ends as `late` says
+   * (undefined: it arrived); instance B takes the lapsed lease at 1.2 s and its send ends at once
+   * as `meanwhile` says.
    */
-  async function raceWith(late: Error) {
-    const storage = createMemoryStorage();
+  async function raceWith(late: Error | undefined, meanwhile: Error | undefined, timing = { send: 1600, secondTick: 1200 }, storage: Storage = createMemoryStorage()) {
     const deliveries = createDeliveries(storage);
     let sends = 0;
     const send: SendLogout = async () => {
       sends += 1;
       if (sends === 1) {
-        await sleep(1600);
-        throw late;
-      }
+        await sleep(timing.send);
+        if (late) throw late;
+      } else if (meanwhile) throw meanwhile;
     };
     const instance = () => senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 4, maxPerSite: 4, pollMs: 60_000, leaseSeconds: 1 });
     const [a, b] = [instance(), instance()];
     try {
       const delivery = await deliveries.create({ clientId: 'slow-site', accountId: 'someone', sid: 'sid-1', giveUpAt: new Date(Date.now() + 3_600_000) });
       const first = a.tick();
-      await sleep(1200);
+      await sleep(timing.secondTick);
       await b.tick();
-      expect((await deliveries.find(delivery.id))?.state).toBe('delivered');
+      const before = await deliveries.find(delivery.id);
       await first;
-      return { sends, found: await deliveries.find(delivery.id), pending: await deliveries.pending(), audit: await storage.audit.list({ limit: 50 }) };
+      const audit = await storage.audit.list({ limit: 50 });
+      return { sends, before, found: await deliveries.find(delivery.id), pending: await deliveries.pending(), recorded: audit.map((entry) => entry.type) };
     } finally {
       for (const sender of [a, b]) sender.stop();
       await Promise.all([a.idle(), b.idle()]);
@@ -84,17 +86,54 @@ describe('the late outcome of an attempt that outlived its lease', () => {
   }
 
   it('does not turn a delivery that arrived into a refused one', async () => {
-    const { sends, found, audit } = await raceWith(answered(400));
+    const { sends, before, found, recorded } = await raceWith(answered(400), undefined);
     expect(sends).toBe(2);
+    expect(before?.state).toBe('delivered');
     expect(found).toMatchObject({ state: 'delivered', lastOutcome: 'HTTP 2xx', attempts: 1 });
-    const recorded = audit.map((entry) => entry.type);
     expect(recorded).toContain('backchannel.delivered');
     expect(recorded).not.toContain('backchannel.refused');
   }, 20_000);
 
   it('does not bring a delivered one back as pending for another attempt', async () => {
-    const { found, pending } = await raceWith(answered(503));
+    const { before, found, pending } = await raceWith(answered(503), undefined);
+    expect(before?.state).toBe('delivered');
     expect(found).toMatchObject({ state: 'delivered', lastOutcome: 'HTTP 2xx' });
     expect(pending).toEqual([]);
+  }, 20_000);
+
+  it('records an arrival over what a later attempt was told (a 400 for a session already gone)', async () => {
+    const { before, found, recorded } = await raceWith(undefined, answered(400));
+    expect(before?.state).toBe('refused');
+    expect(found).toMatchObject({ state: 'delivered', lastOutcome: 'HTTP 2xx' });
+    expect(recorded).toContain('backchannel.delivered');
+  }, 20_000);
+
+  it('counts the lease from before a store slow to grant it, not from its answer', async () => {
+    // A's lease is granted at once but the answer takes 0.5 s; its send then takes 0.6 s, so it
+    // ends ~1.1 s after the lease began, past it, though only 0.6 s after the answer.
+    const storage = createMemoryStorage();
+    let consumes = 0;
+    const slowFirstGrant: Storage = {
+      ...storage,
+      rateLimiter(options) {
+        const limiter = storage.rateLimiter(options);
+        return {
+          get: (key) => limiter.get(key),
+          delete: (key) => limiter.delete(key),
+          penalty: (key, points) => limiter.penalty(key, points),
+          reward: (key, points) => limiter.reward(key, points),
+          async consume(key, points) {
+            const granted = await limiter.consume(key, points);
+            consumes += 1;
+            if (consumes === 1) await sleep(500);
+            return granted;
+          },
+        };
+      },
+    };
+    const { before, found, recorded } = await raceWith(answered(400), undefined, { send: 600, secondTick: 1050 }, slowFirstGrant);
+    expect(before?.state).toBe('delivered');
+    expect(found).toMatchObject({ state: 'delivered', lastOutcome: 'HTTP 2xx' });
+    expect(recorded).not.toContain('backchannel.refused');
   }, 20_000);
 });
