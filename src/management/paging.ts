@@ -34,16 +34,28 @@ export function pageLimit(query: { limit?: string }): number {
   return limit;
 }
 
+/** The key a query's cursor names (the last key of the page before), checked; undefined on the first page. */
+export function cursorKey(query: { cursor?: string }): string | undefined {
+  if (query.cursor === undefined) return undefined;
+  const after = Buffer.from(query.cursor, 'base64url').toString('utf8');
+  if (Buffer.from(after, 'utf8').toString('base64url') !== query.cursor) throw new ApiProblem(400, 'invalid_input', 'cursor is not a cursor this API gave out');
+  return after;
+}
+
+/**
+ * A page out of the items after the cursor, in key order, of which the store was asked for one
+ * more than the limit: that one only says whether another page follows.
+ */
+export function pageOf<T>(items: readonly T[], keyOf: (item: T) => string, limit: number): Page<T> {
+  const page = items.slice(0, limit);
+  return { items: page, next_cursor: items.length > limit ? Buffer.from(keyOf(page[page.length - 1]!), 'utf8').toString('base64url') : null };
+}
+
+/** Pages a whole list held in memory (lists bounded by nature: clients, APIs, deliveries). */
 export function paginate<T>(all: readonly T[], keyOf: (item: T) => string, query: { limit?: string; cursor?: string }): Page<T> {
   const limit = pageLimit(query);
-  let after: string | undefined;
-  if (query.cursor !== undefined) {
-    after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    if (Buffer.from(after, 'utf8').toString('base64url') !== query.cursor) throw new ApiProblem(400, 'invalid_input', 'cursor is not a cursor this API gave out');
-  }
+  const after = cursorKey(query);
   const sorted = [...all].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
-  const rest = after === undefined ? sorted : sorted.filter((item) => keyOf(item) > after!);
-  const items = rest.slice(0, limit);
-  const more = rest.length > limit;
-  return { items, next_cursor: more ? Buffer.from(keyOf(items[items.length - 1]!), 'utf8').toString('base64url') : null };
+  const rest = after === undefined ? sorted : sorted.filter((item) => keyOf(item) > after);
+  return pageOf(rest.slice(0, limit + 1), keyOf, limit);
 }

@@ -72,6 +72,12 @@ export type NewAccount = Pick<AccountRecord, 'email' | 'name' | 'emailVerified' 
 
 export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled' | 'accessEndedAt'>>;
 
+export interface AccountPageQuery {
+  limit: number;
+  after?: string;
+  emailContains?: string;
+}
+
 /** Ids and emails that are not non-empty strings find and change nothing (as for model records). */
 export interface AccountRepository {
   /** Fails with AppError `email_taken` when the email exists in any letter case. */
@@ -80,6 +86,13 @@ export interface AccountRepository {
   /** Case-insensitive. */
   findByEmail(email: string): Promise<AccountRecord | undefined>;
   list(): Promise<AccountRecord[]>;
+  /**
+   * One page of accounts by id (ascending, as strings compare): at most `limit`, only ids after
+   * `after`, only emails containing `emailContains` (any letter case, taken literally). Reads
+   * no more than the page from the store, so a listing's memory is bounded by its page size,
+   * not by how many accounts there are.
+   */
+  page(query: AccountPageQuery): Promise<AccountRecord[]>;
   update(id: string, changes: AccountChanges): Promise<AccountRecord | undefined>;
   /**
    * Deletes the account for good: true when it existed. Its email is free at once (any letter

@@ -342,6 +342,30 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect((await storage.accounts.findByEmail(email))?.id).toBe(again.id);
       });
 
+      it('pages accounts by id: each page after the last id of the one before, only emails containing a text (any case, taken literally)', async () => {
+        const tag = id().toLowerCase();
+        const emails = [`a.b-${tag}@example.com`, `axb-${tag}@example.com`, `c-${tag}@EXAMPLE.com`, `d-${tag}@example.com`, `e-${tag}@example.com`];
+        const created = await Promise.all(emails.map((email) => storage.accounts.create(newAccount(email))));
+        await storage.accounts.create(newAccount(`${id()}@example.com`)); // not tagged: never in these pages
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let pages = 0; pages < 10; pages += 1) {
+          const page = await storage.accounts.page({ limit: 2, after, emailContains: tag.toUpperCase() });
+          expect(page.length).toBeLessThanOrEqual(2);
+          seen.push(...page.map((account) => account.id));
+          if (page.length < 2) break;
+          after = page[page.length - 1]!.id;
+        }
+        expect(seen).toEqual(created.map((account) => account.id).sort());
+        // A metacharacter is a character: `a.b` is not `axb`.
+        expect((await storage.accounts.page({ limit: 10, emailContains: `a.b-${tag}` })).map((account) => account.email)).toEqual([`a.b-${tag}@example.com`]);
+        expect(await storage.accounts.page({ limit: 10, emailContains: `.*${tag}` })).toEqual([]);
+        const first = await storage.accounts.page({ limit: 1, emailContains: `c-${tag}@example` });
+        expect(first.map((account) => account.id)).toEqual([created[2]!.id]);
+        expect(first[0]).toMatchObject({ email: `c-${tag}@example.com`, name: 'Test Person', emailVerified: true, disabled: false });
+        expect(first[0]!.createdAt).toBeInstanceOf(Date);
+      });
+
       it('hands out copies: changing a returned account, its dates included, changes nothing stored', async () => {
         const created = await storage.accounts.create(newAccount(`${id()}@example.com`));
         const ended = new Date(1_700_000_000_000);

@@ -14,7 +14,7 @@ import { createAccountSessions } from '../../account/account-sessions.js';
 import type { FactorSummary } from '../../mfa/factors.js';
 import type { AccountRecord } from '../../storage/types.js';
 import { MANAGEMENT_API_PREFIX } from '../management-api.js';
-import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
+import { cursorKey, pageLimit, pageOf, pageSchema, PAGING_QUERY } from '../paging.js';
 import type { ApiRequest, ApiRoute, JsonSchema } from '../route.js';
 import { text } from '../schemas.js';
 import type { ManagementDeps } from './index.js';
@@ -160,9 +160,10 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       query: { ...PAGING_QUERY, email: EMAIL_FILTER },
       response: { status: 200, description: 'A page of users, by id', schema: pageSchema(USER) },
       async handle({ query }) {
-        const needle = query.email?.toLowerCase();
-        const accounts = (await deps.storage.accounts.list()).filter((account) => needle === undefined || account.email.toLowerCase().includes(needle));
-        const page = paginate(accounts, (account) => account.id, query);
+        const limit = pageLimit(query);
+        // One more than the page: whether another follows. Never every account at once.
+        const accounts = await deps.storage.accounts.page({ limit: limit + 1, after: cursorKey(query), emailContains: query.email });
+        const page = pageOf(accounts, (account) => account.id, limit);
         return { status: 200, body: { items: await Promise.all(page.items.map(represent)), next_cursor: page.next_cursor } };
       },
     },

@@ -40,6 +40,18 @@ export function createMemoryAccounts(): AccountRepository {
     async list() {
       return [...byId.values()].map(copyOf).sort((a, b) => a.email.localeCompare(b.email));
     },
+    async page({ limit, after, emailContains }) {
+      const needle = emailContains?.toLowerCase();
+      // Only the ids are sorted; just the page's records are copied.
+      const ids = [...byId.keys()].filter((id) => after === undefined || id > after).sort();
+      const found: AccountRecord[] = [];
+      for (const id of ids) {
+        if (found.length >= limit) break;
+        const record = byId.get(id)!;
+        if (needle === undefined || record.email.includes(needle)) found.push(copyOf(record));
+      }
+      return found;
+    },
     async update(id, changes) {
       const record = isId(id) ? byId.get(id) : undefined;
       if (!record) return undefined;

@@ -3,6 +3,7 @@ import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import { isId } from '../ids.js';
 import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
+import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
 import { accountSchema, COLLECTIONS } from './schemas.js';
@@ -14,6 +15,9 @@ interface AccountDoc extends Omit<AccountRecord, 'id'> {
 }
 
 const DUPLICATE_KEY = 11000;
+
+/** The text as a regular expression that matches exactly it. */
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function toRecord(doc: AccountDoc | null): AccountRecord | undefined {
   if (!doc) return undefined;
@@ -45,6 +49,16 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
     findByEmail: (email) =>
       isId(email) ? guard(async () => toRecord(await Accounts.findOne({ emailNormalized: normalizeEmail(email) }).lean<AccountDoc>())) : Promise.resolve(undefined),
     list: () => guard(async () => (await Accounts.find({}).sort({ emailNormalized: 1 }).lean<AccountDoc[]>()).map((doc) => toRecord(doc)!)),
+    // Walks the _id index from the cursor on; the email filter is a regular expression of the
+    // text taken literally (every metacharacter escaped), so a query can't make it match more.
+    page: ({ limit, after, emailContains }) =>
+      guard(async () => {
+        const filter: Record<string, unknown> = {};
+        // Our operators, marked so that sanitizeFilter (connection.ts) leaves them operators.
+        if (after !== undefined) filter._id = ourCondition({ $gt: String(after) });
+        if (emailContains !== undefined) filter.emailNormalized = ourCondition({ $regex: escapeRegExp(String(emailContains).toLowerCase()) });
+        return (await Accounts.find(filter).sort({ _id: 1 }).limit(limit).lean<AccountDoc[]>()).map((doc) => toRecord(doc)!);
+      }),
     // Written with majority (the schema's write concern): a disable, a new password or an
     // accessEndedAt rolled back by a failover would undo a security decision.
     update: (id, changes) =>
