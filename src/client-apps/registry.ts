@@ -12,6 +12,8 @@ export interface ClientRegistry {
   find(clientId: string): Promise<ClientMetadata | undefined>;
   isFirstParty(clientId: string): Promise<boolean>;
   list(): Promise<ClientMetadata[]>;
+  /** One page of clients by client_id, after `after` (OidcModelStore's page). */
+  page(query: { limit: number; after?: string }): Promise<ClientMetadata[]>;
   remove(clientId: string): Promise<void>;
 }
 
@@ -30,6 +32,9 @@ export function createClientRegistry(provider: () => Provider, storage: Storage,
     isFirstParty: (clientId) => trust.isFirstParty(clientId),
     async list() {
       return (await records.list()).map((record) => record.payload as ClientMetadata);
+    },
+    async page(query) {
+      return (await records.page(query)).map((record) => record.payload as ClientMetadata);
     },
     async remove(clientId) {
       await records.destroy(clientId);

@@ -44,6 +44,12 @@ export interface OidcModelStore {
   revokeByGrantId(grantId: string): Promise<void>;
   /** Every live record of the model, for admin listings (clients); not used by oidc-provider. */
   list(): Promise<{ id: string; payload: AdapterPayload }[]>;
+  /**
+   * One page of live records by id (ascending, as strings compare): at most `limit`, only ids
+   * after `after`. Reads no more than the page from the store (admin listings of models that
+   * strangers can fill, such as dynamically registered clients).
+   */
+  page(query: { limit: number; after?: string }): Promise<{ id: string; payload: AdapterPayload }[]>;
   /** Live records of one account (sessions, grants): the account page; not used by oidc-provider. */
   findByAccountId(accountId: string): Promise<{ id: string; payload: AdapterPayload }[]>;
 }

@@ -175,6 +175,25 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(mine).toEqual([{ id: `${probe}-a`, payload: { n: 1 } }, { id: `${probe}-b`, payload: { n: 2 } }]);
       });
 
+      it('pages the live records of one model by id, each page after the last id of the one before', async () => {
+        const store = storage.modelStore('ResourceServer');
+        const probe = id();
+        for (const suffix of ['c', 'a', 'e', 'b', 'd']) await store.upsert(`${probe}-${suffix}`, { n: suffix });
+        await store.upsert(`${probe}-bb`, { n: 'expired' }, 1);
+        await sleep(1100);
+        const seen: { id: string; payload: unknown }[] = [];
+        let after = `${probe}-`; // other tests' records sort before or after this test's, never among them
+        for (let pages = 0; pages < 10; pages += 1) {
+          const page = (await store.page({ limit: 2, after })).filter((record) => record.id.startsWith(probe));
+          seen.push(...page);
+          if (page.length < 2) break;
+          after = page[page.length - 1]!.id;
+        }
+        expect(seen).toEqual(['a', 'b', 'c', 'd', 'e'].map((suffix) => ({ id: `${probe}-${suffix}`, payload: { n: suffix } })));
+        const first = await store.page({ limit: 1, after: `${probe}-` });
+        expect(first).toEqual([{ id: `${probe}-a`, payload: { n: 'a' } }]);
+      });
+
       it('refuses a model nobody declared in STORED_MODELS (its indexes could not have been built at start-up)', () => {
         expect(() => storage.modelStore(`Undeclared${id().slice(0, 8)}`)).toThrow(expect.objectContaining({ code: 'internal' }));
       });

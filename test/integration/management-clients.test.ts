@@ -7,6 +7,7 @@ import { managementApiIdentifier } from '../../src/management/management-api.js'
 import { managementRoutes } from '../../src/management/routes/index.js';
 import { callApi, createAdminClient, expectDocumented, managementToken, openApiDocumentOf, requestToken, type ApiReply } from '../support/management.js';
 import { startIdp, type RunningIdp } from '../support/stack.js';
+import { expectOnePageRead } from '../support/one-page-reads.js';
 
 let idp: RunningIdp;
 let token: string;
@@ -120,6 +121,11 @@ describe('/clients', () => {
     } while (cursor);
     const all = (await idp.clients.list()).map((client) => client.client_id).sort();
     expect(seen).toEqual(all);
+  });
+
+  it('reads one page from the store, never every client at once (anyone may register one)', async () => {
+    for (let n = 0; n < 3; n += 1) await api('POST', '/clients', { ...browserApp, client_name: `One page ${n}` });
+    await expectOnePageRead(idp.clients, 'client', () => api('GET', '/clients?limit=2'));
   });
 });
 

@@ -9,6 +9,7 @@ import { HttpClient } from '../support/http-client.js';
 import { deliveriesSettled } from '../support/deliveries.js';
 import { signInAt } from '../support/journeys.js';
 import { startStack, type RunningIdp, type Stack } from '../support/stack.js';
+import { expectOnePageRead } from '../support/one-page-reads.js';
 
 let stack: Stack;
 let idp: RunningIdp;
@@ -152,24 +153,7 @@ describe('GET /users', () => {
 
   it('reads one page from the store, never every account at once', async () => {
     for (let i = 0; i < 3; i += 1) await createUser();
-    const accounts = idp.storage.accounts;
-    const { list } = accounts;
-    const asked: number[] = [];
-    const { page } = accounts;
-    accounts.list = () => Promise.reject(new Error('a listing must not read every account'));
-    accounts.page = (query) => {
-      asked.push(query.limit);
-      return page.call(accounts, query);
-    };
-    try {
-      const reply = await call('listUsers', 'GET', '/users?limit=2');
-      expect(reply.status).toBe(200);
-      expect(reply.json.items).toHaveLength(2);
-      expect(reply.json.next_cursor).toEqual(expect.any(String));
-      expect(asked).toEqual([3]); // the page and one more, to know whether another follows
-    } finally {
-      Object.assign(accounts, { list, page });
-    }
+    await expectOnePageRead(idp.storage.accounts, 'account', () => call('listUsers', 'GET', '/users?limit=2'));
   });
 
   it('filters by a part of the email in any letter case', async () => {

@@ -19,7 +19,7 @@ import { ACCOUNT_CONSOLE_CLIENT_ID } from '../../account/account-sessions.js';
 import type { Idp } from '../../idp.js';
 import { insufficientScope } from '../bearer.js';
 import { MANAGEMENT_API_PREFIX, managementApiIdentifier, type ManagementScope } from '../management-api.js';
-import { paginate, pageSchema, PAGING_QUERY } from '../paging.js';
+import { cursorKey, pageLimit, pageOf, pageSchema, PAGING_QUERY } from '../paging.js';
 import { ApiProblem } from '../problem.js';
 import type { ApiRequest, ApiRoute, JsonSchema } from '../route.js';
 import { scopeToken, text, uri, uriList } from '../schemas.js';
@@ -127,7 +127,9 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       query: PAGING_QUERY,
       response: { status: 200, description: 'A page of clients, by client_id', schema: pageSchema(CLIENT) },
       async handle({ query }) {
-        const page = paginate(await deps.clients.list(), (m) => m.client_id, query);
+        const limit = pageLimit(query);
+        // One more than the page: whether another follows. Never every client at once (anyone may register one).
+        const page = pageOf(await deps.clients.page({ limit: limit + 1, after: cursorKey(query) }), (m) => m.client_id, limit);
         const items = await Promise.all(page.items.map(async (metadata) => representation(deps, { metadata, firstParty: await deps.clients.isFirstParty(metadata.client_id) })));
         return { status: 200, body: { items, next_cursor: page.next_cursor } };
       },

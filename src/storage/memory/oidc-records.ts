@@ -200,6 +200,17 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
       async list() {
         return liveRecords(() => true);
       },
+      async page({ limit, after }) {
+        // Only the ids are sorted; just the page's records are parsed.
+        const ids = [...(models.get(model)?.keys() ?? [])].filter((id) => after === undefined || id > after).sort();
+        const found: { id: string; payload: AdapterPayload }[] = [];
+        for (const id of ids) {
+          if (found.length >= limit) break;
+          const entry = live(model, id);
+          if (entry) found.push({ id, payload: payloadOf(entry) });
+        }
+        return found;
+      },
       async findByAccountId(accountId) {
         if (!isId(accountId)) return [];
         // A scan: fine for one process's memory; the MongoDB store uses an index.

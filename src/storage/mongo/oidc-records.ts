@@ -37,8 +37,10 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
     const doc = await liveDoc(filter);
     return doc ? payloadOf(doc) : undefined;
   };
-  const findMany = async (filter: Record<string, string>) =>
-    (await Records.find({ ...filter, ...live() }).sort({ _id: 1 }).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: payloadOf(doc) }));
+  const findMany = async (filter: Record<string, unknown>, limit?: number) => {
+    const query = Records.find({ ...filter, ...live() }).sort({ _id: 1 });
+    return (await (limit === undefined ? query : query.limit(limit)).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: payloadOf(doc) }));
+  };
 
   return {
     upsert: (id, payload, expiresInSeconds) =>
@@ -73,6 +75,8 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
         if (isId(grantId)) await Records.deleteMany({ grantId }, majority());
       }),
     list: () => guard(() => findMany({})),
+    // The _id index from the cursor on; `$gt` marked as ours so that sanitizeFilter leaves it an operator.
+    page: ({ limit, after }) => guard(() => findMany(after === undefined ? {} : { _id: ourCondition({ $gt: String(after) }) }, limit)),
     findByAccountId: (accountId) => (isId(accountId) ? guard(() => findMany({ accountId })) : Promise.resolve([])),
   };
 }
