@@ -51,7 +51,7 @@ export function pageOf<T>(items: readonly T[], keyOf: (item: T) => string, limit
   return { items: page, next_cursor: items.length > limit ? Buffer.from(keyOf(page[page.length - 1]!), 'utf8').toString('base64url') : null };
 }
 
-/** Pages a whole list held in memory (lists bounded by nature: clients, APIs, deliveries). */
+/** Pages a whole list held in memory: the APIs an admin registers, the logout deliveries kept for a day (not yet paged in the store). */
 export function paginate<T>(all: readonly T[], keyOf: (item: T) => string, query: { limit?: string; cursor?: string }): Page<T> {
   const limit = pageLimit(query);
   const after = cursorKey(query);
