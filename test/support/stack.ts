@@ -15,7 +15,7 @@ import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/listen.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
-import { applyServerLimits } from '../../src/http/server-limits.js';
+import { applyServerLimits, DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import type { Logger } from '../../src/logger.js';
 import type { Storage } from '../../src/storage/types.js';
@@ -71,6 +71,11 @@ export async function startIdp(
   const issuer = options.issuer ?? reserved.url('idp');
   const slot = async (name: string): Promise<SiteSlot> => {
     const site = await reservePort();
+    // As for the IdP below: every test browser comes from 127.0.0.1, and each HttpClient keeps its
+    // own kept-alive connections, so a test making many browsers (the fuzz test) held over 100 at
+    // a site at once and was refused by the per-address cap, rightly. The cap is tested on its own
+    // (server-limits.test.ts); the sites' other limits stay as in production.
+    applyServerLimits(site.server, { ...DEFAULT_SERVER_LIMITS, maxConnectionsPerAddress: 0 });
     const url = options.sitesOnIp ? `http://127.0.0.1:${site.port}` : options.sitesOverHttps ? `https://${name}.localhost:${site.port}` : site.url(name);
     return { reserved: site, url };
   };
