@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
+import { deliveriesSettled } from '../support/deliveries.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -69,6 +70,10 @@ describe('single sign-on in a real browser', () => {
     await siteBTab.waitForURL(`${stack.idp.issuer}/session/end**`);
     await siteBTab.getByRole('button', { name: 'Yes, sign me out' }).click();
     await siteBTab.waitForURL(`${stack.siteB.url}/signed-out`);
+    // Site-a hears of it by back-channel logout, which the IdP sends after the sign-out page, not
+    // before it: under load the reload below could come first (a CI run saw it).
+    const settled = await deliveriesSettled(stack.idp);
+    expect(settled.filter((delivery) => delivery.clientId === stack.siteA.config.clientId).map((delivery) => delivery.state)).toContain('delivered');
     await siteATab.reload();
     await siteATab.waitForURL(`${stack.siteA.url}/`);
     await expect(siteATab.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Welcome to Site A');
