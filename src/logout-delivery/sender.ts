@@ -162,7 +162,7 @@ export function createDeliverySender(deps: {
       const send = deps.send(provider);
       if (!client || !(client as { backchannelLogoutUri?: string }).backchannelLogoutUri || !send) {
         const outcome = 'the client or its back-channel logout URI is gone';
-        return await record(outcome, delivery.attempts, () => settle({ ...delivery, attempts: delivery.attempts }, 'given_up', outcome, now));
+        return await record(outcome, delivery.attempts, () => settle(delivery, 'given_up', outcome, now));
       }
       const attempted = { ...delivery, attempts: delivery.attempts + 1 };
       try {

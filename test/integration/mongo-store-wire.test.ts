@@ -197,6 +197,17 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(sentSince(again)).toEqual([]);
     });
 
+    it('pages accounts and model records off the _id index, with our operators intact and the email text taken literally', async () => {
+      const start = fake.commands().length;
+      await storage.accounts.page({ limit: 3, after: 'account-5', emailContains: 'A.b+(c)' });
+      await storage.modelStore('Client').page({ limit: 2, after: 'client-1' });
+      await storage.modelStore('Client').page({ limit: 2 });
+      const [accounts, clients, first] = sentSince(start).filter((command) => command.name === 'find');
+      expect(accounts!.body).toMatchObject({ find: 'accounts', filter: { _id: { $gt: 'account-5' }, emailNormalized: { $regex: 'a\\.b\\+\\(c\\)' } }, sort: { _id: 1 }, limit: 3 });
+      expect(clients!.body).toMatchObject({ find: 'oidc_Client', filter: { _id: { $gt: 'client-1' }, $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] }, sort: { _id: 1 }, limit: 2 });
+      expect(first!.body.filter).toEqual({ $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] });
+    });
+
     it('sends only string ids into filters: an operator given as an id sends nothing at all', async () => {
       const start = fake.commands().length;
       const operator = { $ne: null } as unknown as string;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { isId } from '../ids.js';
 import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
+import { pageByIds } from './id-pages.js';
 
 /**
  * A copy callers may change without changing the store. By hand rather than structuredClone: an
@@ -40,17 +41,12 @@ export function createMemoryAccounts(): AccountRepository {
     async list() {
       return [...byId.values()].map(copyOf).sort((a, b) => a.email.localeCompare(b.email));
     },
-    async page({ limit, after, emailContains }) {
-      const needle = emailContains?.toLowerCase();
-      // Only the ids are sorted; just the page's records are copied.
-      const ids = [...byId.keys()].filter((id) => after === undefined || id > after).sort();
-      const found: AccountRecord[] = [];
-      for (const id of ids) {
-        if (found.length >= limit) break;
+    async page(query) {
+      const needle = query.emailContains?.toLowerCase();
+      return pageByIds(byId.keys(), query, (id) => {
         const record = byId.get(id)!;
-        if (needle === undefined || record.email.includes(needle)) found.push(copyOf(record));
-      }
-      return found;
+        return needle === undefined || record.email.includes(needle) ? copyOf(record) : undefined;
+      });
     },
     async update(id, changes) {
       const record = isId(id) ? byId.get(id) : undefined;

@@ -11,6 +11,7 @@ import { AppError } from '../../errors.js';
 import { assertKnownModel } from '../models.js';
 import { assertId, isId } from '../ids.js';
 import type { AdapterPayload, OidcModelStore } from '../types.js';
+import { pageByIds } from './id-pages.js';
 import { createParsedPayloads } from './parsed-payloads.js';
 
 interface Entry {
@@ -200,16 +201,11 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
       async list() {
         return liveRecords(() => true);
       },
-      async page({ limit, after }) {
-        // Only the ids are sorted; just the page's records are parsed.
-        const ids = [...(models.get(model)?.keys() ?? [])].filter((id) => after === undefined || id > after).sort();
-        const found: { id: string; payload: AdapterPayload }[] = [];
-        for (const id of ids) {
-          if (found.length >= limit) break;
+      async page(query) {
+        return pageByIds(models.get(model)?.keys() ?? [], query, (id) => {
           const entry = live(model, id);
-          if (entry) found.push({ id, payload: payloadOf(entry) });
-        }
-        return found;
+          return entry ? { id, payload: payloadOf(entry) } : undefined;
+        });
       },
       async findByAccountId(accountId) {
         if (!isId(accountId)) return [];

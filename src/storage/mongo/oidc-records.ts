@@ -37,9 +37,12 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
     const doc = await liveDoc(filter);
     return doc ? payloadOf(doc) : undefined;
   };
-  const findMany = async (filter: Record<string, unknown>, limit?: number) => {
-    const query = Records.find({ ...filter, ...live() }).sort({ _id: 1 });
-    return (await (limit === undefined ? query : query.limit(limit)).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: payloadOf(doc) }));
+  /** Live records matching `filter` (strings only: never an operator), by id; `page`: only those after its id, at most its limit. */
+  const findMany = async (filter: Record<string, string>, page?: { limit: number; after?: string }) => {
+    // `$gt` marked as ours so that sanitizeFilter (connection.ts) leaves it an operator.
+    const after = page?.after === undefined ? {} : { _id: ourCondition({ $gt: String(page.after) }) };
+    const query = Records.find({ ...filter, ...after, ...live() }).sort({ _id: 1 });
+    return (await (page ? query.limit(page.limit) : query).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: payloadOf(doc) }));
   };
 
   return {
@@ -75,8 +78,8 @@ export function createMongoModelStore(connection: Connection, model: string): Oi
         if (isId(grantId)) await Records.deleteMany({ grantId }, majority());
       }),
     list: () => guard(() => findMany({})),
-    // The _id index from the cursor on; `$gt` marked as ours so that sanitizeFilter leaves it an operator.
-    page: ({ limit, after }) => guard(() => findMany(after === undefined ? {} : { _id: ourCondition({ $gt: String(after) }) }, limit)),
+    // The _id index from the cursor on.
+    page: (query) => guard(() => findMany({}, query)),
     findByAccountId: (accountId) => (isId(accountId) ? guard(() => findMany({ accountId })) : Promise.resolve([])),
   };
 }
