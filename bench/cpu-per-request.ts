@@ -8,6 +8,9 @@
  * measured. A scratch build of `dist/` can be measured the same way.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { cpuPerCall, cpuTable, cpuUsage, readCpuSettings, repeat, type CpuSettings } from './harness/cpu-report.js';
 import { environments } from './harness/environments.js';
@@ -20,6 +23,8 @@ import { startServer, type RunningServer, type ServerName } from './harness/serv
  * Not here: discovery under sign-ins (its background load would be counted as its own), and the
  * code exchange, whose codes are made for a measured time (they live 60 s), not for a count.
  */
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
 const MEASURABLE = OPERATIONS.filter((spec) => spec.id !== 'discovery-under-sign-ins' && spec.id !== 'code-exchange');
 
 /** The server's CPU so far, in ms: all its threads, or with --event-loop only the main one. */
@@ -68,13 +73,17 @@ async function main(): Promise<number> {
     console.log(cpuUsage(ids));
     return 0;
   }
+  if (settings.variant !== undefined && !existsSync(join(ROOT, settings.variant, 'idp.js'))) {
+    throw new Error(`--variant ${settings.variant}: no idp.js there; make it with \`npm run build && cp -r dist ${settings.variant}\` (a directory inside this checkout)`);
+  }
   const secret = randomBytes(32).toString('base64url');
   const env = environments({}, secret);
   const rows = [...settings.paths, ...settings.operations];
   const measured = new Map<string, Record<ServerName, number[]>>(rows.map((row) => [row, { baseline: [], ours: [] }]));
   for (let round = 1; round <= settings.rounds; round += 1) {
     for (const name of (round % 2 ? ['baseline', 'ours'] : ['ours', 'baseline']) as ServerName[]) {
-      const server = await startServer(name, env[name]);
+      // With --variant the baseline's column is ours again, from the variant's build.
+      const server = settings.variant !== undefined && name === 'baseline' ? await startServer('ours', { ...env.ours, BENCH_OUR_BUILD: settings.variant }) : await startServer(name, env[name]);
       try {
         for (const row of rows) {
           const us = row.startsWith('/') ? await measurePath(server, row, settings) : await measureOperation(server, row, secret, settings);
@@ -86,7 +95,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  console.log(cpuTable(rows, measured, settings.eventLoop));
+  console.log(cpuTable(rows, measured, settings.eventLoop, settings.variant === undefined ? 'baseline' : `ours from ${settings.variant}`));
   return 0;
 }
 

@@ -10,13 +10,16 @@
  * does not exist when CI type-checks): a TypeScript file could not import it. So it can't import
  * bench/fixture.ts either; the harness hands it the seed (benchSeed there) as JSON in BENCH_SEED.
  *
+ * BENCH_OUR_BUILD names another copy of the build to run instead of dist/ (bench:cpu's --variant).
+ *
  * With MONGODB_URI the harness points it at a throw-away database, dropped here on the way out.
  */
-import { runMain } from '../dist/bin/run-main.js';
-import { hashPassword } from '../dist/accounts/passwords.js';
-import { loadConfig } from '../dist/config.js';
-import { listenIdp } from '../dist/http/listen-idp.js';
-import { createIdp } from '../dist/idp.js';
+// BENCH_OUR_BUILD: another copy of the build, inside this checkout (`npm run bench:cpu -- --variant`).
+const build = new URL(`../${process.env.BENCH_OUR_BUILD ?? 'dist'}/`, import.meta.url);
+const load = (module) => import(new URL(module, build).href);
+const [{ runMain }, { hashPassword }, { loadConfig }, { listenIdp }, { createIdp }] = await Promise.all(
+  ['bin/run-main.js', 'accounts/passwords.js', 'config.js', 'http/listen-idp.js', 'idp.js'].map(load),
+);
 
 /** @returns {{ account: { email: string, password: string, name: string, givenName: string, familyName: string }, clients: object[], resourceServer: { identifier: string, name: string, scope: string } }} */
 function readSeed() {

@@ -15,6 +15,11 @@ export interface CpuSettings {
   connections: number;
   /** Only the event loop's thread (the server's JavaScript), not libuv's pool or V8's helpers. */
   eventLoop: boolean;
+  /**
+   * A copy of a build of ours (a directory like dist/, inside this checkout) that takes the
+   * baseline's place: the table then compares two builds of ours over real sockets.
+   */
+  variant?: string;
 }
 
 const DEFAULT_PATHS = '/jwks,/.well-known/openid-configuration';
@@ -29,7 +34,9 @@ export const cpuUsage = (operations: readonly string[]) => `npm run bench:cpu --
   --rounds <n>          rounds; odd ones start the baseline first, even ones ours (default 3)
   --connections <n>     keep-alive connections, one request in flight on each (default 8)
   --event-loop          count only the event loop's thread (our code and the engine's), not libuv's
-                        pool (argon2id, WebCrypto) or V8's helpers: for sign-in, without the hash`;
+                        pool (argon2id, WebCrypto) or V8's helpers: for sign-in, without the hash
+  --variant <dir>       in the baseline's place, ours built as the copy in <dir> (inside this
+                        checkout, e.g. .ab/before from \`cp -r dist .ab/before\`): two builds of ours`;
 
 /** Each item once: a row named twice would be measured twice a round, and its median skewed. */
 export const list = (raw: string) => [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
@@ -52,6 +59,7 @@ export function readCpuSettings(argv: string[], operations: readonly string[]): 
       rounds: { type: 'string' },
       connections: { type: 'string' },
       'event-loop': { type: 'boolean' },
+      variant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -71,11 +79,12 @@ export function readCpuSettings(argv: string[], operations: readonly string[]): 
     rounds: whole('rounds', values.rounds, 3),
     connections: whole('connections', values.connections, 8),
     eventLoop: values['event-loop'] ?? false,
+    ...(values.variant === undefined ? {} : { variant: values.variant }),
   };
 }
 
 /** One line per row (a path or an operation): each server's µs in every round, the medians, and ours / baseline. */
-export function cpuTable(rows: readonly string[], measured: ReadonlyMap<string, Record<ServerName, number[]>>, eventLoop = false): string {
+export function cpuTable(rows: readonly string[], measured: ReadonlyMap<string, Record<ServerName, number[]>>, eventLoop = false, baselineName = 'baseline'): string {
   const what = eventLoop ? 'event-loop µs' : 'µs';
   const lines = rows.map((row) => {
     const { baseline, ours } = measured.get(row) ?? { baseline: [], ours: [] };
@@ -83,7 +92,7 @@ export function cpuTable(rows: readonly string[], measured: ReadonlyMap<string, 
     const rounds = (values: number[]) => values.map((value) => value.toFixed(1)).join(' / ');
     return `| ${row} | ${rounds(baseline)} | ${rounds(ours)} | ${b.toFixed(1)} | ${o.toFixed(1)} | ${(o / b).toFixed(2)}x |`;
   });
-  return [`| path or operation | baseline ${what}, each round | ours ${what}, each round | baseline median | ours median | CPU ratio |`, '| --- | --- | --- | ---: | ---: | ---: |', ...lines].join('\n');
+  return [`| path or operation | ${baselineName} ${what}, each round | ours ${what}, each round | ${baselineName} median | ours median | CPU ratio |`, '| --- | --- | --- | ---: | ---: | ---: |', ...lines].join('\n');
 }
 
 /**

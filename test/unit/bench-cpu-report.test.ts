@@ -28,6 +28,14 @@ describe('npm run bench:cpu', () => {
     expect(readCpuSettings(['--operations', 'userinfo', '--event-loop'], OPERATIONS)).toMatchObject({ eventLoop: true });
   });
 
+  it('puts a kept build of ours in the baseline\'s column when given --variant, and names it so in the table', () => {
+    expect(readCpuSettings(['--operations', 'userinfo', '--variant', '.ab/before'], OPERATIONS)).toMatchObject({ operations: ['userinfo'], variant: '.ab/before' });
+    expect(readCpuSettings(['--operations', 'userinfo'], OPERATIONS)).not.toHaveProperty('variant');
+    expect(cpuTable(['userinfo'], new Map([['userinfo', { baseline: [200], ours: [210] }]]), false, 'ours from .ab/before').split('\n')[0]).toBe(
+      '| path or operation | ours from .ab/before µs, each round | ours µs, each round | ours from .ab/before median | ours median | CPU ratio |',
+    );
+  });
+
   it('refuses counts that are not positive whole numbers, paths that are not paths, and operations it does not know', () => {
     for (const bad of [['--requests', '0'], ['--rounds', '1.5'], ['--connections', 'many'], ['--paths', 'jwks'], ['--paths', ','], ['--operations', 'sign-in'], ['--operations', ',']]) {
       expect(() => readCpuSettings(bad, OPERATIONS)).toThrow(/^--(requests|rounds|connections|paths|operations) must/);
