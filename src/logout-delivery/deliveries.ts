@@ -12,8 +12,7 @@ import type { AdapterPayload, Storage } from '../storage/types.js';
 
 /**
  * Pending and settled deliveries are kept apart: the sender polls the pending ones every half
- * second on every instance, and a day of settled ones (100,000 sign-outs) must not be read each
- * time. A delivery moves to the settled model once, when it settles.
+ * second on every instance, and a day of settled ones (100,000 sign-outs) must not be in its way. A delivery moves to the settled model once, when it settles.
  */
 const MODEL = 'BackchannelDelivery';
 const SETTLED_MODEL = 'BackchannelDeliverySettled';
@@ -46,8 +45,11 @@ export interface Deliveries {
   save(delivery: Delivery): Promise<void>;
   /** Every delivery still kept, any state. */
   list(): Promise<Delivery[]>;
-  /** The pending ones only (what the sender polls). */
-  pending(): Promise<Delivery[]>;
+  /**
+   * Pending ones by id (ascending, as strings compare): at most `limit`, only ids after `after`.
+   * What the sender polls, a page at a time, so a poll costs the same whatever the backlog.
+   */
+  pendingPage(query: { limit: number; after?: string }): Promise<Delivery[]>;
   ofAccount(accountId: string): Promise<Delivery[]>;
 }
 
@@ -109,7 +111,7 @@ export function createDeliveries(storage: Storage): Deliveries {
       const doneIds = new Set(done.map((delivery) => delivery.id));
       return [...pending.filter((delivery) => !doneIds.has(delivery.id)), ...done];
     },
-    pending: () => all(records),
+    pendingPage: async (query) => (await records.page(query)).map(({ payload }) => fromPayload(payload)),
     async ofAccount(accountId) {
       const [pending, done] = await Promise.all([records.findByAccountId(accountId), settled.findByAccountId(accountId)]);
       const doneIds = new Set(done.map(({ id }) => id));

@@ -14,6 +14,8 @@
  *   timeout, on purpose or not) never take the slots of the sites that answer; due deliveries are
  *   taken in turn across sites, not oldest first overall. Nobody waits for them: the
  *   person's sign-out page returned when the delivery was stored;
+ * - each poll reads one page of the pending deliveries (POLL_PAGE_SIZE), the next poll the page
+ *   after it, round and round: never the whole backlog at once;
  * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
  *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
  *   instances send the same delivery at once; the holder re-reads the delivery before sending, so a
@@ -47,6 +49,14 @@ export const FIRST_RETRY_MS = 1000;
 export const MAX_RETRY_MS = 5 * 60 * 1000;
 /** Longer than one attempt can take (oidc-provider's 2.5 s request timeout, the store writes). */
 const LEASE_SECONDS = 30;
+/**
+ * Pending deliveries one poll reads. A backlog larger than this (a site down for hours under
+ * heavy sign-out traffic) is read a page per poll, so each poll costs the same whatever the
+ * backlog; a due retry then waits at most one pass over it for its turn (a backlog of 100,000:
+ * 200 polls, 100 s, against retries 1 s to 5 minutes apart anyway). A new delivery is tried at
+ * once, without waiting for a poll, whenever a slot is free.
+ */
+export const POLL_PAGE_SIZE = 500;
 
 /** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s ... capped, +-20%. */
 export function retryDelayMs(attempts: number, random = Math.random): number {
@@ -88,6 +98,8 @@ export function createDeliverySender(deps: {
   pollMs: number;
   /** The lease's length (tests shorten it). */
   leaseSeconds?: number;
+  /** Pending deliveries read per poll (tests shorten it). */
+  pageSize?: number;
 }): DeliverySender {
   const { deliveries, logger, events } = deps;
   const leaseMs = (deps.leaseSeconds ?? LEASE_SECONDS) * 1000;
@@ -207,8 +219,16 @@ export function createDeliverySender(deps: {
     return turns;
   }
 
+  const pageSize = deps.pageSize ?? POLL_PAGE_SIZE;
+  /** The last id of the page the previous poll read; undefined: the next poll starts over. */
+  let cursor: string | undefined;
+
   async function tick(now = new Date()): Promise<void> {
-    const due = (await deliveries.pending()).filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now);
+    const page = await deliveries.pendingPage({ limit: pageSize, ...(cursor === undefined ? {} : { after: cursor }) });
+    // On past what this page held, whatever could start: a page full of one site's deliveries
+    // (a site down, its probe in flight) must not keep the other sites' out of every later poll.
+    cursor = page.length < pageSize ? undefined : page[page.length - 1]!.id;
+    const due = page.filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now);
     await Promise.all(inTurns(due).map((delivery) => start(delivery)).filter(Boolean));
   }
 

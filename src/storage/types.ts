@@ -47,8 +47,9 @@ export interface OidcModelStore {
   /**
    * One page of live records by id (ascending, as strings compare): at most `limit`, only ids
    * after `after`, for admin listings of models that strangers can fill (dynamically registered
-   * clients): MongoDB returns the page off its _id index; the memory store sorts the model's ids,
-   * not its records, for each page.
+   * clients) and for the back-channel sender's polls: MongoDB returns the page off its _id index;
+   * the memory store passes over the model's ids once, keeping the page's (~5 ms a page at
+   * 100,000 records).
    */
   page(query: { limit: number; after?: string }): Promise<{ id: string; payload: AdapterPayload }[]>;
   /** Live records of one account (sessions, grants): the account page; not used by oidc-provider. */
@@ -98,8 +99,8 @@ export interface AccountRepository {
    * `after`, only emails containing `emailContains` (any letter case, taken literally). A
    * listing's memory is bounded by its page size, not by how many accounts there are: MongoDB
    * walks its _id index and returns the page (with an email filter it may examine every account
-   * after the cursor to find few matches); the memory store sorts its ids, not its records, for
-   * each page (~80 ms a page at 100,000 accounts).
+   * after the cursor to find few matches); the memory store passes over its ids once, keeping
+   * the page's, and sorts the rest of its ids only when an email filter left the page short.
    */
   page(query: AccountPageQuery): Promise<AccountRecord[]>;
   update(id: string, changes: AccountChanges): Promise<AccountRecord | undefined>;

@@ -10,7 +10,7 @@ export function senderWithFunctionSites(
   storage: Storage,
   deliveries: Deliveries,
   send: SendLogout,
-  options: { maxConcurrent: number; maxPerSite: number; pollMs: number; leaseSeconds?: number },
+  options: { maxConcurrent: number; maxPerSite: number; pollMs: number; leaseSeconds?: number; pageSize?: number },
 ) {
   const logger = createLogger('silent');
   const provider = { Client: { find: async (clientId: string) => ({ clientId, backchannelLogoutUri: `https://${clientId}.example/logout` }) } } as unknown as Provider;

@@ -1,0 +1,101 @@
+/**
+ * The back-channel sender's poll reads a page of the pending deliveries, not the whole backlog: a
+ * site down for hours under heavy sign-out traffic must not make every poll of every instance read
+ * (and parse) everything owed. The real sender, store and lease; sites that are functions.
+ */
+import { createDeliveries, type Delivery } from '../../src/logout-delivery/deliveries.js';
+import type { SendLogout } from '../../src/logout-delivery/sender.js';
+import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import type { OidcModelStore, Storage } from '../../src/storage/types.js';
+import { senderWithFunctionSites } from '../support/delivery-sender.js';
+
+/** The storage, with the most pending-delivery records any one read handed out. */
+function countingReads(storage: Storage) {
+  const counted = { most: 0 };
+  const count = <T extends unknown[]>(records: T) => {
+    counted.most = Math.max(counted.most, records.length);
+    return records;
+  };
+  const wrapped: Storage = Object.create(storage, {
+    modelStore: {
+      value: (model: string): OidcModelStore => {
+        const store = storage.modelStore(model);
+        if (model !== 'BackchannelDelivery') return store;
+        return { ...store, list: async () => count(await store.list()), page: async (query) => count(await store.page(query)) };
+      },
+    },
+  });
+  return { storage: wrapped, counted };
+}
+
+const owed = (id: string, clientId: string): Delivery => {
+  const now = new Date();
+  return { id, clientId, accountId: `person-${id}`, sid: `sid-${id}`, state: 'pending', createdAt: now, attempts: 0, nextAttemptAt: now, giveUpAt: new Date(now.getTime() + 3_600_000) };
+};
+
+it('reads a page a poll and goes on past pages it could not start anything from, to the last one', async () => {
+  const memory = createMemoryStorage();
+  const { storage, counted } = countingReads(memory);
+  const deliveries = createDeliveries(storage);
+  // A site that holds every request (down behind a proxy that never answers): while its one
+  // probe is in flight, nothing else of it can start.
+  let release: () => void = () => undefined;
+  const hanging = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const arrived: string[] = [];
+  const send: SendLogout = async (client, accountId) => {
+    if ((client as { clientId: string }).clientId === 'down') return hanging;
+    arrived.push(accountId);
+  };
+  const sender = senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 16, maxPerSite: 1, pollMs: 60_000, pageSize: 10 });
+  try {
+    // 50 owed to the site that hangs, sorting before the one owed to a site that answers.
+    for (let n = 0; n < 50; n += 1) await deliveries.save(owed(`a${String(n).padStart(3, '0')}`, 'down'));
+    await deliveries.save(owed('zz-live', 'live'));
+    const ticks: Promise<void>[] = [];
+    // Pages of 10: the live site's delivery is on the sixth.
+    for (let poll = 1; poll <= 6 && arrived.length === 0; poll += 1) {
+      ticks.push(sender.tick());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(arrived).toEqual(['person-zz-live']);
+    expect(counted.most).toBeLessThanOrEqual(10);
+    release();
+    await Promise.all(ticks);
+  } finally {
+    release();
+    sender.stop();
+    await sender.idle();
+    await memory.close();
+  }
+});
+
+it('comes round to the first page again, so a retry that falls due is tried on a later pass', async () => {
+  const memory = createMemoryStorage();
+  const deliveries = createDeliveries(memory);
+  let refusals = 1;
+  const attempts: string[] = [];
+  const send: SendLogout = async (_client, accountId) => {
+    attempts.push(accountId);
+    // The first attempt of all meets a site briefly down.
+    if (refusals-- > 0) throw Object.assign(new Error('HTTP 503'), { response: { status: 503 } });
+  };
+  const sender = senderWithFunctionSites(memory, deliveries, send, { maxConcurrent: 16, maxPerSite: 16, pollMs: 60_000, pageSize: 2 });
+  try {
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await deliveries.save(owed(id, 'site'));
+    // Three pages (a b, c d, e): one pass tries each once; 'a' is then owed a retry in ~1 s.
+    for (let poll = 0; poll < 3; poll += 1) await sender.tick();
+    expect(attempts).toEqual(['person-a', 'person-b', 'person-c', 'person-d', 'person-e']);
+    expect((await deliveries.find('a'))?.state).toBe('pending');
+    // After the retry delay (1 s +-20%), the next pass starts from the first page again.
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    await sender.tick();
+    expect(attempts.at(-1)).toBe('person-a');
+    expect((await deliveries.find('a'))?.state).toBe('delivered');
+  } finally {
+    sender.stop();
+    await sender.idle();
+    await memory.close();
+  }
+});
