@@ -45,7 +45,12 @@ export function keepClientInstances(provider: Provider, clients: Pick<OidcModelS
       built.set(id, known);
       return known.client;
     }
-    const metadata = JSON.parse(json) as Record<string, unknown>;
+    const metadata = parsedObject(json);
+    if (metadata === undefined) {
+      // A damaged record (text that is not a JSON object) is no client, as the stores count it.
+      built.delete(id);
+      return undefined;
+    }
     if (metadata.sector_identifier_uri !== undefined) return engineFind(id);
     const client = new (Client as unknown as ClientConstructor)(metadata);
     built.delete(id);
@@ -53,4 +58,13 @@ export function keepClientInstances(provider: Provider, clients: Pick<OidcModelS
     built.set(id, { json, client });
     return client;
   };
+}
+
+function parsedObject(json: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -24,7 +24,9 @@ export interface AdapterPayload {
  * given anything else, lookups find nothing, `consume` fails with `already_consumed`, `destroy`
  * and `revokeByGrantId` change nothing, and `upsert` fails with AppError `invalid_input`; no such
  * value ever reaches a database query. Payloads round-trip exactly, whatever names their keys
- * have (a client chooses some of them: the `claims` parameter).
+ * have (a client chooses some of them: the `claims` parameter). A stored record whose payload
+ * can't be read back as a JSON object (damaged outside the IdP) counts as absent, and is logged
+ * by model (`storage.unreadable_record`): one bad record fails no read that meets it.
  */
 export interface OidcModelStore {
   upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<void>;

@@ -15,6 +15,8 @@ let clientsParsed = 0;
 let clientsRead = 0;
 /** When set, the next findJson holds the text it read until this settles (a slow round trip). */
 let holdNextRead: Promise<void> | undefined;
+/** Clients whose stored text reads back damaged (cut short), as a damaged MongoDB record would. */
+const damaged = new Set<string>();
 beforeAll(async () => {
   const storage = createMemoryStorage();
   const modelStore = storage.modelStore.bind(storage);
@@ -33,7 +35,7 @@ beforeAll(async () => {
         const held = holdNextRead;
         holdNextRead = undefined;
         if (held) await held;
-        return json;
+        return json !== undefined && damaged.has(id) ? json.slice(0, json.length / 2) : json;
       },
     };
   };
@@ -104,6 +106,15 @@ describe('client lookups', () => {
     await removeClientApp(idp, client.id);
     expect(await authenticates(client)).toBe(401);
     expect(await find(client.id)).toBeUndefined();
+  });
+
+  it('take a client whose stored text is damaged for no client (401), not an error, and the client back once its text is whole', async () => {
+    const client = await confidentialClient('Damaged');
+    expect(await authenticates(client)).toBe(200);
+    damaged.add(client.id);
+    expect(await authenticates(client)).toBe(401);
+    damaged.delete(client.id);
+    expect(await authenticates(client)).toBe(200);
   });
 
   it('never accept the old secret once a rotation has landed, however many requests race it', async () => {

@@ -66,4 +66,10 @@ describe('an oidc record document (MongoDB)', () => {
     expect(payloadOf(legacy)).toEqual({ grantId: 'g', 'client.with.dots': { sid: 's' }, consumed: 2 });
     expect(payloadOf(throughBson({ _id: 'id', payload: { n: 1 } }))).toEqual({ n: 1 });
   });
+
+  it('reads a payload that is not a JSON object as no record, rather than failing the read', () => {
+    for (const payload of ['{"grantId":', '', 'null', '[1,2]', '"text"', '42']) expect(payloadOf({ payload, consumed: 5 })).toBeUndefined();
+    expect(payloadOf({ payload: null as unknown as string })).toBeUndefined();
+    expect(payloadOf(throughBson({ _id: 'id', payload: [1, 2] as unknown as string }))).toBeUndefined();
+  });
 });

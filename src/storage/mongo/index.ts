@@ -23,10 +23,12 @@ export interface MongoStorage extends Storage {
 }
 
 /** The store on a connection whose indexes are built (createMongoStorage does both). */
-export function createMongoStorageOn(connection: Connection): MongoStorage {
+export function createMongoStorageOn(connection: Connection, logger?: Logger): MongoStorage {
+  // A damaged record counts as absent (record-document.ts); someone should hear of it.
+  const onUnreadable = (model: string) => logger?.warn('storage.unreadable_record', { model });
   // Every model's store (and its mongoose model) is made here, once: nothing is compiled or
   // created on a request.
-  const stores = new Map<string, OidcModelStore>(STORED_MODELS.map((model) => [model, createMongoModelStore(connection, model)]));
+  const stores = new Map<string, OidcModelStore>(STORED_MODELS.map((model) => [model, createMongoModelStore(connection, model, onUnreadable)]));
   return {
     kind: 'mongodb',
     connection,
@@ -78,5 +80,5 @@ export async function createMongoStorage(uri: string, logger: Logger, options?: 
     if (isAppError(error)) throw error;
     throw new AppError('storage_unavailable', `Cannot create the indexes in MongoDB at ${maskMongoUri(uri)}: ${(error as Error).message}`, { expose: true, cause: error });
   }
-  return createMongoStorageOn(connection);
+  return createMongoStorageOn(connection, logger);
 }

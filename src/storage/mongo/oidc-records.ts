@@ -10,7 +10,7 @@
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import { assertId, isId } from '../ids.js';
-import type { OidcModelStore } from '../types.js';
+import type { AdapterPayload, OidcModelStore } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
@@ -29,20 +29,34 @@ export function recordModel(connection: Connection, model: string): Model<Record
   return modelOn(connection, name, oidcRecordSchema, name);
 }
 
-export function createMongoModelStore(connection: Connection, model: string): OidcModelStore {
+/**
+ * `onUnreadable`: told of each record read whose payload is not a JSON object (counted as absent,
+ * record-document.ts); given the model only, as a record's id may be a token.
+ */
+export function createMongoModelStore(connection: Connection, model: string, onUnreadable: (model: string) => void = () => undefined): OidcModelStore {
   const Records = recordModel(connection, model);
+  const readable = (doc: RecordDoc) => {
+    const payload = payloadOf(doc);
+    if (payload === undefined) onUnreadable(model);
+    return payload;
+  };
   // The payload and the consumed mark kept beside it: all a lookup needs.
   const liveDoc = (filter: Record<string, string>) => Records.findOne({ ...filter, ...live() }, { payload: 1, consumed: 1 }).lean<RecordDoc>();
   const findOne = async (filter: Record<string, string>) => {
     const doc = await liveDoc(filter);
-    return doc ? payloadOf(doc) : undefined;
+    return doc ? readable(doc) : undefined;
   };
   /** Live records matching `filter` (strings only: never an operator), by id; `page`: only those after its id, at most its limit. */
   const findMany = async (filter: Record<string, string>, page?: { limit: number; after?: string }) => {
     // `$gt` marked as ours so that sanitizeFilter (connection.ts) leaves it an operator.
     const after = page?.after === undefined ? {} : { _id: ourCondition({ $gt: String(page.after) }) };
     const query = Records.find({ ...filter, ...after, ...live() }).sort({ _id: 1 });
-    return (await (page ? query.limit(page.limit) : query).lean<RecordDoc[]>()).map((doc) => ({ id: doc._id, payload: payloadOf(doc) }));
+    const found: { id: string; payload: AdapterPayload }[] = [];
+    for (const doc of await (page ? query.limit(page.limit) : query).lean<RecordDoc[]>()) {
+      const payload = readable(doc);
+      if (payload !== undefined) found.push({ id: doc._id, payload });
+    }
+    return found;
   };
 
   return {

@@ -46,7 +46,21 @@ export function jsonOf(doc: Pick<RecordDoc, 'payload'>): string {
   return typeof doc.payload === 'string' ? doc.payload : JSON.stringify(doc.payload);
 }
 
-export function payloadOf(doc: Pick<RecordDoc, 'payload' | 'consumed'>): AdapterPayload {
-  const payload = typeof doc.payload === 'string' ? (JSON.parse(doc.payload) as AdapterPayload) : doc.payload;
-  return typeof doc.consumed === 'number' ? { ...payload, consumed: doc.consumed } : payload;
+/**
+ * The payload with the consumed mark, or undefined when the document's payload is not a JSON
+ * object (text damaged or written by something else): such a record counts as absent, so one bad
+ * document can't fail every read that meets it (a person's every request with that session, or
+ * ending all of their access, which reads all their records).
+ */
+export function payloadOf(doc: Pick<RecordDoc, 'payload' | 'consumed'>): AdapterPayload | undefined {
+  let payload: unknown = doc.payload;
+  if (typeof payload === 'string') {
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
+  return typeof doc.consumed === 'number' ? { ...(payload as AdapterPayload), consumed: doc.consumed } : (payload as AdapterPayload);
 }
