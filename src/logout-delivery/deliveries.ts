@@ -12,7 +12,8 @@ import type { AdapterPayload, Storage } from '../storage/types.js';
 
 /**
  * Pending and settled deliveries are kept apart: the sender polls the pending ones every half
- * second on every instance, and a day of settled ones (100,000 sign-outs) must not be in its way. A delivery moves to the settled model once, when it settles.
+ * second on every instance, and a day of settled ones (100,000 sign-outs) must not be in its
+ * way. A delivery moves to the settled model once, when it settles.
  */
 const MODEL = 'BackchannelDelivery';
 const SETTLED_MODEL = 'BackchannelDeliverySettled';

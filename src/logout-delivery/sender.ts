@@ -15,7 +15,8 @@
  *   taken in turn across sites, not oldest first overall. Nobody waits for them: the
  *   person's sign-out page returned when the delivery was stored;
  * - each poll reads one page of the pending deliveries (POLL_PAGE_SIZE), the next poll the page
- *   after it, round and round: never the whole backlog at once;
+ *   after it, round and round: never the whole backlog at once; polls don't wait for the
+ *   attempts they started;
  * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
  *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
  *   instances send the same delivery at once; the holder re-reads the delivery before sending, so a
@@ -26,6 +27,7 @@
  *   written over anything but another arrival. The check and the write are two steps, not one
  *   atomic one: an outcome written between them can still be overwritten.
  */
+import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
@@ -38,7 +40,7 @@ export type SendLogout = (client: object, accountId: string, sid: string | undef
 export interface DeliverySender {
   /** Tries this delivery now (after it was stored), without waiting for the next poll. */
   attemptSoon(delivery: Pick<Delivery, 'id' | 'clientId'>): void;
-  /** One pass over the due deliveries; resolves when its attempts finish (tests, shutdown). */
+  /** One poll (a page of the pending deliveries); resolves when its attempts finish (tests). */
   tick(now?: Date): Promise<void>;
   /** Attempts in flight: awaited on shutdown. */
   idle(): Promise<void>;
@@ -52,9 +54,10 @@ const LEASE_SECONDS = 30;
 /**
  * Pending deliveries one poll reads. A backlog larger than this (a site down for hours under
  * heavy sign-out traffic) is read a page per poll, so each poll costs the same whatever the
- * backlog; a due retry then waits at most one pass over it for its turn (a backlog of 100,000:
- * 200 polls, 100 s, against retries 1 s to 5 minutes apart anyway). A new delivery is tried at
- * once, without waiting for a poll, whenever a slot is free.
+ * backlog; a due retry then waits about one pass over it for its turn (a backlog of 100,000:
+ * 200 polls, 100 s, against retries 1 s to 5 minutes apart anyway), longer only while every
+ * slot is busy. A new delivery is tried at once, without waiting for a poll, whenever a slot is
+ * free.
  */
 export const POLL_PAGE_SIZE = 500;
 
@@ -100,6 +103,8 @@ export function createDeliverySender(deps: {
   leaseSeconds?: number;
   /** Pending deliveries read per poll (tests shorten it). */
   pageSize?: number;
+  /** Where the first poll starts reading (after this id); a random place unless given (tests). */
+  startAfter?: string;
 }): DeliverySender {
   const { deliveries, logger, events } = deps;
   const leaseMs = (deps.leaseSeconds ?? LEASE_SECONDS) * 1000;
@@ -194,9 +199,14 @@ export function createDeliverySender(deps: {
     }
   }
 
-  /** Starts an attempt if there is a free slot (the next poll tries again otherwise). */
-  function start({ id, clientId }: Pick<Delivery, 'id' | 'clientId'>): Promise<void> | undefined {
-    if (stopped || inFlight.has(id) || inFlight.size >= deps.maxConcurrent || toSite(clientId) >= deps.maxPerSite) return undefined;
+  /**
+   * Starts an attempt if there is a free slot: its promise, or 'no-slot' when every slot is taken
+   * (the poll then reads this page again), undefined when this delivery or its site must wait.
+   */
+  function start({ id, clientId }: Pick<Delivery, 'id' | 'clientId'>): Promise<void> | 'no-slot' | undefined {
+    if (stopped || inFlight.has(id)) return undefined;
+    if (inFlight.size >= deps.maxConcurrent) return 'no-slot';
+    if (toSite(clientId) >= deps.maxPerSite) return undefined;
     if (failing.has(clientId) && (toSite(clientId) > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
@@ -220,26 +230,48 @@ export function createDeliverySender(deps: {
   }
 
   const pageSize = deps.pageSize ?? POLL_PAGE_SIZE;
-  /** The last id of the page the previous poll read; undefined: the next poll starts over. */
-  let cursor: string | undefined;
+  /**
+   * Where the next poll reads from (after this id; undefined: from the first). Each instance
+   * starts at a place of its own (ids are random), so instances don't walk the same pages in step.
+   */
+  let cursor: string | undefined = deps.startAfter ?? randomBytes(12).toString('base64url');
 
-  async function tick(now = new Date()): Promise<void> {
-    const page = await deliveries.pendingPage({ limit: pageSize, ...(cursor === undefined ? {} : { after: cursor }) });
-    // On past what this page held, whatever could start: a page full of one site's deliveries
-    // (a site down, its probe in flight) must not keep the other sites' out of every later poll.
-    cursor = page.length < pageSize ? undefined : page[page.length - 1]!.id;
+  /** Reads one page and starts what is due on it; the attempts started, not awaited. */
+  async function poll(now: Date): Promise<Promise<void>[]> {
+    const after = cursor;
+    const page = await deliveries.pendingPage({ limit: pageSize, ...(after === undefined ? {} : { after }) });
     const due = page.filter((delivery) => delivery.state === 'pending' && delivery.nextAttemptAt <= now);
-    await Promise.all(inTurns(due).map((delivery) => start(delivery)).filter(Boolean));
+    const started: Promise<void>[] = [];
+    let noSlot = false;
+    for (const delivery of inTurns(due)) {
+      const outcome = start(delivery);
+      if (outcome === 'no-slot') noSlot = true;
+      else if (outcome) started.push(outcome);
+    }
+    // On past this page unless every slot was taken: a page full of one site's deliveries (a
+    // site down, its probe in flight) must not keep the other sites' out of every later poll,
+    // but what waited only for a free slot is read again at the next poll.
+    if (!noSlot) cursor = page.length < pageSize ? undefined : page[page.length - 1]!.id;
+    return started;
   }
 
-  let ticking = false;
+  async function tick(now = new Date()): Promise<void> {
+    await Promise.all(await poll(now));
+  }
+
+  // A poll is skipped only while the previous one is still reading its page, never while its
+  // attempts run: a site holding a request until the timeout must not slow the walk.
+  let polling = false;
   const timer = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    tick()
-      .catch((error: unknown) => logger.warn('backchannel.tick_failed', { error }))
+    if (polling) return;
+    polling = true;
+    poll(new Date())
+      .catch((error: unknown) => {
+        logger.warn('backchannel.tick_failed', { error });
+        return [];
+      })
       .finally(() => {
-        ticking = false;
+        polling = false;
       });
   }, deps.pollMs);
   timer.unref();

@@ -28,10 +28,19 @@ function countingReads(storage: Storage) {
   return { storage: wrapped, counted };
 }
 
-const owed = (id: string, clientId: string): Delivery => {
+const owed = (id: string, clientId: string, dueInMs = 0): Delivery => {
   const now = new Date();
-  return { id, clientId, accountId: `person-${id}`, sid: `sid-${id}`, state: 'pending', createdAt: now, attempts: 0, nextAttemptAt: now, giveUpAt: new Date(now.getTime() + 3_600_000) };
+  return { id, clientId, accountId: `person-${id}`, sid: `sid-${id}`, state: 'pending', createdAt: now, attempts: 0, nextAttemptAt: new Date(now.getTime() + dueInMs), giveUpAt: new Date(now.getTime() + 3_600_000) };
 };
+
+/** A promise that settles when `release` is called. */
+function held() {
+  let release: () => void = () => undefined;
+  const until = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { until, release: () => release() };
+}
 
 it('reads a page a poll and goes on past pages it could not start anything from, to the last one', async () => {
   const memory = createMemoryStorage();
@@ -96,6 +105,89 @@ it('comes round to the first page again, so a retry that falls due is tried on a
   } finally {
     sender.stop();
     await sender.idle();
+    await memory.close();
+  }
+});
+
+it('polls on while attempts it started still hang: a site that never answers does not slow the walk', async () => {
+  const memory = createMemoryStorage();
+  const deliveries = createDeliveries(memory);
+  const hang = held();
+  let pagesRead = 0;
+  const counting = { ...deliveries, pendingPage: (query: { limit: number; after?: string }) => ((pagesRead += 1), deliveries.pendingPage(query)) };
+  const send: SendLogout = async (client) => {
+    if ((client as { clientId: string }).clientId === 'down') await hang.until;
+  };
+  // The real timer: a poll every 20 ms, pages of 10.
+  const sender = senderWithFunctionSites(memory, counting, send, { maxConcurrent: 16, maxPerSite: 1, pollMs: 20, pageSize: 10 });
+  try {
+    for (let n = 0; n < 120; n += 1) await deliveries.save(owed(`a${String(n).padStart(3, '0')}`, 'down'));
+    await deliveries.save(owed('zz-live', 'live'));
+    // Thirteen pages; the first poll's probe of the site that is down never ends.
+    for (let waited = 0; (await deliveries.find('zz-live'))?.state !== 'delivered' && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await deliveries.find('zz-live'))?.state).toBe('delivered');
+    expect(pagesRead).toBeGreaterThanOrEqual(13);
+  } finally {
+    hang.release();
+    sender.stop();
+    await sender.idle();
+    await memory.close();
+  }
+}, 20_000);
+
+it('reads a page again while every slot is taken, rather than passing over what waited only for a slot', async () => {
+  const memory = createMemoryStorage();
+  const deliveries = createDeliveries(memory);
+  const slow = held();
+  const arrived: string[] = [];
+  const send: SendLogout = async (client, accountId) => {
+    if ((client as { clientId: string }).clientId === 'slow') await slow.until;
+    arrived.push(accountId);
+  };
+  const sender = senderWithFunctionSites(memory, deliveries, send, { maxConcurrent: 2, maxPerSite: 2, pollMs: 60_000, pageSize: 2 });
+  try {
+    // Pages of two: a b (a slow site), c d (a site that answers), then twenty pages not due yet.
+    for (const id of ['a', 'b']) await deliveries.save(owed(id, 'slow'));
+    for (const id of ['c', 'd']) await deliveries.save(owed(id, 'quick'));
+    for (let n = 0; n < 40; n += 1) await deliveries.save(owed(`e${String(n).padStart(2, '0')}`, 'quick', 3_600_000));
+    const first = sender.tick(); // a and b take both slots
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sender.tick(); // c and d: no slot
+    expect(arrived).toEqual([]);
+    slow.release();
+    await first;
+    await sender.tick(); // the same page again, now with slots
+    expect(arrived).toEqual(['person-a', 'person-b', 'person-c', 'person-d']);
+  } finally {
+    slow.release();
+    sender.stop();
+    await sender.idle();
+    await memory.close();
+  }
+});
+
+it('starts each instance\'s walk at a place of its own, so instances don\'t read the same pages in step', async () => {
+  const memory = createMemoryStorage();
+  const deliveries = createDeliveries(memory);
+  const firstReads: (string | undefined)[] = [];
+  const senders = [0, 1].map(() => {
+    let first = true;
+    const watching = {
+      ...deliveries,
+      pendingPage: (query: { limit: number; after?: string }) => {
+        if (first) firstReads.push(query.after);
+        first = false;
+        return deliveries.pendingPage(query);
+      },
+    };
+    return senderWithFunctionSites(memory, watching, async () => undefined, { maxConcurrent: 4, maxPerSite: 4, pollMs: 60_000, startAfter: undefined });
+  });
+  try {
+    for (const sender of senders) await sender.tick();
+    expect(firstReads).toEqual([expect.stringMatching(/^[\w-]{16}$/), expect.stringMatching(/^[\w-]{16}$/)]);
+    expect(firstReads[0]).not.toBe(firstReads[1]);
+  } finally {
+    for (const sender of senders) sender.stop();
     await memory.close();
   }
 });

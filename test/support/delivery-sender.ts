@@ -10,7 +10,7 @@ export function senderWithFunctionSites(
   storage: Storage,
   deliveries: Deliveries,
   send: SendLogout,
-  options: { maxConcurrent: number; maxPerSite: number; pollMs: number; leaseSeconds?: number; pageSize?: number },
+  options: { maxConcurrent: number; maxPerSite: number; pollMs: number; leaseSeconds?: number; pageSize?: number; startAfter?: string },
 ) {
   const logger = createLogger('silent');
   const provider = { Client: { find: async (clientId: string) => ({ clientId, backchannelLogoutUri: `https://${clientId}.example/logout` }) } } as unknown as Provider;
@@ -21,6 +21,8 @@ export function senderWithFunctionSites(
     send: () => send,
     events: createSecurityEvents({ logger, audit: storage.audit, retentionSeconds: 60 }),
     logger,
+    // From the first page, unless a test says otherwise ('' sorts before every id).
+    startAfter: '',
     ...options,
   });
 }
