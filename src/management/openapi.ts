@@ -15,6 +15,7 @@ const FAILURES = {
   '401': problem('No token, or one that is expired, revoked, forged or for another audience'),
   '403': problem('The token lacks the scope this operation needs (insufficient_scope)'),
   '404': problem('Nothing by that id'),
+  '503': problem('The store is not answering; Retry-After says when to try again'),
 };
 
 function operation(route: ApiRoute) {

@@ -41,7 +41,7 @@ export interface ApiRoute {
   body?: JsonSchema;
   /** `created`: a PUT that may create answers 201 with the same schema then (described by it). */
   response: { status: ApiResult['status']; description: string; schema?: JsonSchema; created?: string };
-  /** Failures beyond the ones every operation may answer (400, 401, 403, 404, 413, 415), by status: when each happens. */
+  /** Failures beyond the ones every operation may answer (400, 401, 403, 404, 413, 415, 503), by status: when each happens. */
   problems?: Record<number, string>;
   handle(request: ApiRequest): Promise<ApiResult>;
 }

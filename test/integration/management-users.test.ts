@@ -10,6 +10,7 @@ import { deliveriesSettled } from '../support/deliveries.js';
 import { signInAt } from '../support/journeys.js';
 import { startStack, type RunningIdp, type Stack } from '../support/stack.js';
 import { expectOnePageRead } from '../support/one-page-reads.js';
+import { AppError } from '../../src/errors.js';
 
 let stack: Stack;
 let idp: RunningIdp;
@@ -164,6 +165,20 @@ describe('GET /users', () => {
     const reply = await call('listUsers', 'GET', `/users?email=${tag.toLowerCase()}`);
     expect(reply.json.items.map((item: { id: string }) => item.id).sort()).toEqual([a.id, b.id].sort());
     expect(reply.json.next_cursor).toBeNull();
+  });
+
+  it('answers an email search the store gave up on (MongoDB past its time bound) as 503 problem+json with Retry-After', async () => {
+    const accounts = idp.storage.accounts;
+    const { page } = accounts;
+    accounts.page = () => Promise.reject(new AppError('overloaded', 'The email search took too long. Search for a longer part of the email.', { expose: true, retryAfterSeconds: 5 }));
+    try {
+      const reply = await call('listUsers', 'GET', '/users?email=rare');
+      expect(reply.status).toBe(503);
+      expect(reply.headers.get('retry-after')).toBe('5');
+      expect(reply.json).toMatchObject({ status: 503, code: 'overloaded', detail: 'The email search took too long. Search for a longer part of the email.' });
+    } finally {
+      accounts.page = page;
+    }
   });
 
   it('fails with 400 for a limit or cursor it did not give out and for unknown parameters', async () => {

@@ -11,6 +11,7 @@ import { openMongoReplayCache } from '../../clients/shared/state/mongo-replay-ca
 import { openMongoSessionStore } from '../../clients/site-a/mongo-session-store.js';
 import { openMongoDenyList } from '../../clients/site-b/mongo-deny-list.js';
 import { createLogger } from '../../src/logger.js';
+import { EMAIL_SEARCH_MAX_MS } from '../../src/storage/mongo/accounts.js';
 import { createMongoStorage, type MongoStorage } from '../../src/storage/mongo/index.js';
 import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
 import { startFakeMongo, type FakeMongo, type ReceivedCommand } from '../support/fake-mongo.js';
@@ -206,6 +207,17 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(accounts!.body).toMatchObject({ find: 'accounts', filter: { _id: { $gt: 'account-5' }, emailNormalized: { $regex: 'a\\.b\\+\\(c\\)' } }, sort: { _id: 1 }, limit: 3 });
       expect(clients!.body).toMatchObject({ find: 'oidc_Client', filter: { _id: { $gt: 'client-1' }, $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] }, sort: { _id: 1 }, limit: 2 });
       expect(first!.body.filter).toEqual({ $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] });
+    });
+
+    it('bounds an email search on the server (maxTimeMS), and answers one that runs past it as overloaded (503), not as an error of ours', async () => {
+      const start = fake.commands().length;
+      await storage.accounts.page({ limit: 3 });
+      await storage.accounts.page({ limit: 3, emailContains: 'rare' });
+      const [plain, search] = sentSince(start).filter((command) => command.name === 'find');
+      expect(plain!.body.maxTimeMS).toBeUndefined();
+      expect(search!.body.maxTimeMS).toBe(EMAIL_SEARCH_MAX_MS);
+      fake.answer((command) => (command.name === 'find' ? { ok: 0, code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' } : undefined));
+      await expect(storage.accounts.page({ limit: 3, emailContains: 'rare' })).rejects.toMatchObject({ code: 'overloaded', status: 503, expose: true, retryAfterSeconds: 5 });
     });
 
     it('sends only string ids into filters: an operator given as an id sends nothing at all', async () => {

@@ -159,6 +159,7 @@ export function userRoutes(deps: UsersDeps): ApiRoute[] {
       scope: 'admin:users:read',
       query: { ...PAGING_QUERY, email: EMAIL_FILTER },
       response: { status: 200, description: 'A page of users, by id', schema: pageSchema(USER) },
+      problems: { 503: 'The store is not answering, or (on MongoDB) an email search ran past its time bound: search for a longer part of the email; Retry-After says when to try again' },
       async handle({ query }) {
         const limit = pageLimit(query);
         // One more than the page: whether another follows. Never every account at once.

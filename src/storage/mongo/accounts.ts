@@ -15,6 +15,15 @@ interface AccountDoc extends Omit<AccountRecord, 'id'> {
 }
 
 const DUPLICATE_KEY = 11000;
+/** The server's code when a query ran past its maxTimeMS. */
+const MAX_TIME_EXPIRED = 50;
+/**
+ * How long one page of an email search may run on the server. The text can be anywhere in the
+ * email, so no index narrows it: a rare text examines every account after the cursor, and on a
+ * large directory that is a collection scan per page. Past this, the search fails (503, try a
+ * longer text) instead of holding the database.
+ */
+export const EMAIL_SEARCH_MAX_MS = 5_000;
 
 /** The text as a regular expression that matches exactly it. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -57,7 +66,14 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
         // Our operators, marked so that sanitizeFilter (connection.ts) leaves them operators.
         if (after !== undefined) filter._id = ourCondition({ $gt: String(after) });
         if (emailContains !== undefined) filter.emailNormalized = ourCondition({ $regex: escapeRegExp(String(emailContains).toLowerCase()) });
-        return (await Accounts.find(filter).sort({ _id: 1 }).limit(limit).lean<AccountDoc[]>()).map((doc) => toRecord(doc)!);
+        const query = Accounts.find(filter).sort({ _id: 1 }).limit(limit);
+        if (emailContains !== undefined) query.maxTimeMS(EMAIL_SEARCH_MAX_MS);
+        try {
+          return (await query.lean<AccountDoc[]>()).map((doc) => toRecord(doc)!);
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== MAX_TIME_EXPIRED) throw error;
+          throw new AppError('overloaded', 'The email search took too long. Search for a longer part of the email.', { expose: true, retryAfterSeconds: 5, cause: error });
+        }
       }),
     // Written with majority (the schema's write concern): a disable, a new password or an
     // accessEndedAt rolled back by a failover would undo a security decision.
