@@ -61,7 +61,7 @@ export interface Config {
    */
   loginAttempts: Readonly<{ perSource: number; perAccount: number; perDevice: number; perPage: number }>;
   /** Sign-in pages (interactions) one address may start per minute; registrations per hour. */
-  requestLimits: Readonly<{ interactionsPerMinute: number; registrationsPerHour: number }>;
+  requestLimits: Readonly<{ interactionsPerMinute: number; signOutPagesPerMinute: number; registrationsPerHour: number }>;
   /** Password checks (argon2id) running at once, and waiting, before sign-ins get 503 + Retry-After. */
   passwordChecks: Readonly<{ concurrent: number; queued: number; perSource: number }>;
   /** libuv's thread pool as this process started with it (src/bin/thread-pool.cjs sets it). */
@@ -322,6 +322,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     }),
     requestLimits: Object.freeze({
       interactionsPerMinute: readInteger(env, 'SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE', 100, problems, 1, 1_000_000),
+      signOutPagesPerMinute: readInteger(env, 'SIGN_OUT_PAGES_PER_SOURCE_PER_MINUTE', 30, problems, 1, 1_000_000),
       registrationsPerHour: readInteger(env, 'REGISTRATIONS_PER_SOURCE_PER_HOUR', 20, problems, 1, 1_000_000),
     }),
     passwordChecks: Object.freeze({

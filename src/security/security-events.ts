@@ -25,6 +25,8 @@ export type SecurityEventType =
   | 'sign_in.passkey_succeeded'
   | 'sign_in.passkey_failed'
   | 'authorization.throttled'
+  /** Too many sign-out pages stored a session for nobody from one address (/session/end). */
+  | 'sign_out.throttled'
   | 'request.cross_site_refused'
   | 'account.signed_out_everywhere'
   | 'account.app_revoked'

@@ -1,11 +1,13 @@
 /**
- * The two per-address request limits of the IdP (request-limits.ts): starting sign-in pages at
- * /auth, and dynamic client registration at /reg (which also bounds guessing at initial access
- * tokens). At /auth only requests that stored an interaction count, and past the limit that
- * interaction is deleted again before the refusal goes out: a silent sign-in with a session costs
- * nothing and is never refused, however busy its address.
+ * The per-address request limits of the IdP (request-limits.ts): starting sign-in pages at /auth,
+ * sign-out pages at /session/end, and dynamic client registration at /reg (which also bounds
+ * guessing at initial access tokens). At /auth only requests that stored an interaction count, at
+ * /session/end only those that stored a session nobody is signed in on (oidc-provider keeps one
+ * for the sign-out form, with the RP's `state` in it), and past the limit what the request stored
+ * is deleted again before the refusal goes out: a silent sign-in with a session, or a signed-in
+ * person signing out, costs nothing and is never refused, however busy its address.
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { Config } from '../config.js';
 import { describeAppError } from '../http/error-messages.js';
 import { providerPath } from '../http/our-paths.js';
@@ -15,6 +17,12 @@ import type { Storage } from '../storage/types.js';
 import { requestLimit } from './request-limits.js';
 
 const interactionUid = (location: string) => /\/interaction\/([^/?#]+)$/.exec(location)?.[1];
+
+/** The session oidc-provider made for this request and stored, when nobody is signed in on it. */
+function newAnonymousSession(ctx: Context): string | undefined {
+  const session = (ctx as { oidc?: { session?: { new?: boolean; accountId?: string; destroyed?: boolean; id?: string } } }).oidc?.session;
+  return session?.new === true && !session.accountId && !session.destroyed && typeof session.id === 'string' ? session.id : undefined;
+}
 
 export function createStrangerLimits(deps: { storage: Storage; events: SecurityEvents; views: Views; limits: Config['requestLimits'] }): Middleware[] {
   const { storage, events, views, limits } = deps;
@@ -34,6 +42,20 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
       views.render(ctx, 'error', describeAppError('rate_limited', 'Too many sign-in pages were opened from your network.', 429, true), 429);
     },
   });
+  const signOutPages = requestLimit(storage, events, {
+    name: 'sign-out-pages',
+    points: limits.signOutPagesPerMinute,
+    durationSeconds: 60,
+    event: 'sign_out.throttled',
+    applies: (ctx) => providerPath(ctx.path) === '/session/end' && (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'POST'),
+    counts: (ctx) => newAnonymousSession(ctx) !== undefined,
+    async undo(ctx) {
+      await storage.modelStore('Session').destroy(newAnonymousSession(ctx)!);
+    },
+    refuse(ctx) {
+      views.render(ctx, 'error', describeAppError('rate_limited', 'Too many sign-out pages were opened from your network.', 429, true), 429);
+    },
+  });
   const registrations = requestLimit(storage, events, {
     name: 'registrations',
     points: limits.registrationsPerHour,
@@ -47,5 +69,5 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
       ctx.body = { error: 'temporarily_unavailable', error_description: `Too many registration requests from this address; try again in ${retryAfterSeconds} seconds` };
     },
   });
-  return [signInPages, registrations];
+  return [signInPages, signOutPages, registrations];
 }

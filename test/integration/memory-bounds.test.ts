@@ -82,6 +82,39 @@ describe('starting sign-in pages from one address', () => {
   });
 });
 
+describe('sign-out pages from one address', () => {
+  it('store a session for nobody at most the limit times a minute, each for minutes, and never refuse a signed-in person signing out', async () => {
+    const address = '203.0.113.9';
+    const stack = await startStack({ idp: await startIdp({ env: { TRUST_PROXY: 'true', SIGN_OUT_PAGES_PER_SOURCE_PER_MINUTE: '3' } }) });
+    try {
+      const person = HttpClient.at(address);
+      expect((await signInAt(stack, stack.siteA.url, person)).body).toContain('Hello');
+      const sessions = stack.idp.storage.modelStore('Session');
+      const signedIn = (await sessions.list()).map(({ id }) => id);
+      // oidc-provider keeps the RP's state in the session it stores for the sign-out form.
+      const signOutPage = `${stack.idp.issuer}/session/end?state=${'s'.repeat(8000)}`;
+      const replies = [];
+      for (let n = 0; n < 6; n += 1) replies.push(await HttpClient.at(address).get(signOutPage));
+      expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200, 429, 429, 429]);
+      const refused = replies.at(-1)!;
+      expect(refused.body).toContain('Too many');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.headers.getSetCookie()).toEqual([]);
+      const forNobody = (await sessions.list()).filter(({ id }) => !signedIn.includes(id));
+      expect(forNobody).toHaveLength(3);
+      // Minutes, not the signed-in session's day.
+      for (const { payload } of forNobody) expect(Number(payload.exp) - Date.now() / 1000).toBeLessThanOrEqual(600);
+      // The person at that busy address signs out as ever: their session is not new.
+      const own = await person.get(`${stack.idp.issuer}/session/end`);
+      expect(own.status).toBe(200);
+      expect(own.body).not.toContain('Too many');
+    } finally {
+      await stack.stop();
+      await stack.idp.stop();
+    }
+  });
+});
+
 describe('the in-memory store under a flood from many addresses', () => {
   it('keeps at most its cap of interactions, evicting the oldest first', async () => {
     const storage = createMemoryStorage({ caps: { Interaction: 50 } });

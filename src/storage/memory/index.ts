@@ -18,10 +18,13 @@ export const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * A fresh, empty store: data lives as long as this object and is lost on exit. `caps`: per-model
- * entry caps (MEMORY_RECORD_CAPS by default).
+ * entry caps (MEMORY_RECORD_CAPS by default); `anonymousCaps`: per-model caps on the records
+ * nobody signed in on (MEMORY_ANONYMOUS_CAPS by default).
  */
-export function createMemoryStorage(options: { now?: () => number; caps?: Readonly<Record<string, number>> } = {}): MemoryStorage & { sweep(): number } {
-  const records = createMemoryOidcRecords(options.now, options.caps);
+export function createMemoryStorage(
+  options: { now?: () => number; caps?: Readonly<Record<string, number>>; anonymousCaps?: Readonly<Record<string, number>> } = {},
+): MemoryStorage & { sweep(): number } {
+  const records = createMemoryOidcRecords(options.now, options.caps, options.anonymousCaps);
   const sweeper = setInterval(() => records.sweep(), MEMORY_SWEEP_INTERVAL_MS);
   sweeper.unref();
   // One limiter per limit, as one collection would be: every IdP on this store counts together.

@@ -38,7 +38,7 @@ function entryOf(payload: AdapterPayload): Entry {
     uid: text(payload.uid),
     userCode: text(payload.userCode),
     consumed: typeof payload.consumed === 'number' ? payload.consumed : undefined,
-    signedIn: Boolean(payload.result) || Boolean((payload.session as { accountId?: unknown } | undefined)?.accountId),
+    signedIn: Boolean(payload.result) || Boolean((payload.session as { accountId?: unknown } | undefined)?.accountId) || isId(payload.accountId),
   };
 }
 
@@ -53,6 +53,14 @@ type Clock = () => number;
  * registered (opaque client_credentials tokens: only an admin registers that grant), or by an admin.
  */
 export const MEMORY_RECORD_CAPS: Readonly<Record<string, number>> = Object.freeze({ Interaction: 10_000, PushedAuthorizationRequest: 10_000, PasskeyChallenge: 10_000 });
+/**
+ * Models whose records nobody signed in on are capped on their own, and only those: oidc-provider
+ * stores a Session for every visit to /session/end without one (the sign-out form's check), which
+ * a stranger can make from many addresses. When full, the one written longest ago goes; a
+ * signed-in session is never evicted (that would sign someone out), and stops counting once its
+ * person signs in on it.
+ */
+export const MEMORY_ANONYMOUS_CAPS: Readonly<Record<string, number>> = Object.freeze({ Session: 10_000 });
 /** How far from the oldest end eviction looks for an interaction nobody signed in on. */
 const EVICTION_SCAN = 100;
 
@@ -62,8 +70,14 @@ export interface MemoryOidcRecords {
   sweep(): number;
 }
 
-export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Record<string, number>> = MEMORY_RECORD_CAPS): MemoryOidcRecords {
+export function createMemoryOidcRecords(
+  now: Clock = Date.now,
+  caps: Readonly<Record<string, number>> = MEMORY_RECORD_CAPS,
+  anonymousCaps: Readonly<Record<string, number>> = MEMORY_ANONYMOUS_CAPS,
+): MemoryOidcRecords {
   const models = new Map<string, Map<string, Entry>>();
+  /** Per model of anonymousCaps: the ids of its records nobody signed in on, oldest written first. */
+  const anonymous = new Map<string, Set<string>>();
   const uidIndex = new Map<string, Map<string, string>>();
   const userCodeIndex = new Map<string, Map<string, string>>();
   /** grantId -> model -> ids: one grant's tokens span several models. */
@@ -101,6 +115,7 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
     const entry = models.get(model)?.get(id);
     if (!entry) return;
     models.get(model)?.delete(id);
+    anonymous.get(model)?.delete(id);
     unindex(model, id, entry);
     parsed.forget(entry);
   }
@@ -150,6 +165,16 @@ export function createMemoryOidcRecords(now: Clock = Date.now, caps: Readonly<Re
         const entry = entryOf(payload);
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
         table(models, model).set(id, entry);
+        const anonymousCap = anonymousCaps[model];
+        if (anonymousCap !== undefined && !entry.signedIn) {
+          let ids = anonymous.get(model);
+          if (!ids) {
+            ids = new Set();
+            anonymous.set(model, ids);
+          }
+          ids.add(id);
+          if (ids.size > anonymousCap) remove(model, ids.values().next().value!);
+        }
         if (entry.uid) table(uidIndex, model).set(entry.uid, id);
         if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
         if (entry.grantId) {
