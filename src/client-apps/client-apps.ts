@@ -11,6 +11,7 @@ import type { Idp } from '../idp.js';
 /** What registering needs of the IdP: its store of clients and the registration policy. */
 export type ClientAppDeps = Pick<Idp, 'clients' | 'registrationPolicy'>;
 import { BROWSER_GRANT_TYPES } from './grant-policy.js';
+import { revokeClientRecords } from '../oidc/revoke-client.js';
 
 /** How the app gets tokens: signing people in (with refresh tokens), as itself (RFC 6749 section 4.4), or both. */
 export type ClientGrant = 'authorization_code' | 'client_credentials';
@@ -118,10 +119,11 @@ export async function rotateClientSecret(idp: ClientAppDeps, clientId: string): 
 
 /**
  * Deletes a client with what hangs on its id: its API grants go and its Management API tokens end
- * (api-access.ts). Refused while an API names it as the client that introspects its tokens: a
+ * (api-access.ts), and so do the grants people gave it and every token and code it holds
+ * (oidc/revoke-client.ts). Refused while an API names it as the client that introspects its tokens: a
  * client created later under the same id would read that API's tokens.
  */
-export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceServers' | 'apiAccess'>, clientId: string): Promise<void> {
+export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceServers' | 'apiAccess' | 'storage'>, clientId: string): Promise<void> {
   await findClientApp(idp, clientId);
   const introspected = (await idp.resourceServers.list()).filter((server) => server.clientId === clientId).map((server) => server.identifier);
   if (introspected.length > 0) {
@@ -129,4 +131,5 @@ export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceSe
   }
   await idp.clients.remove(clientId);
   await idp.apiAccess.forget(clientId);
+  await revokeClientRecords(idp.storage, clientId);
 }

@@ -26,6 +26,7 @@ import { createProviderPages } from './pages.js';
 import type { KeyMaterial } from './live-provider.js';
 import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
 import { recordRegistrationEvents } from './registration-events.js';
+import { revokeClientRecords } from './revoke-client.js';
 import { createTtl } from './ttl.js';
 import { unauthorizedClientForUnregisteredGrants } from './unauthorized-client.js';
 
@@ -75,11 +76,14 @@ function clientBasedCORS(ctx: KoaContextWithOIDC, origin: string, client: { clie
 }
 
 function createIntrospectionPolicy(resourceServers: ResourceServers) {
-  return async (_ctx: KoaContextWithOIDC, client: { clientId: string; clientAuthMethod?: string }, token: { clientId?: string; aud?: string | string[] }) => {
+  return async (ctx: KoaContextWithOIDC, client: { clientId: string; clientAuthMethod?: string }, token: { clientId?: string; aud?: string | string[] }) => {
     if (client.clientAuthMethod === 'none') return false;
     if (token.clientId === client.clientId) return true;
     for (const audience of ([] as string[]).concat(token.aud ?? [])) {
-      if ((await resourceServers.find(audience))?.clientId === client.clientId) return true;
+      if ((await resourceServers.find(audience))?.clientId !== client.clientId) continue;
+      // A token whose client is gone (deleted, its records on their way out) is no longer
+      // active; oidc-provider would otherwise fail on the missing client (a 500).
+      return typeof token.clientId === 'string' && (await ctx.oidc.provider.Client.find(token.clientId)) !== undefined;
     }
     return false;
   };
@@ -201,7 +205,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   if (!configuration.clients?.length && !configuration.features?.clientIdMetadataDocument?.enabled) keepClientInstances(provider, storage.modelStore('Client'));
   provider.use(unauthorizedClientForUnregisteredGrants);
   logProviderEvents(provider, logger);
-  recordRegistrationEvents(provider, deps.events);
+  recordRegistrationEvents(provider, deps.events, (clientId) =>
+    revokeClientRecords(storage, clientId).catch((error: unknown) => logger.warn('registration.delete_revocation_failed', { client_id: clientId, error })),
+  );
   forgetUsedInitialAccessTokens(provider, logger);
   return provider;
 }

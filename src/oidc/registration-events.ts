@@ -6,8 +6,12 @@
 import type { KoaContextWithOIDC, Provider } from 'oidc-provider';
 import type { SecurityEvents } from '../security/security-events.js';
 
-export function recordRegistrationEvents(provider: Provider, events: SecurityEvents): void {
+export function recordRegistrationEvents(provider: Provider, events: SecurityEvents, onDeleted: (clientId: string) => Promise<void> = async () => undefined): void {
   const emitter = provider as unknown as NodeJS.EventEmitter;
+  // RFC 7592 deletion: what the client held goes with it (oidc/revoke-client.ts).
+  emitter.on('registration_delete.success', (_ctx: KoaContextWithOIDC, client: { clientId: string }) => {
+    void onDeleted(client.clientId);
+  });
   const success = [
     ['registration_create.success', 'registration.created'],
     ['registration_update.success', 'registration.updated'],

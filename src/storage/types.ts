@@ -12,6 +12,7 @@ export interface AdapterPayload {
   userCode?: string;
   grantId?: string;
   accountId?: string;
+  clientId?: string;
   /** epoch seconds, set by `consume` */
   consumed?: number;
 }
@@ -44,6 +45,12 @@ export interface OidcModelStore {
   consume(id: string): Promise<void>;
   destroy(id: string): Promise<void>;
   revokeByGrantId(grantId: string): Promise<void>;
+  /**
+   * Deletes every record of the model that names this client (`clientId`): a deleted client's
+   * grants, tokens and codes (oidc/revoke-client.ts). Records written before the store kept
+   * clientId beside the payload are not found (MongoDB); they end with their lifetime.
+   */
+  revokeByClientId(clientId: string): Promise<void>;
   /** Every live record of the model, for admin listings (clients); not used by oidc-provider. */
   list(): Promise<{ id: string; payload: AdapterPayload }[]>;
   /**

@@ -136,6 +136,22 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await tokens.find(other)).toEqual({ grantId: otherGrant });
       });
 
+      it('revokes every record of a client in a model and nothing else (a deleted client\'s tokens)', async () => {
+        const [grants, tokens] = [storage.modelStore('Grant'), storage.modelStore('RefreshToken')];
+        const [client, otherClient] = [id(), id()];
+        const [grant, token, kept] = [id(), id(), id()];
+        await grants.upsert(grant, { clientId: client, accountId: id() }, 60);
+        await tokens.upsert(token, { clientId: client, grantId: grant }, 60);
+        await tokens.upsert(kept, { clientId: otherClient, grantId: id() }, 60);
+        await tokens.revokeByClientId(client);
+        expect(await tokens.find(token)).toBeUndefined();
+        expect(await tokens.find(kept)).toMatchObject({ clientId: otherClient });
+        // One model at a time: the grant is the Grant store's to revoke.
+        expect(await grants.find(grant)).toMatchObject({ clientId: client });
+        await grants.revokeByClientId(client);
+        expect(await grants.find(grant)).toBeUndefined();
+      });
+
       it('keeps models apart: the same id in two models is two records', async () => {
         const key = id();
         await storage.modelStore('AccessToken').upsert(key, { kind: 'at' }, 60);
@@ -235,8 +251,8 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
 
         it('finds nothing, consumes nothing, destroys and revokes nothing', async () => {
           const sessions = storage.modelStore('Session');
-          const [key, uid, grantId, accountId, userCode] = [id(), id(), id(), id(), `UC-${id()}`];
-          const payload = { uid, grantId, accountId, userCode };
+          const [key, uid, grantId, accountId, userCode, clientId] = [id(), id(), id(), id(), `UC-${id()}`, id()];
+          const payload = { uid, grantId, accountId, userCode, clientId };
           await sessions.upsert(key, payload, 60);
           for (const bad of [operator, empty, undefined as unknown as string, 42 as unknown as string, ['x'] as unknown as string]) {
             expect(await sessions.find(bad)).toBeUndefined();
@@ -246,6 +262,7 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
             await expect(sessions.consume(bad)).rejects.toMatchObject({ code: 'already_consumed' });
             await sessions.destroy(bad);
             await sessions.revokeByGrantId(bad);
+            await sessions.revokeByClientId(bad);
           }
           expect(await sessions.find(key)).toEqual(payload);
         });

@@ -229,6 +229,7 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       await sessions.findByAccountId(operator);
       await sessions.destroy(operator);
       await sessions.revokeByGrantId(operator);
+      await sessions.revokeByClientId(operator);
       await expect(sessions.consume(operator)).rejects.toMatchObject({ code: 'already_consumed' });
       await expect(sessions.upsert(operator, {}, 60)).rejects.toMatchObject({ code: 'invalid_input' });
       expect(await storage.accounts.findById(operator)).toBeUndefined();

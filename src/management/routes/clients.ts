@@ -24,7 +24,7 @@ import { ApiProblem } from '../problem.js';
 import type { ApiRequest, ApiRoute, JsonSchema } from '../route.js';
 import { scopeToken, text, uri, uriList } from '../schemas.js';
 
-export type ClientsDeps = Pick<Idp, 'clients' | 'registrationPolicy' | 'resourceServers' | 'config'> & { apiAccess: ApiAccess };
+export type ClientsDeps = Pick<Idp, 'clients' | 'registrationPolicy' | 'resourceServers' | 'config' | 'storage'> & { apiAccess: ApiAccess };
 
 const API_GRANTS: JsonSchema = {
   type: 'array',

@@ -19,6 +19,7 @@ interface Entry {
   /** The indexed fields, as strings (only strings are indexed, as in the MongoDB store). */
   grantId?: string;
   accountId?: string;
+  clientId?: string;
   uid?: string;
   userCode?: string;
   /** epoch seconds, set by consume */
@@ -35,6 +36,7 @@ function entryOf(payload: AdapterPayload): Entry {
     json: JSON.stringify(payload),
     grantId: text(payload.grantId),
     accountId: text(payload.accountId),
+    clientId: text(payload.clientId),
     uid: text(payload.uid),
     userCode: text(payload.userCode),
     consumed: typeof payload.consumed === 'number' ? payload.consumed : undefined,
@@ -222,6 +224,11 @@ export function createMemoryOidcRecords(
       async revokeByGrantId(grantId) {
         const ids = grantIndex.get(grantId)?.get(model);
         for (const id of [...(ids ?? [])]) remove(model, id);
+      },
+      // A pass over the model's entries, without parsing any: it runs when a client is deleted.
+      async revokeByClientId(clientId) {
+        if (!isId(clientId)) return;
+        for (const [id, entry] of [...(models.get(model) ?? [])]) if (entry.clientId === clientId) remove(model, id);
       },
       async list() {
         return liveRecords(() => true);

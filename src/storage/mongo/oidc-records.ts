@@ -91,6 +91,10 @@ export function createMongoModelStore(connection: Connection, model: string, onU
       guard(async () => {
         if (isId(grantId)) await Records.deleteMany({ grantId }, majority());
       }),
+    revokeByClientId: (clientId) =>
+      guard(async () => {
+        if (isId(clientId)) await Records.deleteMany({ clientId }, majority());
+      }),
     list: () => guard(() => findMany({})),
     // The _id index from the cursor on.
     page: (query) => guard(() => findMany({}, query)),

@@ -25,12 +25,13 @@ export interface RecordDoc {
   userCode?: string;
   grantId?: string;
   accountId?: string;
+  clientId?: string;
   /** epoch seconds; set once by consume, and authoritative over the payload's own copy */
   consumed?: number;
   expiresAt?: Date;
 }
 
-const INDEXED = ['uid', 'userCode', 'grantId', 'accountId'] as const;
+const INDEXED = ['uid', 'userCode', 'grantId', 'accountId', 'clientId'] as const;
 
 export function toRecordDocument(id: string, payload: AdapterPayload, expiresInSeconds: number | undefined, now: number): RecordDoc {
   const doc: RecordDoc = { _id: id, payload: JSON.stringify(payload) };

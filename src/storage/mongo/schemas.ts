@@ -18,6 +18,7 @@ export const oidcRecordSchema = new Schema(
     userCode: { type: String },
     grantId: { type: String },
     accountId: { type: String },
+    clientId: { type: String },
     /** epoch seconds; set once by consume */
     consumed: { type: Number },
     expiresAt: { type: Date },
@@ -28,6 +29,7 @@ oidcRecordSchema.index({ uid: 1 }, { sparse: true });
 oidcRecordSchema.index({ userCode: 1 }, { sparse: true });
 oidcRecordSchema.index({ grantId: 1 }, { sparse: true });
 oidcRecordSchema.index({ accountId: 1 }, { sparse: true });
+oidcRecordSchema.index({ clientId: 1 }, { sparse: true });
 oidcRecordSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
 export const accountSchema = new Schema(
