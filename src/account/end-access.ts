@@ -114,9 +114,14 @@ export function createAccessEnder(deps: { provider: () => Provider; storage: Sto
      * accessEndedAt stays as it is (it would end the current session too).
      */
     async endOthers(accountId: string, keepSessionId: string): Promise<AccessEnded> {
-      await dropSignInsOnTheirWay(accountId);
       const all = await sessions.findByAccountId(accountId);
       const kept = all.find(({ id }) => id === keepSessionId);
+      // First, as endAll does with accessEndedAt: from now on no other session that signed in
+      // earlier counts (claims.ts), even one a request in flight saves again after the deletes.
+      // '' when the current session is gone too: no uid is empty, so none is kept.
+      const keptSessionUid = typeof kept?.payload.uid === 'string' ? kept.payload.uid : '';
+      await storage.accounts.update(accountId, { otherSessionsEndedAt: new Date(), keptSessionUid });
+      await dropSignInsOnTheirWay(accountId);
       const keptGrants = new Set(Object.values(kept ? authorizationsOf(kept.payload) : {}).map((a) => a.grantId));
       const others = all.filter(({ id }) => id !== keepSessionId);
       const ended = (await grants.findByAccountId(accountId)).filter(({ id }) => !keptGrants.has(id));

@@ -57,7 +57,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
   async function signedIn(ctx: Context) {
     const session = await deps.provider().Session.get(ctx);
     const account = session.accountId ? await deps.accounts.findById(session.accountId) : undefined;
-    return account && isStillSignedIn(account, session.loginTs) ? { session, account } : undefined;
+    return account && isStillSignedIn(account, session.loginTs, session.uid) ? { session, account } : undefined;
   }
 
   async function renderAccount(ctx: Context, current: { account: AccountRecord; session: { jti: string } }, errors: { passwordError?: string; factorError?: string } = {}, status = 200) {

@@ -128,7 +128,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     if (prompt.name !== 'login' || !prompt.reasons.includes(TWO_FACTORS_REQUESTED) || !prompt.reasons.every((reason) => ACR_ONLY_REASONS.includes(reason))) return undefined;
     if (!session?.accountId || !session.cookie) return undefined;
     const [stored, account] = await Promise.all([provider().Session.find(session.cookie), accounts.findById(session.accountId)]);
-    if (!account || stored?.accountId !== account.id || typeof stored.loginTs !== 'number' || !isStillSignedIn(account, stored.loginTs)) return undefined;
+    if (!account || stored?.accountId !== account.id || typeof stored.loginTs !== 'number' || !isStillSignedIn(account, stored.loginTs, stored.uid)) return undefined;
     const pending = { accountId: account.id, checkedFrom: stored.loginTs * 1000, selectAccount: false, stepUp: true };
     // The login prompt's max_age reason was decided when the interaction began; now is what counts.
     if (stepUpTooOld(pending, interaction.params)) return undefined;

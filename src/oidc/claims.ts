@@ -37,7 +37,8 @@ export function claimsOf(account: AccountRecord): StandardClaims {
 
 /**
  * Disabled accounts are not found, so their sessions and tokens stop working at once. Neither is
- * an account for a sign-in older than its last "end all access" (end-access.ts): oidc-provider
+ * an account for a sign-in older than its last "end all access" (end-access.ts), or than its last
+ * "end every other session" for any session but the one kept then: oidc-provider
  * asks with a token (code, refresh or access token: its authTime, else iat) or, at the
  * authorization endpoint, with the session (its loginTs). Whole seconds, as those times are: a
  * sign-in in the very second access ended still counts, so nobody is refused who signed in anew.
@@ -45,10 +46,11 @@ export function claimsOf(account: AccountRecord): StandardClaims {
 export function createFindAccount(accounts: AccountRepository): FindAccount {
   return async (ctx, sub, token) => {
     const account = await accounts.findById(sub);
-    const timed = token as { authTime?: unknown; iat?: unknown } | undefined;
+    const timed = token as { authTime?: unknown; iat?: unknown; sessionUid?: unknown } | undefined;
     const session = token ? undefined : ctx.oidc?.session;
     const signedInAt = token ? (timed?.authTime ?? timed?.iat) : session?.loginTs;
-    if (account && isStillSignedIn(account, signedInAt)) return { accountId: account.id, claims: () => claimsOf(account) };
+    const sessionUid = token ? timed?.sessionUid : session?.uid;
+    if (account && isStillSignedIn(account, signedInAt, sessionUid)) return { accountId: account.id, claims: () => claimsOf(account) };
     // oidc-provider goes on as if the session's account were there (and fails on the missing
     // grant): a session whose sign-in no longer counts becomes a session without one, so the
     // person is asked to sign in (prompt=none: login_required).
@@ -57,11 +59,18 @@ export function createFindAccount(accounts: AccountRepository): FindAccount {
   };
 }
 
-/** The account may be used by someone who signed in at `signedInAt` (epoch seconds, when known). */
-export function isStillSignedIn(account: AccountRecord, signedInAt: unknown): boolean {
+/**
+ * The account may be used by someone who signed in at `signedInAt` (epoch seconds, when known) in
+ * the IdP session `sessionUid` (its uid, which tokens carry as sessionUid): not after all access
+ * ended since, nor after every other session ended since (a changed second factor) unless this
+ * is the session kept then.
+ */
+export function isStillSignedIn(account: AccountRecord, signedInAt: unknown, sessionUid?: unknown): boolean {
   if (account.disabled) return false;
-  if (!account.accessEndedAt || typeof signedInAt !== 'number') return true;
-  return signedInAt >= Math.floor(account.accessEndedAt.getTime() / 1000);
+  if (typeof signedInAt !== 'number') return true;
+  const before = (moment: Date | undefined) => moment !== undefined && signedInAt < Math.floor(moment.getTime() / 1000);
+  if (before(account.accessEndedAt)) return false;
+  return !(before(account.otherSessionsEndedAt) && sessionUid !== account.keptSessionUid);
 }
 
 /**

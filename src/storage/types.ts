@@ -80,6 +80,13 @@ export interface AccountRecord {
    * a token) no longer counts, even if a request in flight saved it again afterwards.
    */
   accessEndedAt?: Date;
+  /**
+   * When every session but one was last ended (a changed second factor: factor-changes.ts): a
+   * session (or a token of one) that signed in before it no longer counts unless it is that one
+   * (`keptSessionUid`), even if a request in flight saved it again afterwards.
+   */
+  otherSessionsEndedAt?: Date;
+  keptSessionUid?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -87,7 +94,9 @@ export interface AccountRecord {
 export type NewAccount = Pick<AccountRecord, 'email' | 'name' | 'emailVerified' | 'passwordHash'> &
   Partial<Pick<AccountRecord, 'givenName' | 'familyName'>>;
 
-export type AccountChanges = Partial<Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled' | 'accessEndedAt'>>;
+export type AccountChanges = Partial<
+  Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled' | 'accessEndedAt' | 'otherSessionsEndedAt' | 'keptSessionUid'>
+>;
 
 export interface AccountPageQuery {
   limit: number;

@@ -12,6 +12,7 @@ import { pageByIds } from './id-pages.js';
 function copyOf(record: AccountRecord): AccountRecord {
   const copy: AccountRecord = { ...record, createdAt: new Date(record.createdAt), updatedAt: new Date(record.updatedAt) };
   if (record.accessEndedAt) copy.accessEndedAt = new Date(record.accessEndedAt);
+  if (record.otherSessionsEndedAt) copy.otherSessionsEndedAt = new Date(record.otherSessionsEndedAt);
   return copy;
 }
 
@@ -54,6 +55,7 @@ export function createMemoryAccounts(): AccountRepository {
       // The caller's Date stays the caller's: the stored record gets its own.
       Object.assign(record, changes, { updatedAt: new Date() });
       if (changes.accessEndedAt) record.accessEndedAt = new Date(changes.accessEndedAt);
+      if (changes.otherSessionsEndedAt) record.otherSessionsEndedAt = new Date(changes.otherSessionsEndedAt);
       return copyOf(record);
     },
     async remove(id) {

@@ -45,6 +45,8 @@ export const accountSchema = new Schema(
     passwordHash: { type: String, required: true },
     disabled: { type: Boolean, required: true, default: false },
     accessEndedAt: { type: Date },
+    otherSessionsEndedAt: { type: Date },
+    keptSessionUid: { type: String },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
   },
