@@ -148,7 +148,7 @@ describe('/clients refuses bad input with a problem document, never a 500', () =
 
   it('validates shapes against the schema: wrong types, extra members, empty updates, bad paging', async () => {
     // client_id '-c…': the admin CLI would read it as an option, so no id starts with "-".
-    for (const body of [{ client_name: 42 }, { client_name: 'x', redirect_uris: 'http://a.localhost/cb' }, { client_name: 'x', token_endpoint_auth_method: 'none' }, { client_name: '' }, { client_name: 'a\u0000b' }, { client_name: 'Dashed', redirect_uris: ['http://dashed.localhost/cb'], client_id: '-cli-option' }, [], 'text']) {
+    for (const body of [{ client_name: 42 }, { client_name: 'x', redirect_uris: 'http://a.localhost/cb' }, { client_name: 'x', token_endpoint_auth_method: 'none' }, { client_name: '' }, { client_name: 'a\u0000b' }, { client_name: 'Dashed', redirect_uris: ['http://dashed.localhost/cb'], client_id: '-cli-option' }, { client_name: 'Dots', grant_types: ['client_credentials'], client_id: '..' }, { client_name: 'Dot', grant_types: ['client_credentials'], client_id: '.' }, [], 'text']) {
       const reply = await api('POST', '/clients', body);
       await documented('createClient', reply);
       expect(reply.status).toBe(400);

@@ -137,6 +137,13 @@ describe('PUT, GET and DELETE /resource-servers/{identifier}', () => {
     expect(notJson.status).toBe(415);
     expect((await call('getResourceServer', 'GET', at(identifier))).status).toBe(404);
   });
+
+  it('answers 400, not 500, for an identifier on the IdP\'s own origin whose path has a malformed escape', async () => {
+    const malformed = `${new URL(idp.issuer).origin}/%zz`;
+    const put = await call('putResourceServer', 'PUT', at(malformed), { name: 'x', scopes: ['a'] });
+    expect(put).toMatchObject({ status: 400, json: { code: 'invalid_input' } });
+    expect((await call('deleteResourceServer', 'DELETE', at(malformed))).status).toBe(400);
+  });
 });
 
 describe('GET /resource-servers', () => {

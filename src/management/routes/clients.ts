@@ -65,8 +65,10 @@ const NEW_CLIENT: JsonSchema = {
   additionalProperties: false,
   properties: {
     ...CLIENT_CHANGES,
-    // Never starting with "-": the admin CLI would read such an id as an option.
-    client_id: { type: 'string', pattern: '^[A-Za-z0-9._~][A-Za-z0-9._~-]{0,63}$', description: 'Chosen by the IdP when absent; not starting with "-"' },
+    // Never starting with "-": the admin CLI would read such an id as an option. Never only dots:
+    // "." and ".." are path segments that URL parsers resolve away (/clients/.. is /), so the
+    // client could never be addressed again to change or delete it.
+    client_id: { type: 'string', pattern: '^(?!\\.+$)[A-Za-z0-9._~][A-Za-z0-9._~-]{0,63}$', description: 'Chosen by the IdP when absent; not starting with "-", not only dots' },
     grant_types: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['authorization_code', 'client_credentials'] }, description: 'authorization_code (with refresh tokens) unless given' },
     public: { type: 'boolean', description: 'No secret (token_endpoint_auth_method none); PKCE protects it' },
     api_grants: API_GRANTS,

@@ -76,7 +76,7 @@ export function resourceServerRoutes(deps: ResourceServersDeps): ApiRoute[] {
     // Spelled another way (HTTP://, a trailing slash, %76), it would look like the Management API
     // on a consent page without being it: the IdP's own /api/ is its own.
     const url = new URL(identifier);
-    if (change && url.origin === new URL(own).origin && decodeURIComponent(url.pathname).toLowerCase().replace(/\/+$/, '').startsWith('/api')) {
+    if (change && url.origin === new URL(own).origin && decodedPath(url).toLowerCase().replace(/\/+$/, '').startsWith('/api')) {
       throw new ApiProblem(409, 'conflict', `${identifier} is under the IdP's own /api: it can't be registered as another API`);
     }
     return identifier;
@@ -164,4 +164,13 @@ export function resourceServerRoutes(deps: ResourceServersDeps): ApiRoute[] {
       },
     },
   ];
+}
+
+/** The URL's path with its escapes decoded; 400 for an escape that is not one (%zz). */
+function decodedPath(url: URL): string {
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    throw new ApiProblem(400, 'invalid_input', `${url.href}: its path has a malformed percent-escape`);
+  }
 }
