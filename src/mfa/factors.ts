@@ -15,6 +15,7 @@
  * reset do: a sign-in that read it just before the app was turned off (or reset after a lost
  * phone) can't write the old secret and codes back.
  */
+import { createHash } from 'node:crypto';
 import type { OidcModelStore, Storage } from '../storage/types.js';
 import type { FactorSecrets, Sealed } from './factor-secrets.js';
 import { countPasskeys, removePasskeys } from './passkeys.js';
@@ -33,9 +34,22 @@ interface FactorsPayload {
   [key: string]: unknown;
   accountId: string;
   totp?: { secret: Sealed; lastStep: number; enabledAt: string };
-  /** `session`: the IdP session that started it; no other session of the account sees or confirms it. */
-  pendingTotp?: { secret: Sealed; startedAt: number; session: string };
   recoveryCodes?: string[];
+}
+
+/**
+ * An enrolment waiting for its first code, a record of its own per (account, IdP session that
+ * started it): no other session of the account sees or confirms it, and starting one (which needs
+ * only a session, not the password) never writes the account's factors record, so it can't write
+ * an older copy of it back over a change made meanwhile (an app just switched on or off, new
+ * recovery codes). Earlier versions kept it in that record as `pendingTotp`; that copy is ignored.
+ */
+export const PENDING_TOTP_MODEL = 'PendingTotp';
+interface PendingTotpPayload {
+  [key: string]: unknown;
+  accountId: string;
+  secret: Sealed;
+  startedAt: number;
 }
 
 export interface FactorStatus {
@@ -57,6 +71,8 @@ export const FACTORS_MODEL = 'AccountFactors';
 /** Deletes an account's factors, its passkeys included, for good (the account itself is being deleted). */
 export async function removeFactors(storage: Storage, accountId: string): Promise<void> {
   await removePasskeys(storage, accountId);
+  const pending = storage.modelStore(PENDING_TOTP_MODEL);
+  await Promise.all((await pending.findByAccountId(accountId)).map(({ id }) => pending.destroy(id)));
   const factors = storage.modelStore(FACTORS_MODEL);
   const hashes = ((await factors.find(accountId)) as FactorsPayload | undefined)?.recoveryCodes ?? [];
   await Promise.all(hashes.map((hash) => storage.modelStore(RECOVERY_CODE_MODEL).destroy(`${accountId}:${hash}`)));
@@ -79,8 +95,19 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     await Promise.all(hashes.map((hash) => recoveryCodes.destroy(recoveryKey(accountId, hash))));
   };
 
-  const load = async (accountId: string): Promise<FactorsPayload> =>
-    ((await store.find(accountId)) as FactorsPayload | undefined) ?? { accountId };
+  const load = async (accountId: string): Promise<FactorsPayload> => {
+    const { pendingTotp: _earlier, ...factors } = ((await store.find(accountId)) as FactorsPayload | undefined) ?? { accountId };
+    return factors as FactorsPayload;
+  };
+  const pendingStore: OidcModelStore = deps.storage.modelStore(PENDING_TOTP_MODEL);
+  const pendingKey = (accountId: string, session: string) => `${accountId}:${session}`;
+  const pendingOf = async (accountId: string, session: string) => {
+    const pending = (await pendingStore.find(pendingKey(accountId, session))) as PendingTotpPayload | undefined;
+    return pending && pending.accountId === accountId && pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 >= Date.now() ? pending : undefined;
+  };
+  const dropPending = async (accountId: string) => {
+    await Promise.all((await pendingStore.findByAccountId(accountId)).map(({ id }) => pendingStore.destroy(id)));
+  };
   const save = (payload: FactorsPayload) => store.upsert(payload.accountId, payload);
   const claim = async (limiter: typeof stepClaims, key: string) => {
     try {
@@ -92,8 +119,13 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     }
   };
 
-  /** Claims `step` for the account; false when it was claimed already. */
-  const claimStep = (accountId: string, step: number) => claim(stepClaims, `${accountId}:${step}`);
+  /**
+   * Claims `step` of this secret for the account; false when it was claimed already. Per secret: a
+   * new app's code is not the old app's, even in the same 30 seconds (a person moving to a new
+   * phone right after signing in with the old one).
+   */
+  const claimStep = (accountId: string, secret: string, step: number) =>
+    claim(stepClaims, `${accountId}:${createHash('sha256').update(secret).digest('base64url').slice(0, 16)}:${step}`);
 
   return {
     /** Whether sign-in asks for a code: one read, on every password sign-in (no recovery-code lookups). */
@@ -122,27 +154,27 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     /** Starts (or restarts) enrolment: a new secret, kept sealed until a code confirms it. */
     async startTotp(accountId: string, session: string): Promise<string> {
       const secret = newTotpSecret();
-      await save({ ...(await load(accountId)), pendingTotp: { secret: secrets.seal(secret, accountId), startedAt: Date.now(), session } });
+      const pending: PendingTotpPayload = { accountId, secret: secrets.seal(secret, accountId), startedAt: Date.now() };
+      await pendingStore.upsert(pendingKey(accountId, session), pending, TOTP_ENROLMENT_SECONDS);
       return secret;
     },
 
     /** The secret of an enrolment still waiting for its code, to show again after a mistake. */
     async pendingTotp(accountId: string, session: string): Promise<string | undefined> {
-      const pending = (await load(accountId)).pendingTotp;
-      if (!pending || pending.session !== session || pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 < Date.now()) return undefined;
-      return secrets.open(pending.secret, accountId);
+      const pending = await pendingOf(accountId, session);
+      return pending ? secrets.open(pending.secret, accountId) : undefined;
     },
 
     /** Switches TOTP on when `code` is a current code of the pending secret. */
     async confirmTotp(accountId: string, session: string, code: string): Promise<boolean> {
-      const factors = await load(accountId);
-      const pending = factors.pendingTotp;
-      if (!pending || pending.session !== session || pending.startedAt + TOTP_ENROLMENT_SECONDS * 1000 < Date.now()) return false;
+      const pending = await pendingOf(accountId, session);
+      if (!pending) return false;
       const secret = secrets.open(pending.secret, accountId);
       const step = secret === undefined ? undefined : matchingStep(secret, code);
-      if (step === undefined || !(await claimStep(accountId, step))) return false;
-      const { pendingTotp: _done, ...rest } = factors;
-      await save({ ...rest, totp: { secret: pending.secret, lastStep: step, enabledAt: new Date().toISOString() } });
+      if (step === undefined || !(await claimStep(accountId, secret!, step))) return false;
+      // Read after the code checked out, just before the write: the record as it is now.
+      await save({ ...(await load(accountId)), totp: { secret: pending.secret, lastStep: step, enabledAt: new Date().toISOString() } });
+      await pendingStore.destroy(pendingKey(accountId, session));
       return true;
     },
 
@@ -154,7 +186,7 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       const step = secret === undefined ? undefined : matchingStep(secret, code);
       // The enrolment's own code (its step, claimed when it was confirmed) never counts again either.
       if (step === undefined || step <= factors.totp.lastStep) return false;
-      return claimStep(accountId, step);
+      return claimStep(accountId, secret!, step);
     },
 
     /**
@@ -163,8 +195,9 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
      * life if a factor is set up again.
      */
     async disableTotp(accountId: string, options: { keepRecoveryCodes?: boolean } = {}): Promise<void> {
+      await dropPending(accountId);
       if (options.keepRecoveryCodes) {
-        const { totp: _off, pendingTotp: _pending, ...rest } = await load(accountId);
+        const { totp: _off, ...rest } = await load(accountId);
         await save(rest);
         return;
       }
@@ -176,7 +209,7 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     async dropRecoveryCodes(accountId: string): Promise<void> {
       const factors = await load(accountId);
       await dropCodes(accountId);
-      if (factors.totp || factors.pendingTotp) await save({ ...factors, recoveryCodes: [] });
+      if (factors.totp) await save({ ...factors, recoveryCodes: [] });
       else await store.destroy(accountId);
     },
 
@@ -207,6 +240,7 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     /** An admin's reset: every factor goes, passkeys included. Says what there was. */
     async reset(accountId: string): Promise<FactorStatus> {
       const before = await this.status(accountId);
+      await dropPending(accountId);
       await dropCodes(accountId);
       await store.destroy(accountId);
       await removePasskeys(deps.storage, accountId);

@@ -35,9 +35,9 @@ export const OIDC_PROVIDER_MODELS = Object.freeze([
  * token generations (client-apps/api-access.ts), back-channel logouts owed
  * (logout-delivery/deliveries.ts), resource servers (client-apps/resource-servers.ts) and the
  * pointer to the static initial access token (oidc/registration.ts), second factors
- * and recovery codes (mfa/factors.ts), passkeys, their uses and challenges (mfa/passkeys.ts) and sign-ins waiting for their second factor (mfa/pending-sign-in.ts).
+ * and recovery codes and authenticator apps being set up (mfa/factors.ts), passkeys, their uses and challenges (mfa/passkeys.ts) and sign-ins waiting for their second factor (mfa/pending-sign-in.ts).
  */
-export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken', 'AccountFactors', 'RecoveryCode', 'PendingSecondFactor', 'Passkey', 'PasskeyUse', 'PasskeyChallenge', 'PasskeyAccountChallenge'] as const);
+export const OWN_MODELS = Object.freeze(['ClientTrust', 'ClientApiAccess', 'ClientTokenGeneration', 'BackchannelDelivery', 'BackchannelDeliverySettled', 'ResourceServer', 'StaticInitialAccessToken', 'AccountFactors', 'RecoveryCode', 'PendingSecondFactor', 'Passkey', 'PasskeyUse', 'PasskeyChallenge', 'PasskeyAccountChallenge', 'PendingTotp'] as const);
 
 export const STORED_MODELS: readonly string[] = Object.freeze([...OIDC_PROVIDER_MODELS, ...OWN_MODELS]);
 

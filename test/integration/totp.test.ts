@@ -289,6 +289,38 @@ describe('second factors under races (found by an attacking review)', () => {
   });
 });
 
+describe('setting up an app while another change lands (found by an attacking review)', () => {
+  it('starting a set-up (a session is enough, no password) never writes the account\'s factors record, so it can\'t write an older copy back', async () => {
+    const person = await newPerson();
+    const factors = stack.idp.storage.modelStore('AccountFactors');
+    const secret = await stack.idp.factors.startTotp(person.id, 'person-session');
+    expect(await stack.idp.factors.confirmTotp(person.id, 'person-session', codeAt(secret, -1))).toBe(true);
+    const on = await factors.find(person.id);
+    // Someone holding a copy of the session starts a set-up of their own, and another after the
+    // person moved to a new app: the record the person wrote stays as it is.
+    await stack.idp.factors.startTotp(person.id, 'stolen-copy');
+    expect(await factors.find(person.id)).toEqual(on);
+    const newSecret = await stack.idp.factors.startTotp(person.id, 'person-session');
+    expect(await stack.idp.factors.confirmTotp(person.id, 'person-session', codeAt(newSecret))).toBe(true);
+    const moved = await factors.find(person.id);
+    await stack.idp.factors.startTotp(person.id, 'stolen-copy');
+    expect(await factors.find(person.id)).toEqual(moved);
+    expect(await stack.idp.factors.verifyTotp(person.id, codeAt(newSecret, 1))).toBe(true);
+    expect(await stack.idp.factors.verifyTotp(person.id, codeAt(secret, 1))).toBe(false);
+  });
+
+  it('takes a new app\'s current code even in the 30 seconds the old app\'s code was used in', async () => {
+    const person = await newPerson();
+    const old = await stack.idp.factors.startTotp(person.id, 's');
+    expect(await stack.idp.factors.confirmTotp(person.id, 's', codeAt(old, -1))).toBe(true);
+    expect(await stack.idp.factors.verifyTotp(person.id, codeAt(old))).toBe(true);
+    const next = await stack.idp.factors.startTotp(person.id, 's');
+    expect(await stack.idp.factors.confirmTotp(person.id, 's', codeAt(next))).toBe(true);
+    // The same code of the same app still counts once only.
+    expect(await stack.idp.factors.verifyTotp(person.id, codeAt(next))).toBe(false);
+  });
+});
+
 describe('an enrolment belongs to the session that started it (found by an attacking review)', () => {
   it('another session of the account neither sees nor confirms the secret being set up', async () => {
     const person = await newPerson();
