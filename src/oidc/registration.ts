@@ -27,6 +27,10 @@ export function createRegistrationFeatures(options: { policy: RegistrationPolicy
       issueRegistrationAccessToken: true,
       policies: {
         async [REGISTRATION_POLICY](ctx, properties) {
+          // oidc-provider copies the JSON body with Object.assign, so a "__proto__" member becomes
+          // the prototype of what it validates: our checks would read values the engine never
+          // stores (an inherited application_type: native allowing http://127.0.0.1 redirects).
+          if (Object.getPrototypeOf(properties) !== Object.prototype) throw new errors.InvalidClientMetadata('"__proto__" is not client metadata');
           // A registered app is never first-party here; on an update it may keep the name it has.
           const current = ctx.oidc.route === 'client_update' ? ctx.oidc.client?.metadata() : undefined;
           const violation = await options.policy.check(properties, { by: 'app', firstParty: false, current });

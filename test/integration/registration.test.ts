@@ -96,6 +96,15 @@ describe('POST /reg (RFC 7591)', () => {
     expect(form.status).toBe(400);
     expect(form.json.error).toBe('invalid_request');
   });
+
+  it('refuses a "__proto__" member, which would make the policy read values the engine never stores (found by an attacking review)', async () => {
+    // As a native app, http://127.0.0.1 would pass the policy; the engine would store a web client.
+    const raw = '{"__proto__":{"application_type":"native"},"client_name":"Proto","redirect_uris":["http://127.0.0.1:9/cb"]}';
+    const reply = await call('POST', `${idp.issuer}/reg`, { token: STATIC_TOKEN, raw });
+    expect(reply).toMatchObject({ status: 400, json: { error: 'invalid_client_metadata' } });
+    const own = await register(app({ application_type: 'web' }));
+    expect(own.status).toBe(201);
+  });
 });
 
 describe('initial access tokens', () => {
