@@ -20,7 +20,7 @@ const LISTED: JsonSchema = {
   required: ['id', 'single_use', 'used', 'from_environment'],
   additionalProperties: false,
   properties: {
-    id: { type: 'string', description: 'A handle for the token, never the token: the first 16 characters of its SHA-256 (base64url), as the audit trail recorded it' },
+    id: { type: 'string', description: 'A handle for the token, never the token: the first 24 hex characters (96 bits) of its SHA-256, as the audit trail recorded it' },
     issued_at: timestamp,
     expires_at: timestamp,
     single_use: { type: 'boolean' },
