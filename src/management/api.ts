@@ -110,11 +110,11 @@ export function createManagementApi(deps: {
     } catch {
       throw new ApiProblem(400, 'invalid_input', 'The path is not validly percent-encoded');
     }
-    const query: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(ctx.query)) {
       if (Array.isArray(value)) throw new ApiProblem(400, 'invalid_input', `query parameter ${name} is given more than once`);
-      query[name] = value;
     }
+    // Own properties, "__proto__" too (an assignment would set the prototype, unseen by the schema).
+    const query = Object.fromEntries(Object.entries(ctx.query)) as Record<string, string | undefined>;
     if (!entry.query(query)) throw new ApiProblem(400, 'invalid_input', describeErrors(entry.query, 'query'));
     let body: unknown;
     if (entry.body) {

@@ -154,7 +154,7 @@ describe('/clients refuses bad input with a problem document, never a 500', () =
       expect(reply.status).toBe(400);
     }
     expect((await api('PATCH', '/clients/some-id', {})).status).toBe(400);
-    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'cursor=%00', 'cursor=not*valid', 'limit=1&limit=2', 'unknown=1']) {
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'cursor=%00', 'cursor=not*valid', 'limit=1&limit=2', 'unknown=1', '__proto__=x', 'constructor=x']) {
       const reply = await api('GET', `/clients?${query}`);
       await documented('listClients', reply);
       expect(reply.status).toBe(400);
