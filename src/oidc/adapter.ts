@@ -22,11 +22,31 @@ function withSigningInAccount(payload: AdapterPayload): AdapterPayload {
   return typeof accountId === 'string' ? { ...payload, accountId } : payload;
 }
 
+/**
+ * The most JSON text one record may have in the models a stranger fills without signing in:
+ * interactions (each /auth), pushed authorization requests (each /request) and sessions nobody
+ * signed in on (each /session/end). Their size is the stranger's to choose (state, nonce, claims,
+ * login_hint, ...: a 16 KB request line of control characters is ~100 KB of JSON, twice that in
+ * memory for text beyond Latin-1), and the per-address limits and caps count records, not bytes.
+ * A real authorization request stores 1-3 KB.
+ */
+export const MAX_STRANGER_RECORD_CHARS = 16 * 1024;
+
+function strangerFilled(model: string, payload: AdapterPayload): boolean {
+  return model === 'Interaction' || model === 'PushedAuthorizationRequest' || (model === 'Session' && !payload.accountId);
+}
+
 export function createAdapterFactory(storage: Storage): AdapterFactory {
   return (model: string): Adapter => {
     const store = storage.modelStore(model);
     return {
-      upsert: (id, payload, expiresIn) => store.upsert(id, model === 'Interaction' ? withSigningInAccount(payload as AdapterPayload) : (payload as AdapterPayload), expiresIn),
+      upsert: (id, payload, expiresIn) => {
+        const record = model === 'Interaction' ? withSigningInAccount(payload as AdapterPayload) : (payload as AdapterPayload);
+        if (strangerFilled(model, record) && JSON.stringify(record).length > MAX_STRANGER_RECORD_CHARS) {
+          return Promise.reject(new errors.InvalidRequest('the request is too large'));
+        }
+        return store.upsert(id, record, expiresIn);
+      },
       // The store's own promises, passed on: an async wrapper would add a promise (and, with
       // oidc-provider's AsyncLocalStorage on, its hooks) to every read (issue 10).
       find: (id) => store.find(id) as Promise<ProviderPayload | undefined>,

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuditEvent, AuditRepository } from '../storage/types.js';
+import { isRefusalOrFailure } from './event-kinds.js';
 import { sourceKey } from '../throttling/source-address.js';
 
 export type SecurityEventType =
@@ -59,7 +60,7 @@ export interface SecurityEvents {
 }
 
 /** Refusals and failures are warnings an operator may alert on; the rest is information. */
-const WARNINGS = /(failed|throttled|refused|overloaded)$/;
+const WARNINGS = { test: isRefusalOrFailure };
 
 /**
  * Refusals are what a stranger can cause at will (10,000 cross-site posts took 1.6 s), so per
@@ -67,25 +68,34 @@ const WARNINGS = /(failed|throttled|refused|overloaded)$/;
  * `security.events_suppressed` line per minute, and can't push real events out of the trail.
  */
 export const REFUSALS_KEPT_PER_SOURCE_PER_MINUTE = 30;
+/**
+ * And per kind from all sources together, so a flood from many addresses (each within its own
+ * allowance) can't write without bound either: ~860,000 a day of one kind at most, per process.
+ */
+export const REFUSALS_KEPT_PER_MINUTE = 600;
 
 export function createSecurityEvents(deps: { logger: Logger; audit: AuditRepository; retentionSeconds: number }): SecurityEvents {
   // Per process: a cap on what one process writes, without a store round trip per refusal.
   const refusals = new RateLimiterMemory({ keyPrefix: 'refusals', points: REFUSALS_KEPT_PER_SOURCE_PER_MINUTE, duration: 60 });
+  const allRefusals = new RateLimiterMemory({ keyPrefix: 'all-refusals', points: REFUSALS_KEPT_PER_MINUTE, duration: 60 });
 
-  /** false when this refusal is beyond its source's allowance (logged once when that starts). */
-  async function keep(input: SecurityEventInput): Promise<boolean> {
-    if (!WARNINGS.test(input.type) || !input.source) return true;
-    const key = `${input.type}|${sourceKey(input.source)}`;
+  /** Takes one from `limiter`'s allowance for `key`: false once it is spent (logged when that starts). */
+  async function within(limiter: RateLimiterMemory, key: string, points: number, suppressed: Record<string, unknown>): Promise<boolean> {
     try {
-      await refusals.consume(key);
+      await limiter.consume(key);
       return true;
     } catch (refusal) {
       if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      if (refusal.consumedPoints === REFUSALS_KEPT_PER_SOURCE_PER_MINUTE + 1) {
-        deps.logger.warn('security.events_suppressed', { type: input.type, source: input.source, for_seconds: Math.ceil(refusal.msBeforeNext / 1000) });
-      }
+      if (refusal.consumedPoints === points + 1) deps.logger.warn('security.events_suppressed', { ...suppressed, for_seconds: Math.ceil(refusal.msBeforeNext / 1000) });
       return false;
     }
+  }
+
+  /** false when this refusal is beyond its source's allowance, or its kind's. */
+  async function keep(input: SecurityEventInput): Promise<boolean> {
+    if (!WARNINGS.test(input.type) || !input.source) return true;
+    if (!(await within(refusals, `${input.type}|${sourceKey(input.source)}`, REFUSALS_KEPT_PER_SOURCE_PER_MINUTE, { type: input.type, source: input.source }))) return false;
+    return within(allRefusals, input.type, REFUSALS_KEPT_PER_MINUTE, { type: input.type, source: 'every source' });
   }
 
   return {

@@ -1,6 +1,7 @@
 /**
  * The per-address request limits of the IdP (request-limits.ts): starting sign-in pages at /auth,
- * sign-out pages at /session/end, and dynamic client registration at /reg (which also bounds
+ * pushing authorization requests at /request, sign-out pages at /session/end, and dynamic client
+ * registration at /reg (which also bounds
  * guessing at initial access tokens). At /auth only requests that stored an interaction count, at
  * /session/end only those that stored a session nobody is signed in on (oidc-provider keeps one
  * for the sign-out form, with the RP's `state` in it), and past the limit what the request stored
@@ -56,6 +57,22 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
       views.render(ctx, 'error', describeAppError('rate_limited', 'Too many sign-out pages were opened from your network.', 429, true), 429);
     },
   });
+  // Pushed authorization requests (RFC 9126): each stores the request for its minute; a public
+  // client's id is all it takes to push one. Counted before the work, as registrations are, on
+  // the same budget as sign-in pages (a push is a sign-in about to start).
+  const pushedRequests = requestLimit(storage, events, {
+    name: 'pushed-requests',
+    points: limits.interactionsPerMinute,
+    durationSeconds: 60,
+    event: 'authorization.throttled',
+    applies: (ctx) => providerPath(ctx.path) === '/request' && ctx.method === 'POST',
+    counts: (ctx) => ctx.status === 201,
+    refuse(ctx, retryAfterSeconds) {
+      ctx.status = 429;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: 'temporarily_unavailable', error_description: `Too many pushed authorization requests from this address; try again in ${retryAfterSeconds} seconds` };
+    },
+  });
   const registrations = requestLimit(storage, events, {
     name: 'registrations',
     points: limits.registrationsPerHour,
@@ -69,5 +86,5 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
       ctx.body = { error: 'temporarily_unavailable', error_description: `Too many registration requests from this address; try again in ${retryAfterSeconds} seconds` };
     },
   });
-  return [signInPages, signOutPages, registrations];
+  return [signInPages, signOutPages, pushedRequests, registrations];
 }

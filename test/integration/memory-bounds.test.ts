@@ -115,6 +115,59 @@ describe('sign-out pages from one address', () => {
   });
 });
 
+describe('what one stranger\'s request may store (found by an attacking review)', () => {
+  const spa = { client_id: 'bounds-spa', token_endpoint_auth_method: 'none' as const, redirect_uris: ['http://spa.localhost:9/cb'] };
+  const pushed = (stack: Stack, address: string, state = 's') =>
+    fetchLoopback(`${stack.idp.issuer}/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': address },
+      body: new URLSearchParams({ client_id: spa.client_id, response_type: 'code', redirect_uri: spa.redirect_uris[0]!, scope: 'openid', code_challenge: pkce().challenge, code_challenge_method: 'S256', state }).toString(),
+    });
+
+  it('pushes at most the sign-in page limit of authorization requests a minute from one address (POST /request)', async () => {
+    const stack = await startStack({ idp: await startIdp({ env: { TRUST_PROXY: 'true', SIGN_IN_PAGES_PER_SOURCE_PER_MINUTE: '3' } }) });
+    try {
+      await stack.idp.clients.save(spa, { firstParty: false });
+      const statuses = [];
+      for (let n = 0; n < 5; n += 1) {
+        const reply = await pushed(stack, '203.0.113.20');
+        statuses.push([reply.status, ((await reply.json()) as { error?: string }).error]);
+      }
+      expect(statuses).toEqual([[201, undefined], [201, undefined], [201, undefined], [429, 'temporarily_unavailable'], [429, 'temporarily_unavailable']]);
+      expect(await stack.idp.storage.modelStore('PushedAuthorizationRequest').list()).toHaveLength(3);
+      expect((await pushed(stack, '203.0.113.21')).status).toBe(201);
+    } finally {
+      await stack.stop();
+      await stack.idp.stop();
+    }
+  });
+
+  it('stores no sign-in, pushed request or session for nobody of more than 16 KB of JSON, and answers invalid_request', async () => {
+    const stack = await startStack({ idp: await startIdp({ env: { TRUST_PROXY: 'true' } }) });
+    try {
+      await stack.idp.clients.save(spa, { firstParty: false });
+      // Control characters: 3 bytes each in the URL, 6 in JSON.
+      const state = '\u0001'.repeat(4000);
+      const tooLarge = await pushed(stack, '203.0.113.30', state);
+      expect(tooLarge.status).toBe(400);
+      expect(await tooLarge.json()).toMatchObject({ error: 'invalid_request', error_description: 'the request is too large' });
+      const url = new URL(authorizeUrl(stack));
+      url.searchParams.set('state', state);
+      const page = await HttpClient.at('203.0.113.30').get(url.href);
+      expect(page.status).toBeLessThan(500);
+      expect(page.location ?? '').not.toContain('/interaction/');
+      const signOut = await HttpClient.at('203.0.113.30').get(`${stack.idp.issuer}/session/end?state=${encodeURIComponent(state)}`);
+      expect(signOut.status).toBe(400);
+      for (const model of ['PushedAuthorizationRequest', 'Interaction', 'Session']) expect([model, await stack.idp.storage.modelStore(model).list()]).toEqual([model, []]);
+      // A request of an ordinary size goes through.
+      expect((await pushed(stack, '203.0.113.30', 's'.repeat(500))).status).toBe(201);
+    } finally {
+      await stack.stop();
+      await stack.idp.stop();
+    }
+  });
+});
+
 describe('the in-memory store under a flood from many addresses', () => {
   it('keeps at most its cap of interactions, evicting the oldest first', async () => {
     const storage = createMemoryStorage({ caps: { Interaction: 50 } });

@@ -1,3 +1,4 @@
+import { isRefusalOrFailure } from '../../security/event-kinds.js';
 import type { AuditEvent, AuditRepository } from '../types.js';
 
 /** The newest events only: one process's memory can't keep a long trail, so the oldest go first. */
@@ -6,12 +7,19 @@ export const MEMORY_AUDIT_CAPACITY = 10_000;
 /** The order of the contract (types.ts AuditRepository): at, then id, both descending. */
 const newestFirst = (a: AuditEvent, b: AuditEvent) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
+/**
+ * Two rings of `capacity` each: refusals and failures (what a stranger can cause at will, from
+ * as many addresses as they have) and everything else, so a flood of refusals pushes out only
+ * older refusals, never a sign-in or an admin's change.
+ */
 export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => number = Date.now): AuditRepository {
-  let events: { event: AuditEvent; expiresAt: number }[] = [];
+  type Kept = { event: AuditEvent; expiresAt: number };
+  const rings: { refusals: Kept[]; rest: Kept[] } = { refusals: [], rest: [] };
   return {
     async append(event, retentionSeconds) {
-      events.push({ event: structuredClone(event), expiresAt: now() + retentionSeconds * 1000 });
-      if (events.length > capacity) events = events.slice(events.length - capacity);
+      const ring = isRefusalOrFailure(event.type) ? 'refusals' : 'rest';
+      rings[ring].push({ event: structuredClone(event), expiresAt: now() + retentionSeconds * 1000 });
+      if (rings[ring].length > capacity) rings[ring] = rings[ring].slice(rings[ring].length - capacity);
     },
     async list({ limit, before, beforeId, type, accountId }) {
       // As in MongoDB: a cursor id that is not a string matches nothing.
@@ -24,7 +32,7 @@ export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => n
       };
       // Appended order is not quite time order (ids break ties, clocks of instances differ), so the
       // matching events are sorted; the capacity bounds the work.
-      const found = events
+      const found = [...rings.refusals, ...rings.rest]
         .filter(({ event, expiresAt }) => {
           if (expiresAt <= at || !older(event)) return false;
           // A filter that is given must match exactly (a non-string matches nothing), as in MongoDB.
