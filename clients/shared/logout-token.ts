@@ -18,16 +18,44 @@ export interface LogoutRequest {
   sub?: string;
   /** epoch seconds */
   iat: number;
+  /** Takes the token's jti back from the replay cache, when its logout could not be carried out. */
+  release?: () => Promise<void>;
 }
 
 export class InvalidLogoutToken extends Error {
   override readonly name = 'InvalidLogoutToken';
 }
 
+/**
+ * The IdP's keys could not be had to check the token (its JWKS unreachable, answering an error, or
+ * not yet showing the token's key): nothing is known about the token, so the answer is 503 and the
+ * IdP tries again later. A 400 would tell it the logout was refused for good, and the session at
+ * this site would outlive the person's sign-out.
+ */
+export class LogoutKeysUnavailable extends Error {
+  override readonly name = 'LogoutKeysUnavailable';
+}
+
+/** jose's errors for a key set it could not fetch, read, or find the token's key in. */
+const KEY_SET_ERRORS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JOSE_GENERIC']);
+
+function keysUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  // A fetch that failed outright (connection refused, DNS) is no JOSE error at all.
+  return typeof code === 'string' ? KEY_SET_ERRORS.has(code) : !(error instanceof Error && error.name.startsWith('JW'));
+}
+
 /** `replays`: the site's replay cache; shared by its processes when the site's state is. */
 export function createLogoutTokenVerifier(options: { clientId: string; keys: () => Promise<IdpKeys>; replays: ReplayCache; clockToleranceSeconds?: number }) {
   return async function verifyLogoutToken(token: string): Promise<LogoutRequest> {
-    const { issuer, jwks } = await options.keys();
+    let keys: IdpKeys;
+    try {
+      keys = await options.keys();
+    } catch (error) {
+      // The IdP's discovery document could not be had (the IdP down or starting).
+      throw new LogoutKeysUnavailable((error as Error).message);
+    }
+    const { issuer, jwks } = keys;
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -48,6 +76,7 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
         clockTolerance: options.clockToleranceSeconds ?? 5,
       }));
     } catch (error) {
+      if (keysUnavailable(error)) throw new LogoutKeysUnavailable((error as Error).message);
       throw new InvalidLogoutToken((error as Error).message);
     }
     const events = payload.events as Record<string, unknown> | undefined;
@@ -59,10 +88,11 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
     if (!sid && !sub) throw new InvalidLogoutToken('a logout token names a sid or a sub');
     // Kept until the token can no longer pass the exp check above; after that it is refused anyway.
     const forgetAt = new Date((payload.exp! + (options.clockToleranceSeconds ?? 5)) * 1000);
-    if (!(await options.replays.remember(String(payload.jti), forgetAt))) {
+    const jti = String(payload.jti);
+    if (!(await options.replays.remember(jti, forgetAt))) {
       throw new InvalidLogoutToken('this logout token was already used');
     }
-    return { sid, sub, iat: payload.iat! };
+    return { sid, sub, iat: payload.iat!, release: () => options.replays.forget(jti) };
   };
 }
 
@@ -100,10 +130,23 @@ export function backchannelLogoutRoute(verify: (token: string) => Promise<Logout
     const token = typeof body?.logout_token === 'string' ? body.logout_token : undefined;
     try {
       if (!token) throw new InvalidLogoutToken('logout_token is missing');
-      await logOut(await verify(token));
+      const request = await verify(token);
+      try {
+        await logOut(request);
+      } catch (error) {
+        // Not carried out (the site's store failing): the same token, sent again, must count.
+        await request.release?.().catch(() => undefined);
+        throw error;
+      }
       ctx.status = 200;
       ctx.body = '';
     } catch (error) {
+      if (error instanceof LogoutKeysUnavailable) {
+        ctx.status = 503;
+        ctx.set('Retry-After', '30');
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'the identity provider\'s keys could not be fetched to check the logout token' };
+        return;
+      }
       if (!(error instanceof InvalidLogoutToken)) throw error;
       ctx.status = 400;
       ctx.body = { error: 'invalid_request', error_description: error.message };

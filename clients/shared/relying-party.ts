@@ -71,6 +71,9 @@ export interface RelyingParty {
   verifyLogoutToken(token: string): Promise<LogoutRequest>;
 }
 
+/** How long a site waits for the IdP on any one call before showing that it is unavailable. */
+export const IDP_TIMEOUT_SECONDS = 5;
+
 export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   const redirectUri = `${options.siteUrl}/callback`;
   const transactions = createTransactionCookie(options.cookies.name(`${options.cookiePrefix}_auth`), options.cookies);
@@ -81,6 +84,9 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     discovered ??= oidc
       .discovery(new URL(options.issuer), options.clientId, undefined, oidc.ClientSecretBasic(options.clientSecret), {
         execute: [oidc.enableNonRepudiationChecks, ...(options.allowInsecureHttp ? [oidc.allowInsecureRequests] : [])],
+        // Seconds, for discovery and every later call (token, userinfo): an IdP that accepts
+        // connections and never answers held each page 30 s (openid-client's default).
+        timeout: IDP_TIMEOUT_SECONDS,
         ...(options.fetch ? { [oidc.customFetch]: options.fetch as oidc.CustomFetch } : {}),
       })
       .then((config) => {

@@ -196,6 +196,17 @@ export function describeSiteStoreContract(backend: SiteStoreBackend): void {
         const answers = await Promise.all(Array.from({ length: 20 }, (_, n) => caches[n % 2]!.remember('raced', expiresAt)));
         expect(answers.filter(Boolean)).toHaveLength(1);
       });
+
+      it('accepts a jti again once it is forgotten (its logout could not be carried out), and only that one', async () => {
+        const cache = await backend.replays(namespace());
+        const expiresAt = new Date(Date.now() + 60_000);
+        expect(await cache.remember('jti-1', expiresAt)).toBe(true);
+        expect(await cache.remember('jti-2', expiresAt)).toBe(true);
+        await cache.forget('jti-1');
+        await cache.forget({ $ne: null } as unknown as string);
+        expect(await cache.remember('jti-1', expiresAt)).toBe(true);
+        expect(await cache.remember('jti-2', expiresAt)).toBe(false);
+      });
     });
   });
 }

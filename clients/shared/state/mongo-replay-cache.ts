@@ -46,5 +46,9 @@ export async function openMongoReplayCache(connection: Connection, clientId: str
           throw error;
         }
       }),
+    forget: (jti) =>
+      guard(async () => {
+        if (typeof jti === 'string') await model.deleteOne({ _id: jti }, majority());
+      }),
   };
 }

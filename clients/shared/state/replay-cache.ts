@@ -7,10 +7,13 @@
  * - `remember(jti, expiresAt)` is true the first time and false while that jti is remembered;
  * - it is atomic: of several concurrent calls with one jti, across processes sharing the store,
  *   exactly one gets true;
- * - an entry past `expiresAt` counts as forgotten, whether or not it has been deleted yet.
+ * - an entry past `expiresAt` counts as forgotten, whether or not it has been deleted yet;
+ * - after `forget(jti)`, `remember(jti, ...)` is true again.
  */
 export interface ReplayCache {
   remember(jti: string, expiresAt: Date): Promise<boolean>;
+  /** Takes a remembered jti back: its logout could not be carried out, and a retry of it must count. */
+  forget(jti: string): Promise<void>;
 }
 
 /**
@@ -45,6 +48,9 @@ export function createMemoryReplayCache(options: { maxEntries?: number; now?: ()
       }
       seen.set(jti, expiresAt.getTime());
       return true;
+    },
+    async forget(jti) {
+      if (typeof jti === 'string') seen.delete(jti);
     },
   };
 }
