@@ -29,3 +29,27 @@ it('keeps at most its cap of sessions for nobody, oldest out first, and never ev
     await storage.close();
   }
 });
+
+it('holds at most its character cap of JSON in each capped model, however large a stranger makes each record', async () => {
+  const storage = createMemoryStorage({ caps: { Interaction: 1000 }, anonymousCaps: { Session: 1000 }, capChars: 10_000 });
+  const [interactions, sessions] = [storage.modelStore('Interaction'), storage.modelStore('Session')];
+  const big = 'x'.repeat(1000);
+  try {
+    await sessions.upsert('signed-in', { accountId: 'person-1', note: 'y'.repeat(20_000) }, 3600);
+    for (let n = 0; n < 40; n += 1) {
+      await interactions.upsert(`i${n}`, { params: { state: big } }, 600);
+      await sessions.upsert(`s${n}`, { state: { state: big } }, 600);
+    }
+    const held = async (store: typeof sessions) => (await store.list()).filter(({ payload }) => !payload.accountId).map(({ payload }) => JSON.stringify(payload).length);
+    for (const store of [interactions, sessions]) {
+      const lengths = await held(store);
+      expect(lengths.reduce((sum, n) => sum + n, 0)).toBeLessThanOrEqual(10_000);
+      expect(lengths.length).toBeGreaterThanOrEqual(8);
+    }
+    // The newest stay; a signed-in session, however large, is neither counted nor evicted.
+    expect((await interactions.list()).map(({ id }) => id)).toContain('i39');
+    expect((await sessions.list()).map(({ id }) => id)).toEqual(expect.arrayContaining(['signed-in', 's39']));
+  } finally {
+    await storage.close();
+  }
+});

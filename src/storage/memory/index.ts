@@ -19,12 +19,13 @@ export const MEMORY_SWEEP_INTERVAL_MS = 60_000;
 /**
  * A fresh, empty store: data lives as long as this object and is lost on exit. `caps`: per-model
  * entry caps (MEMORY_RECORD_CAPS by default); `anonymousCaps`: per-model caps on the records
- * nobody signed in on (MEMORY_ANONYMOUS_CAPS by default).
+ * nobody signed in on (MEMORY_ANONYMOUS_CAPS by default); `capChars`: the JSON characters each
+ * capped model may hold (MEMORY_CAP_CHARS by default).
  */
 export function createMemoryStorage(
-  options: { now?: () => number; caps?: Readonly<Record<string, number>>; anonymousCaps?: Readonly<Record<string, number>> } = {},
+  options: { now?: () => number; caps?: Readonly<Record<string, number>>; anonymousCaps?: Readonly<Record<string, number>>; capChars?: number } = {},
 ): MemoryStorage & { sweep(): number } {
-  const records = createMemoryOidcRecords(options.now, options.caps, options.anonymousCaps);
+  const records = createMemoryOidcRecords(options.now, options.caps, options.anonymousCaps, options.capChars);
   const sweeper = setInterval(() => records.sweep(), MEMORY_SWEEP_INTERVAL_MS);
   sweeper.unref();
   // One limiter per limit, as one collection would be: every IdP on this store counts together.

@@ -63,6 +63,13 @@ export const MEMORY_RECORD_CAPS: Readonly<Record<string, number>> = Object.freez
  * person signs in on it.
  */
 export const MEMORY_ANONYMOUS_CAPS: Readonly<Record<string, number>> = Object.freeze({ Session: 10_000 });
+/**
+ * And each capped model (for MEMORY_ANONYMOUS_CAPS: its records nobody signed in on) holds at most
+ * this many characters of JSON, the oldest going first past it: a stranger chooses how large each
+ * record is (up to the adapter's MAX_STRANGER_RECORD_CHARS), so a count alone bounds nothing. A
+ * real interaction is 1-3 KB: the count is what binds in normal use.
+ */
+export const MEMORY_CAP_CHARS = 32 * 1024 * 1024;
 /** How far from the oldest end eviction looks for an interaction nobody signed in on. */
 const EVICTION_SCAN = 100;
 
@@ -76,6 +83,7 @@ export function createMemoryOidcRecords(
   now: Clock = Date.now,
   caps: Readonly<Record<string, number>> = MEMORY_RECORD_CAPS,
   anonymousCaps: Readonly<Record<string, number>> = MEMORY_ANONYMOUS_CAPS,
+  charCap: number = MEMORY_CAP_CHARS,
 ): MemoryOidcRecords {
   const models = new Map<string, Map<string, Entry>>();
   /** Per model of anonymousCaps: the ids of its records nobody signed in on, oldest written first. */
@@ -118,6 +126,7 @@ export function createMemoryOidcRecords(
     if (!entry) return;
     models.get(model)?.delete(id);
     anonymous.get(model)?.delete(id);
+    if (counted(model, entry)) hold(model, -entry.json.length);
     unindex(model, id, entry);
     parsed.forget(entry);
   }
@@ -133,11 +142,23 @@ export function createMemoryOidcRecords(
     return entry;
   }
 
-  /** Makes room for one more entry in a capped model. Maps iterate in insertion order: oldest first. */
-  function makeRoom(model: string): void {
+  /** JSON characters held per capped model (all its entries; for anonymousCaps, those nobody signed in on). */
+  const heldChars = new Map<string, number>();
+  const hold = (model: string, chars: number) => heldChars.set(model, (heldChars.get(model) ?? 0) + chars);
+  const counted = (model: string, entry: Entry) => caps[model] !== undefined || (anonymousCaps[model] !== undefined && !entry.signedIn);
+
+  /**
+   * Makes room for one more entry of `chars` characters in a capped model: under its count and
+   * under MEMORY_CAP_CHARS. Maps iterate in insertion order: oldest first.
+   */
+  function makeRoom(model: string, chars: number): void {
     const cap = caps[model];
     const entries = models.get(model);
-    if (cap === undefined || !entries || entries.size < cap) return;
+    if (cap === undefined || !entries) return;
+    while (entries.size > 0 && (entries.size >= cap || (heldChars.get(model) ?? 0) + chars > charCap)) evictOne(model, entries);
+  }
+
+  function evictOne(model: string, entries: Map<string, Entry>): void {
     let victim: string | undefined;
     let scanned = 0;
     for (const [id, entry] of entries) {
@@ -149,6 +170,13 @@ export function createMemoryOidcRecords(
       if ((scanned += 1) >= EVICTION_SCAN) break;
     }
     if (victim !== undefined) remove(model, victim);
+  }
+
+  /** Keeps the entries nobody signed in on of an anonymously capped model under its count and MEMORY_CAP_CHARS. */
+  function trimAnonymous(model: string): void {
+    const cap = anonymousCaps[model];
+    const ids = anonymous.get(model);
+    while (cap !== undefined && ids && ids.size > 0 && (ids.size > cap || (heldChars.get(model) ?? 0) > charCap)) remove(model, ids.values().next().value!);
   }
 
   function modelStore(model: string): OidcModelStore {
@@ -163,19 +191,19 @@ export function createMemoryOidcRecords(
       async upsert(id, payload, expiresInSeconds) {
         assertId(id, model);
         remove(model, id);
-        makeRoom(model);
         const entry = entryOf(payload);
+        makeRoom(model, entry.json.length);
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
         table(models, model).set(id, entry);
-        const anonymousCap = anonymousCaps[model];
-        if (anonymousCap !== undefined && !entry.signedIn) {
+        if (counted(model, entry)) hold(model, entry.json.length);
+        if (anonymousCaps[model] !== undefined && !entry.signedIn) {
           let ids = anonymous.get(model);
           if (!ids) {
             ids = new Set();
             anonymous.set(model, ids);
           }
           ids.add(id);
-          if (ids.size > anonymousCap) remove(model, ids.values().next().value!);
+          trimAnonymous(model);
         }
         if (entry.uid) table(uidIndex, model).set(entry.uid, id);
         if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
