@@ -17,6 +17,8 @@ import type { SecurityEvents } from '../security/security-events.js';
 import type { Storage } from '../storage/types.js';
 import { requestLimit } from './request-limits.js';
 
+const passOn: Middleware = (_ctx, next) => next();
+
 const interactionUid = (location: string) => /\/interaction\/([^/?#]+)$/.exec(location)?.[1];
 
 /** The session oidc-provider made for this request and stored, when nobody is signed in on it. */
@@ -86,5 +88,13 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
       ctx.body = { error: 'temporarily_unavailable', error_description: `Too many registration requests from this address; try again in ${retryAfterSeconds} seconds` };
     },
   });
-  return [signInPages, signOutPages, pushedRequests, registrations];
+  // One layer for all four, which finds its limit by path: every request the provider answers
+  // passes here, almost none of them limited (issue 10).
+  const byPath = new Map<string, Middleware>([
+    ['/auth', signInPages],
+    ['/session/end', signOutPages],
+    ['/request', pushedRequests],
+    ['/reg', registrations],
+  ]);
+  return [(ctx, next) => (byPath.get(providerPath(ctx.path)) ?? passOn)(ctx, next)];
 }
