@@ -51,6 +51,26 @@ describe('a damaged record in MongoDB', () => {
     expect(logged.join('\n')).not.toContain('session-damaged');
   });
 
+  it('fills a page that lost a damaged record from further on, so a short page still means the end', async () => {
+    const clients = storage.modelStore('Client');
+    const record = (id: string) => ({ _id: id, payload: JSON.stringify({ client_id: id }) });
+    const finds: Doc[] = [];
+    fake.answer((command) => {
+      if (command.name !== 'find') return undefined;
+      finds.push(command.body);
+      const after = ((command.body.filter as Doc)._id as { $gt?: string } | undefined)?.$gt;
+      // a, b (damaged), c, d on the server; each answer as many as asked for, after the cursor.
+      const all = [record('a'), { _id: 'b', payload: '{"client_id":' }, record('c'), record('d')].filter((doc) => after === undefined || doc._id > after);
+      return batch(command, all.slice(0, Number(command.body.limit)));
+    });
+    expect((await clients.page({ limit: 2 })).map(({ id }) => id)).toEqual(['a', 'c']);
+    expect(finds.map((body) => [((body.filter as Doc)._id as { $gt?: string } | undefined)?.$gt, body.limit])).toEqual([
+      [undefined, 2],
+      ['b', 1],
+    ]);
+    expect((await clients.page({ limit: 5, after: 'a' })).map(({ id }) => id)).toEqual(['c', 'd']);
+  });
+
   it('does not stop ending all of a person\'s access: the readable session and the grant still go', async () => {
     const provider = { Client: { find: async () => undefined } } as unknown as Provider;
     const ender = createAccessEnder({ provider: () => provider, storage, logger: createLogger('silent') });

@@ -11,7 +11,7 @@ import { openMongoReplayCache } from '../../clients/shared/state/mongo-replay-ca
 import { openMongoSessionStore } from '../../clients/site-a/mongo-session-store.js';
 import { openMongoDenyList } from '../../clients/site-b/mongo-deny-list.js';
 import { createLogger } from '../../src/logger.js';
-import { EMAIL_SEARCH_MAX_MS } from '../../src/storage/mongo/accounts.js';
+import { EMAIL_SEARCH_MAX_MS, emailSearchMaxMs } from '../../src/storage/mongo/accounts.js';
 import { createMongoStorage, type MongoStorage } from '../../src/storage/mongo/index.js';
 import { defaultIndexName, storageIndexPlan } from '../../src/storage/mongo/index-plan.js';
 import { startFakeMongo, type FakeMongo, type ReceivedCommand } from '../support/fake-mongo.js';
@@ -215,7 +215,10 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       await storage.accounts.page({ limit: 3, emailContains: 'rare' });
       const [plain, search] = sentSince(start).filter((command) => command.name === 'find');
       expect(plain!.body.maxTimeMS).toBeUndefined();
-      expect(search!.body.maxTimeMS).toBe(EMAIL_SEARCH_MAX_MS);
+      // Under the socket timeout (SOCKET_TIMEOUT_MS here), so the server's answer comes first.
+      expect(search!.body.maxTimeMS).toBe(emailSearchMaxMs(SOCKET_TIMEOUT_MS));
+      expect(search!.body.maxTimeMS).toBeLessThan(SOCKET_TIMEOUT_MS);
+      expect([emailSearchMaxMs(5000), emailSearchMaxMs(60_000), emailSearchMaxMs(undefined)]).toEqual([4000, EMAIL_SEARCH_MAX_MS, EMAIL_SEARCH_MAX_MS]);
       fake.answer((command) => (command.name === 'find' ? { ok: 0, code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' } : undefined));
       await expect(storage.accounts.page({ limit: 3, emailContains: 'rare' })).rejects.toMatchObject({ code: 'overloaded', status: 503, expose: true, retryAfterSeconds: 5 });
     });

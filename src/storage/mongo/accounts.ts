@@ -21,9 +21,13 @@ const MAX_TIME_EXPIRED = 50;
  * How long one page of an email search may run on the server. The text can be anywhere in the
  * email, so no index narrows it: a rare text examines every account after the cursor, and on a
  * large directory that is a collection scan per page. Past this, the search fails (503, try a
- * longer text) instead of holding the database.
+ * longer text) instead of holding the database. Four fifths of the socket timeout at most: the
+ * server's own "time is up" must arrive before the driver gives up on the socket (which it would
+ * report as the database unreachable, after sending the search a second time).
  */
 export const EMAIL_SEARCH_MAX_MS = 5_000;
+export const emailSearchMaxMs = (socketTimeoutMs: number | undefined) =>
+  socketTimeoutMs ? Math.max(1, Math.min(EMAIL_SEARCH_MAX_MS, Math.floor(socketTimeoutMs * 0.8))) : EMAIL_SEARCH_MAX_MS;
 
 /** The text as a regular expression that matches exactly it. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -37,6 +41,7 @@ function toRecord(doc: AccountDoc | null): AccountRecord | undefined {
 export const accountModel = (connection: Connection): Model<AccountDoc> => modelOn(connection, 'Account', accountSchema, COLLECTIONS.accounts);
 
 export function createMongoAccounts(connection: Connection): AccountRepository {
+  const searchMaxMs = emailSearchMaxMs(connection.getClient().options.socketTimeoutMS);
   const Accounts = accountModel(connection);
   return {
     create: (input) =>
@@ -67,7 +72,7 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
         if (after !== undefined) filter._id = ourCondition({ $gt: String(after) });
         if (emailContains !== undefined) filter.emailNormalized = ourCondition({ $regex: escapeRegExp(String(emailContains).toLowerCase()) });
         const query = Accounts.find(filter).sort({ _id: 1 }).limit(limit);
-        if (emailContains !== undefined) query.maxTimeMS(EMAIL_SEARCH_MAX_MS);
+        if (emailContains !== undefined) query.maxTimeMS(searchMaxMs);
         try {
           return (await query.lean<AccountDoc[]>()).map((doc) => toRecord(doc)!);
         } catch (error) {

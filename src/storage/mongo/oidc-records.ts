@@ -46,17 +46,29 @@ export function createMongoModelStore(connection: Connection, model: string, onU
     const doc = await liveDoc(filter);
     return doc ? readable(doc) : undefined;
   };
-  /** Live records matching `filter` (strings only: never an operator), by id; `page`: only those after its id, at most its limit. */
+  /**
+   * Live records matching `filter` (strings only: never an operator), by id; `page`: only those
+   * after its id, at most its limit. A page that lost damaged records is filled from further on,
+   * so that a short page still means the end (paging.ts, the back-channel sender).
+   */
   const findMany = async (filter: Record<string, string>, page?: { limit: number; after?: string }) => {
-    // `$gt` marked as ours so that sanitizeFilter (connection.ts) leaves it an operator.
-    const after = page?.after === undefined ? {} : { _id: ourCondition({ $gt: String(page.after) }) };
-    const query = Records.find({ ...filter, ...after, ...live() }).sort({ _id: 1 });
     const found: { id: string; payload: AdapterPayload }[] = [];
-    for (const doc of await (page ? query.limit(page.limit) : query).lean<RecordDoc[]>()) {
-      const payload = readable(doc);
-      if (payload !== undefined) found.push({ id: doc._id, payload });
+    let from = page?.after === undefined ? undefined : String(page.after);
+    for (;;) {
+      // `$gt` marked as ours so that sanitizeFilter (connection.ts) leaves it an operator.
+      const after = from === undefined ? {} : { _id: ourCondition({ $gt: from }) };
+      const query = Records.find({ ...filter, ...after, ...live() }).sort({ _id: 1 });
+      const wanted = page ? page.limit - found.length : undefined;
+      // limit(0) would be no limit at all in MongoDB.
+      if (wanted !== undefined && wanted <= 0) return found;
+      const docs = await (wanted === undefined ? query : query.limit(wanted)).lean<RecordDoc[]>();
+      for (const doc of docs) {
+        const payload = readable(doc);
+        if (payload !== undefined) found.push({ id: doc._id, payload });
+      }
+      if (wanted === undefined || docs.length < wanted || found.length >= page!.limit) return found;
+      from = docs[docs.length - 1]!._id;
     }
-    return found;
   };
 
   return {
