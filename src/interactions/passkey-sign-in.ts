@@ -23,6 +23,7 @@ import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-in.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRepository } from '../storage/types.js';
 import type { ClientLabel } from './client-label.js';
+import { unmetDemand } from './prompt-demands.js';
 
 type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number; params: Record<string, unknown> }; client: ClientLabel };
 
@@ -35,6 +36,8 @@ export interface PasskeySignInDeps {
   /** Form bodies big enough for a WebAuthn response. */
   passkeyForms: Middleware;
   load(ctx: Context): Promise<Loaded>;
+  /** Ends the interaction with this result (an error for the site). */
+  finish(ctx: Context, result: InteractionResults): Promise<void>;
   finishSignIn(ctx: Context, uid: string, outcome: { result: InteractionResults; accountId: string; checkedFrom: number }): Promise<void>;
   /** The login page again, with a message. */
   renderLogin(ctx: Context, loaded: Loaded, locals: { error?: string; autofill?: boolean }, status?: number): Promise<void>;
@@ -107,6 +110,8 @@ export function passkeySignInRoutes(router: Router, deps: PasskeySignInDeps): vo
     // A passkey on its own signs in whoever it belongs to; a password typed earlier on this page
     // (for this account or another) is set aside.
     if (pending) await deps.pendingSignIns.destroy(uid);
+    const unmet = unmetDemand(loaded.interaction.params, { accountId, acr: ACR_TWO_FACTORS });
+    if (unmet) return deps.finish(ctx, unmet);
     const checkedFrom = secondStep && pending ? pending.checkedFrom : startedAt;
     await deps.events.record({ type: secondStep ? 'sign_in.second_factor_succeeded' : 'sign_in.passkey_succeeded', source: ctx.ip, accountId, detail: { factor: 'passkey', method } });
     const result: InteractionResults = {

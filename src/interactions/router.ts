@@ -23,8 +23,9 @@ import type { PasskeyLimits } from '../mfa/passkey-limits.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
 import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
-import { ACR_ONLY_REASONS, requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
+import { ACR_ONLY_REASONS, ACR_TWO_FACTORS, requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
 import { isStillSignedIn } from '../oidc/claims.js';
+import { unmetDemand } from './prompt-demands.js';
 
 export interface InteractionDeps {
   /** The provider serving requests now (it is replaced when keys rotate). */
@@ -183,6 +184,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     });
     if (outcome.kind === 'signed_in') {
       const next = outcome.secondStep;
+      // With a second factor still to come, the sign-in ends with the two-factor acr.
+      const unmet = unmetDemand(interaction.params, { accountId: outcome.accountId, ...(next ? { acr: ACR_TWO_FACTORS } : {}) });
+      if (unmet) return finish(ctx, unmet);
       if (next) {
         // The password was right: remembered on the interaction, server-side, until a second factor follows.
         await deps.pendingSignIns.save(interaction.uid, { accountId: outcome.accountId, checkedFrom: outcome.checkedFrom, selectAccount: interaction.prompt.name === 'select_account' }, secondsLeft(interaction));
@@ -215,6 +219,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   const secondStep = secondFactorRoutes(router, { ...deps, forms, load, finishSignIn, clientLocals, abandonStaleStepUp });
   passkeySignInRoutes(router, {
+    finish,
     ...deps,
     passkeyForms: forms,
     load,

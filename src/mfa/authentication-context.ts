@@ -47,7 +47,7 @@ export function requestsTwoFactors(params: { acr_values?: unknown; claims?: unkn
 }
 
 /** The acr values an essential acr claim request allows (from the ID token or userinfo member), if any. */
-function essentialAcr(claims: unknown): string[] | undefined {
+export function essentialAcr(claims: unknown): string[] | undefined {
   let parsed: unknown = claims;
   if (typeof claims === 'string') {
     try {

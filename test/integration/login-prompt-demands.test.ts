@@ -1,0 +1,79 @@
+/**
+ * The login page honours what the authorization request demanded of the sign-in (OpenID Connect
+ * Core 3.1.2.1 id_token_hint, 5.5.1 a requested sub, 5.5.1.1 an essential acr; src/interactions/
+ * prompt-demands.ts). Found by a conformance review: a hint naming Bob gave a code for Alice, and
+ * a requested sub or an unobtainable essential acr sent the person round the login page for ever.
+ */
+import { decodeJwt } from 'jose';
+import { HttpClient, interactionUid } from '../support/http-client.js';
+import { authorize, exchangeCode, pkce } from '../support/oidc-flow.js';
+import { startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+const alice = { email: 'alice@example.com', password: 'wonderland' };
+const bob = { email: 'bob@example.com', password: 'builder' };
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.stop();
+  await stack.idp.stop();
+});
+
+const siteA = () => ({ id: stack.siteA.config.clientId, secret: stack.siteA.config.clientSecret, redirect: `${stack.siteA.url}/callback` });
+const params = (challenge: string, extra: Record<string, string> = {}) => ({
+  client_id: siteA().id,
+  redirect_uri: siteA().redirect,
+  response_type: 'code',
+  scope: 'openid',
+  state: 's',
+  nonce: 'n',
+  code_challenge: challenge,
+  code_challenge_method: 'S256',
+  ...extra,
+});
+
+/** Opens /auth in a fresh browser and posts the right password: where the IdP sends the browser back to the site, or the page it shows instead. */
+async function signInOnce(extra: Record<string, string>, who = alice) {
+  const browser = new HttpClient();
+  const { verifier, challenge } = pkce();
+  const login = await browser.follow(await browser.get(`${stack.idp.issuer}/auth?${new URLSearchParams(params(challenge, extra))}`));
+  const after = await browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(login.url)}/login`, who), (url) => url.startsWith(siteA().redirect));
+  return { after, verifier, back: after.location ? new URL(after.location) : undefined };
+}
+
+async function tokensFor(back: URL | undefined, verifier: string) {
+  return (await exchangeCode(stack.idp.issuer, siteA(), { grant_type: 'authorization_code', code: back!.searchParams.get('code')!, redirect_uri: siteA().redirect, code_verifier: verifier })).json;
+}
+
+async function idTokenOf(who: typeof alice) {
+  const { verifier, challenge } = pkce();
+  const { callback } = await authorize(new HttpClient(), { issuer: stack.idp.issuer, params: params(challenge), credentials: who });
+  return (await tokensFor(callback, verifier)).id_token as string;
+}
+
+it('answers login_required when someone else than the id_token_hint names signs in, and a code when it is them', async () => {
+  const hint = await idTokenOf(bob);
+  const other = await signInOnce({ id_token_hint: hint }, alice);
+  expect(other.back?.searchParams.get('error')).toBe('login_required');
+  expect(other.back?.searchParams.get('code')).toBeNull();
+  const same = await signInOnce({ id_token_hint: hint }, bob);
+  expect(decodeJwt((await tokensFor(same.back, same.verifier)).id_token as string).sub).toBe(decodeJwt(hint).sub);
+});
+
+it('answers login_required, once, when the person who signs in is not the sub the claims parameter asks for', async () => {
+  const { back, after } = await signInOnce({ claims: JSON.stringify({ id_token: { sub: { value: 'someone-else' } } }) });
+  expect(after.body).not.toContain('name="password"');
+  expect(back?.searchParams.get('error')).toBe('login_required');
+  const aliceSub = decodeJwt(await idTokenOf(alice)).sub!;
+  const asked = await signInOnce({ claims: JSON.stringify({ id_token: { sub: { value: aliceSub } } }) });
+  expect(asked.back?.searchParams.get('code')).toEqual(expect.any(String));
+});
+
+it('answers unmet_authentication_requirements, once, for an essential acr this sign-in can\'t give', async () => {
+  for (const values of [['urn:example:unknown'], ['urn:sso:acr:2fa', 'urn:example:unknown']]) {
+    const { back, after } = await signInOnce({ claims: JSON.stringify({ id_token: { acr: { essential: true, values } } }) });
+    expect([values, after.body.includes('name="password"')]).toEqual([values, false]);
+    expect([values, back?.searchParams.get('error')]).toEqual([values, 'unmet_authentication_requirements']);
+  }
+});
