@@ -11,7 +11,7 @@
  * for whoever signed in. Found by a conformance review.
  */
 import { decodeJwt } from 'jose';
-import { essentialAcr } from '../mfa/authentication-context.js';
+import { claimsRequest, essentialAcr } from '../mfa/authentication-context.js';
 
 export interface UnmetDemand {
   [key: string]: string;
@@ -30,15 +30,7 @@ function hintedSubject(hint: unknown): string | undefined {
 }
 
 function requestedSubject(claims: unknown): string | undefined {
-  let parsed: unknown = claims;
-  if (typeof claims === 'string') {
-    try {
-      parsed = JSON.parse(claims);
-    } catch {
-      return undefined;
-    }
-  }
-  const value = (parsed as { id_token?: { sub?: { value?: unknown } } } | null | undefined)?.id_token?.sub?.value;
+  const value = (claimsRequest(claims) as { id_token?: { sub?: { value?: unknown } } } | undefined)?.id_token?.sub?.value;
   return typeof value === 'string' ? value : undefined;
 }
 

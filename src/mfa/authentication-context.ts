@@ -46,8 +46,8 @@ export function requestsTwoFactors(params: { acr_values?: unknown; claims?: unkn
   return acr !== undefined && acr.length > 0 && acr.every((value) => value === ACR_TWO_FACTORS);
 }
 
-/** The acr values an essential acr claim request allows (from the ID token or userinfo member), if any. */
-export function essentialAcr(claims: unknown): string[] | undefined {
+/** The `claims` authorization parameter as an object (it arrives as JSON text), if it is one. */
+export function claimsRequest(claims: unknown): Record<string, unknown> | undefined {
   let parsed: unknown = claims;
   if (typeof claims === 'string') {
     try {
@@ -56,7 +56,13 @@ export function essentialAcr(claims: unknown): string[] | undefined {
       return undefined;
     }
   }
-  if (!parsed || typeof parsed !== 'object') return undefined;
+  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+}
+
+/** The acr values an essential acr claim request allows (from the ID token or userinfo member), if any. */
+export function essentialAcr(claims: unknown): string[] | undefined {
+  const parsed = claimsRequest(claims);
+  if (!parsed) return undefined;
   for (const member of ['id_token', 'userinfo'] as const) {
     const request = (parsed as Record<string, { acr?: { essential?: unknown; value?: unknown; values?: unknown } } | undefined>)[member]?.acr;
     if (!request || request.essential !== true) continue;
