@@ -15,8 +15,8 @@ describe('oidc record schema', () => {
     expect(indexOn(oidcRecordSchema, 'expiresAt')?.[1]).toMatchObject({ expireAfterSeconds: 0 });
   });
 
-  it('indexes every lookup the store makes: uid, userCode, grantId, accountId', () => {
-    for (const field of ['uid', 'userCode', 'grantId', 'accountId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
+  it('indexes every lookup the store makes: uid, userCode, grantId, accountId, clientId', () => {
+    for (const field of ['uid', 'userCode', 'grantId', 'accountId', 'clientId']) expect(indexOn(oidcRecordSchema, field)?.[1]).toMatchObject({ sparse: true });
   });
 
   it('keeps the payload as text (record-document.ts says why)', () => {
@@ -40,6 +40,17 @@ describe('account schema', () => {
     const Account = mongoose.model('SchemaProbeAccount', accountSchema);
     const error = new Account({}).validateSync();
     expect(Object.keys(error?.errors ?? {}).sort()).toEqual(['_id', 'createdAt', 'email', 'emailNormalized', 'name', 'passwordHash', 'updatedAt']);
+  });
+});
+
+describe('audit schema', () => {
+  it('has an index for each listing, its filter first and then the whole sort (at, _id, descending)', () => {
+    // audit.ts lists by at then _id, both descending, optionally of one type or one account.
+    for (const prefix of [[], ['type'], ['accountId']]) {
+      const keys = [...prefix, 'at', '_id'].join();
+      const found = indexOn(auditSchema, keys);
+      expect([keys, found?.[0]]).toEqual([keys, { ...Object.fromEntries(prefix.map((field) => [field, 1])), at: -1, _id: -1 }]);
+    }
   });
 });
 

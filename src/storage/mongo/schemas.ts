@@ -88,9 +88,13 @@ export const auditSchema = new Schema(
   },
   { versionKey: false, strict: true, autoIndex: false },
 );
-auditSchema.index({ at: -1 });
-auditSchema.index({ type: 1, at: -1 });
-auditSchema.index({ accountId: 1, at: -1 }, { sparse: true });
+// The listing's sort (at, then _id, both descending: audit.ts) in full after each filter, so a
+// page is read off the index rather than sorted in memory from every matching event of the
+// retention period. Indexes of earlier versions ({at:-1}, {type:1,at:-1}, {accountId:1,at:-1})
+// stay in existing databases unused until an operator drops them.
+auditSchema.index({ at: -1, _id: -1 });
+auditSchema.index({ type: 1, at: -1, _id: -1 });
+auditSchema.index({ accountId: 1, at: -1, _id: -1 }, { sparse: true });
 // Retention is per event (expiresAt), so changing it needs no index rebuild.
 auditSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 
