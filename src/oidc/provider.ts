@@ -154,6 +154,11 @@ export function createProvider(deps: ProviderDeps): Provider {
     ttl: createTtl(config.ttl),
     discovery: {
       claim_types_supported: ['normal'],
+      // RFC 8414 section 2: left out, a client must assume client_secret_basic alone. The engine
+      // authenticates clients at these endpoints as at the token endpoint; a public client may
+      // revoke its own tokens (RFC 7009 section 2.1) but never introspect (the policy below).
+      introspection_endpoint_auth_methods_supported: SUPPORTED_AUTH_METHODS.filter((method) => method !== 'none'),
+      revocation_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
       // OpenID Connect Prompt Create 1.0 section 4.1; oidc-provider does not add it itself.
       prompt_values_supported: ['none', ...policy.map((prompt) => prompt.name)],
     },
