@@ -129,7 +129,9 @@ export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceSe
   if (introspected.length > 0) {
     throw new AppError('conflict', `"${clientId}" introspects the tokens of ${introspected.join(', ')}: name another client there (or remove that API) first`);
   }
-  await idp.clients.remove(clientId);
-  await idp.apiAccess.forget(clientId);
+  // What it holds goes first: a deletion that fails part way leaves the client there, so a retry
+  // finds it and revokes again (the other way round, a retry got 404 and the tokens stayed).
   await revokeClientRecords(idp.storage, clientId);
+  await idp.apiAccess.forget(clientId);
+  await idp.clients.remove(clientId);
 }

@@ -60,6 +60,8 @@ const LEASE_SECONDS = 30;
  * free.
  */
 export const POLL_PAGE_SIZE = 500;
+/** An attempt running this long marks its site as failing for new attempts (a site that answers takes milliseconds). */
+export const SLOW_ATTEMPT_MS = 1000;
 
 /** The wait before attempt `attempts + 1`: 1 s, 2 s, 4 s ... capped, +-20%. */
 export function retryDelayMs(attempts: number, random = Math.random): number {
@@ -109,11 +111,18 @@ export function createDeliverySender(deps: {
   const { deliveries, logger, events } = deps;
   const leaseMs = (deps.leaseSeconds ?? LEASE_SECONDS) * 1000;
   const lease = deps.storage.rateLimiter({ keyPrefix: 'backchannel-lease', points: 1, durationSeconds: leaseMs / 1000 });
-  const inFlight = new Map<string, { clientId: string; running: Promise<void> }>();
+  const inFlight = new Map<string, { clientId: string; running: Promise<void>; startedAt: number }>();
   const toSite = (clientId: string) => [...inFlight.values()].filter((entry) => entry.clientId === clientId).length;
   /** Sites whose last attempt here failed (down, hanging, erroring): one probe at a time each. Bounded by the sites with deliveries. */
   const failing = new Set<string>();
-  const toFailingSites = () => [...inFlight.values()].filter((entry) => failing.has(entry.clientId)).length;
+  /**
+   * Failing, or holding an attempt longer than a site that answers would: polls go on while
+   * attempts run, so a site that hangs is treated as failing before its first timeout comes back,
+   * and gets no more attempts meanwhile than a failing one.
+   */
+  const suspect = (clientId: string, now = Date.now()) =>
+    failing.has(clientId) || [...inFlight.values()].some((entry) => entry.clientId === clientId && now - entry.startedAt >= SLOW_ATTEMPT_MS);
+  const toFailingSites = () => [...inFlight.values()].filter((entry) => suspect(entry.clientId)).length;
   let stopped = false;
 
   async function settle(delivery: Delivery, state: 'delivered' | 'refused' | 'given_up', outcome: string, now: Date) {
@@ -207,11 +216,11 @@ export function createDeliverySender(deps: {
     if (stopped || inFlight.has(id)) return undefined;
     if (inFlight.size >= deps.maxConcurrent) return 'no-slot';
     if (toSite(clientId) >= deps.maxPerSite) return undefined;
-    if (failing.has(clientId) && (toSite(clientId) > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
+    if (suspect(clientId) && (toSite(clientId) > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
       .finally(() => inFlight.delete(id));
-    inFlight.set(id, { clientId, running });
+    inFlight.set(id, { clientId, running, startedAt: Date.now() });
     return running;
   }
 

@@ -102,6 +102,12 @@ function createExtraTokenClaims(resourceServers: ResourceServers, apiAccess: Api
   };
 }
 
+/**
+ * What private_key_jwt client assertions may be signed with, at every endpoint that authenticates
+ * clients: oidc-provider's default list without the HMAC ones (client_secret_jwt is not offered).
+ */
+const CLIENT_AUTH_SIGNING_ALGS = ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'] as const;
+
 export function createProvider(deps: ProviderDeps): Provider {
   const { config, storage, trust, resourceServers, views, logger } = deps;
   const pages = createProviderPages(views, (clientId) => trust.isFirstParty(clientId));
@@ -133,6 +139,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'ES256'],
       userinfoSigningAlgValues: ['RS256', 'ES256'],
+      clientAuthSigningAlgValues: [...CLIENT_AUTH_SIGNING_ALGS],
     },
     clientAuthMethods: [...SUPPORTED_AUTH_METHODS],
     pkce: { required: () => true },
@@ -159,6 +166,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // revoke its own tokens (RFC 7009 section 2.1) but never introspect (the policy below).
       introspection_endpoint_auth_methods_supported: SUPPORTED_AUTH_METHODS.filter((method) => method !== 'none'),
       revocation_endpoint_auth_methods_supported: [...SUPPORTED_AUTH_METHODS],
+      // Required with private_key_jwt listed (RFC 8414 section 2): the token endpoint's algorithms.
+      introspection_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...CLIENT_AUTH_SIGNING_ALGS],
       // OpenID Connect Prompt Create 1.0 section 4.1; oidc-provider does not add it itself.
       prompt_values_supported: ['none', ...policy.map((prompt) => prompt.name)],
     },

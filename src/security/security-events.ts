@@ -71,6 +71,9 @@ export const REFUSALS_KEPT_PER_SOURCE_PER_MINUTE = 30;
 /**
  * And per kind from all sources together, so a flood from many addresses (each within its own
  * allowance) can't write without bound either: ~860,000 a day of one kind at most, per process.
+ * Not for refusals that name an account (a wrong password or code for a real person): those are
+ * what an operator must see, and the sign-in limits per account already bound how many there are,
+ * so a flood of other refusals can't hide them.
  */
 export const REFUSALS_KEPT_PER_MINUTE = 600;
 
@@ -95,6 +98,7 @@ export function createSecurityEvents(deps: { logger: Logger; audit: AuditReposit
   async function keep(input: SecurityEventInput): Promise<boolean> {
     if (!WARNINGS.test(input.type) || !input.source) return true;
     if (!(await within(refusals, `${input.type}|${sourceKey(input.source)}`, REFUSALS_KEPT_PER_SOURCE_PER_MINUTE, { type: input.type, source: input.source }))) return false;
+    if (input.accountId) return true;
     return within(allRefusals, input.type, REFUSALS_KEPT_PER_MINUTE, { type: input.type, source: 'every source' });
   }
 

@@ -21,10 +21,15 @@ const passOn: Middleware = (_ctx, next) => next();
 
 const interactionUid = (location: string) => /\/interaction\/([^/?#]+)$/.exec(location)?.[1];
 
-/** The session oidc-provider made for this request and stored, when nobody is signed in on it. */
-function newAnonymousSession(ctx: Context): string | undefined {
-  const session = (ctx as { oidc?: { session?: { new?: boolean; accountId?: string; destroyed?: boolean; id?: string } } }).oidc?.session;
-  return session?.new === true && !session.accountId && !session.destroyed && typeof session.id === 'string' ? session.id : undefined;
+/**
+ * The session this request stored when nobody is signed in on it. Not only a new one: a cookie
+ * naming a session that is gone (expired, or deleted) gets a session that is not marked new and
+ * is stored all the same, under a fresh id each time (oidc-provider's Session.get), so replaying
+ * one stale cookie would otherwise never count (found by a review).
+ */
+function anonymousSessionStored(ctx: Context): string | undefined {
+  const session = (ctx as { oidc?: { session?: { accountId?: string; destroyed?: boolean; id?: string } } }).oidc?.session;
+  return session && !session.accountId && !session.destroyed && typeof session.id === 'string' ? session.id : undefined;
 }
 
 export function createStrangerLimits(deps: { storage: Storage; events: SecurityEvents; views: Views; limits: Config['requestLimits'] }): Middleware[] {
@@ -51,17 +56,17 @@ export function createStrangerLimits(deps: { storage: Storage; events: SecurityE
     durationSeconds: 60,
     event: 'sign_out.throttled',
     applies: (ctx) => providerPath(ctx.path) === '/session/end' && (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'POST'),
-    counts: (ctx) => newAnonymousSession(ctx) !== undefined,
+    counts: (ctx) => anonymousSessionStored(ctx) !== undefined,
     async undo(ctx) {
-      await storage.modelStore('Session').destroy(newAnonymousSession(ctx)!);
+      await storage.modelStore('Session').destroy(anonymousSessionStored(ctx)!);
     },
     refuse(ctx) {
       views.render(ctx, 'error', describeAppError('rate_limited', 'Too many sign-out pages were opened from your network.', 429, true), 429);
     },
   });
   // Pushed authorization requests (RFC 9126): each stores the request for its minute; a public
-  // client's id is all it takes to push one. Counted before the work, as registrations are, on
-  // the same budget as sign-in pages (a push is a sign-in about to start).
+  // client's id is all it takes to push one. Counted before the work, as registrations are: as
+  // many a minute as sign-in pages (a push is a sign-in about to start), counted apart from them.
   const pushedRequests = requestLimit(storage, events, {
     name: 'pushed-requests',
     points: limits.interactionsPerMinute,

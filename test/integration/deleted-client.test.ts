@@ -103,3 +103,24 @@ it('a client re-created under a deleted id (Management API) gets none of the old
   const refreshed = await publicTokenRequest('reused-app', { grant_type: 'refresh_token', refresh_token: issued.refresh_token! });
   expect(refreshed).toMatchObject({ status: '400', error: 'invalid_grant' });
 });
+
+it('keeps the client when revoking what it holds fails part way, so deleting it again finishes the job', async () => {
+  const redirect = `${stack.siteA.url}/cb`;
+  expect((await api('POST', '/clients', { client_id: 'half-deleted', client_name: 'Half', redirect_uris: [redirect], public: true })).status).toBe(201);
+  const issued = await tokensOf({ id: 'half-deleted' }, redirect, 'openid offline_access');
+  const storage = idp.storage;
+  const modelStore = storage.modelStore;
+  storage.modelStore = (model) => {
+    const store = modelStore.call(storage, model);
+    return model === 'RefreshToken' ? { ...store, revokeByClientId: () => Promise.reject(new Error('the store stopped answering')) } : store;
+  };
+  try {
+    expect((await api('DELETE', '/clients/half-deleted')).status).toBeGreaterThanOrEqual(500);
+  } finally {
+    storage.modelStore = modelStore;
+  }
+  expect((await api('GET', '/clients/half-deleted')).status).toBe(200);
+  expect((await api('DELETE', '/clients/half-deleted')).status).toBe(204);
+  expect(await recordsOf('RefreshToken', 'half-deleted')).toEqual([]);
+  expect(issued.refresh_token).toEqual(expect.any(String));
+});

@@ -38,6 +38,10 @@ describe('GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0)',
     // RFC 8414 section 2: without these a client must assume client_secret_basic alone there.
     expect(json.introspection_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
     expect(json.revocation_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
+    // With private_key_jwt listed, the algorithms must be too (RFC 8414 section 2): the token endpoint's.
+    expect(json.token_endpoint_auth_signing_alg_values_supported).toEqual(['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA']);
+    expect(json.introspection_endpoint_auth_signing_alg_values_supported).toEqual(json.token_endpoint_auth_signing_alg_values_supported);
+    expect(json.revocation_endpoint_auth_signing_alg_values_supported).toEqual(json.token_endpoint_auth_signing_alg_values_supported);
     expect(json.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access']));
     expect(json.claims_supported).toEqual(expect.arrayContaining(['sub', 'name', 'given_name', 'family_name', 'email', 'email_verified']));
     expect(json.prompt_values_supported).toEqual(expect.arrayContaining(['none', 'login', 'consent', 'select_account']));

@@ -4,7 +4,7 @@
  * (and parse) everything owed. The real sender, store and lease; sites that are functions.
  */
 import { createDeliveries, type Delivery } from '../../src/logout-delivery/deliveries.js';
-import type { SendLogout } from '../../src/logout-delivery/sender.js';
+import { SLOW_ATTEMPT_MS, type SendLogout } from '../../src/logout-delivery/sender.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import type { OidcModelStore, Storage } from '../../src/storage/types.js';
 import { senderWithFunctionSites } from '../support/delivery-sender.js';
@@ -188,6 +188,38 @@ it('starts each instance\'s walk at a place of its own, so instances don\'t read
     expect(firstReads[0]).not.toBe(firstReads[1]);
   } finally {
     for (const sender of senders) sender.stop();
+    await memory.close();
+  }
+});
+
+it('treats a site holding an attempt for SLOW_ATTEMPT_MS as failing: no more attempts to it until that one ends', async () => {
+  const memory = createMemoryStorage();
+  const deliveries = createDeliveries(memory);
+  const hang = held();
+  let inFlight = 0;
+  let most = 0;
+  const send: SendLogout = async () => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    await hang.until;
+    inFlight -= 1;
+  };
+  const sender = senderWithFunctionSites(memory, deliveries, send, { maxConcurrent: 16, maxPerSite: 4, pollMs: 60_000 });
+  try {
+    await deliveries.save(owed('a', 'hanging'));
+    const first = sender.tick();
+    await new Promise((resolve) => setTimeout(resolve, SLOW_ATTEMPT_MS + 200));
+    for (const id of ['b', 'c', 'd']) await deliveries.save(owed(id, 'hanging'));
+    // The site has not failed yet (its one attempt still hangs), but it is held past the mark.
+    const second = sender.tick();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(most).toBe(1);
+    hang.release();
+    await Promise.all([first, second]);
+  } finally {
+    hang.release();
+    sender.stop();
+    await sender.idle();
     await memory.close();
   }
 });

@@ -115,6 +115,33 @@ describe('sign-out pages from one address', () => {
   });
 });
 
+describe('sign-out pages with a cookie for a session that is gone (found by a review)', () => {
+  it('count too: replaying one stale cookie stores no more sessions for nobody than the limit', async () => {
+    const stack = await startStack({ idp: await startIdp({ env: { TRUST_PROXY: 'true', SIGN_OUT_PAGES_PER_SOURCE_PER_MINUTE: '3' } }) });
+    try {
+      const headers = { 'x-forwarded-for': '203.0.113.77' };
+      const first = await fetchLoopback(`${stack.idp.issuer}/session/end?state=x`, { headers });
+      await first.arrayBuffer();
+      const cookie = first.headers.getSetCookie().map((set) => set.split(';')[0]).join('; ');
+      const sessions = stack.idp.storage.modelStore('Session');
+      // That session expires (10 minutes) or is deleted; its signed cookie stays valid.
+      for (const { id } of await sessions.list()) await sessions.destroy(id);
+      const statuses = [];
+      for (let n = 0; n < 6; n += 1) {
+        const reply = await fetchLoopback(`${stack.idp.issuer}/session/end?state=${'s'.repeat(4000)}`, { headers: { ...headers, cookie } });
+        await reply.arrayBuffer();
+        statuses.push(reply.status);
+      }
+      // The first visit counted too: two more from the stale cookie, then refusals.
+      expect(statuses).toEqual([200, 200, 429, 429, 429, 429]);
+      expect((await sessions.list()).length).toBeLessThanOrEqual(2);
+    } finally {
+      await stack.stop();
+      await stack.idp.stop();
+    }
+  });
+});
+
 describe('what one stranger\'s request may store (found by an attacking review)', () => {
   const spa = { client_id: 'bounds-spa', token_endpoint_auth_method: 'none' as const, redirect_uris: ['http://spa.localhost:9/cb'] };
   const pushed = (stack: Stack, address: string, state = 's') =>

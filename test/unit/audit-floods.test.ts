@@ -22,6 +22,15 @@ it('keeps a kind of refusal at most its allowance a minute from every source tog
   expect(lines.filter((line) => line.event === 'security.events_suppressed')).toEqual([expect.objectContaining({ type: 'request.cross_site_refused', source: 'every source' })]);
 });
 
+it('always keeps a refusal that names an account (a wrong password for a real person), however many others arrive', async () => {
+  const audit = createMemoryAudit(100_000);
+  const events = createSecurityEvents({ logger: createLogger('silent'), audit, retentionSeconds: 3600 });
+  for (let n = 0; n < REFUSALS_KEPT_PER_MINUTE + 50; n += 1) await events.record({ type: 'sign_in.failed', source: `198.19.${Math.floor(n / 250)}.${n % 250}` });
+  await events.record({ type: 'sign_in.failed', source: '203.0.113.5', accountId: 'a-real-person' });
+  expect(await audit.list({ limit: 10, type: 'sign_in.failed', accountId: 'a-real-person' })).toHaveLength(1);
+  expect(await audit.list({ limit: 100_000, type: 'sign_in.failed' })).toHaveLength(REFUSALS_KEPT_PER_MINUTE + 1);
+});
+
 it('keeps refusals and everything else in rings of their own in memory: refusals push out only refusals', async () => {
   const audit = createMemoryAudit(5);
   const at = new Date();
