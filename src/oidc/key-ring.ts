@@ -108,24 +108,40 @@ export interface RotationTiming {
 export async function rotateKeys(repo: KeyRepository, purpose: RotatingPurpose, timing: RotationTiming): Promise<StoredKey[]> {
   const now = timing.now ?? new Date();
   const activatesAt = new Date(now.getTime() + timing.publishDelaySeconds * 1000);
-  const removeAfter = new Date(activatesAt.getTime() + timing.keepSeconds * 1000);
-  const keys = await repo.list(purpose);
   const groups: (SigningAlgorithm | undefined)[] = purpose === 'signing' ? [...SIGNING_ALGORITHMS] : [undefined];
   const added: StoredKey[] = [];
   for (const alg of groups) {
-    const unretired = keys.filter((key) => key.alg === alg && isPublished(key, now) && !(key.retiredAt && key.retiredAt <= activatesAt));
     const next = alg ? await generateSigningKey(alg, activatesAt, now) : generateCookieSecret(activatesAt, now);
     await repo.add(next);
-    for (const key of unretired) await repo.retire(key.id, activatesAt, removeAfter);
+    // Read again after adding: another rotation (another instance, or the CLI beside the API)
+    // may have added a successor meanwhile. The newest successor wins for both, and every other
+    // key of the group retires when it activates, so two rotations at once can't leave two keys
+    // that each never retire.
+    const group = (await repo.list(purpose)).filter((key) => key.alg === alg && isPublished(key, now));
+    const newest = group.reduce((a, b) => (b.activatesAt > a.activatesAt || (b.activatesAt.getTime() === a.activatesAt.getTime() && b.id > a.id) ? b : a), next);
+    const retiresAt = newest.activatesAt;
+    const removeAt = new Date(retiresAt.getTime() + timing.keepSeconds * 1000);
+    for (const key of group) {
+      if (key.id !== newest.id && !(key.retiredAt && key.retiredAt <= retiresAt)) await repo.retire(key.id, retiresAt, removeAt);
+    }
     added.push(next);
   }
   return added;
 }
 
-/** Deletes keys past their removeAfter; returns their ids. */
+/**
+ * Deletes keys past their removeAfter; returns their ids. The first start's record goes too once
+ * a key it holds has been deleted: it carries private copies of those keys, which must not
+ * outlive them.
+ */
 export async function pruneKeys(repo: KeyRepository, purpose: KeyPurpose, now = new Date()): Promise<string[]> {
   const expired = (await repo.list(purpose)).filter((key) => !isPublished(key, now));
   for (const key of expired) await repo.remove(key.id);
+  if (expired.length > 0) {
+    const bootstrap = (await repo.list('bootstrap')).find((key) => key.id === BOOTSTRAP_ID);
+    const gone = new Set(expired.map((key) => key.id));
+    if (bootstrap && keysOf(bootstrap).some((key) => gone.has(key.id))) await repo.remove(BOOTSTRAP_ID);
+  }
   return expired.map((key) => key.id);
 }
 

@@ -1,4 +1,4 @@
-import { cookieKeys, ensureKeys, generateSigningKey, providerJwks, rotateKeys } from '../../src/oidc/key-ring.js';
+import { cookieKeys, ensureKeys, generateSigningKey, providerJwks, pruneKeys, rotateKeys } from '../../src/oidc/key-ring.js';
 import { createMemoryKeys } from '../../src/storage/memory/keys.js';
 
 const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
@@ -32,6 +32,33 @@ describe('key ring', () => {
     expect(rs256.find((k) => k.id === pending!.id)?.retiredAt).toEqual(at(80));
     // Once every keep period is over, one RS256 key is published.
     expect(providerJwks(await repo.list('signing'), at(80 + 601)).keys.filter((k) => k.alg === 'RS256')).toHaveLength(1);
+  });
+
+  it('leaves one unretired key per group when two rotations run at once (two instances, or the CLI beside the API)', async () => {
+    const repo = createMemoryKeys();
+    await ensureKeys(repo, at(0));
+    const timing = { now: at(10), publishDelaySeconds: 60, keepSeconds: 600 };
+    await Promise.all([rotateKeys(repo, 'signing', timing), rotateKeys(repo, 'signing', timing), rotateKeys(repo, 'cookie', timing), rotateKeys(repo, 'cookie', timing)]);
+    for (const [purpose, groups] of [['signing', ['RS256', 'ES256']], ['cookie', [undefined]]] as const) {
+      for (const alg of groups) {
+        const group = (await repo.list(purpose)).filter((key) => key.alg === alg);
+        expect([purpose, alg, group.filter((key) => !key.retiredAt)]).toEqual([purpose, alg, [expect.anything()]]);
+        for (const key of group.filter((key) => key.retiredAt)) expect(key.removeAfter).toEqual(new Date(key.retiredAt!.getTime() + 600_000));
+      }
+    }
+    // A year on, one key per group is published.
+    expect(providerJwks(await repo.list('signing'), at(365 * 86_400)).keys).toHaveLength(2);
+  });
+
+  it('prunes the first start\'s record, with its private copies, once a key it holds is pruned', async () => {
+    const repo = createMemoryKeys();
+    await ensureKeys(repo, at(0));
+    expect(await repo.list('bootstrap')).toHaveLength(1);
+    await rotateKeys(repo, 'signing', { now: at(10), publishDelaySeconds: 60, keepSeconds: 600 });
+    expect(await pruneKeys(repo, 'signing', at(20))).toEqual([]);
+    expect(await repo.list('bootstrap')).toHaveLength(1);
+    expect(await pruneKeys(repo, 'signing', at(10 + 60 + 601))).toHaveLength(2);
+    expect(await repo.list('bootstrap')).toEqual([]);
   });
 
   it('keeps exactly one signer per algorithm across a rotation, and the old key published until its keep period ends', async () => {
