@@ -145,15 +145,21 @@ export async function pruneKeys(repo: KeyRepository, purpose: KeyPurpose, now = 
   return expired.map((key) => key.id);
 }
 
-/** Rotation timing from config: publish for two refresh intervals, keep as long as tokens live. */
+/**
+ * Rotation timing from config: publish for two refresh intervals; keep as long as anything the
+ * key signed lives, counted from the last moment it can sign. An instance learns that a key has
+ * retired only at its next refresh, so it may sign with it for one refresh interval more: the
+ * keep period covers that interval too (found by a review: with a refresh interval above the
+ * minute of tolerance, tokens signed late stopped verifying before they expired).
+ */
 export function rotationTiming(
   config: { keysRefreshSeconds: number; ttl: { idTokenSeconds: number; accessTokenSeconds: number; sessionSeconds: number } },
   purpose: KeyPurpose,
 ): RotationTiming {
   const clockToleranceSeconds = 60;
+  const lifetime = purpose === 'signing' ? Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) : config.ttl.sessionSeconds;
   return {
     publishDelaySeconds: config.keysRefreshSeconds * 2,
-    keepSeconds:
-      (purpose === 'signing' ? Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) : config.ttl.sessionSeconds) + clockToleranceSeconds,
+    keepSeconds: lifetime + config.keysRefreshSeconds + clockToleranceSeconds,
   };
 }

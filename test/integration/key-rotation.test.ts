@@ -61,11 +61,15 @@ describe('signing key rotation', () => {
     expect(await pruneKeys(stack.idp.storage.keys, 'signing', seconds(75))).toContain(oldKid);
   });
 
-  it('keeps a replaced key at least as long as the longest-lived token it signed', () => {
+  it('keeps a replaced key at least as long as the longest-lived token it signed, counted from the last refresh that can still sign with it', () => {
     const { config } = stack.idp;
     const timing = rotationTiming(config, 'signing');
-    expect(timing.keepSeconds).toBeGreaterThanOrEqual(Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds));
+    expect(timing.keepSeconds).toBeGreaterThanOrEqual(Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) + config.keysRefreshSeconds);
     expect(timing.publishDelaySeconds).toBeGreaterThanOrEqual(config.keysRefreshSeconds);
+    // A slow refresh interval (10 minutes) is covered as well as the default one.
+    const slow = { ...config, keysRefreshSeconds: 600 };
+    expect(rotationTiming(slow, 'signing').keepSeconds).toBeGreaterThanOrEqual(Math.max(config.ttl.idTokenSeconds, config.ttl.accessTokenSeconds) + 600);
+    expect(rotationTiming(slow, 'cookie').keepSeconds).toBeGreaterThanOrEqual(config.ttl.sessionSeconds + 600);
   });
 });
 
