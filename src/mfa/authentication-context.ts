@@ -2,6 +2,7 @@
  * What the ID token says about how the person signed in: `amr` values from RFC 8176 section 2
  * and one `acr` value of our own, listed in discovery's acr_values_supported.
  */
+import { isPlainObject, jsonObject } from '../json-object.js';
 
 /** Two factors: a password and a second factor (authenticator app, recovery code or passkey), or a passkey that verified the person. */
 export const ACR_TWO_FACTORS = 'urn:sso:acr:2fa';
@@ -48,15 +49,8 @@ export function requestsTwoFactors(params: { acr_values?: unknown; claims?: unkn
 
 /** The `claims` authorization parameter as an object (it arrives as JSON text), if it is one. */
 export function claimsRequest(claims: unknown): Record<string, unknown> | undefined {
-  let parsed: unknown = claims;
-  if (typeof claims === 'string') {
-    try {
-      parsed = JSON.parse(claims);
-    } catch {
-      return undefined;
-    }
-  }
-  return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : undefined;
+  if (typeof claims === 'string') return jsonObject(claims);
+  return isPlainObject(claims) ? claims : undefined;
 }
 
 /** The acr values an essential acr claim request allows (from the ID token or userinfo member), if any. */

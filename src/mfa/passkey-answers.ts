@@ -8,14 +8,14 @@
  */
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { ClientDataJSON } from '@simplewebauthn/server/helpers';
+import { isPlainObject } from '../json-object.js';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
 function parse(input: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(input);
-    return isObject(value) && isText(value.id) && isObject(value.response) ? value : undefined;
+    return isPlainObject(value) && isText(value.id) && isPlainObject(value.response) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -27,7 +27,7 @@ function topLevelClientData(encoded: string): ClientDataJSON | undefined {
     // The client data is base64url JSON (WebAuthn 5.8.1), read here as the library reads it again
     // when it verifies; importing its helper would load the whole library at start.
     const clientData = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as ClientDataJSON;
-    if (!isObject(clientData) || clientData.crossOrigin === true || clientData.topOrigin !== undefined) return undefined;
+    if (!isPlainObject(clientData) || clientData.crossOrigin === true || clientData.topOrigin !== undefined) return undefined;
     return clientData;
   } catch {
     return undefined;

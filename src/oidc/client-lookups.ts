@@ -17,6 +17,7 @@
  * no client, answered after that one read.
  */
 import type Provider from 'oidc-provider';
+import { jsonObject } from '../json-object.js';
 import type { OidcModelStore } from '../storage/types.js';
 
 type Client = NonNullable<Awaited<ReturnType<Provider['Client']['find']>>>;
@@ -45,7 +46,7 @@ export function keepClientInstances(provider: Provider, clients: Pick<OidcModelS
       built.set(id, known);
       return known.client;
     }
-    const metadata = parsedObject(json);
+    const metadata = jsonObject(json);
     if (metadata === undefined) {
       // A damaged record (text that is not a JSON object) is no client, as the stores count it.
       built.delete(id);
@@ -58,13 +59,4 @@ export function keepClientInstances(provider: Provider, clients: Pick<OidcModelS
     built.set(id, { json, client });
     return client;
   };
-}
-
-function parsedObject(json: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

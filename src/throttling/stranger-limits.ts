@@ -34,72 +34,79 @@ function anonymousSessionStored(ctx: Context): string | undefined {
 
 export function createStrangerLimits(deps: { storage: Storage; events: SecurityEvents; views: Views; limits: Config['requestLimits'] }): Middleware[] {
   const { storage, events, views, limits } = deps;
-  const signInPages = requestLimit(storage, events, {
-    name: 'sign-in-pages',
-    points: limits.interactionsPerMinute,
-    durationSeconds: 60,
-    event: 'authorization.throttled',
-    // HEAD too: the provider answers it wherever it answers GET, storing the same interaction.
-    applies: (ctx) => providerPath(ctx.path) === '/auth' && (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'POST'),
-    // oidc-provider answers a request that needs a page with a redirect to it.
-    counts: (ctx) => interactionUid(ctx.response.get('Location')) !== undefined,
-    async undo(ctx) {
-      await storage.modelStore('Interaction').destroy(interactionUid(ctx.response.get('Location'))!);
-    },
-    refuse(ctx) {
-      views.render(ctx, 'error', describeAppError('rate_limited', 'Too many sign-in pages were opened from your network.', 429, true), 429);
-    },
-  });
-  const signOutPages = requestLimit(storage, events, {
-    name: 'sign-out-pages',
-    points: limits.signOutPagesPerMinute,
-    durationSeconds: 60,
-    event: 'sign_out.throttled',
-    applies: (ctx) => providerPath(ctx.path) === '/session/end' && (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'POST'),
-    counts: (ctx) => anonymousSessionStored(ctx) !== undefined,
-    async undo(ctx) {
-      await storage.modelStore('Session').destroy(anonymousSessionStored(ctx)!);
-    },
-    refuse(ctx) {
-      views.render(ctx, 'error', describeAppError('rate_limited', 'Too many sign-out pages were opened from your network.', 429, true), 429);
-    },
-  });
-  // Pushed authorization requests (RFC 9126): each stores the request for its minute; a public
-  // client's id is all it takes to push one. Counted before the work, as registrations are: as
-  // many a minute as sign-in pages (a push is a sign-in about to start), counted apart from them.
-  const pushedRequests = requestLimit(storage, events, {
-    name: 'pushed-requests',
-    points: limits.interactionsPerMinute,
-    durationSeconds: 60,
-    event: 'authorization.throttled',
-    applies: (ctx) => providerPath(ctx.path) === '/request' && ctx.method === 'POST',
-    counts: (ctx) => ctx.status === 201,
-    refuse(ctx, retryAfterSeconds) {
-      ctx.status = 429;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'temporarily_unavailable', error_description: `Too many pushed authorization requests from this address; try again in ${retryAfterSeconds} seconds` };
-    },
-  });
-  const registrations = requestLimit(storage, events, {
-    name: 'registrations',
-    points: limits.registrationsPerHour,
-    durationSeconds: 60 * 60,
-    event: 'registration.throttled',
-    applies: (ctx) => providerPath(ctx.path) === '/reg' && ctx.method === 'POST',
-    counts: () => true,
-    refuse(ctx, retryAfterSeconds) {
-      ctx.status = 429;
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'temporarily_unavailable', error_description: `Too many registration requests from this address; try again in ${retryAfterSeconds} seconds` };
-    },
-  });
+  /** A page for people (a browser opened it), 429. */
+  const pageRefusal = (message: string) => (ctx: Context) => views.render(ctx, 'error', describeAppError('rate_limited', message, 429, true), 429);
+  /** OAuth-style JSON for clients, 429. */
+  const jsonRefusal = (what: string) => (ctx: Context, retryAfterSeconds: number) => {
+    ctx.status = 429;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { error: 'temporarily_unavailable', error_description: `Too many ${what} from this address; try again in ${retryAfterSeconds} seconds` };
+  };
+  // Each limit is reached only through the dispatch by path below, so it checks the method alone.
+  // HEAD too where GET is: the provider answers it wherever it answers GET, storing the same.
+  const pages = (ctx: Context) => ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'POST';
+  const posts = (ctx: Context) => ctx.method === 'POST';
+  const byPath = new Map<string, Middleware>([
+    [
+      '/auth',
+      requestLimit(storage, events, {
+        name: 'sign-in-pages',
+        points: limits.interactionsPerMinute,
+        durationSeconds: 60,
+        event: 'authorization.throttled',
+        applies: pages,
+        // oidc-provider answers a request that needs a page with a redirect to it.
+        counts: (ctx) => interactionUid(ctx.response.get('Location')) !== undefined,
+        async undo(ctx) {
+          await storage.modelStore('Interaction').destroy(interactionUid(ctx.response.get('Location'))!);
+        },
+        refuse: pageRefusal('Too many sign-in pages were opened from your network.'),
+      }),
+    ],
+    [
+      '/session/end',
+      requestLimit(storage, events, {
+        name: 'sign-out-pages',
+        points: limits.signOutPagesPerMinute,
+        durationSeconds: 60,
+        event: 'sign_out.throttled',
+        applies: pages,
+        counts: (ctx) => anonymousSessionStored(ctx) !== undefined,
+        async undo(ctx) {
+          await storage.modelStore('Session').destroy(anonymousSessionStored(ctx)!);
+        },
+        refuse: pageRefusal('Too many sign-out pages were opened from your network.'),
+      }),
+    ],
+    [
+      // Pushed authorization requests (RFC 9126): each stores the request for its minute; a public
+      // client's id is all it takes to push one. Counted before the work, as registrations are: as
+      // many a minute as sign-in pages (a push is a sign-in about to start), counted apart from them.
+      '/request',
+      requestLimit(storage, events, {
+        name: 'pushed-requests',
+        points: limits.interactionsPerMinute,
+        durationSeconds: 60,
+        event: 'authorization.throttled',
+        applies: posts,
+        counts: (ctx) => ctx.status === 201,
+        refuse: jsonRefusal('pushed authorization requests'),
+      }),
+    ],
+    [
+      '/reg',
+      requestLimit(storage, events, {
+        name: 'registrations',
+        points: limits.registrationsPerHour,
+        durationSeconds: 60 * 60,
+        event: 'registration.throttled',
+        applies: posts,
+        counts: () => true,
+        refuse: jsonRefusal('registration requests'),
+      }),
+    ],
+  ]);
   // One layer for all four, which finds its limit by path: every request the provider answers
   // passes here, almost none of them limited (issue 10).
-  const byPath = new Map<string, Middleware>([
-    ['/auth', signInPages],
-    ['/session/end', signOutPages],
-    ['/request', pushedRequests],
-    ['/reg', registrations],
-  ]);
   return [(ctx, next) => (byPath.get(providerPath(ctx.path)) ?? passOn)(ctx, next)];
 }

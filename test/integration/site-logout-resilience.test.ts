@@ -17,6 +17,7 @@ import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
 import { deliveriesSettled } from '../support/deliveries.js';
 import { signedInEverywhere, signOutAt } from '../support/journeys.js';
 import { logoutClaims, postLogoutToken, signLogoutToken } from '../support/logout-tokens.js';
+import * as restartSite from '../support/restart-site.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -29,11 +30,7 @@ afterAll(async () => {
 });
 
 /** site-a as a fresh process (no JWKS cached yet) on the stack's port, with these parts. */
-function restartSiteA(parts: Parameters<typeof createSiteA>[1]) {
-  const site = createSiteA(stack.siteA.config, parts);
-  stack.siteA.server.removeAllListeners('request');
-  stack.siteA.server.on('request', site.app.callback());
-}
+const restartSiteA = (parts: Parameters<typeof restartSite.a>[1]) => void restartSite.a(stack, parts);
 
 it('a logout that arrives while the IdP\'s JWKS answers 503 is answered 503, retried, and carried out', async () => {
   const loopback = createLoopbackFetch();

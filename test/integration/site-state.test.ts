@@ -18,6 +18,7 @@ import { BOB, signedInEverywhere, signOutAt } from '../support/journeys.js';
 import { logoutClaims, postLogoutToken, signLogoutToken } from '../support/logout-tokens.js';
 import { reservePort, startStack, type Stack } from '../support/stack.js';
 import { deliveriesSettled } from '../support/deliveries.js';
+import * as restartSite from '../support/restart-site.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -30,19 +31,8 @@ afterAll(async () => {
 const fetch = createLoopbackFetch();
 
 /** Stops the site's current app and starts a new one on the same server. */
-function restartSiteB(state?: SiteBState) {
-  const site = createSiteB(stack.siteB.config, { fetch, state });
-  stack.siteB.server.removeAllListeners('request');
-  stack.siteB.server.on('request', site.app.callback());
-  return site;
-}
-
-function restartSiteA(state?: SiteAState) {
-  const site = createSiteA(stack.siteA.config, { fetch, state });
-  stack.siteA.server.removeAllListeners('request');
-  stack.siteA.server.on('request', site.app.callback());
-  return site;
-}
+const restartSiteB = (state?: SiteBState) => restartSite.b(stack, { fetch, state });
+const restartSiteA = (state?: SiteAState) => restartSite.a(stack, { fetch, state });
 
 /** A browser that has nothing but this one cookie (no IdP session to fall back on). */
 async function onlyCookie(url: string, name: string, value: string): Promise<Reply> {

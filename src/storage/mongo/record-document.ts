@@ -14,6 +14,7 @@
  * Documents written before this change hold `payload` as a sub-document; they are still read
  * (`payloadOf`), and are replaced by the text form at their next write or expire.
  */
+import { isPlainObject, jsonObject } from '../../json-object.js';
 import { isId } from '../ids.js';
 import type { AdapterPayload } from '../types.js';
 
@@ -54,14 +55,7 @@ export function jsonOf(doc: Pick<RecordDoc, 'payload'>): string {
  * ending all of their access, which reads all their records).
  */
 export function payloadOf(doc: Pick<RecordDoc, 'payload' | 'consumed'>): AdapterPayload | undefined {
-  let payload: unknown = doc.payload;
-  if (typeof payload === 'string') {
-    try {
-      payload = JSON.parse(payload);
-    } catch {
-      return undefined;
-    }
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
-  return typeof doc.consumed === 'number' ? { ...(payload as AdapterPayload), consumed: doc.consumed } : (payload as AdapterPayload);
+  const payload = typeof doc.payload === 'string' ? jsonObject(doc.payload) : isPlainObject(doc.payload) ? doc.payload : undefined;
+  if (payload === undefined) return undefined;
+  return typeof doc.consumed === 'number' ? { ...payload, consumed: doc.consumed } : payload;
 }
