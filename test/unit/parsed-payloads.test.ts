@@ -59,20 +59,40 @@ describe('parsed payloads of the memory store', () => {
     expect(second.openid).not.toBe(first.openid);
   });
 
-  it('keeps at most its bound, dropping the parse read longest ago', () => {
+  it('keeps at most its bound, dropping the parse kept longest ago however often it was read', () => {
     const parse = jest.spyOn(JSON, 'parse');
     const payloads = createParsedPayloads({ kept: 3 });
     const [one, two, three, four] = [1, 2, 3, 4].map((n) => entry({ n }));
     for (const record of [one, two, three]) payloads.read(record!);
-    payloads.read(one!); // read again: now the most recent
-    payloads.read(four!); // full: two goes, read longest ago
+    payloads.read(one!); // read again: still the one kept longest ago
+    payloads.read(four!); // full: one goes
     expect(payloads.size).toBe(3);
     parse.mockClear();
-    for (const record of [one, three, four]) payloads.read(record!);
+    for (const record of [two, three, four]) payloads.read(record!);
     expect(parse).not.toHaveBeenCalled();
-    payloads.read(two!);
+    payloads.read(one!);
     expect(parse).toHaveBeenCalledTimes(1);
     expect(payloads.size).toBe(3);
+  });
+
+  it('copies along a plan made once: objects nested in objects and arrays fresh on every read, the same values', () => {
+    const payloads = createParsedPayloads();
+    const text = '{"openid":{"scope":"openid","claims":["email"]},"resources":{"https://api.example/":{"scope":"read"}},"amr":["pwd",{"x":[1,{"y":null}]}],"flat":"f","n":1,"none":null}';
+    const record = { json: text };
+    const first = payloads.read(record);
+    const second = payloads.read(record) as Record<string, Record<string, unknown>> & { amr: [string, { x: [number, object] }] };
+    expect(second).toEqual(JSON.parse(text));
+    expect(JSON.stringify(second)).toBe(text);
+    const firstNested = first as typeof second;
+    expect(second.openid).not.toBe(firstNested.openid);
+    expect(second.openid!.claims).not.toBe(firstNested.openid!.claims);
+    expect(second.resources!['https://api.example/']).not.toBe(firstNested.resources!['https://api.example/']);
+    expect(second.amr[1]).not.toBe(firstNested.amr[1]);
+    expect(second.amr[1].x[1]).not.toBe(firstNested.amr[1].x[1]);
+    // Changing every level of one read leaves the next read as stored.
+    (second.openid as { scope: string }).scope = 'changed';
+    (second.amr[1].x[1] as { y: unknown }).y = 'changed';
+    expect(payloads.read(record)).toEqual(JSON.parse(text));
   });
 
   it('keeps no parse of a record longer than its bound: such a record is parsed on every read, as before', () => {
@@ -115,6 +135,20 @@ describe('parsed payloads of the memory store', () => {
       levels += 1;
     }
     expect(levels).toBe(depth - 1);
+    expect(payloads.size).toBe(0);
+  });
+
+  it('reads a kept record with objects nested deeper than its plan can recurse with JSON.parse, and keeps no parse of it', () => {
+    const depth = 20_000;
+    const deep = { json: `{"claims":${'{"a":'.repeat(depth)}{}${'}'.repeat(depth)}}` };
+    const payloads = createParsedPayloads({ largestKept: Number.MAX_SAFE_INTEGER });
+    let level: unknown = payloads.read(deep).claims;
+    let levels = 0;
+    while (level !== null && typeof level === 'object' && 'a' in level) {
+      level = (level as { a: unknown }).a;
+      levels += 1;
+    }
+    expect(levels).toBe(depth);
     expect(payloads.size).toBe(0);
   });
 
