@@ -44,6 +44,8 @@ interface Server {
   /** The issuer's host, for the Host header of every request handed over. */
   host: string;
   handle: RequestListener;
+  /** The class of its responses, as its own servers make them (ours: security-headers.ts); Node's when not given. */
+  Response?: new (request: IncomingMessage) => ServerResponse;
   accessToken: string;
   /**
    * The bench client, as it is after discovery, once a sign-in round needs it. A promise, so the
@@ -62,7 +64,7 @@ function send(server: Server, method: 'GET' | 'POST', path: string, headers: Rec
   // As the parser leaves it once the whole message is in: the body stream ends after it.
   request.complete = true;
   request.push(null);
-  const response = new ServerResponse(request);
+  const response = new (server.Response ?? ServerResponse)(request);
   response.assignSocket(socket as never);
   return new Promise((resolve) => {
     response.on('finish', () => resolve(response.statusCode));
@@ -71,8 +73,8 @@ function send(server: Server, method: 'GET' | 'POST', path: string, headers: Rec
 }
 
 /** Serves `handle` on the loopback port its issuer names, for the sign-in rounds. */
-async function listen(issuer: string, handle: RequestListener): Promise<void> {
-  const server = createServer(handle);
+async function listen(issuer: string, handle: RequestListener, Response?: Server['Response']): Promise<void> {
+  const server = createServer(Response ? { ServerResponse: Response as typeof ServerResponse } : {}, handle);
   await new Promise<void>((resolve) => server.listen(Number(new URL(issuer).port), '127.0.0.1', resolve));
   server.unref();
 }
@@ -100,7 +102,7 @@ async function baseline(secret: string): Promise<Server> {
 /** Our IdP from a build directory, seeded as bench/our-idp.mjs seeds it. */
 async function ours(name: string, build: string, secret: string): Promise<Server> {
   const load = (module: string) => import(new URL(`${build}/${module}`, `file://${ROOT}`).href);
-  const [{ loadConfig }, { createIdp }, { hashPassword }] = await Promise.all([load('config.js'), load('idp.js'), load('accounts/passwords.js')]);
+  const [{ loadConfig }, { createIdp }, { hashPassword }, headers] = await Promise.all([load('config.js'), load('idp.js'), load('accounts/passwords.js'), load('http/security-headers.js')]);
   const seed = benchSeed(secret);
   const issuer = `http://127.0.0.1:${await freePort()}`;
   // Always the memory store: seeding a MONGODB_URI from the shell would write into that database.
@@ -110,8 +112,10 @@ async function ours(name: string, build: string, secret: string): Promise<Server
   await idp.storage.accounts.create({ ...person, emailVerified: true, passwordHash: await hashPassword(password) });
   for (const client of seed.clients) await idp.clients.save(client, { firstParty: true });
   const account = await idp.storage.accounts.findByEmail(person.email);
-  const server = { name, issuer, host: new URL(issuer).host, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
-  await listen(issuer, server.handle);
+  // A build from before its servers sent the security headers themselves has no idpResponses: its frame sets them.
+  const Response = 'idpResponses' in headers ? headers.idpResponses(issuer) : undefined;
+  const server = { name, issuer, host: new URL(issuer).host, Response, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
+  await listen(issuer, server.handle, server.Response);
   return server;
 }
 

@@ -18,6 +18,7 @@ import { chain } from './http/middleware-chain.js';
 import { ourPaths, providerPath } from './http/our-paths.js';
 import { providerDocuments } from './http/provider-documents.js';
 import { requestFrame } from './http/request-frame.js';
+import { idpSecurityHeaders } from './http/security-headers.js';
 import { createWebfingerRouter } from './http/webfinger.js';
 import type { Views } from './http/views.js';
 import { createInteractionRouter, type InteractionDeps } from './interactions/router.js';
@@ -93,7 +94,7 @@ export function createApp(deps: AppDeps): Koa {
     isOurs(ctx.path, ctx.url) ? ours(ctx, next) : ctx.path.startsWith('/api') ? management(ctx, () => toProvider(ctx, next)) : toProvider(ctx, next);
 
   // One layer of Koa's own: the frame, then the route (each app.use is a promise per request).
-  const frame = requestFrame({ views, logger, hsts: new URL(config.issuer).protocol === 'https:' });
+  const frame = requestFrame({ views, logger, headers: idpSecurityHeaders(config.issuer) });
   app.use((ctx, next) => frame(ctx, () => route(ctx, next)));
   return app;
 }

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { applyServerLimits, DEFAULT_SERVER_LIMITS, serverCreationOptions, type ServerLimits } from './server-limits.js';
+import type { ResponseClass } from './security-headers.js';
 import type { TlsCredentials } from './tls-files.js';
 
 export type Server = http.Server | https.Server;
@@ -11,6 +12,8 @@ export interface ServerOptions {
   limits?: Readonly<ServerLimits>;
   /** Serve https with this certificate and key instead of plain http. */
   tls?: TlsCredentials;
+  /** The class of every response (the IdP's: security-headers.ts); Node's own when not given. */
+  responses?: ResponseClass;
 }
 
 /** A server with its limits set, not yet listening; `handler` may be attached later. */
@@ -18,7 +21,7 @@ export function createServer(handler: http.RequestListener | undefined, options:
 export function createServer(handler?: http.RequestListener, options?: ServerOptions): Server;
 export function createServer(handler?: http.RequestListener, options: ServerOptions = {}): Server {
   const limits = options.limits ?? DEFAULT_SERVER_LIMITS;
-  const creation = serverCreationOptions(limits);
+  const creation = { ...serverCreationOptions(limits), ...(options.responses ? { ServerResponse: options.responses as typeof http.ServerResponse } : {}) };
   const server = options.tls
     ? // A TLS handshake that stalls (or a socket that never sends its ClientHello) is held by
       // handshakeTimeout, not by the HTTP timeouts, which start after it: Node's default is 120 s.

@@ -3,20 +3,22 @@
  * security headers, the well-formed-request guard, error pages for what the routes throw, and a
  * page or JSON error when nothing answered. One plain function rather than four layers, and no
  * async function: with oidc-provider's AsyncLocalStorage on, every promise a request makes runs
- * Node's promise hooks (issue 10). What the frame still costs against the bare engine (~6-8 µs a
- * request, `npm run bench:cpu`) is what any per-request allocation here costs, the security
- * headers' included; they stay (bench/README.md).
+ * Node's promise hooks (issue 10). The security headers are set here only for a response whose
+ * class doesn't send them itself, as the IdP's servers' does (security-headers.ts): setting them
+ * was the largest part of what the frame cost.
  */
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../logger.js';
 import { answerUnanswered, renderErrorPage } from './error-pages.js';
-import { securityHeaders } from './security-headers.js';
+import { responseWithHeaders, type SecurityHeaders } from './security-headers.js';
 import type { Views } from './views.js';
 import { answeredMalformed } from './well-formed-request.js';
 
-export function requestFrame(options: { views: Views; logger: Logger; hsts: boolean }): Middleware {
+export function requestFrame(options: { views: Views; logger: Logger; headers: SecurityHeaders }): Middleware {
   const { views, logger } = options;
-  const headers = securityHeaders({ hsts: options.hsts });
+  const { headers } = options;
+  // The IdP's own servers send the headers from their response class (security-headers.ts).
+  const sendsHeaders = responseWithHeaders(headers);
 
   function fail(ctx: Context, caught: unknown): void {
     try {
@@ -42,7 +44,7 @@ export function requestFrame(options: { views: Views; logger: Logger; hsts: bool
   }
 
   return (ctx, next) => {
-    ctx.set(headers);
+    if (!(ctx.res instanceof sendsHeaders)) ctx.set(headers);
     let answering: unknown;
     try {
       if (answeredMalformed(ctx, views)) return Promise.resolve();

@@ -15,6 +15,7 @@ import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
 import { createServer } from '../../src/http/listen.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { idpResponses, type ResponseClass } from '../../src/http/security-headers.js';
 import { applyServerLimits, DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import type { Logger } from '../../src/logger.js';
@@ -27,9 +28,9 @@ export interface Reserved {
   close(): Promise<void>;
 }
 
-export async function reservePort(wanted = 0): Promise<Reserved> {
+export async function reservePort(wanted = 0, responses?: ResponseClass): Promise<Reserved> {
   // Limits as in production (the defaults here; startIdp applies its IdP's configured ones).
-  const server = createServer();
+  const server = createServer(undefined, { responses });
   await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -67,7 +68,9 @@ export interface RunningIdp extends Idp {
 export async function startIdp(
   options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; sitesOnIp?: boolean; sitesOverHttps?: boolean; logger?: Logger } = {},
 ): Promise<RunningIdp> {
-  const reserved = await reservePort(options.port);
+  // Responses as listenIdp makes them: the security headers sent from the response class. Whether
+  // with HSTS depends on the issuer's scheme, known here only when it is given (else http).
+  const reserved = await reservePort(options.port, idpResponses(options.issuer ?? 'http://idp.localhost'));
   const issuer = options.issuer ?? reserved.url('idp');
   const slot = async (name: string): Promise<SiteSlot> => {
     const site = await reservePort();

@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
 import { createViews, type Views } from '../../src/http/views.js';
 import { requestFrame } from '../../src/http/request-frame.js';
+import { securityHeaders } from '../../src/http/security-headers.js';
 import { createLogger } from '../../src/logger.js';
 
 /**
@@ -17,7 +18,7 @@ async function serve(views: Views, route: Koa.Middleware, direct = false) {
   const lines: Record<string, unknown>[] = [];
   const app = new Koa();
   app.silent = true;
-  const frame = requestFrame({ views, logger: createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), hsts: false });
+  const frame = requestFrame({ views, logger: createLogger('debug', (line) => lines.push(JSON.parse(line) as Record<string, unknown>)), headers: securityHeaders({ hsts: false }) });
   if (direct) {
     app.use((ctx, next) => frame(ctx, () => route(ctx, next)));
   } else {
