@@ -116,6 +116,46 @@ describe('a response class that sends headers', () => {
     }
   });
 
+  it('sends a header handed to writeHead itself as handed, once, with or without setHeader before, as an object or raw', async () => {
+    const answers: [string, (response: http.ServerResponse) => void][] = [
+      ['X-Frame-Options', (response) => response.writeHead(200, { 'X-Frame-Options': 'SAMEORIGIN' }).end()],
+      ['Referrer-Policy', (response) => response.writeHead(200, 'OK', ['Referrer-Policy', 'no-referrer']).end()],
+      [
+        'X-Frame-Options',
+        (response) => {
+          response.setHeader('Content-Type', 'text/plain');
+          response.writeHead(200, { 'x-frame-options': 'SAMEORIGIN' }).end('x');
+        },
+      ],
+    ];
+    for (const [own, answer] of answers) {
+      const server = await serve((_request, response) => answer(response));
+      try {
+        const sent = await request(server.port, 'GET', '/');
+        expect(sent.sent.get(own.toLowerCase())).toHaveLength(1);
+        expect(sent.sent.get(own.toLowerCase())).not.toEqual([securityHeaders({ hsts: true })[own]]);
+        expectEachOnce(sent, withHsts.filter(([name]) => name !== own));
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+
+  it('leaves out a header the response removed, and sends the rest', async () => {
+    const server = await serve((_request, response) => {
+      response.setHeader('X-Frame-Options', 'DENY');
+      response.removeHeader('x-frame-options');
+      response.end('frameable');
+    });
+    try {
+      const answer = await request(server.port, 'GET', '/');
+      expect(answer.sent.has('x-frame-options')).toBe(false);
+      expectEachOnce(answer, withHsts.filter(([name]) => name !== 'X-Frame-Options'));
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('sends them with every form of writeHead, with no body, and after a response streamed in parts', async () => {
     const answers = [
       (response: http.ServerResponse) => response.writeHead(204).end(),
@@ -125,6 +165,17 @@ describe('a response class that sends headers', () => {
         response.write('a');
         response.end('b');
       },
+      (response: http.ServerResponse) => {
+        response.flushHeaders();
+        response.end('late');
+      },
+      // A response header Expect makes Node send the head from inside writeHead.
+      (response: http.ServerResponse) => {
+        response.setHeader('Expect', '100-continue');
+        response.end('sent early');
+      },
+      // Node's older name for writeHead.
+      (response: http.ServerResponse) => (response as unknown as { writeHeader(status: number): http.ServerResponse }).writeHeader(200).end(),
     ];
     for (const answer of answers) {
       const server = await serve((_request, response) => answer(response));

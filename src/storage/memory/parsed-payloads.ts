@@ -12,16 +12,16 @@
  * going first: at most `kept` parses, only of records of at most `largestKept` characters of JSON,
  * and at most `keptCharacters` characters of JSON in all. Tokens, grants, sessions and interactions
  * are well under the second; a larger record is parsed on every read, as before. The third is for
- * hostile records: a reviewer's worst shapes (arrays of empty arrays or objects, a claims
- * parameter nested 800 deep in an access token) parse to up to ~28 bytes a character, plans
- * included, so the kept parses stay under ~15 MB whatever they hold. Kept longest ago rather than
- * read longest ago: moving a parse to the end of the Map on every read cost ~0.5 µs a read in a
- * running server (its hash table out of the cache), where a parse dropped while still in use costs
- * one more JSON.parse per thousand records kept after it.
+ * hostile records: reviewers' worst shapes (arrays of empty arrays or objects, a claims parameter
+ * nested 800 deep in an access token, objects nested under array-index keys) parse to up to ~38
+ * bytes a character, plans included, so the kept parses stay under ~15 MB whatever they hold.
+ * Kept longest ago rather than read longest ago: moving a parse to the end of the Map on every
+ * read cost ~0.5 µs a read in a running server (its hash table out of the cache), where a parse
+ * dropped while still in use costs one more JSON.parse per thousand records kept after it.
  *
  * The plan and the copy recurse, one call per level, where JSON.parse doesn't: a kept record nests
- * at most 1,024 deep, far within the stack of any request, and a record whose plan or copy
- * overflows it anyway is answered by JSON.parse and not kept. (A review found a planted interaction nested 3,000 deep making "sign out
+ * at most 1,024 deep, far within the stack of any request, and a record whose plan or first copy
+ * overflows it anyway is answered by its parse and not kept, before anything kept makes room for it. (A review found a planted interaction nested 3,000 deep making "sign out
  * everywhere" fail before these bounds; test/integration/deep-records.test.ts.)
  */
 
@@ -31,8 +31,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export const KEPT_PARSED_PAYLOADS = 1_000;
 /** The longest JSON (characters) whose parse is kept: ~4x the records userinfo and sign-in read. */
 export const LARGEST_KEPT_JSON = 2_048;
-/** The JSON (characters) of all kept parses together: at ~28 bytes a character at worst, ~15 MB. */
-export const KEPT_JSON_CHARACTERS = 512 * 1024;
+/** The JSON (characters) of all kept parses together: at ~38 bytes a character at worst, plans included, ~15 MB. */
+export const KEPT_JSON_CHARACTERS = 384 * 1024;
 
 /**
  * A deep copy of what JSON.parse returned: plain objects, arrays and primitives only. Every key is
@@ -120,33 +120,36 @@ export function createParsedPayloads<Entry extends { json: string }>(
   return {
     read(entry) {
       if (entry.json.length > largestKept) return JSON.parse(entry.json) as Record<string, unknown>;
-      let kept = parsed.get(entry);
-      if (!kept) {
-        const parse = JSON.parse(entry.json) as Json;
-        // Records are objects; anything else is answered as parsed, and never kept.
-        if (parse === null || typeof parse !== 'object' || Array.isArray(parse)) return parse as never;
-        let plan: CopyPlan;
+      const kept = parsed.get(entry);
+      if (kept) {
         try {
-          plan = planOf(parse);
+          return copyAlong(kept.parse, kept.plan);
         } catch (error) {
-          // Nested deeper than the stack left here allows (the plan recurses; JSON.parse doesn't):
-          // kept nowhere, so this read may have the parse itself.
+          // Read again from further down a stack than its first copy: not kept any more.
           if (!(error instanceof RangeError)) throw error;
-          return parse;
+          drop(entry);
+          return JSON.parse(entry.json) as Record<string, unknown>;
         }
-        kept = { parse, plan };
-        characters += entry.json.length;
-        while (parsed.size > 0 && (parsed.size >= keptAtMost || characters > keptCharacters)) drop(parsed.keys().next().value!);
-        parsed.set(entry, kept);
       }
+      const parse = JSON.parse(entry.json) as Json;
+      // Records are objects; anything else is answered as parsed, and never kept.
+      if (parse === null || typeof parse !== 'object' || Array.isArray(parse)) return parse as never;
+      let plan: CopyPlan;
+      let copy: Record<string, unknown>;
       try {
-        return copyAlong(kept.parse, kept.plan);
+        plan = planOf(parse);
+        copy = copyAlong(parse, plan);
       } catch (error) {
-        // As deep as the plan could go, but a copy's frames are larger.
+        // Nested deeper than the stack left here allows (the plan and the copy recurse; JSON.parse
+        // doesn't): kept nowhere, and nothing kept was dropped for it, so this read may have the
+        // parse itself.
         if (!(error instanceof RangeError)) throw error;
-        drop(entry);
-        return JSON.parse(entry.json) as Record<string, unknown>;
+        return parse;
       }
+      characters += entry.json.length;
+      while (parsed.size > 0 && (parsed.size >= keptAtMost || characters > keptCharacters)) drop(parsed.keys().next().value!);
+      parsed.set(entry, { parse, plan });
+      return copy;
     },
     forget(entry) {
       drop(entry);
