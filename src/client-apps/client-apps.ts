@@ -134,4 +134,8 @@ export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceSe
   await revokeClientRecords(idp.storage, clientId);
   await idp.apiAccess.forget(clientId);
   await idp.clients.remove(clientId);
+  // Until the removal the client could still authenticate, and a code redeemed or a token asked
+  // for meanwhile wrote records after the first pass: one more, now that nothing new can come.
+  await revokeClientRecords(idp.storage, clientId);
+  await idp.apiAccess.forget(clientId);
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config.js';
 import { listenIdp } from '../../src/http/listen-idp.js';
 import { close, listen, type Server } from '../../src/http/listen.js';
-import { idpSecurityHeaders, responseWithHeaders, securityHeaders } from '../../src/http/security-headers.js';
+import { idpResponses, idpSecurityHeaders, responseWithHeaders, securityHeaders } from '../../src/http/security-headers.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 
 const ISSUER = 'http://idp.localhost:4455';
@@ -59,11 +59,17 @@ describe('security headers', () => {
   let idp: Idp;
   let ours: Server & { port: number };
   let plain: Server & { port: number };
+  /** The class of every response the IdP's own server handed to the app. */
+  const oursResponses = new Set<unknown>();
 
   beforeAll(async () => {
     const config = loadConfig({ NODE_ENV: 'test', ISSUER, PORT: '0', TRUST_PROXY: 'true' });
     idp = await createIdp(config);
-    ours = await listenIdp(idp.app.callback(), config);
+    const handle = idp.app.callback();
+    ours = await listenIdp((request, response) => {
+      oursResponses.add(response.constructor);
+      return handle(request, response);
+    }, config);
     // The same app on a server of Node's own, as tests and embedders may serve it.
     plain = await listen(idp.app.callback(), 0, '127.0.0.1');
   });
@@ -77,6 +83,12 @@ describe('security headers', () => {
     const answer = await request(ours.port, method, path, headers, body);
     expect(answer.status).toBeLessThan(500);
     expectEachOnce(answer);
+  });
+
+  it('come from the response class on the IdP\'s own server, not from the request frame', async () => {
+    oursResponses.clear();
+    await request(ours.port, 'GET', '/me');
+    expect([...oursResponses]).toEqual([idpResponses(ISSUER)]);
   });
 
   it.each(ANSWERS)('are sent once on %s from a server of Node\'s own (set by the request frame)', async (_what, method, path, headers, body) => {
