@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Koa {
   const isOurs = ourPaths([home, webfinger, interactions, account]);
   const { management } = deps;
   const route: Koa.Middleware = (ctx, next) =>
-    isOurs(ctx.path, ctx.url) ? ours(ctx, next) : ctx.path.startsWith('/api') ? management(ctx, () => toProvider(ctx, next)) : toProvider(ctx, next);
+    isOurs(ctx.path) ? ours(ctx, next) : ctx.path.startsWith('/api') ? management(ctx, () => toProvider(ctx, next)) : toProvider(ctx, next);
 
   // One layer of Koa's own: the frame, then the route (each app.use is a promise per request).
   const frame = requestFrame({ views, logger, headers: idpSecurityHeaders(config.issuer) });

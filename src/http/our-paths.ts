@@ -11,31 +11,36 @@
  */
 import type Router from '@koa/router';
 
-export function ourPaths(routers: readonly Router[]): (path: string, target?: string) => boolean {
-  const layers = routers.flatMap((router) => router.stack);
-  // Walking every layer's expression costs a few µs a request, and nearly every request asks
-  // about a path asked about before (/token, /me, /jwks): the answers are kept. Bounded: the
-  // paths anyone may send are endless (each sign-in has its own /interaction/<uid>), so the
-  // table starts again when full, and only a short request target is kept. The whole target
-  // (`ctx.url`), not just the path: a path cut from a longer target may share that target's
-  // memory (V8 slices strings), so a short path with a 15 KB query would keep the 15 KB.
-  const known = new Map<string, boolean>();
-  return (path, target = path) => {
-    let ours = known.get(path);
-    if (ours === undefined) {
-      ours = layers.some((layer) => layer.match(path));
-      if (target.length <= KEPT_TARGET_LENGTH) {
-        if (known.size >= KEPT_PATHS) known.clear();
-        known.set(path, ours);
-      }
-    }
-    return ours;
+type Layer = Router['stack'][number];
+
+/**
+ * A layer's first path segment when it is plain text (letters, digits, `-`, `_`), with what may
+ * follow it in the path of a route (`/`, the end) or of a `router.use()` under a prefix (the
+ * router's `(?:\/|$)`); anything else (a parameter, a pattern, a RegExp) is undefined.
+ */
+const PLAIN_FIRST_SEGMENT = /^\/([A-Za-z0-9_-]*)(?:$|\/|\(\?:\\\/\|\$\)$)/;
+
+export function ourPaths(routers: readonly Router[]): (path: string) => boolean {
+  // A layer can match only paths that start with its first segment, so each path is tried against
+  // the layers of its own first segment (and those whose first segment is not plain text), not
+  // against all of them: a sign-in asks about three paths of its own (/auth/<uid>,
+  // /interaction/<uid>, its /login), which no table of answers can keep, and walking every layer's
+  // expression for each was ~50 µs of a sign-in's event loop under load (issue 10). Keyed in
+  // lower case, whatever the router's case option: that only adds a layer to try, whose own
+  // expression then decides, case included.
+  const bySegment = new Map<string, Layer[]>();
+  const anywhere: Layer[] = [];
+  for (const layer of routers.flatMap((router) => router.stack)) {
+    const segment = typeof layer.path === 'string' ? PLAIN_FIRST_SEGMENT.exec(layer.path)?.[1]?.toLowerCase() : undefined;
+    if (segment === undefined) anywhere.push(layer);
+    else bySegment.set(segment, [...(bySegment.get(segment) ?? []), layer]);
+  }
+  return (path) => {
+    const end = path.indexOf('/', 1);
+    const segment = (end === -1 ? path.slice(1) : path.slice(1, end)).toLowerCase();
+    return (bySegment.get(segment)?.some((layer) => layer.match(path)) ?? false) || anywhere.some((layer) => layer.match(path));
   };
 }
-
-/** At most this many answers kept, for request targets of at most this many characters: ~256 KB at worst. */
-export const KEPT_PATHS = 1_000;
-export const KEPT_TARGET_LENGTH = 256;
 
 /**
  * A path as oidc-provider's router matches it, for checks keyed on one of its endpoints (the

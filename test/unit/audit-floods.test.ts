@@ -41,3 +41,9 @@ it('keeps refusals and everything else in rings of their own in memory: refusals
   expect(await audit.list({ limit: 100, type: 'sign_in.succeeded' })).toEqual([]);
   expect(await audit.list({ limit: 100, type: 'request.cross_site_refused' })).toHaveLength(5);
 });
+
+it('keeps exactly the newest events of a ring however many times it has filled over', async () => {
+  const audit = createMemoryAudit(7);
+  for (let n = 0; n < 7 * 5 + 3; n += 1) await audit.append({ id: `change-${String(n).padStart(2, '0')}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), type: 'admin.change' }, 3600);
+  expect((await audit.list({ limit: 100 })).map((event) => event.id)).toEqual(['change-37', 'change-36', 'change-35', 'change-34', 'change-33', 'change-32', 'change-31']);
+});

@@ -7,19 +7,40 @@ export const MEMORY_AUDIT_CAPACITY = 10_000;
 /** The order of the contract (types.ts AuditRepository): at, then id, both descending. */
 const newestFirst = (a: AuditEvent, b: AuditEvent) => b.at.getTime() - a.at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
+type Kept = { event: AuditEvent; expiresAt: number };
+
+/**
+ * The newest `capacity` items. A full ring writes over its oldest item in place: trimming an array
+ * by copying it (as before) copied all 10,000 events on every event once the trail was full, which
+ * a long-running IdP reaches after 10,000 sign-ins (issue 10).
+ */
+function createRing<T>(capacity: number): { add(item: T): void; readonly items: readonly T[] } {
+  const items: T[] = [];
+  let oldest = 0;
+  return {
+    add(item) {
+      if (capacity <= 0) return;
+      if (items.length < capacity) {
+        items.push(item);
+        return;
+      }
+      items[oldest] = item;
+      oldest = (oldest + 1) % capacity;
+    },
+    items,
+  };
+}
+
 /**
  * Two rings of `capacity` each: refusals and failures (what a stranger can cause at will, from
  * as many addresses as they have) and everything else, so a flood of refusals pushes out only
  * older refusals, never a sign-in or an admin's change.
  */
 export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => number = Date.now): AuditRepository {
-  type Kept = { event: AuditEvent; expiresAt: number };
-  const rings: { refusals: Kept[]; rest: Kept[] } = { refusals: [], rest: [] };
+  const rings = { refusals: createRing<Kept>(capacity), rest: createRing<Kept>(capacity) };
   return {
     async append(event, retentionSeconds) {
-      const ring = isRefusalOrFailure(event.type) ? 'refusals' : 'rest';
-      rings[ring].push({ event: structuredClone(event), expiresAt: now() + retentionSeconds * 1000 });
-      if (rings[ring].length > capacity) rings[ring] = rings[ring].slice(rings[ring].length - capacity);
+      rings[isRefusalOrFailure(event.type) ? 'refusals' : 'rest'].add({ event: structuredClone(event), expiresAt: now() + retentionSeconds * 1000 });
     },
     async list({ limit, before, beforeId, type, accountId }) {
       // As in MongoDB: a cursor id that is not a string matches nothing.
@@ -32,7 +53,7 @@ export function createMemoryAudit(capacity = MEMORY_AUDIT_CAPACITY, now: () => n
       };
       // Appended order is not quite time order (ids break ties, clocks of instances differ), so the
       // matching events are sorted; the capacity bounds the work.
-      const found = [...rings.refusals, ...rings.rest]
+      const found = [...rings.refusals.items, ...rings.rest.items]
         .filter(({ event, expiresAt }) => {
           if (expiresAt <= at || !older(event)) return false;
           // A filter that is given must match exactly (a non-string matches nothing), as in MongoDB.
