@@ -14,11 +14,18 @@ import type Router from '@koa/router';
 type Layer = Router['stack'][number];
 
 /**
- * A layer's first path segment when it is plain text (letters, digits, `-`, `_`), with what may
- * follow it in the path of a route (`/`, the end) or of a `router.use()` under a prefix (the
- * router's `(?:\/|$)`); anything else (a parameter, a pattern, a RegExp) is undefined.
+ * A layer's first path segment when it is plain text (letters, digits, `-`, `_`): in a route's path,
+ * followed by `/` or the end; in the expression of a `router.use()` under a prefix, the whole of it
+ * (`/<prefix>(?:\/|$)`, as @koa/router writes it). Anything else (a parameter, a pattern, a RegExp,
+ * another expression) is undefined.
  */
-const PLAIN_FIRST_SEGMENT = /^\/([A-Za-z0-9_-]*)(?:$|\/|\(\?:\\\/\|\$\)$)/;
+const PLAIN_FIRST_SEGMENT = /^\/([A-Za-z0-9_-]*)(?:$|\/)/;
+const PLAIN_PREFIX_EXPRESSION = /^\/([A-Za-z0-9_-]+)\(\?:\\\/\|\$\)$/;
+
+function plainFirstSegment(layer: Layer): string | undefined {
+  if (typeof layer.path !== 'string') return undefined;
+  return (layer.opts.pathAsRegExp ? PLAIN_PREFIX_EXPRESSION : PLAIN_FIRST_SEGMENT).exec(layer.path)?.[1]?.toLowerCase();
+}
 
 export function ourPaths(routers: readonly Router[]): (path: string) => boolean {
   // A layer can match only paths that start with its first segment, so each path is tried against
@@ -31,7 +38,7 @@ export function ourPaths(routers: readonly Router[]): (path: string) => boolean 
   const bySegment = new Map<string, Layer[]>();
   const anywhere: Layer[] = [];
   for (const layer of routers.flatMap((router) => router.stack)) {
-    const segment = typeof layer.path === 'string' ? PLAIN_FIRST_SEGMENT.exec(layer.path)?.[1]?.toLowerCase() : undefined;
+    const segment = plainFirstSegment(layer);
     if (segment === undefined) anywhere.push(layer);
     else bySegment.set(segment, [...(bySegment.get(segment) ?? []), layer]);
   }

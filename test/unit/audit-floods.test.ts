@@ -47,3 +47,12 @@ it('keeps exactly the newest events of a ring however many times it has filled o
   for (let n = 0; n < 7 * 5 + 3; n += 1) await audit.append({ id: `change-${String(n).padStart(2, '0')}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), type: 'admin.change' }, 3600);
   expect((await audit.list({ limit: 100 })).map((event) => event.id)).toEqual(['change-37', 'change-36', 'change-35', 'change-34', 'change-33', 'change-32', 'change-31']);
 });
+
+it('rounds a capacity that is not a whole number down, and keeps nothing for one that is not a number', async () => {
+  const [fractional, none] = [createMemoryAudit(2.5), createMemoryAudit(Number.NaN)];
+  for (let n = 0; n < 10; n += 1) {
+    for (const audit of [fractional, none]) await audit.append({ id: `change-${n}`, at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)), type: 'admin.change' }, 3600);
+  }
+  expect((await fractional.list({ limit: 100 })).map((event) => event.id)).toEqual(['change-9', 'change-8']);
+  expect(await none.list({ limit: 100 })).toEqual([]);
+});

@@ -15,17 +15,19 @@ type Kept = { event: AuditEvent; expiresAt: number };
  * a long-running IdP reaches after 10,000 sign-ins (issue 10).
  */
 function createRing<T>(capacity: number): { add(item: T): void; readonly items: readonly T[] } {
+  // A whole number of slots (NaN keeps nothing), as the slicing before it allowed any number.
+  const slots = Math.max(0, Math.floor(capacity) || 0);
   const items: T[] = [];
   let oldest = 0;
   return {
     add(item) {
-      if (capacity <= 0) return;
-      if (items.length < capacity) {
+      if (slots === 0) return;
+      if (items.length < slots) {
         items.push(item);
         return;
       }
       items[oldest] = item;
-      oldest = (oldest + 1) % capacity;
+      oldest = (oldest + 1) % slots;
     },
     items,
   };
