@@ -32,7 +32,7 @@ export function ourPaths(routers: readonly Router[]): (path: string) => boolean 
   // the layers of its own first segment (and those whose first segment is not plain text), not
   // against all of them: a sign-in asks about three paths of its own (/auth/<uid>,
   // /interaction/<uid>, its /login), which no table of answers can keep, and walking every layer's
-  // expression for each was ~50 µs of a sign-in's event loop under load (issue 10). Keyed in
+  // expression for each was ~60 µs of a sign-in's event loop under load (issue 10). Keyed in
   // lower case, whatever the router's case option: that only adds a layer to try, whose own
   // expression then decides, case included.
   const bySegment = new Map<string, Layer[]>();
