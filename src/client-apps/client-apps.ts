@@ -129,13 +129,15 @@ export async function removeClientApp(idp: ClientAppDeps & Pick<Idp, 'resourceSe
   if (introspected.length > 0) {
     throw new AppError('conflict', `"${clientId}" introspects the tokens of ${introspected.join(', ')}: name another client there (or remove that API) first`);
   }
+  const revokeWhatItHolds = async () => {
+    await revokeClientRecords(idp.storage, clientId);
+    await idp.apiAccess.forget(clientId);
+  };
   // What it holds goes first: a deletion that fails part way leaves the client there, so a retry
   // finds it and revokes again (the other way round, a retry got 404 and the tokens stayed).
-  await revokeClientRecords(idp.storage, clientId);
-  await idp.apiAccess.forget(clientId);
+  await revokeWhatItHolds();
   await idp.clients.remove(clientId);
   // Until the removal the client could still authenticate, and a code redeemed or a token asked
   // for meanwhile wrote records after the first pass: one more, now that nothing new can come.
-  await revokeClientRecords(idp.storage, clientId);
-  await idp.apiAccess.forget(clientId);
+  await revokeWhatItHolds();
 }

@@ -40,7 +40,8 @@ export function ourPaths(routers: readonly Router[]): (path: string) => boolean 
   for (const layer of routers.flatMap((router) => router.stack)) {
     const segment = plainFirstSegment(layer);
     if (segment === undefined) anywhere.push(layer);
-    else bySegment.set(segment, [...(bySegment.get(segment) ?? []), layer]);
+    else if (bySegment.has(segment)) bySegment.get(segment)!.push(layer);
+    else bySegment.set(segment, [layer]);
   }
   return (path) => {
     const end = path.indexOf('/', 1);
