@@ -7,7 +7,7 @@ import { Target, expectStatus } from './browser.js';
 import { relyingParty } from './flows.js';
 import { runLoad } from './load.js';
 import type { BenchSettings, OperationSpec, Subject } from './operations.js';
-import { cpuMs, eventLoopCpuMs, peakRssMiB, resetPeakRss } from './proc-stats.js';
+import { cpuMs, eventLoopCpuMs, idleShare, machineTicks, peakRssMiB, resetPeakRss, type MachineTicks } from './proc-stats.js';
 import type { Measurement } from './report.js';
 import type { RunningServer } from './servers.js';
 
@@ -26,6 +26,8 @@ export async function measureOnce(server: RunningServer, subject: Subject, spec:
   let loopAtOpen: number | undefined;
   let loopUsed: number | undefined;
   let peak: number | undefined;
+  let machineAtOpen: MachineTicks | undefined;
+  let idle: number | undefined;
   const window = await runLoad({
     ...plan,
     warmupSeconds: settings.warmupSeconds,
@@ -34,6 +36,7 @@ export async function measureOnce(server: RunningServer, subject: Subject, spec:
       resetPeakRss(server.pid);
       cpuAtOpen = cpuMs(server.pid);
       loopAtOpen = eventLoopCpuMs(server.pid);
+      machineAtOpen = machineTicks();
     },
     onClose() {
       const now = cpuMs(server.pid);
@@ -41,8 +44,9 @@ export async function measureOnce(server: RunningServer, subject: Subject, spec:
       const loopNow = eventLoopCpuMs(server.pid);
       loopUsed = loopNow !== undefined && loopAtOpen !== undefined ? loopNow - loopAtOpen : undefined;
       peak = peakRssMiB(server.pid);
+      idle = idleShare(machineAtOpen, machineTicks());
     },
   });
   if (!server.alive()) throw new Error(`the ${server.name} server died during "${spec.id}":\n${server.stderrTail()}`);
-  return { ...window, round, ...(cpuUsed !== undefined ? { cpuMs: cpuUsed } : {}), ...(loopUsed !== undefined ? { eventLoopCpuMs: loopUsed } : {}), ...(peak !== undefined ? { peakRssMiB: peak } : {}) };
+  return { ...window, round, ...(cpuUsed !== undefined ? { cpuMs: cpuUsed } : {}), ...(loopUsed !== undefined ? { eventLoopCpuMs: loopUsed } : {}), ...(peak !== undefined ? { peakRssMiB: peak } : {}), ...(idle !== undefined ? { machineIdleShare: idle } : {}) };
 }

@@ -6,6 +6,10 @@
  * - Event-loop CPU: the same of /proc/<pid>/task/<pid>/stat, the main thread alone (JavaScript,
  *   our code and the engine's; not libuv's pool, where argon2id and WebCrypto's signing run, nor
  *   V8's helper threads), so a sign-in's flow can be told from its password hash.
+ * - The machine's idle share: idle + iowait over all of /proc/stat's aggregate "cpu" line, every
+ *   core, so what neither server, the harness nor anything else used. A closed loop that leaves a
+ *   core waiting shows here, not in a server's own CPU (issue 10: ours left ~5% of the machine
+ *   idle under sign-ins, the baseline under 1%).
  * - Peak RSS: VmHWM of /proc/<pid>/status. Writing "5" to /proc/<pid>/clear_refs (Linux 4.0+)
  *   resets it to the current RSS, so each measurement window reports its own peak.
  */
@@ -40,6 +44,31 @@ function statCpuMs(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Cumulative ticks of all cores: idle (idle + iowait) and the total; undefined without /proc. */
+export interface MachineTicks {
+  idle: number;
+  total: number;
+}
+
+export function machineTicks(): MachineTicks | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    if (!line.startsWith('cpu ')) return undefined;
+    // user nice system idle iowait irq softirq steal (guest time is already in user and nice).
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (ticks.length < 5 || ticks.some((n) => !Number.isFinite(n))) return undefined;
+    return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((sum, n) => sum + n, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of the machine's CPU time left idle between two readings; undefined when no time passed. */
+export function idleShare(from: MachineTicks | undefined, to: MachineTicks | undefined): number | undefined {
+  if (!from || !to || to.total <= from.total) return undefined;
+  return (to.idle - from.idle) / (to.total - from.total);
 }
 
 function statusKiB(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {

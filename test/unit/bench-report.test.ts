@@ -71,4 +71,15 @@ describe('bench report', () => {
     expect(lines).not.toContain('rest of the flow is');
     expect(lines).toContain('the event loop (the flow: our code and the engine\'s) 3.64 ms (baseline) / 5.27 ms (ours)');
   });
+
+  it("reports the machine's idle CPU under sign-ins as the mean over rounds, and says nothing when a round lacks it", () => {
+    const idle = (...shares: number[]) => summarize(shares.map((share, i) => ({ ...measurement(i + 1, 100, 1, 3000, [1]), machineIdleShare: share })));
+    const row = compare('sign-in', 'full sign-in', idle(0.006, 0.008), idle(0.05, 0.04, 0.06));
+    expect(row.ours?.machineIdleShare).toBeCloseTo(0.05);
+    expect(notes([row], 25).join('\n')).toContain("the machine's idle CPU in the windows (every core: what neither server nor the harness used): 0.7% (baseline) / 5.0% (ours).");
+
+    const partly = summarize([{ ...measurement(1, 100, 1, 3000, [1]), machineIdleShare: 0.05 }, measurement(2, 100, 1, 3000, [1])]);
+    expect(partly.machineIdleShare).toBeUndefined();
+    expect(notes([compare('sign-in', 'full sign-in', idle(0.01), partly)], 25).join('\n')).not.toContain('idle CPU');
+  });
 });
