@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import pug from 'pug';
-import { HttpClient } from '../support/http-client.js';
+import { HttpClient, parseForm } from '../support/http-client.js';
 import { inspect, inspectorUrl } from '../support/inspector.js';
 import { fetchLoopback } from '../support/oidc-flow.js';
 import { runEntry } from '../support/spawn.js';
@@ -122,8 +122,37 @@ describe('the production build (npm run build, npm run start:idp)', () => {
     expect(files).toContain(`file://${ROOT}dist/main.js`);
     expect(files.filter((script) => TYPESCRIPT_TOOLING.test(script))).toEqual([]);
     expect(files.filter((script) => !script.startsWith(`file://${ROOT}dist/`) && !script.startsWith(`file://${ROOT}node_modules/`))).toEqual([]);
-    // dist/bin/thread-pool.cjs ran before the ES modules: the pool has a thread per password check, plus 4.
-    expect(threadPoolSize).toBe(String(availableParallelism() + 4));
+    // dist/bin/thread-pool.cjs ran before the ES modules: the pool has a thread per password check
+    // (one per core, plus one), plus 4.
+    expect(threadPoolSize).toBe(String(availableParallelism() + 1 + 4));
+  });
+
+  it("runs libuv's pool, where password checks run, below the event loop's priority, and a check runs there", async () => {
+    const pid = idp.child.pid as number;
+    const threads = () =>
+      readdirSync(`/proc/${pid}/task`).map((tid) => {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        // proc(5): after the state, utime and stime are fields 14 and 15, nice field 19.
+        return { tid: Number(tid), cpuTicks: Number(fields[11]) + Number(fields[12]), nice: Number(fields[16]) };
+      });
+    // Relative to the process's own nice (thread-pool-priority.test.ts): 10 steps below, at most 19.
+    const eventLoop = threads().find((thread) => thread.tid === pid)!.nice;
+    const lowered = Math.min(19, eventLoop + 10);
+    const pool = (list: ReturnType<typeof threads>) => list.filter((thread) => thread.nice === lowered);
+    expect(pool(threads())).toHaveLength(availableParallelism() + 1 + 4);
+    expect(threads().filter((thread) => thread.nice !== eventLoop && thread.nice !== lowered)).toEqual([]);
+
+    const cpuOfPool = () => pool(threads()).reduce((sum, thread) => sum + thread.cpuTicks, 0);
+    const before = cpuOfPool();
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(`${issuer}/account/login`));
+    // An unknown email is checked against a dummy hash all the same: one argon2id check (~20-30 ms).
+    const form = parseForm(login.body);
+    for (let i = 0; i < 3; i += 1) {
+      const refused = await browser.post(new URL(form.action, login.url).href, { ...form.fields, email: `nobody-${i}@example.com`, password: 'not the password' });
+      expect(refused.body).toContain('Email or password is incorrect');
+    }
+    expect(cpuOfPool()).toBeGreaterThan(before);
   });
 
   it('serves discovery, a login page rendered from views/ and the stylesheet from views/assets', async () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { demoEnvironment, loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.js';
@@ -52,6 +53,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...DEVELOPMENT, MONGODB_SOCKET_TIMEOUT_MS: '2500', MONGODB_MAX_POOL_SIZE: '50' })).toMatchObject({ mongodbSocketTimeoutMs: 2500, mongodbMaxPoolSize: 50 });
     expect(() => loadConfig({ ...DEVELOPMENT, MONGODB_SOCKET_TIMEOUT_MS: '0' })).toThrow(/MONGODB_SOCKET_TIMEOUT_MS must be a whole number from 100 to 600000/);
     expect(() => loadConfig({ ...DEVELOPMENT, MONGODB_MAX_POOL_SIZE: '0' })).toThrow(/MONGODB_MAX_POOL_SIZE must be a whole number from 1 to 1000/);
+  });
+
+  it('runs one password check per core plus one by default, with the queue and per-source share following it', () => {
+    const concurrent = availableParallelism() + 1;
+    expect(loadConfig(DEVELOPMENT).passwordChecks).toEqual({ concurrent, queued: 16 * concurrent, perSource: Math.max(1, Math.floor(concurrent / 2)) });
+    expect(loadConfig({ ...DEVELOPMENT, PASSWORD_CHECK_CONCURRENCY: '2' }).passwordChecks).toEqual({ concurrent: 2, queued: 32, perSource: 1 });
   });
 
   it('listens on the issuer port unless PORT says otherwise, and drops trailing slashes from the issuer', () => {
