@@ -284,10 +284,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (env.LOGIN_MAX_FAILURES !== undefined) {
     problems.add('LOGIN_MAX_FAILURES was replaced by LOGIN_ATTEMPTS_PER_ACCOUNT and LOGIN_ATTEMPTS_PER_SOURCE (attempts before growing delays, not a lock)');
   }
-  // One argon2id check per core, plus one so that a core never waits for the event loop to hand a
-  // freed slot on. The pool runs below the event loop's priority (src/bin/thread-pool.cjs), so the
-  // extra check takes only cycles the requests leave (issue 10).
-  const passwordConcurrency = readInteger(env, 'PASSWORD_CHECK_CONCURRENCY', availableParallelism() + 1, problems, 1, 256);
+  // About one argon2id check per core: more at the event loop's priority take cores from the
+  // requests. The thread-pool preload sets one more when it could lower the pool below the event
+  // loop (src/bin/thread-pool.cjs, issue 10); this default is for a process started without it.
+  const passwordConcurrency = readInteger(env, 'PASSWORD_CHECK_CONCURRENCY', availableParallelism(), problems, 1, 256);
 
   const day = 24 * 60 * 60;
   const config: Config = {

@@ -8,37 +8,43 @@
  * dist/bin/thread-pool.cjs for the compiled entry). It is the one place outside config.ts that
  * reads the environment, because it must run before config.ts can.
  *
- * Size: the password checks that may run at once (PASSWORD_CHECK_CONCURRENCY, default one per
- * core plus one, as in config.ts) plus 4 threads for everything else. An explicit
- * UV_THREADPOOL_SIZE wins.
+ * Priority: it starts the pool itself and lowers its threads POOL_NICENESS steps of nice below the
+ * process (Linux). A password check is work a person waits ~30 ms for anyway; a request on the
+ * event loop is what everyone else waits for. So when both are ready to run, a free core goes to
+ * the event loop first. Everything else on the pool (WebCrypto's token signing, DNS lookups, file
+ * reads) is lowered with it: it still competes with the checks as before, only no longer with the
+ * event loop.
  *
- * Priority: the pool's threads run POOL_NICENESS steps of nice below the event loop (Linux;
- * elsewhere, or if the pool had already started, they keep the process's priority). A password check is
- * background work that a person waits ~30 ms for anyway; a request on the event loop is what
- * everyone else waits for. So a core the event loop wants goes to it, and the checks get every
- * cycle it leaves. That is what lets one more check than cores run (config.ts): without it, a
- * freed slot reaches the next check only through the event loop, and in `npm run bench` a core
- * waited ~5% of the time under sign-ins; at the same priority the extra check took cores from the
- * requests instead (bench/README.md, issue 10).
+ * Size: the password checks that may run at once (PASSWORD_CHECK_CONCURRENCY) plus 4 threads for
+ * everything else; an explicit UV_THREADPOOL_SIZE wins. Unset, the checks are one per core plus
+ * one when the pool was lowered, and one per core (config.ts's default) when it wasn't: with one
+ * per core, a freed slot reaches the next check only through the event loop, and under sign-ins a
+ * core waited ~5% of the time (`npm run bench`); the extra check fills it, but at the event loop's
+ * priority it took cores from the requests instead (bench/README.md, issue 10). The choice is
+ * written to PASSWORD_CHECK_CONCURRENCY for config.ts to read. Under a CPU quota (a container's
+ * `--cpus`) set it yourself: nice decides who gets a free core, not who spends the quota.
  */
-const { readdirSync, stat } = require('node:fs');
+const { randomFill } = require('node:crypto');
+const { readdirSync, readFileSync } = require('node:fs');
 const { availableParallelism, getPriority, setPriority } = require('node:os');
 
 /**
- * CFS gives a thread 10 steps of nice below another ~10% of a core against it (kernel weights
- * 110 : 1024 for 10 and 0). Relative to the process's own nice, so a process started below others
- * (`nice -n 5`) never has its pool raised above its event loop.
+ * Kernel weights 110 : 1024 for 10 steps of nice apart: a pool thread gets ~10% of a core against
+ * the event loop. Relative to the process's own nice, so a process started under `nice` never has
+ * its pool raised above its event loop.
  */
 const POOL_NICENESS = 10;
 const LOWEST_PRIORITY = 19;
 
+const configured = Number(process.env.PASSWORD_CHECK_CONCURRENCY);
+const checksConfigured = Number.isSafeInteger(configured) && configured > 0;
+const oneCheckPerCore = availableParallelism();
 if (!process.env.UV_THREADPOOL_SIZE) {
-  const configured = Number(process.env.PASSWORD_CHECK_CONCURRENCY);
-  const passwordChecks = Number.isSafeInteger(configured) && configured > 0 ? configured : availableParallelism() + 1;
-  process.env.UV_THREADPOOL_SIZE = String(Math.min(passwordChecks + 4, 1024));
+  const checks = checksConfigured ? configured : oneCheckPerCore + 1;
+  process.env.UV_THREADPOOL_SIZE = String(Math.min(checks + 4, 1024));
 }
 
-/** This process's threads (Linux), or undefined where /proc can't say. */
+/** This process's thread ids (Linux), or undefined where /proc can't say. */
 function threads() {
   try {
     return new Set(readdirSync('/proc/self/task'));
@@ -47,18 +53,35 @@ function threads() {
   }
 }
 
-// libuv starts every thread of its pool, synchronously, when the first work is queued: the threads
-// that appear across queueing one are the pool's.
-const before = threads();
-stat(__filename, () => {});
-const after = threads();
-if (before && after) {
-  for (const tid of after) {
-    if (before.has(tid)) continue;
-    try {
-      setPriority(Number(tid), Math.min(LOWEST_PRIORITY, getPriority(Number(tid)) + POOL_NICENESS));
-    } catch {
-      // Not allowed here (a sandbox): the checks keep the event loop's priority, as before.
-    }
+/** A thread's nice as the kernel reports it (proc(5): field 19 of its stat). */
+function niceOf(tid) {
+  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
+
+/**
+ * Starts the pool and lowers every thread of it; true only if all of them were. libuv starts every
+ * thread of its pool, synchronously, when the first work is queued, so the threads that appear
+ * across queueing one are the pool's: if there are not exactly UV_THREADPOOL_SIZE of them (the pool
+ * was started before this ran, by another preload; or the work went elsewhere), nothing is touched.
+ * A random fill is pool work on every platform (file system calls may go to io_uring instead).
+ */
+function lowerThePool() {
+  const before = threads();
+  randomFill(Buffer.alloc(1), () => {});
+  const after = threads();
+  if (!before || !after) return false;
+  const pool = [...after].filter((tid) => !before.has(tid));
+  if (pool.length !== Number(process.env.UV_THREADPOOL_SIZE)) return false;
+  try {
+    for (const tid of pool) setPriority(Number(tid), Math.min(LOWEST_PRIORITY, getPriority(Number(tid)) + POOL_NICENESS));
+    // Read back: a sandbox may accept the call and change nothing.
+    const eventLoop = getPriority();
+    return pool.every((tid) => niceOf(tid) > eventLoop);
+  } catch {
+    return false; // not allowed here: the checks keep the event loop's priority
   }
 }
+
+const lowered = lowerThePool();
+if (!checksConfigured) process.env.PASSWORD_CHECK_CONCURRENCY = String(lowered ? oneCheckPerCore + 1 : oneCheckPerCore);

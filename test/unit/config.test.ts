@@ -55,8 +55,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...DEVELOPMENT, MONGODB_MAX_POOL_SIZE: '0' })).toThrow(/MONGODB_MAX_POOL_SIZE must be a whole number from 1 to 1000/);
   });
 
-  it('runs one password check per core plus one by default, with the queue and per-source share following it', () => {
-    const concurrent = availableParallelism() + 1;
+  it('runs one password check per core without the thread-pool preload, with the queue and per-source share following it', () => {
+    const concurrent = availableParallelism();
     expect(loadConfig(DEVELOPMENT).passwordChecks).toEqual({ concurrent, queued: 16 * concurrent, perSource: Math.max(1, Math.floor(concurrent / 2)) });
     expect(loadConfig({ ...DEVELOPMENT, PASSWORD_CHECK_CONCURRENCY: '2' }).passwordChecks).toEqual({ concurrent: 2, queued: 32, perSource: 1 });
   });
