@@ -44,9 +44,11 @@ describe('glibc malloc settings of the IdP process (GLIBC_TUNABLES)', () => {
     // blocks in 200 checks in most runs, but 0.06 in 300 in one CI run, as the scheduler happens
     // to spread the checks over the two arenas.
     const oneThreshold = await blocksFaultedIn({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2:glibc.malloc.trim_threshold=134217728' });
-    // Measured (Node 20 and 24): tuned 0.04-1.06 blocks in all (an arena growing once to hold the
-    // blocks of the checks at once, not a block a check).
-    expect(tuned).toBeLessThan(3);
+    // Measured (Node 20 and 24): at two checks at once 0.04-1.06 blocks in all (an arena growing
+    // once to hold the blocks of the checks at once, not a block a check); at three, the most the
+    // settings are made for, a CI run under load re-faulted 6 blocks in 300 checks (2%). So the
+    // bound is 5% of the checks, against every check with one threshold.
+    expect(tuned).toBeLessThan(CHECKS / 20);
     expect(oneThreshold).toBeGreaterThan(CHECKS / 2);
   }, 180_000);
 
