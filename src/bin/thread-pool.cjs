@@ -36,11 +36,14 @@ const { availableParallelism, getPriority, setPriority } = require('node:os');
 const POOL_NICENESS = 10;
 const LOWEST_PRIORITY = 19;
 
-const configured = Number(process.env.PASSWORD_CHECK_CONCURRENCY);
-const checksConfigured = Number.isSafeInteger(configured) && configured > 0;
+// Unset as config.ts's readInteger takes it. A value that is set but wrong is left for config.ts
+// to refuse with the others, never replaced by a default here.
+const raw = process.env.PASSWORD_CHECK_CONCURRENCY;
+const checksUnset = raw === undefined || raw === '';
+const configured = Number(raw);
 const oneCheckPerCore = availableParallelism();
 if (!process.env.UV_THREADPOOL_SIZE) {
-  const checks = checksConfigured ? configured : oneCheckPerCore + 1;
+  const checks = !checksUnset && Number.isSafeInteger(configured) && configured > 0 ? configured : oneCheckPerCore + 1;
   process.env.UV_THREADPOOL_SIZE = String(Math.min(checks + 4, 1024));
 }
 
@@ -84,4 +87,4 @@ function lowerThePool() {
 }
 
 const lowered = lowerThePool();
-if (!checksConfigured) process.env.PASSWORD_CHECK_CONCURRENCY = String(lowered ? oneCheckPerCore + 1 : oneCheckPerCore);
+if (checksUnset) process.env.PASSWORD_CHECK_CONCURRENCY = String(lowered ? oneCheckPerCore + 1 : oneCheckPerCore);

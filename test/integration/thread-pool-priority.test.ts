@@ -58,6 +58,12 @@ describe("the thread-pool preload: libuv's pool below the event loop", () => {
     expect(count(startedWith(0, { UV_THREADPOOL_SIZE: '9' }).others, below(BASE))).toBe(9);
   });
 
+  it('leaves a wrong PASSWORD_CHECK_CONCURRENCY as it is, for config.ts to refuse, and fills in an empty one', () => {
+    expect(startedWith(0, { PASSWORD_CHECK_CONCURRENCY: 'lots' }).passwordChecks).toBe('lots');
+    expect(startedWith(0, { PASSWORD_CHECK_CONCURRENCY: '2.5' }).passwordChecks).toBe('2.5');
+    expect(startedWith(0, { PASSWORD_CHECK_CONCURRENCY: '' }).passwordChecks).toBe(String(CORES + 1));
+  });
+
   it('lowers the pool even where file system calls go to io_uring (the pool starts on crypto work)', () => {
     const uring = startedWith(0, { UV_USE_IO_URING: '1' });
     expect(count(uring.others, below(BASE))).toBe(CORES + 1 + 4);
