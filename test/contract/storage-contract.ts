@@ -525,6 +525,25 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await storage.audit.list({ limit: 10, accountId, before: moment, beforeId: { $gt: '' } as unknown as string })).toEqual([]);
       });
 
+      it('keeps its own copy: changing an appended or a listed event, its date and detail included, changes nothing stored', async () => {
+        const accountId = `acct-${id()}`;
+        const at = new Date(Date.now() - 1000);
+        const appended = event('sign_in.failed', new Date(at.getTime()), { accountId, source: '192.0.2.1', detail: { reason: 'password' } });
+        await storage.audit.append(appended, 3600);
+        appended.type = 'admin.change';
+        appended.at.setTime(0);
+        appended.detail!.reason = 'changed';
+        const [listed] = await storage.audit.list({ limit: 10, accountId });
+        expect(listed).toMatchObject({ type: 'sign_in.failed', source: '192.0.2.1', detail: { reason: 'password' } });
+        expect(listed!.at.getTime()).toBe(at.getTime());
+        listed!.source = '198.51.100.7';
+        listed!.at.setTime(0);
+        listed!.detail!.reason = 'changed again';
+        const [again] = await storage.audit.list({ limit: 10, accountId });
+        expect(again).toMatchObject({ type: 'sign_in.failed', source: '192.0.2.1', detail: { reason: 'password' } });
+        expect(again!.at.getTime()).toBe(at.getTime());
+      });
+
       it('never lists an event past its retention', async () => {
         const accountId = `acct-${id()}`;
         await storage.audit.append(event('sign_in.failed', new Date(), { accountId }), 1);
