@@ -11,7 +11,6 @@ import type { AccountSessions } from './account/account-sessions.js';
 import type { AccessEnder } from './account/end-access.js';
 import { createAccountRouter } from './account/router.js';
 import type { Config } from './config.js';
-import { createCookieSigner } from './http/cookie-signer.js';
 import { createHomeRouter } from './http/home.js';
 import { issuerHost } from './http/issuer-host.js';
 import { chain } from './http/middleware-chain.js';
@@ -45,9 +44,9 @@ export function createApp(deps: AppDeps): Koa {
   // Must hold the provider's cookies.keys: koa-mount runs the provider with this app's context, so
   // its endpoints read and write signed cookies with these keys (interactionDetails and
   // interactionResult make a context of the provider's own, with its keys).
-  app.keys = createCookieSigner(live.cookieKeys());
+  app.keys = live.cookieSigner();
   live.onSwap((material) => {
-    app.keys = createCookieSigner(material.cookieKeys);
+    app.keys = material.cookieSigner;
   });
   app.proxy = config.trustProxy;
   // Only the address our own proxy appended to X-Forwarded-For counts: the entries before it are

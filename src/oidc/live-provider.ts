@@ -9,6 +9,7 @@ import mount from 'koa-mount';
 import type Provider from 'oidc-provider';
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
+import { createCookieSigner, type CookieSigner } from '../http/cookie-signer.js';
 import type { Logger } from '../logger.js';
 import type { KeyRepository } from '../storage/types.js';
 import { cookieKeys, providerJwks } from './key-ring.js';
@@ -16,6 +17,12 @@ import { cookieKeys, providerJwks } from './key-ring.js';
 export interface KeyMaterial {
   jwks: { keys: Record<string, unknown>[] };
   cookieKeys: string[];
+  /**
+   * Signs and checks cookies with cookieKeys: one per material, shared by the app and the
+   * provider, so a cookie one of them signed is checked by the other from the signatures it
+   * remembers (cookie-signer.ts). Made with the material: none is made without a key.
+   */
+  cookieSigner: CookieSigner;
 }
 
 export interface LiveProvider {
@@ -23,6 +30,7 @@ export interface LiveProvider {
   /** Koa middleware that hands each request to the current provider. */
   readonly middleware: Middleware;
   cookieKeys(): string[];
+  cookieSigner(): CookieSigner;
   /** The signing keys the current provider publishes (private JWKs: never hand them out). */
   signingKeys(): KeyMaterial['jwks'];
   /** Reloads keys now; true when they changed and a new provider took over. */
@@ -33,7 +41,7 @@ export interface LiveProvider {
 
 async function loadMaterial(config: Readonly<Config>, keys: KeyRepository, now: Date): Promise<KeyMaterial> {
   const cookies = config.cookieSecrets.length > 0 ? [...config.cookieSecrets] : cookieKeys(await keys.list('cookie'), now);
-  return { jwks: providerJwks(await keys.list('signing'), now), cookieKeys: cookies };
+  return { jwks: providerJwks(await keys.list('signing'), now), cookieKeys: cookies, cookieSigner: createCookieSigner(cookies) };
 }
 
 function fingerprint(material: KeyMaterial): string {
@@ -79,6 +87,7 @@ export async function createLiveProvider(deps: {
     current: () => provider,
     middleware: (ctx, next) => mounted(ctx, next),
     cookieKeys: () => material.cookieKeys,
+    cookieSigner: () => material.cookieSigner,
     signingKeys: () => material.jwks,
     refresh,
     onSwap: (listener) => listeners.push(listener),

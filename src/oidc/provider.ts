@@ -10,7 +10,6 @@ import type { ClientTrust } from '../client-apps/trust.js';
 import type { RegistrationPolicy } from '../client-apps/registration-policy.js';
 import type { ResourceServers } from '../client-apps/resource-servers.js';
 import { SUPPORTED_AUTH_METHODS } from '../client-apps/registration-policy.js';
-import { createCookieSigner } from '../http/cookie-signer.js';
 import type { Views } from '../http/views.js';
 import type { Logger } from '../logger.js';
 import type { SecurityEvents } from '../security/security-events.js';
@@ -130,8 +129,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       id_token_signed_response_alg: 'RS256',
     },
     cookies: {
-      // The same keys as the parent app's (app.ts), signed and checked without keygrip's slow compare.
-      keys: createCookieSigner(deps.material.cookieKeys),
+      // The parent app's signer (app.ts), which checks without keygrip's slow compare.
+      keys: deps.material.cookieSigner,
       long: { httpOnly: true, sameSite: 'lax', signed: true },
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },

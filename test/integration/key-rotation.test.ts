@@ -108,7 +108,12 @@ describe('cookie secret rotation', () => {
     const before = await sessionSignature(returning);
     await rotateKeys(stack.idp.storage.keys, 'cookie', { publishDelaySeconds: 0, keepSeconds: 3600 });
     expect(await stack.idp.live.refresh()).toBe(true);
-    // The app and the provider both sign with our signer (not keygrip), with the new secret first.
+    // The app and the provider both sign with our signer (not keygrip), with the new secret first:
+    // one signer, so what one of them signed the other checks from memory (oidc-provider copies
+    // the object it is given, so its methods are what is shared).
+    const [appKeys, providerKeys] = [stack.idp.app.keys, stack.idp.provider().keys] as unknown as CookieSigner[];
+    expect([providerKeys!.sign, providerKeys!.index]).toEqual([appKeys!.sign, appKeys!.index]);
+    expect(providerKeys!.index).toBe(appKeys!.index);
     const newest = createCookieSigner(stack.idp.live.cookieKeys().slice(0, 1)).sign('_session=x');
     for (const keys of [stack.idp.app.keys, stack.idp.provider().keys] as unknown as CookieSigner[]) {
       expect(Array.isArray(keys)).toBe(false);

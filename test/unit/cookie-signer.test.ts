@@ -1,5 +1,16 @@
 import Keygrip from 'keygrip';
-import { createCookieSigner } from '../../src/http/cookie-signer.js';
+import type { KeyObject } from 'node:crypto';
+import { createCookieSigner, hmacSha1, REMEMBERED_DATA, REMEMBERED_SIGNATURES } from '../../src/http/cookie-signer.js';
+
+/** A signer whose HMACs are counted. */
+function countingSigner(keys: string[]) {
+  const calls = { count: 0 };
+  const signer = createCookieSigner(keys, (secret: KeyObject, data: string) => {
+    calls.count += 1;
+    return hmacSha1(secret, data);
+  });
+  return { signer, calls };
+}
 
 // keygrip is what Koa's `cookies` signs with by default, and what every cookie already out there
 // was signed with: ours must give and accept exactly the same signatures.
@@ -56,6 +67,68 @@ describe('cookie signer', () => {
     // The standard base64 spelling of the same signature, padded or not.
     const standard = Buffer.from(good, 'base64url').toString('base64');
     for (const other of [standard, standard.replace(/=+$/, '')].filter((candidate) => candidate !== good)) expect(signer.index('_session=abc', other)).toBe(-1);
+  });
+
+  describe('remembered signatures (no HMAC for a cookie it signed or checked already)', () => {
+    it('checks a cookie it signed, and signs the same data again, without another HMAC', () => {
+      const { signer, calls } = countingSigner([newest, older]);
+      const digest = signer.sign('_interaction=abc');
+      expect(calls.count).toBe(1);
+      expect(signer.index('_interaction=abc', digest)).toBe(0);
+      expect(signer.verify('_interaction=abc', digest)).toBe(true);
+      expect(signer.sign('_interaction=abc')).toBe(digest);
+      expect(calls.count).toBe(1);
+    });
+
+    it('checks a cookie of the newest key once, then from memory; an older key\'s every time, so it is signed again', () => {
+      const { signer, calls } = countingSigner([newest, older]);
+      const byNewest = new Keygrip([newest]).sign('_session=abc');
+      expect(signer.index('_session=abc', byNewest)).toBe(0);
+      expect(calls.count).toBe(1);
+      expect(signer.index('_session=abc', byNewest)).toBe(0);
+      expect(calls.count).toBe(1);
+      const byOlder = new Keygrip([older]).sign('_session=old');
+      expect(signer.index('_session=old', byOlder)).toBe(1);
+      expect(signer.index('_session=old', byOlder)).toBe(1);
+      expect(calls.count).toBe(1 + 2 * 2);
+    });
+
+    it('refuses every other signature of remembered data, an older key\'s still counting as the older key', () => {
+      const signer = createCookieSigner([newest, older]);
+      const good = signer.sign('_session=abc');
+      expect(signer.index('_session=abc', new Keygrip([older]).sign('_session=abc'))).toBe(1);
+      for (const forged of [new Keygrip([unknown]).sign('_session=abc'), `${good.slice(0, -1)}${good.endsWith('A') ? 'B' : 'A'}`, good.slice(0, -1), `${good}A`, '']) {
+        expect(signer.index('_session=abc', forged)).toBe(-1);
+      }
+      // Nor does remembering one cookie's signature make it good for another name or value.
+      expect(signer.index('_session=abd', good)).toBe(-1);
+      expect(signer.index('_interaction=abc', good)).toBe(-1);
+      expect(signer.index('_session=abc', good)).toBe(0);
+    });
+
+    it(`remembers at most ${REMEMBERED_SIGNATURES} signatures, of data up to ${REMEMBERED_DATA} characters, the oldest going first`, () => {
+      const { signer, calls } = countingSigner([newest]);
+      const first = signer.sign('_session=0');
+      for (let n = 1; n <= REMEMBERED_SIGNATURES; n += 1) signer.sign(`_session=${n}`);
+      const before = calls.count;
+      // The first was pushed out: checking it takes an HMAC again; the newest is still remembered.
+      expect(signer.index('_session=0', first)).toBe(0);
+      expect(calls.count).toBe(before + 1);
+      expect(signer.index(`_session=${REMEMBERED_SIGNATURES}`, signer.sign(`_session=${REMEMBERED_SIGNATURES}`))).toBe(0);
+      expect(calls.count).toBe(before + 1);
+      const long = `_session=${'x'.repeat(REMEMBERED_DATA)}`;
+      const digest = signer.sign(long);
+      expect(signer.index(long, digest)).toBe(0);
+      expect(calls.count).toBe(before + 3);
+    });
+
+    it('forgets them with its keys: a signer of other keys checks from scratch and refuses the old ones', () => {
+      const first = createCookieSigner([older]);
+      const digest = first.sign('_session=abc');
+      const rotated = countingSigner([newest]);
+      expect(rotated.signer.index('_session=abc', digest)).toBe(-1);
+      expect(rotated.calls.count).toBe(1);
+    });
   });
 
   it('answers -1 for what is not a string instead of throwing inside a request', () => {

@@ -19,13 +19,14 @@ describe('live provider', () => {
     const live = await createLiveProvider({ config: { cookieSecrets: [], keysRefreshSeconds: 3600 } as unknown as Config, keys, logger: createLogger('error', () => {}), build });
     const swaps: KeyMaterial[] = [];
     live.onSwap((material) => swaps.push(material));
-    const [provider, cookieKeys] = [live.current(), live.cookieKeys()];
+    const [provider, cookieKeys, signer] = [live.current(), live.cookieKeys(), live.cookieSigner()];
 
     // Every cookie secret past its keep period: nothing left to sign with.
     cookieSecrets = cookieSecrets.map((secret) => ({ ...secret, removeAfter: new Date(1) }));
     await expect(live.refresh()).rejects.toThrow(/at least one key/);
     expect(live.current()).toBe(provider);
     expect(live.cookieKeys()).toEqual(cookieKeys);
+    expect(live.cookieSigner()).toBe(signer);
     expect(swaps).toEqual([]);
 
     const next = generateCookieSecret(new Date(0));
@@ -34,6 +35,10 @@ describe('live provider', () => {
     expect(live.current()).not.toBe(provider);
     expect(live.cookieKeys()).toEqual([next.material.secret]);
     expect(swaps.map((material) => material.cookieKeys)).toEqual([[next.material.secret]]);
+    // One signer for the new keys, the app's and the provider's alike (its remembered signatures serve both).
+    expect(live.cookieSigner()).toBe(swaps[0]!.cookieSigner);
+    expect(live.cookieSigner()).not.toBe(signer);
+    expect(live.cookieSigner().index('_session=x', signer.sign('_session=x'))).toBe(-1);
     live.stop();
   });
 });
