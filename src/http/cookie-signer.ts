@@ -17,7 +17,9 @@
  * (~2 µs in a loop of its own), issue 10. The comparison
  * stays constant-time; what a remembered entry skips depends on the data alone, which for our
  * cookies is a random id the sender had to hold already. Bounded (REMEMBERED_SIGNATURES entries of
- * at most REMEMBERED_DATA characters); a new set of keys is a new signer, so rotation forgets them.
+ * at most REMEMBERED_DATA characters, each a copy of its own); a new set of keys is a new signer, so
+ * rotation forgets them. (A security review's findings: the slices of request headers, and the
+ * cleared cookies, below.)
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
@@ -49,19 +51,30 @@ export function createCookieSigner(keys: readonly string[], hmac: typeof hmacSha
   };
   /** data -> the newest key's signature of it; the one remembered longest ago goes first. */
   const remembered = new Map<string, string>();
+  /** `digest`: the one computed here, never one a request sent. */
   const remember = (data: string, digest: string) => {
-    if (data.length > REMEMBERED_DATA) return;
-    remembered.delete(data);
+    // A cleared cookie (`name=`): the same for everyone, so nothing to save, and no way to tell
+    // from its timing that somebody's sign-in or sign-out just ended.
+    if (data.length > REMEMBERED_DATA || data.endsWith('=')) return;
+    // A copy of its own: data read from a request is a slice of the whole Cookie header (up to
+    // 16 KiB), which V8 would keep alive with it. Exact for every string, lone surrogates included.
+    const own = Buffer.from(data, 'utf16le').toString('utf16le');
+    if (own !== data) return;
+    remembered.delete(own);
     if (remembered.size >= REMEMBERED_SIGNATURES) remembered.delete(remembered.keys().next().value!);
-    remembered.set(data, digest);
+    remembered.set(own, digest);
   };
   const index = (data: string, digest: string) => {
     if (typeof data !== 'string' || typeof digest !== 'string') return -1;
     const known = remembered.get(data);
     if (known !== undefined && sameSignature(digest, known)) return 0;
-    const found = secrets.findIndex((secret) => sameSignature(digest, signWith(secret, data)));
-    if (found === 0) remember(data, digest);
-    return found;
+    for (let at = 0; at < secrets.length; at += 1) {
+      const expected = signWith(secrets[at]!, data);
+      if (!sameSignature(digest, expected)) continue;
+      if (at === 0) remember(data, expected);
+      return at;
+    }
+    return -1;
   };
   return {
     sign(data) {

@@ -1,5 +1,8 @@
 import Keygrip from 'keygrip';
 import type { KeyObject } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createCookieSigner, hmacSha1, REMEMBERED_DATA, REMEMBERED_SIGNATURES } from '../../src/http/cookie-signer.js';
 
 /** A signer whose HMACs are counted. */
@@ -120,6 +123,40 @@ describe('cookie signer', () => {
       const digest = signer.sign(long);
       expect(signer.index(long, digest)).toBe(0);
       expect(calls.count).toBe(before + 3);
+    });
+
+    it('does not remember a cleared cookie (the same `name=` for everyone)', () => {
+      const { signer, calls } = countingSigner([newest]);
+      const cleared = signer.sign('_session=');
+      expect(signer.index('_session=', cleared)).toBe(0);
+      expect(signer.sign('_session=')).toBe(cleared);
+      expect(calls.count).toBe(3);
+    });
+
+    it("keeps a copy of what it remembers, not the request's whole Cookie header it was cut from", () => {
+      // Found by a security review: `cookies` hands over slices of the header, which V8 keeps
+      // whole behind them; 1,000 good cookies in 16 KiB headers held ~16 MB.
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const Cookies = createRequire(import.meta.url)('cookies') as new (req: object, res: object, options: { keys: unknown }) => { get(name: string, options: { signed: boolean }): string | undefined };
+      const issuer = createCookieSigner([newest]);
+      const signer = createCookieSigner([newest]);
+      const ids = Array.from({ length: REMEMBERED_SIGNATURES }, (_, n) => `uid${String(n).padStart(18, '0')}`);
+      const signatures = ids.map((uid) => issuer.sign(`_interaction=${uid}`));
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      ids.forEach((uid, n) => {
+        const header = [`junk=${'x'.repeat(16 * 1024 - 200)}${n}`, `_interaction=${uid}`, `_interaction.sig=${signatures[n]}`].join('; ');
+        const read = new Cookies({ headers: { cookie: header }, connection: {} }, { getHeader() {}, setHeader() {} }, { keys: signer }).get('_interaction', { signed: true });
+        expect(read).toBe(uid);
+      });
+      gc();
+      expect(process.memoryUsage().heapUsed - before).toBeLessThan(2 * 1024 * 1024);
+      // They are remembered all the same.
+      const { signer: counted, calls } = countingSigner([newest]);
+      counted.index(`_interaction=${ids[0]}`, signatures[0]!);
+      counted.index(`_interaction=${ids[0]}`, signatures[0]!);
+      expect(calls.count).toBe(1);
     });
 
     it('forgets them with its keys: a signer of other keys checks from scratch and refuses the old ones', () => {
