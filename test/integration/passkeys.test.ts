@@ -166,6 +166,11 @@ describe('signing in with a passkey alone', () => {
     const options = passkeyOptionsIn<{ challenge: string; userVerification: string; allowCredentials?: unknown[]; rpId: string }>(page.body);
     expect(options).toMatchObject({ userVerification: 'required', rpId: new URL(issuer()).hostname });
     expect(options.allowCredentials ?? []).toEqual([]);
+    // 32 random bytes (WebAuthn 13.4.3 asks for at least 16), drawn afresh for every page.
+    expect(options.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(options.challenge, 'base64url')).toHaveLength(32);
+    const other = passkeyOptionsIn<{ challenge: string }>((await loginPage()).page.body);
+    expect(other.challenge).not.toBe(options.challenge);
 
     const before = Math.floor(Date.now() / 1000);
     const reply = await postPasskey(browser, uid, key.assert(options));
