@@ -14,12 +14,11 @@
  * found signed by the newest key) is checked by comparing with that, and the same data is signed
  * again, without another HMAC: a sign-in sets its interaction cookies, reads them back four times
  * and sets one of them again, and inside a running IdP an HMAC took ~20 µs of the event loop
- * (~2 µs in a loop of its own), issue 10. The comparison
- * stays constant-time; what a remembered entry skips depends on the data alone, which for our
- * cookies is a random id the sender had to hold already. Bounded (REMEMBERED_SIGNATURES entries of
- * at most REMEMBERED_DATA characters, each a copy of its own); a new set of keys is a new signer, so
- * rotation forgets them. (A security review's findings: the slices of request headers, and the
- * cleared cookies, below.)
+ * (~2 µs in a loop of its own), issue 10. The comparison stays constant-time; what a remembered
+ * entry skips depends on the data alone, which for our cookies is a random id the sender had to
+ * hold already. Bounded (REMEMBERED_SIGNATURES entries of at most REMEMBERED_DATA characters, each
+ * a copy of its own); a new set of keys is a new signer, so rotation forgets them. (A security
+ * review's findings: the slices of request headers, and the cleared cookies, below.)
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 

@@ -39,12 +39,17 @@ export interface LiveProvider {
   stop(): void;
 }
 
-async function loadMaterial(config: Readonly<Config>, keys: KeyRepository, now: Date): Promise<KeyMaterial> {
+type LoadedKeys = Omit<KeyMaterial, 'cookieSigner'>;
+
+async function loadMaterial(config: Readonly<Config>, keys: KeyRepository, now: Date): Promise<LoadedKeys> {
   const cookies = config.cookieSecrets.length > 0 ? [...config.cookieSecrets] : cookieKeys(await keys.list('cookie'), now);
-  return { jwks: providerJwks(await keys.list('signing'), now), cookieKeys: cookies, cookieSigner: createCookieSigner(cookies) };
+  return { jwks: providerJwks(await keys.list('signing'), now), cookieKeys: cookies };
 }
 
-function fingerprint(material: KeyMaterial): string {
+/** The keys with their cookie signer, made only for keys that are taken into use. */
+const withSigner = (loaded: LoadedKeys): KeyMaterial => ({ ...loaded, cookieSigner: createCookieSigner(loaded.cookieKeys) });
+
+function fingerprint(material: LoadedKeys): string {
   const signing = material.jwks.keys.map((key) => [key.kid, key.key_ops ?? 'sign']);
   return createHash('sha256').update(JSON.stringify([signing, material.cookieKeys])).digest('base64url');
 }
@@ -56,16 +61,17 @@ export async function createLiveProvider(deps: {
   build(material: KeyMaterial): Provider;
 }): Promise<LiveProvider> {
   const { config, keys, logger, build } = deps;
-  let material = await loadMaterial(config, keys, new Date());
+  let material = withSigner(await loadMaterial(config, keys, new Date()));
   let provider = build(material);
   let mounted = mount(provider);
   let print = fingerprint(material);
   const listeners: ((material: KeyMaterial) => void)[] = [];
 
   async function refresh(now = new Date()): Promise<boolean> {
-    const next = await loadMaterial(config, keys, now);
-    const nextPrint = fingerprint(next);
+    const loaded = await loadMaterial(config, keys, now);
+    const nextPrint = fingerprint(loaded);
     if (nextPrint === print) return false;
+    const next = withSigner(loaded);
     // Built before anything is swapped: material it refuses (no cookie secret left to sign with)
     // leaves the provider, the app's cookie keys and cookieKeys() as they were, all alike.
     const built = build(next);

@@ -20,6 +20,9 @@ describe('live provider', () => {
     const swaps: KeyMaterial[] = [];
     live.onSwap((material) => swaps.push(material));
     const [provider, cookieKeys, signer] = [live.current(), live.cookieKeys(), live.cookieSigner()];
+    // The same keys on a refresh: nothing swapped, the signer (and what it remembers) kept.
+    await expect(live.refresh()).resolves.toBe(false);
+    expect(live.cookieSigner()).toBe(signer);
 
     // Every cookie secret past its keep period: nothing left to sign with.
     cookieSecrets = cookieSecrets.map((secret) => ({ ...secret, removeAfter: new Date(1) }));
