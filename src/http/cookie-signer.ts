@@ -43,7 +43,6 @@ export function createCookieSigner(keys: readonly string[], hmac: typeof hmacSha
   if (keys.length === 0) throw new Error('Signed cookies need at least one key');
   // Imported once, not on every signature.
   const secrets: KeyObject[] = keys.map((key) => createSecretKey(Buffer.from(key, 'utf8')));
-  const signWith = hmac;
   const sameSignature = (given: string, expected: string) => {
     const [a, b] = [Buffer.from(given), Buffer.from(expected)];
     return a.length === b.length && timingSafeEqual(a, b);
@@ -58,7 +57,6 @@ export function createCookieSigner(keys: readonly string[], hmac: typeof hmacSha
     // A copy of its own: data read from a request is a slice of the whole Cookie header (up to
     // 16 KiB), which V8 would keep alive with it. Exact for every string, lone surrogates included.
     const own = Buffer.from(data, 'utf16le').toString('utf16le');
-    if (own !== data) return;
     remembered.delete(own);
     if (remembered.size >= REMEMBERED_SIGNATURES) remembered.delete(remembered.keys().next().value!);
     remembered.set(own, digest);
@@ -68,7 +66,7 @@ export function createCookieSigner(keys: readonly string[], hmac: typeof hmacSha
     const known = remembered.get(data);
     if (known !== undefined && sameSignature(digest, known)) return 0;
     for (let at = 0; at < secrets.length; at += 1) {
-      const expected = signWith(secrets[at]!, data);
+      const expected = hmac(secrets[at]!, data);
       if (!sameSignature(digest, expected)) continue;
       if (at === 0) remember(data, expected);
       return at;
@@ -78,7 +76,9 @@ export function createCookieSigner(keys: readonly string[], hmac: typeof hmacSha
   return {
     sign(data) {
       // The same data signed again (oidc-provider sets the resume cookie twice in a sign-in).
-      const digest = remembered.get(data) ?? signWith(secrets[0]!, data);
+      const known = remembered.get(data);
+      if (known !== undefined) return known;
+      const digest = hmac(secrets[0]!, data);
       remember(data, digest);
       return digest;
     },

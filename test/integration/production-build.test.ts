@@ -43,14 +43,22 @@ async function startNode(args: string[], env: Record<string, string>, ready: Reg
   return { child, output: () => output };
 }
 
-/** The processes whose parent is `pid`, from /proc/<pid>/stat ("pid (comm) state ppid ..."). */
+/**
+ * The fields of a /proc stat file after "pid (comm) ", from the state on (proc(5): field 3 is
+ * index 0). From the last parenthesis: a command name may hold one.
+ */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The processes whose parent is `pid` (the field after the state). */
 function childrenOf(pid: number): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .filter((name) => {
       try {
-        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        return Number(statFields(`/proc/${name}/stat`)[1]) === pid;
       } catch {
         return false; // it ended while we looked
       }
@@ -132,8 +140,8 @@ describe('the production build (npm run build, npm run start:idp)', () => {
     const pid = idp.child.pid as number;
     const threads = () =>
       readdirSync(`/proc/${pid}/task`).map((tid) => {
-        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        // proc(5): after the state, utime and stime are fields 14 and 15, nice field 19.
+        const fields = statFields(`/proc/${pid}/task/${tid}/stat`);
+        // proc(5): utime and stime are fields 14 and 15, nice field 19.
         return { tid: Number(tid), cpuTicks: Number(fields[11]) + Number(fields[12]), nice: Number(fields[16]) };
       });
     // Relative to the process's own nice (thread-pool-priority.test.ts): 10 steps below, at most 19.
