@@ -5,21 +5,27 @@
  * (this constant is what the tests hold those to).
  *
  * Each argon2id check takes one 19 MiB block (ARGON2_OPTIONS) on a thread of libuv's pool:
- * - arena_max=2: otherwise every pool thread that ran a check (or signed a token) gets a malloc
- *   arena of its own that keeps what it freed: ~40 MiB more at peak under sign-ins;
- * - mmap_threshold=32 MiB (glibc's largest) and trim_threshold=128 MiB: with the cap alone, the
- *   freed block went back to the kernel and the next check faulted it in again, zeroed page by
- *   page: ~500-1,400 page faults and 1-3 ms more CPU a check, ~3 ms (10%) more CPU a full sign-in
- *   (`npm run bench:cpu -- --operations sign-in`). With them, the block stays in its arena and the
- *   next check reuses it: the peak is the same as with the cap alone.
+ * - arena_max=1: every thread allocates from the one main arena. With glibc's default, every pool
+ *   thread that ran a check (or signed a token) gets an arena of its own that keeps what it freed
+ *   (~45 MiB more at peak under sign-ins); with two, each arena still kept blocks of its own, idle
+ *   while the other's threads ran checks: three checks at once held 6-7 blocks, where one arena
+ *   holds 3-4 (test/integration/malloc-tunables.test.ts), and a full bench's peak RSS fell by
+ *   ~60 MiB (bench/README.md, "One malloc arena"). Most small allocations don't contend for it:
+ *   each thread's tcache serves them without the arena's lock (a sign-in's CPU about equal, its
+ *   event loop's 1.03-1.07x, on 2 cores).
+ * - mmap_threshold=32 MiB (glibc's largest) and trim_threshold=128 MiB: without them, the freed
+ *   block went back to the kernel and the next check faulted it in again, zeroed page by page:
+ *   ~500-1,400 page faults and 1-3 ms more CPU a check, ~3 ms (10%) more CPU a full sign-in
+ *   (`npm run bench:cpu -- --operations sign-in`). With them, the block stays in the arena and the
+ *   next check reuses it.
  * Both thresholds must be set: setting either one turns off glibc's sliding mmap threshold, and a
  * 19 MiB block is then mapped afresh, or trimmed, on every check (measured: ~4,800 faults a check).
- * Limits (README, "Running in production"): memory a burst of checks took stays (bounded by the
- * trim threshold and the arenas' 64 MiB heaps), and past about three checks at once per arena the
- * second arena's heaps are emptied and mapped again, so the saving shrinks on machines of 4+ cores.
+ * Limits (README, "Running in production"): memory a burst of checks took stays (up to the trim
+ * threshold's 128 MiB free at the arena's top), and past about six checks at once the top beyond
+ * that is given back and faulted in again (8 at once: ~4% of the checks).
  * `npm run start:idp` appends an operator's own GLIBC_TUNABLES to these (a later setting wins).
  */
-export const MALLOC_TUNABLES = 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728';
+export const MALLOC_TUNABLES = 'glibc.malloc.arena_max=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728';
 
 /** The environment the IdP's process starts with, beyond its configuration. */
 export const PRODUCTION_RUNTIME_ENV: Readonly<Record<string, string>> = Object.freeze({ GLIBC_TUNABLES: MALLOC_TUNABLES });
