@@ -52,22 +52,24 @@ describe('glibc malloc settings of the IdP process (GLIBC_TUNABLES)', () => {
     // incomplete.
     const oneThreshold = await runChecks({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=1:glibc.malloc.trim_threshold=134217728' });
     // Measured (one arena): 0.03-0.04 blocks in 200 checks at two, four and six at once; at three,
-    // 0.03 or ~1.05 (the arena growing once; Node 20 and 24). Two arenas, the setting before,
-    // re-faulted up to 6 blocks in 300 checks at three in a CI run under load. The bound is 5% of
-    // the checks, against every check with one threshold.
-    expect(tuned.faulted).toBeLessThan(CHECKS / 20);
+    // 0.03 or ~1.05 (the arena growing once; Node 20 and 24), 2.27 at most in runs of 1,200-1,500
+    // checks. Without the thresholds (one arena, glibc's sliding ones) 11-30 blocks in 300 checks;
+    // with one threshold, every check. (On a host whose transparent huge pages are `always`, a
+    // mapped block faults in 2 MiB at a time, and the one-threshold count falls below half.)
+    expect(tuned.faulted).toBeLessThan(CHECKS / 50);
     expect(oneThreshold.faulted).toBeGreaterThan(CHECKS / 2);
   }, 90_000);
 
-  it('holds no more memory than the checks at once need: a block each and at most one more, in one arena', async () => {
-    // Measured at three at once: 3.25 blocks, or 4.25 where the arena grew once after something
-    // small took the start of a freed block (Node 20, idle and beside two busy processes); 4.1 on
-    // Node 24. With two arenas, the setting before, the same checks held 6.25-7.25 (Node 24: 7.1):
-    // each arena kept blocks of its own, idle while the other one's threads ran checks.
+  it('holds no more memory than the checks at once need: a block each, and what the arena grew by', async () => {
+    // Measured at three at once (300 checks): 3.25 blocks, or 4.25 where the arena grew once after
+    // something small took the start of a freed block (Node 20, idle and beside busy processes);
+    // 3.1 or 4.1 on Node 24; 5.28 once in runs of 1,200-1,500 checks (it grew twice). With two
+    // arenas, the setting before, the same checks held 6.1-7.25: each arena kept blocks of its own,
+    // idle while the other one's threads ran checks.
     expect(tuned.held).toBeGreaterThan(CONCURRENCY);
-    expect(tuned.held).toBeLessThan(CONCURRENCY + 2);
+    expect(tuned.held).toBeLessThan(CONCURRENCY + 2.5);
     const twoArenas = await runChecks({ GLIBC_TUNABLES: MALLOC_TUNABLES.replace('arena_max=1', 'arena_max=2') });
-    expect(twoArenas.held).toBeGreaterThan(CONCURRENCY + 2);
+    expect(twoArenas.held).toBeGreaterThan(CONCURRENCY + 2.5);
   }, 90_000);
 
   it('is what the README tells a container and a systemd unit to set', () => {
