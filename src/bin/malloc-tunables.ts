@@ -12,7 +12,7 @@
  *   holds 3-4 (test/integration/malloc-tunables.test.ts), and a full bench's peak RSS fell by
  *   ~60 MiB (bench/README.md, "One malloc arena"). The price is one lock for every thread's
  *   allocations beyond its small per-thread cache (tcache: up to 1 KiB, 7 of a size): on 2 cores
- *   a sign-in's CPU stayed about equal, its event loop's 1.03-1.07x, and `perf` counted the same
+ *   a sign-in's CPU stayed about equal, its event loop's 1.01-1.07x, and `perf` counted the same
  *   futex calls on the event loop's thread.
  * - mmap_threshold=32 MiB (above the block, and the ceiling glibc's sliding threshold would reach)
  *   and trim_threshold=128 MiB: without them, with two arenas, the freed block went back to the
