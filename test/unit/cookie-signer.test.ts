@@ -139,7 +139,8 @@ describe('cookie signer', () => {
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
       const ids = Array.from({ length: REMEMBERED_SIGNATURES }, (_, n) => `uid${String(n).padStart(18, '0')}`);
-      const signatures = ids.map((uid) => createCookieSigner([newest]).sign(`_interaction=${uid}`));
+      const issuer = createCookieSigner([newest]);
+      const signatures = ids.map((uid) => issuer.sign(`_interaction=${uid}`));
       /** Heap growth over `read` for every id, with everything read kept remembered. */
       const heapGrowth = (read: (uid: string, n: number) => void) => {
         gc();
