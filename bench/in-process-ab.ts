@@ -33,7 +33,7 @@ import { BASELINE_ACCOUNT_ID, createBaselineProvider } from './baseline/provider
 import { BENCH_CLIENTS, benchSeed } from './fixture.js';
 import { Target } from './harness/browser.js';
 import { fullSignIn, relyingParty, type RelyingParty } from './harness/flows.js';
-import { abUsage, middle, pairedMedianDifference, readAbSettings, roundOrder, type AbOperation } from './harness/paired.js';
+import { abUsage, middle, pairedMedianDifference, readAbSettings, roundOrder, routeOf, type AbOperation } from './harness/paired.js';
 import { freePort } from './harness/servers.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -52,6 +52,8 @@ interface Server {
    * runs that start together share one client (and one connection pool) instead of making one each.
    */
   relyingParty?: Promise<RelyingParty>;
+  /** --by-route: the main thread's CPU of its sign-in requests so far, µs by route. */
+  routes: RouteCpu;
 }
 
 /** A request as Node's HTTP server would hand it over, answered into a socket that drops every byte. */
@@ -72,9 +74,26 @@ function send(server: Server, method: 'GET' | 'POST', path: string, headers: Rec
   });
 }
 
+/**
+ * The main thread's CPU per route (--by-route): with one request in flight, what the thread spends
+ * between a request's arrival and its answer is that request's. The kernel accounts a thread's CPU
+ * at its scheduler ticks, so one reading is coarse: read as means over many sign-ins, and as
+ * differences between servers, which share that error.
+ */
+type RouteCpu = Map<string, number>;
+
+function byRoute(handle: RequestListener, routes: RouteCpu): RequestListener {
+  return (request, response) => {
+    const from = threadCpu();
+    const route = routeOf(request.method, request.url);
+    response.once('finish', () => routes.set(route, (routes.get(route) ?? 0) + threadCpu() - from));
+    handle(request, response);
+  };
+}
+
 /** Serves `handle` on the loopback port its issuer names, for the sign-in rounds. */
-async function listen(issuer: string, handle: RequestListener, Response?: Server['Response']): Promise<void> {
-  const server = createServer(Response ? { ServerResponse: Response as typeof ServerResponse } : {}, handle);
+async function listen(issuer: string, handle: RequestListener, Response?: Server['Response'], routes?: RouteCpu): Promise<void> {
+  const server = createServer(Response ? { ServerResponse: Response as typeof ServerResponse } : {}, routes ? byRoute(handle, routes) : handle);
   await new Promise<void>((resolve) => server.listen(Number(new URL(issuer).port), '127.0.0.1', resolve));
   server.unref();
 }
@@ -90,17 +109,17 @@ async function accessTokenOf(provider: Provider, accountId: string, clientId: st
 }
 
 /** The bare engine with the bench baseline's login pages, as bench/baseline/main.ts serves it. */
-async function baseline(secret: string): Promise<Server> {
+async function baseline(secret: string, routed: boolean): Promise<Server> {
   const issuer = `http://127.0.0.1:${await freePort()}`;
   const provider = await createBaselineProvider(issuer, secret);
   provider.use((await createBaselinePages(provider)).routes());
-  const server = { name: 'baseline', issuer, host: new URL(issuer).host, handle: provider.callback(), accessToken: await accessTokenOf(provider, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id) };
-  await listen(issuer, server.handle);
+  const server = { name: 'baseline', issuer, host: new URL(issuer).host, handle: provider.callback(), accessToken: await accessTokenOf(provider, BASELINE_ACCOUNT_ID, BENCH_CLIENTS[0]!.id), routes: new Map() };
+  await listen(issuer, server.handle, undefined, routed ? server.routes : undefined);
   return server;
 }
 
 /** Our IdP from a build directory, seeded as bench/our-idp.mjs seeds it. */
-async function ours(name: string, build: string, secret: string): Promise<Server> {
+async function ours(name: string, build: string, secret: string, routed: boolean): Promise<Server> {
   const load = (module: string) => import(new URL(`${build}/${module}`, `file://${ROOT}`).href);
   const [{ loadConfig }, { createIdp }, { hashPassword }, headers] = await Promise.all([load('config.js'), load('idp.js'), load('accounts/passwords.js'), load('http/security-headers.js')]);
   const seed = benchSeed(secret);
@@ -114,8 +133,8 @@ async function ours(name: string, build: string, secret: string): Promise<Server
   const account = await idp.storage.accounts.findByEmail(person.email);
   // A build from before its servers sent the security headers themselves has no idpResponses: its frame sets them.
   const Response = 'idpResponses' in headers ? headers.idpResponses(issuer) : undefined;
-  const server = { name, issuer, host: new URL(issuer).host, Response, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id) };
-  await listen(issuer, server.handle, server.Response);
+  const server = { name, issuer, host: new URL(issuer).host, Response, handle: idp.app.callback(), accessToken: await accessTokenOf(idp.provider(), account.id, BENCH_CLIENTS[0]!.id), routes: new Map() };
+  await listen(issuer, server.handle, server.Response, routed ? server.routes : undefined);
   return server;
 }
 
@@ -151,6 +170,15 @@ const processCpu = () => {
  */
 const mainThreadCpu = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
 
+/** The same from Node's own call where it has one (Node 23.9 and later). */
+const threadCpuUsage = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
+const threadCpu = threadCpuUsage
+  ? () => {
+      const { user, system } = threadCpuUsage();
+      return user + system;
+    }
+  : mainThreadCpu;
+
 /** CPU per run, in µs, for `count` runs with `concurrency` in flight. */
 async function cpuPerRun(server: Server, run: Run, count: number, concurrency: number, cpu: () => number): Promise<number> {
   let left = count;
@@ -166,6 +194,21 @@ async function cpuPerRun(server: Server, run: Run, count: number, concurrency: n
   return (cpu() - start) / count;
 }
 
+/** A table of the event loop's µs per sign-in by route: each server's median round, and its paired difference from the baseline's. */
+function printRoutes(servers: Server[], rounds: Map<Server, RouteCpu[]>): void {
+  const [base, ...rest] = servers;
+  const routes = [...new Set(servers.flatMap((server) => rounds.get(server)!.flatMap((round) => [...round.keys()])))];
+  const of = (server: Server, route: string) => rounds.get(server)!.map((round) => round.get(route) ?? 0);
+  console.log(`| route | ${servers.map((server) => server.name).join(' | ')} | ${rest.map((server) => `${server.name} - baseline`).join(' | ')} |`);
+  console.log(`| --- |${' ---: |'.repeat(servers.length + rest.length)}`);
+  for (const route of [...routes, 'all']) {
+    const series = (server: Server) => (route === 'all' ? rounds.get(server)!.map((round) => [...round.values()].reduce((sum, cpu) => sum + cpu, 0)) : of(server, route));
+    const cells = servers.map((server) => middle(series(server)).toFixed(0));
+    const gaps = rest.map((server) => pairedMedianDifference(series(server), series(base!)).toFixed(0));
+    console.log(`| ${route} | ${cells.join(' | ')} | ${gaps.join(' | ')} |`);
+  }
+}
+
 async function main(): Promise<number> {
   const settings = readAbSettings(process.argv.slice(2));
   if (settings === 'help') {
@@ -173,7 +216,8 @@ async function main(): Promise<number> {
     return 0;
   }
   const secret = randomBytes(32).toString('base64url');
-  const servers: Server[] = [await baseline(secret), await ours('dist', 'dist', secret), ...(settings.variant ? [await ours(settings.variant, settings.variant, secret)] : [])];
+  const routed = settings.byRoute;
+  const servers: Server[] = [await baseline(secret, routed), await ours('dist', 'dist', secret, routed), ...(settings.variant ? [await ours(settings.variant, settings.variant, secret, routed)] : [])];
   console.log(
     `Node ${process.version}; per server, operation and round: ${settings.requests} userinfo or introspection requests, ${settings.signIns} sign-ins; ${settings.rounds} rounds; ${settings.concurrency} in flight`,
   );
@@ -185,8 +229,14 @@ async function main(): Promise<number> {
     // Unmeasured: each server's code compiled and its caches warm before the first round.
     for (const server of servers) await measure(server, Math.ceil(count / 4));
     const figures = new Map(servers.map((server) => [server, [] as number[]]));
+    /** --by-route: each round's µs per sign-in by route, per server. */
+    const routeRounds = new Map(servers.map((server) => [server, [] as RouteCpu[]]));
     for (let round = 1; round <= settings.rounds; round += 1) {
-      for (const server of roundOrder(servers, round)) figures.get(server)!.push(await measure(server, count));
+      for (const server of roundOrder(servers, round)) {
+        server.routes.clear();
+        figures.get(server)!.push(await measure(server, count));
+        routeRounds.get(server)!.push(new Map([...server.routes].map(([route, total]) => [route, total / count])));
+      }
     }
     const [base, ...rest] = servers;
     const medians = servers.map((server) => `${server.name} ${middle(figures.get(server)!).toFixed(1)}`).join(', ');
@@ -194,6 +244,7 @@ async function main(): Promise<number> {
     if (rest.length === 2) differences.push(`${rest[1]!.name} - dist ${pairedMedianDifference(figures.get(rest[1]!)!, figures.get(rest[0]!)!).toFixed(1)}`);
     const unit = signIn ? 'main-thread µs per sign-in' : 'µs per request';
     console.log(`${id}: ${unit}, medians: ${medians}; paired differences: ${differences.join(', ')}`);
+    if (signIn && settings.byRoute) printRoutes(servers, routeRounds);
   }
   return 0;
 }

@@ -20,6 +20,11 @@ export interface AbSettings {
   rounds: number;
   /** Requests in flight at once, per server. */
   concurrency: number;
+  /**
+   * Sign-ins one at a time, each request's event-loop CPU added to its route: with one request in
+   * flight, the main thread's CPU from a request's arrival to its answer is that request's alone.
+   */
+  byRoute: boolean;
 }
 
 export const abUsage = `npm run bench:ab -- [options]
@@ -31,7 +36,9 @@ export const abUsage = `npm run bench:ab -- [options]
   --requests <n>        userinfo or introspection requests per server and round (default 20000)
   --sign-ins <n>        sign-ins per server and round (default 200)
   --rounds <n>          rounds, each server once a round in alternating order (default 8)
-  --concurrency <n>     requests in flight at once (default 8)`;
+  --concurrency <n>     requests in flight at once (default 8)
+  --by-route            with sign-in: one sign-in at a time, and the event loop's CPU of each
+                        of its requests, by route (the median round's mean per sign-in)`;
 
 export function readAbSettings(argv: string[]): AbSettings | 'help' {
   const { values } = parseArgs({
@@ -43,6 +50,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
       'sign-ins': { type: 'string' },
       rounds: { type: 'string' },
       concurrency: { type: 'string' },
+      'by-route': { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -55,14 +63,24 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
   if (variant !== undefined && (variant === '' || variant.startsWith('/') || variant.split(/[\\/]/).includes('..'))) {
     throw new Error(`--variant is a directory inside this checkout, such as .ab/before (got "${values.variant}")`);
   }
+  const byRoute = values['by-route'] === true;
+  if (byRoute && !operations.includes('sign-in')) throw new Error('--by-route measures sign-ins: give --operations sign-in');
+  if (byRoute && values.concurrency !== undefined && values.concurrency !== '1') throw new Error('--by-route runs one sign-in at a time: leave out --concurrency');
   return {
     ...(variant ? { variant } : {}),
     operations: operations as AbOperation[],
     requests: whole('requests', values.requests, 20_000),
     signIns: whole('sign-ins', values['sign-ins'], 200),
     rounds: whole('rounds', values.rounds, 8),
-    concurrency: whole('concurrency', values.concurrency, 8),
+    concurrency: byRoute ? 1 : whole('concurrency', values.concurrency, 8),
+    byRoute,
   };
+}
+
+/** A request's route, its ids taken out (--by-route): `POST /interaction/:uid/login`, `GET /auth/:uid`. */
+export function routeOf(method: string | undefined, url: string | undefined): string {
+  const path = (url ?? '').split('?')[0]!.replace(/^\/interaction\/[^/]+/, '/interaction/:uid').replace(/^\/auth\/[^/]+/, '/auth/:uid');
+  return `${method ?? '?'} ${path}`;
 }
 
 /** The order of the servers in `round` (1-based): as given in odd rounds, reversed in even ones. */

@@ -1,14 +1,19 @@
-import { middle, pairedMedianDifference, readAbSettings, roundOrder } from '../../bench/harness/paired.js';
+import { middle, pairedMedianDifference, readAbSettings, roundOrder, routeOf } from '../../bench/harness/paired.js';
 
 describe('npm run bench:ab settings', () => {
   it('measures userinfo and introspection, 8 rounds of 20,000 requests with 8 in flight, and no variant unless asked', () => {
-    expect(readAbSettings([])).toEqual({ operations: ['userinfo', 'introspection'], requests: 20_000, signIns: 200, rounds: 8, concurrency: 8 });
+    expect(readAbSettings([])).toEqual({ operations: ['userinfo', 'introspection'], requests: 20_000, signIns: 200, rounds: 8, concurrency: 8, byRoute: false });
     expect(readAbSettings(['--help'])).toBe('help');
   });
 
   it('measures sign-ins only when asked, 200 a round unless --sign-ins says otherwise', () => {
     expect(readAbSettings(['--operations', 'sign-in'])).toMatchObject({ operations: ['sign-in'], signIns: 200 });
     expect(readAbSettings(['--operations', 'userinfo,sign-in', '--sign-ins', '40'])).toMatchObject({ operations: ['userinfo', 'sign-in'], signIns: 40 });
+  });
+
+  it('measures sign-ins by route one at a time', () => {
+    expect(readAbSettings(['--operations', 'sign-in', '--by-route'])).toMatchObject({ operations: ['sign-in'], concurrency: 1, byRoute: true });
+    expect(readAbSettings(['--operations', 'sign-in', '--by-route', '--concurrency', '1'])).toMatchObject({ concurrency: 1, byRoute: true });
   });
 
   it('takes a variant inside the checkout and the operations named, each once', () => {
@@ -31,12 +36,22 @@ describe('npm run bench:ab settings', () => {
     [['--rounds', '2.5'], /--rounds must be a positive whole number/],
     [['--concurrency', 'many'], /--concurrency must be a positive whole number/],
     [['--seconds', '5'], /Unknown option/],
+    [['--by-route'], /--by-route measures sign-ins/],
+    [['--operations', 'sign-in', '--by-route', '--concurrency', '8'], /--by-route runs one sign-in at a time/],
   ])('refuses %j', (argv, message) => {
     expect(() => readAbSettings(argv)).toThrow(message);
   });
 });
 
 describe('npm run bench:ab figures', () => {
+  it('names a sign-in request by its route, ids and query left out', () => {
+    expect(routeOf('GET', '/auth?client_id=a&state=b')).toBe('GET /auth');
+    expect(routeOf('GET', '/auth/Xy3_abc')).toBe('GET /auth/:uid');
+    expect(routeOf('POST', '/interaction/Xy3_abc/login')).toBe('POST /interaction/:uid/login');
+    expect(routeOf('GET', '/interaction/Xy3_abc')).toBe('GET /interaction/:uid');
+    expect(routeOf('POST', '/token')).toBe('POST /token');
+  });
+
   it('alternates which server goes first, round by round', () => {
     expect(roundOrder(['baseline', 'dist', 'variant'], 1)).toEqual(['baseline', 'dist', 'variant']);
     expect(roundOrder(['baseline', 'dist', 'variant'], 2)).toEqual(['variant', 'dist', 'baseline']);
