@@ -17,6 +17,7 @@ export type AppErrorCode =
   | 'storage_index_conflict'
   | 'rate_limited'
   | 'overloaded'
+  | 'too_large'
   | 'internal';
 
 const defaultStatus: Record<AppErrorCode, number> = {
@@ -35,6 +36,8 @@ const defaultStatus: Record<AppErrorCode, number> = {
   storage_index_conflict: 500,
   rate_limited: 429,
   overloaded: 503,
+  /** Something a request made (a record it would store) is larger than a bound allows. */
+  too_large: 413,
   internal: 500,
 };
 

@@ -31,6 +31,7 @@ function withSigningInAccount(payload: AdapterPayload): AdapterPayload {
  * A real authorization request stores 1-3 KB.
  */
 export const MAX_STRANGER_RECORD_CHARS = 16 * 1024;
+const STRANGER_RECORD_BOUNDS = Object.freeze({ maxChars: MAX_STRANGER_RECORD_CHARS });
 
 function strangerFilled(model: string, payload: AdapterPayload): boolean {
   return model === 'Interaction' || model === 'PushedAuthorizationRequest' || (model === 'Session' && !payload.accountId);
@@ -42,10 +43,11 @@ export function createAdapterFactory(storage: Storage): AdapterFactory {
     return {
       upsert: (id, payload, expiresIn) => {
         const record = model === 'Interaction' ? withSigningInAccount(payload as AdapterPayload) : (payload as AdapterPayload);
-        if (strangerFilled(model, record) && JSON.stringify(record).length > MAX_STRANGER_RECORD_CHARS) {
-          return Promise.reject(new errors.InvalidRequest('the request is too large'));
-        }
-        return store.upsert(id, record, expiresIn);
+        if (!strangerFilled(model, record)) return store.upsert(id, record, expiresIn);
+        // The store measures the JSON it writes: serialised once, not once more here (issue 10).
+        return store.upsert(id, record, expiresIn, STRANGER_RECORD_BOUNDS).catch((error: unknown) => {
+          throw isAppError(error) && error.code === 'too_large' ? new errors.InvalidRequest('the request is too large') : error;
+        });
       },
       // The store's own promises, passed on: an async wrapper would add a promise (and, with
       // oidc-provider's AsyncLocalStorage on, its hooks) to every read (issue 10).

@@ -1,4 +1,5 @@
 import type { RateLimiterRes } from 'rate-limiter-flexible';
+import { AppError } from '../errors.js';
 
 /**
  * What every store provides. Two implementations exist (memory/, mongo/) and one contract suite
@@ -29,8 +30,24 @@ export interface AdapterPayload {
  * can't be read back as a JSON object (damaged outside the IdP) counts as absent, and is logged
  * by model (`storage.unreadable_record`): one bad record fails no read that meets it.
  */
+/** What an upsert may store (OidcModelStore.upsert). */
+export interface RecordBounds {
+  /** The most JSON text the record may have, in characters. */
+  maxChars?: number;
+}
+
+/** The error of an upsert over its `maxChars`. */
+export function recordTooLarge(chars: number, maxChars: number): AppError {
+  return new AppError('too_large', `The record is ${chars} characters of JSON, over the ${maxChars} allowed`);
+}
+
 export interface OidcModelStore {
-  upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<void>;
+  /**
+   * `bounds.maxChars`: a record whose JSON text is longer is not stored (AppError `too_large`), and
+   * the record stored before under the id, if any, stays. The store checks the text it writes, so
+   * a caller with a bound doesn't serialise the payload a second time to check it.
+   */
+  upsert(id: string, payload: AdapterPayload, expiresInSeconds?: number, bounds?: RecordBounds): Promise<void>;
   find(id: string): Promise<AdapterPayload | undefined>;
   /**
    * The payload as the JSON text it is stored as, or undefined when find would answer nothing:

@@ -62,6 +62,20 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await clients.findJson(short)).toBeUndefined();
       });
 
+      it('stores no record longer than the upsert\'s maxChars, keeping the one stored before under its id', async () => {
+        const interactions = storage.modelStore('Interaction');
+        const key = id();
+        const payload = (state: string) => ({ uid: id(), params: { state } });
+        const base = JSON.stringify(payload('')).length;
+        await interactions.upsert(key, payload('at the bound'), 60, { maxChars: base + 12 });
+        const over = interactions.upsert(key, payload('one over the bound'), 60, { maxChars: base + 12 });
+        await expect(over).rejects.toMatchObject({ code: 'too_large', status: 413 });
+        expect(await interactions.find(key)).toMatchObject({ params: { state: 'at the bound' } });
+        const fresh = id();
+        await expect(interactions.upsert(fresh, payload('x'.repeat(100)), 60, { maxChars: 50 })).rejects.toMatchObject({ code: 'too_large' });
+        expect(await interactions.find(fresh)).toBeUndefined();
+      });
+
       it('replaces the whole record on upsert and re-indexes it', async () => {
         const sessions = storage.modelStore('Session');
         const key = id();

@@ -10,7 +10,7 @@
 import { AppError } from '../../errors.js';
 import { assertKnownModel } from '../models.js';
 import { assertId, isId } from '../ids.js';
-import type { AdapterPayload, OidcModelStore } from '../types.js';
+import { recordTooLarge, type AdapterPayload, type OidcModelStore } from '../types.js';
 import { pageByIds } from './id-pages.js';
 import { createParsedPayloads } from './parsed-payloads.js';
 
@@ -188,10 +188,12 @@ export function createMemoryOidcRecords(
         return entry && matches(entry) ? [{ id, payload: payloadOf(entry) }] : [];
       });
     return {
-      async upsert(id, payload, expiresInSeconds) {
+      async upsert(id, payload, expiresInSeconds, bounds) {
         assertId(id, model);
-        remove(model, id);
         const entry = entryOf(payload);
+        // Before the record it replaces goes: a refused write changes nothing.
+        if (bounds?.maxChars !== undefined && entry.json.length > bounds.maxChars) throw recordTooLarge(entry.json.length, bounds.maxChars);
+        remove(model, id);
         makeRoom(model, entry.json.length);
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
         table(models, model).set(id, entry);

@@ -10,7 +10,7 @@
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import { assertId, isId } from '../ids.js';
-import type { AdapterPayload, OidcModelStore } from '../types.js';
+import { recordTooLarge, type AdapterPayload, type OidcModelStore } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
@@ -72,10 +72,13 @@ export function createMongoModelStore(connection: Connection, model: string, onU
   };
 
   return {
-    upsert: (id, payload, expiresInSeconds) =>
+    upsert: (id, payload, expiresInSeconds, bounds) =>
       guard(async () => {
         assertId(id, model);
-        await Records.replaceOne({ _id: id }, toRecordDocument(id, payload, expiresInSeconds, Date.now()), { upsert: true });
+        const doc = toRecordDocument(id, payload, expiresInSeconds, Date.now());
+        const chars = jsonOf(doc).length;
+        if (bounds?.maxChars !== undefined && chars > bounds.maxChars) throw recordTooLarge(chars, bounds.maxChars);
+        await Records.replaceOne({ _id: id }, doc, { upsert: true });
       }),
     // A non-string never reaches a filter: an undefined would match records without the field,
     // an object could be an operator.
