@@ -24,6 +24,7 @@
  */
 import { IncomingMessage, ServerResponse, createServer, type RequestListener } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { Session } from 'node:inspector/promises';
 import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -179,10 +180,9 @@ const threadCpu = threadCpuUsage
     }
   : mainThreadCpu;
 
-/** CPU per run, in µs, for `count` runs with `concurrency` in flight. */
-async function cpuPerRun(server: Server, run: Run, count: number, concurrency: number, cpu: () => number): Promise<number> {
+/** `count` runs with `concurrency` in flight. */
+async function runs(server: Server, run: Run, count: number, concurrency: number): Promise<void> {
   let left = count;
-  const start = cpu();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (left > 0) {
@@ -191,7 +191,32 @@ async function cpuPerRun(server: Server, run: Run, count: number, concurrency: n
       }
     }),
   );
+}
+
+/** CPU per run, in µs. */
+async function cpuPerRun(server: Server, run: Run, count: number, concurrency: number, cpu: () => number): Promise<number> {
+  const start = cpu();
+  await runs(server, run, count, concurrency);
   return (cpu() - start) / count;
+}
+
+/**
+ * KB allocated per run (--allocation), by V8's sampling heap profiler with the objects already
+ * collected counted too: every allocation of this process while one server runs, so that server's
+ * and its clients' (the simulated browsers', or the requests handed over). Unlike CPU it does not
+ * move with the machine's other load, so a change of a few KB a sign-in shows.
+ */
+async function allocationPerRun(session: Session, server: Server, run: Run, count: number, concurrency: number): Promise<number> {
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  await runs(server, run, count, concurrency);
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  let bytes = 0;
+  const visit = (node: { selfSize: number; children?: unknown[] }) => {
+    bytes += node.selfSize;
+    for (const child of node.children ?? []) visit(child as typeof node);
+  };
+  visit(profile.head);
+  return bytes / 1024 / count;
 }
 
 /** A table of the event loop's µs per sign-in by route: each server's median round, and its paired difference from the baseline's. */
@@ -217,6 +242,12 @@ async function main(): Promise<number> {
   }
   const secret = randomBytes(32).toString('base64url');
   const routed = settings.byRoute;
+  let heap: Session | undefined;
+  if (settings.allocation) {
+    heap = new Session();
+    heap.connect();
+    await heap.post('HeapProfiler.enable');
+  }
   const servers: Server[] = [await baseline(secret, routed), await ours('dist', 'dist', secret, routed), ...(settings.variant ? [await ours(settings.variant, settings.variant, secret, routed)] : [])];
   console.log(
     `Node ${process.version}; per server, operation and round: ${settings.requests} userinfo or introspection requests, ${settings.signIns} sign-ins; ${settings.rounds} rounds; ${settings.concurrency} in flight`,
@@ -225,7 +256,8 @@ async function main(): Promise<number> {
     const run = operation(id, secret, settings.concurrency);
     const signIn = id === 'sign-in';
     const count = signIn ? settings.signIns : settings.requests;
-    const measure = (server: Server, times: number) => cpuPerRun(server, run, times, settings.concurrency, signIn ? mainThreadCpu : processCpu);
+    const measure = (server: Server, times: number) =>
+      heap ? allocationPerRun(heap, server, run, times, settings.concurrency) : cpuPerRun(server, run, times, settings.concurrency, signIn ? mainThreadCpu : processCpu);
     // Unmeasured: each server's code compiled and its caches warm before the first round.
     for (const server of servers) await measure(server, Math.ceil(count / 4));
     const figures = new Map(servers.map((server) => [server, [] as number[]]));
@@ -242,7 +274,7 @@ async function main(): Promise<number> {
     const medians = servers.map((server) => `${server.name} ${middle(figures.get(server)!).toFixed(1)}`).join(', ');
     const differences = rest.map((server) => `${server.name} - baseline ${pairedMedianDifference(figures.get(server)!, figures.get(base!)!).toFixed(1)}`);
     if (rest.length === 2) differences.push(`${rest[1]!.name} - dist ${pairedMedianDifference(figures.get(rest[1]!)!, figures.get(rest[0]!)!).toFixed(1)}`);
-    const unit = signIn ? 'main-thread µs per sign-in' : 'µs per request';
+    const unit = heap ? `KB allocated per ${signIn ? 'sign-in' : 'request'}` : signIn ? 'main-thread µs per sign-in' : 'µs per request';
     console.log(`${id}: ${unit}, medians: ${medians}; paired differences: ${differences.join(', ')}`);
     if (signIn && settings.byRoute) printRoutes(servers, routeRounds);
   }

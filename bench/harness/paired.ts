@@ -25,6 +25,8 @@ export interface AbSettings {
    * flight, the main thread's CPU from a request's arrival to its answer is that request's alone.
    */
   byRoute: boolean;
+  /** Read KB allocated per request or sign-in instead of CPU. */
+  allocation: boolean;
 }
 
 export const abUsage = `npm run bench:ab -- [options]
@@ -38,7 +40,9 @@ export const abUsage = `npm run bench:ab -- [options]
   --rounds <n>          rounds, each server once a round in alternating order (default 8)
   --concurrency <n>     requests in flight at once (default 8)
   --by-route            with sign-in: one sign-in at a time, and the event loop's CPU of each
-                        of its requests, by route (the median round's mean per sign-in)`;
+                        of its requests, by route (the median round's mean per sign-in)
+  --allocation          KB allocated per request or sign-in (V8's sampling heap profiler)
+                        instead of CPU: the same from run to run, whatever else the machine does`;
 
 export function readAbSettings(argv: string[]): AbSettings | 'help' {
   const { values } = parseArgs({
@@ -51,6 +55,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
       rounds: { type: 'string' },
       concurrency: { type: 'string' },
       'by-route': { type: 'boolean' },
+      allocation: { type: 'boolean' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -65,6 +70,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
   }
   const byRoute = values['by-route'] === true;
   if (byRoute && !operations.includes('sign-in')) throw new Error('--by-route measures sign-ins: give --operations sign-in');
+  if (byRoute && values.allocation) throw new Error('--by-route reads CPU: leave out --allocation');
   if (byRoute && values.concurrency !== undefined && values.concurrency !== '1') throw new Error('--by-route runs one sign-in at a time: leave out --concurrency');
   return {
     ...(variant ? { variant } : {}),
@@ -74,6 +80,7 @@ export function readAbSettings(argv: string[]): AbSettings | 'help' {
     rounds: whole('rounds', values.rounds, 8),
     concurrency: byRoute ? 1 : whole('concurrency', values.concurrency, 8),
     byRoute,
+    allocation: values.allocation === true,
   };
 }
 

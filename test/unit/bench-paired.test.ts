@@ -2,13 +2,18 @@ import { middle, pairedMedianDifference, readAbSettings, roundOrder, routeOf } f
 
 describe('npm run bench:ab settings', () => {
   it('measures userinfo and introspection, 8 rounds of 20,000 requests with 8 in flight, and no variant unless asked', () => {
-    expect(readAbSettings([])).toEqual({ operations: ['userinfo', 'introspection'], requests: 20_000, signIns: 200, rounds: 8, concurrency: 8, byRoute: false });
+    expect(readAbSettings([])).toEqual({ operations: ['userinfo', 'introspection'], requests: 20_000, signIns: 200, rounds: 8, concurrency: 8, byRoute: false, allocation: false });
     expect(readAbSettings(['--help'])).toBe('help');
   });
 
   it('measures sign-ins only when asked, 200 a round unless --sign-ins says otherwise', () => {
     expect(readAbSettings(['--operations', 'sign-in'])).toMatchObject({ operations: ['sign-in'], signIns: 200 });
     expect(readAbSettings(['--operations', 'userinfo,sign-in', '--sign-ins', '40'])).toMatchObject({ operations: ['userinfo', 'sign-in'], signIns: 40 });
+  });
+
+  it('reads allocation instead of CPU when asked, for every operation', () => {
+    expect(readAbSettings(['--allocation'])).toMatchObject({ operations: ['userinfo', 'introspection'], allocation: true });
+    expect(readAbSettings(['--operations', 'sign-in', '--allocation'])).toMatchObject({ operations: ['sign-in'], allocation: true, concurrency: 8 });
   });
 
   it('measures sign-ins by route one at a time', () => {
@@ -37,6 +42,7 @@ describe('npm run bench:ab settings', () => {
     [['--concurrency', 'many'], /--concurrency must be a positive whole number/],
     [['--seconds', '5'], /Unknown option/],
     [['--by-route'], /--by-route measures sign-ins/],
+    [['--operations', 'sign-in', '--by-route', '--allocation'], /--by-route reads CPU/],
     [['--operations', 'sign-in', '--by-route', '--concurrency', '8'], /--by-route runs one sign-in at a time/],
   ])('refuses %j', (argv, message) => {
     expect(() => readAbSettings(argv)).toThrow(message);
