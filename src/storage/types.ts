@@ -18,6 +18,20 @@ export interface AdapterPayload {
   consumed?: number;
 }
 
+/** What an upsert may store (OidcModelStore.upsert). */
+export interface RecordBounds {
+  /** The most JSON text the record may have, in characters. */
+  maxChars?: number;
+}
+
+/**
+ * The error of an upsert over its `maxChars`: for the logs, never for a page (the adapter answers
+ * the client with its own invalid_request).
+ */
+export function recordTooLarge(chars: number, maxChars: number): AppError {
+  return new AppError('too_large', `The record is ${chars} characters of JSON, over the ${maxChars} allowed`, { expose: false });
+}
+
 /**
  * oidc-provider's adapter contract for one model (Session, AccessToken, Client, ...).
  * Expired records are never returned, whatever the backend's clean-up schedule.
@@ -30,17 +44,6 @@ export interface AdapterPayload {
  * can't be read back as a JSON object (damaged outside the IdP) counts as absent, and is logged
  * by model (`storage.unreadable_record`): one bad record fails no read that meets it.
  */
-/** What an upsert may store (OidcModelStore.upsert). */
-export interface RecordBounds {
-  /** The most JSON text the record may have, in characters. */
-  maxChars?: number;
-}
-
-/** The error of an upsert over its `maxChars`. */
-export function recordTooLarge(chars: number, maxChars: number): AppError {
-  return new AppError('too_large', `The record is ${chars} characters of JSON, over the ${maxChars} allowed`);
-}
-
 export interface OidcModelStore {
   /**
    * `bounds.maxChars`: a record whose JSON text is longer is not stored (AppError `too_large`), and

@@ -31,6 +31,24 @@ describe('the adapter on records strangers fill', () => {
     expect(await adapter.find('i-1')).toMatchObject({ params: { state: 'before' } });
   });
 
+  it('refuses a pushed request one character over, and a sign-in that the account id it adds takes over', async () => {
+    const storage = createMemoryStorage();
+    const pushed = createAdapterFactory(storage)('PushedAuthorizationRequest');
+    const request = (state: string) => ({ jti: 'p-1', kind: 'PushedAuthorizationRequest', request: state });
+    const overhead = JSON.stringify(request('')).length;
+    await pushed.upsert('p-1', request('x'.repeat(MAX_STRANGER_RECORD_CHARS - overhead)), 60);
+    await expect(pushed.upsert('p-2', request('x'.repeat(MAX_STRANGER_RECORD_CHARS - overhead + 1)), 60)).rejects.toBeInstanceOf(errors.InvalidRequest);
+    expect(await pushed.find('p-2')).toBeUndefined();
+    // At the bound before the sign-in; the login result and the accountId the adapter adds go over it.
+    const interactions = createAdapterFactory(storage)('Interaction');
+    const page = interaction('');
+    const atBound = interaction('x'.repeat(MAX_STRANGER_RECORD_CHARS - JSON.stringify(page).length));
+    await interactions.upsert('i-3', atBound, 60);
+    const signedIn = interactions.upsert('i-3', { ...atBound, result: { login: { accountId: 'acct' } } }, 60);
+    await expect(signedIn).rejects.toBeInstanceOf(errors.InvalidRequest);
+    expect(await interactions.find('i-3')).toEqual(atBound);
+  });
+
   it('takes one exactly at the bound, and bounds a session nobody signed in on but not a signed-in one', async () => {
     const storage = createMemoryStorage();
     const interactions = createAdapterFactory(storage)('Interaction');

@@ -76,7 +76,8 @@ export function createMongoModelStore(connection: Connection, model: string, onU
       guard(async () => {
         assertId(id, model);
         const doc = toRecordDocument(id, payload, expiresInSeconds, Date.now());
-        const chars = jsonOf(doc).length;
+        // Measured only when bounded: the text written is the text measured (toRecordDocument's).
+        const chars = bounds?.maxChars === undefined ? 0 : jsonOf(doc).length;
         if (bounds?.maxChars !== undefined && chars > bounds.maxChars) throw recordTooLarge(chars, bounds.maxChars);
         await Records.replaceOne({ _id: id }, doc, { upsert: true });
       }),
