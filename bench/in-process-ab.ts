@@ -85,9 +85,9 @@ type RouteCpu = Map<string, number>;
 
 function byRoute(handle: RequestListener, routes: RouteCpu): RequestListener {
   return (request, response) => {
-    const from = threadCpu();
+    const from = mainThreadCpu();
     const route = routeOf(request.method, request.url);
-    response.once('finish', () => routes.set(route, (routes.get(route) ?? 0) + threadCpu() - from));
+    response.once('finish', () => routes.set(route, (routes.get(route) ?? 0) + mainThreadCpu() - from));
     handle(request, response);
   };
 }
@@ -170,15 +170,6 @@ const processCpu = () => {
  * call for (process.threadCpuUsage came in Node 23.9). Exact to a scheduler tick per reading.
  */
 const mainThreadCpu = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
-
-/** The same from Node's own call where it has one (Node 23.9 and later). */
-const threadCpuUsage = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage;
-const threadCpu = threadCpuUsage
-  ? () => {
-      const { user, system } = threadCpuUsage();
-      return user + system;
-    }
-  : mainThreadCpu;
 
 /** `count` runs with `concurrency` in flight. */
 async function runs(server: Server, run: Run, count: number, concurrency: number): Promise<void> {

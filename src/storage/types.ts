@@ -21,15 +21,15 @@ export interface AdapterPayload {
 /** What an upsert may store (OidcModelStore.upsert). */
 export interface RecordBounds {
   /** The most JSON text the record may have, in characters. */
-  maxChars?: number;
+  maxChars: number;
 }
 
 /**
- * The error of an upsert over its `maxChars`: for the logs, never for a page (the adapter answers
- * the client with its own invalid_request).
+ * Both stores' check of the text they are about to write. Its error is for the logs, never for a
+ * page (the adapter answers the client with its own invalid_request).
  */
-export function recordTooLarge(chars: number, maxChars: number): AppError {
-  return new AppError('too_large', `The record is ${chars} characters of JSON, over the ${maxChars} allowed`, { expose: false });
+export function assertWithinBounds(json: string, bounds: RecordBounds): void {
+  if (json.length > bounds.maxChars) throw new AppError('too_large', `The record is ${json.length} characters of JSON, over the ${bounds.maxChars} allowed`, { expose: false });
 }
 
 /**

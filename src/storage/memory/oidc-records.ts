@@ -10,7 +10,7 @@
 import { AppError } from '../../errors.js';
 import { assertKnownModel } from '../models.js';
 import { assertId, isId } from '../ids.js';
-import { recordTooLarge, type AdapterPayload, type OidcModelStore } from '../types.js';
+import { assertWithinBounds, type AdapterPayload, type OidcModelStore } from '../types.js';
 import { pageByIds } from './id-pages.js';
 import { createParsedPayloads } from './parsed-payloads.js';
 
@@ -192,7 +192,7 @@ export function createMemoryOidcRecords(
         assertId(id, model);
         const entry = entryOf(payload);
         // Before the record it replaces goes: a refused write changes nothing.
-        if (bounds?.maxChars !== undefined && entry.json.length > bounds.maxChars) throw recordTooLarge(entry.json.length, bounds.maxChars);
+        if (bounds) assertWithinBounds(entry.json, bounds);
         remove(model, id);
         makeRoom(model, entry.json.length);
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;

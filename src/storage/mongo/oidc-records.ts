@@ -10,7 +10,7 @@
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import { assertId, isId } from '../ids.js';
-import { recordTooLarge, type AdapterPayload, type OidcModelStore } from '../types.js';
+import { assertWithinBounds, type AdapterPayload, type OidcModelStore } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
@@ -76,9 +76,8 @@ export function createMongoModelStore(connection: Connection, model: string, onU
       guard(async () => {
         assertId(id, model);
         const doc = toRecordDocument(id, payload, expiresInSeconds, Date.now());
-        // Measured only when bounded: the text written is the text measured (toRecordDocument's).
-        const chars = bounds?.maxChars === undefined ? 0 : jsonOf(doc).length;
-        if (bounds?.maxChars !== undefined && chars > bounds.maxChars) throw recordTooLarge(chars, bounds.maxChars);
+        // The text measured is the text written (toRecordDocument's).
+        if (bounds) assertWithinBounds(jsonOf(doc), bounds);
         await Records.replaceOne({ _id: id }, doc, { upsert: true });
       }),
     // A non-string never reaches a filter: an undefined would match records without the field,
