@@ -24,6 +24,11 @@ const BY_CODE: Record<string, Omit<ErrorPage, 'code'>> = {
   storage_unavailable: { title: 'Temporarily unavailable', message: 'The sign-in service cannot reach its storage right now. Please try again in a moment.' },
   overloaded: { title: 'Busy right now', message: 'The sign-in service is handling too many requests at once. Please try again in a moment.' },
   rate_limited: { title: 'Too many requests', message: 'Too many requests came from your network in a short time. Please wait a little and try again.' },
+  // Refused by the HTTP parser before any page ran (parser-refusals.ts).
+  unreadable_request: { title: 'This request could not be read', message: 'Your browser or application sent a request this service could not understand. Go back and try again.' },
+  request_timeout: { title: 'This request took too long', message: 'Your browser or application did not finish sending its request in time. Please try again.' },
+  request_too_large: { title: 'This request is too large', message: 'Your browser or application sent more than this service accepts in one request.' },
+  headers_too_large: { title: 'Your browser sent too much', message: "The request's headers were too large, usually because of too many or too large cookies. Clearing this site's cookies in your browser and starting again fixes it." },
 };
 
 /** 5xx codes whose page may say what happened: they describe load, not internals. */

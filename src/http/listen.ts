@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { applyServerLimits, DEFAULT_SERVER_LIMITS, serverCreationOptions, type ServerLimits } from './server-limits.js';
+import { answerParserRefusals, type ParserRefusals } from './parser-refusals.js';
 import type { ResponseClass } from './security-headers.js';
 import type { TlsCredentials } from './tls-files.js';
 
@@ -14,6 +15,8 @@ export interface ServerOptions {
   tls?: TlsCredentials;
   /** The class of every response (the IdP's: security-headers.ts); Node's own when not given. */
   responses?: ResponseClass;
+  /** What requests the HTTP parser refuses are answered with (parser-refusals.ts); Node's bare status line when not given. */
+  refusals?: ParserRefusals;
 }
 
 /** A server with its limits set, not yet listening; `handler` may be attached later. */
@@ -28,6 +31,7 @@ export function createServer(handler?: http.RequestListener, options: ServerOpti
       https.createServer({ ...creation, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: limits.headersTimeoutSeconds * 1000 })
     : http.createServer(creation);
   applyServerLimits(server, limits);
+  if (options.refusals) answerParserRefusals(server, options.refusals);
   if (handler) server.on('request', handler);
   return server;
 }

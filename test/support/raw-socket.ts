@@ -13,8 +13,9 @@ export interface RawSocket {
   isClosed(): boolean;
 }
 
-export async function openSocket(port: number): Promise<RawSocket> {
-  const socket = net.connect(port, '127.0.0.1');
+/** `halfOpen`: the client keeps its side open after the server ends its own, as a slow or hostile one may. */
+export async function openSocket(port: number, options: { halfOpen?: boolean } = {}): Promise<RawSocket> {
+  const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: options.halfOpen === true });
   let received = '';
   let closed = false;
   socket.on('data', (chunk) => {

@@ -13,9 +13,9 @@ import { createSiteB } from '../../clients/site-b/app.js';
 import { loadSiteBConfig, type SiteBConfig } from '../../clients/site-b/config.js';
 import { seedDemo } from '../../src/bin/demo-seed.js';
 import { loadConfig } from '../../src/config.js';
-import { createServer } from '../../src/http/listen.js';
+import { createServer, type ServerOptions } from '../../src/http/listen.js';
+import { idpServerOptions } from '../../src/http/listen-idp.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
-import { idpResponses, type ResponseClass } from '../../src/http/security-headers.js';
 import { applyServerLimits, DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import type { Logger } from '../../src/logger.js';
@@ -28,9 +28,9 @@ export interface Reserved {
   close(): Promise<void>;
 }
 
-export async function reservePort(wanted = 0, responses?: ResponseClass): Promise<Reserved> {
+export async function reservePort(wanted = 0, answers: Pick<ServerOptions, 'responses' | 'refusals'> = {}): Promise<Reserved> {
   // Limits as in production (the defaults here; startIdp applies its IdP's configured ones).
-  const server = createServer(undefined, { responses });
+  const server = createServer(undefined, answers);
   await new Promise<void>((resolve) => server.listen(wanted, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -68,9 +68,10 @@ export interface RunningIdp extends Idp {
 export async function startIdp(
   options: { env?: Record<string, string>; storage?: Storage; port?: number; issuer?: string; sitesOnIp?: boolean; sitesOverHttps?: boolean; logger?: Logger } = {},
 ): Promise<RunningIdp> {
-  // Responses as listenIdp makes them: the security headers sent from the response class. Whether
-  // with HSTS depends on the issuer's scheme, known here only when it is given (else http).
-  const reserved = await reservePort(options.port, idpResponses(options.issuer ?? 'http://idp.localhost'));
+  // Answers as listenIdp makes them: the security headers sent from the response class, the error
+  // page for what the HTTP parser refuses. Whether with HSTS depends on the issuer's scheme, known
+  // here only when it is given (else http).
+  const reserved = await reservePort(options.port, idpServerOptions(options.issuer ?? 'http://idp.localhost'));
   const issuer = options.issuer ?? reserved.url('idp');
   const slot = async (name: string): Promise<SiteSlot> => {
     const site = await reservePort();

@@ -3,6 +3,7 @@
  * (503 with Retry-After), nothing internal in the body, protocol errors as JSON with an `error`
  * code, HTML for people, and an answer at all. Each broken rule is one line of the report.
  */
+import { PARSER_REFUSALS } from '../../../src/http/parser-refusals.js';
 import type { FuzzRequest } from './fuzz-request.js';
 import { serialize } from './fuzz-request.js';
 import { header, type FuzzReply } from './send.js';
@@ -81,8 +82,13 @@ function asksForHtml(request: FuzzRequest): boolean {
   return html.q > json.q || (html.q === json.q && (html.s > json.s || (html.s === json.s && html.o < json.o)));
 }
 
-/** Node's HTTP parser refused the request before any app saw it (400, 413, 431...): no Date, no body. */
-const fromHttpParser = (reply: FuzzReply) => !reply.headers.has('date') && reply.body === '';
+/**
+ * The HTTP parser refused the request before any app saw it (400, 408, 413, 431): Node's bare answer
+ * at the sites (no Date, no body), the IdP's error page naming the refusal at the IdP
+ * (src/http/parser-refusals.ts; its own test pins its headers), a page whatever the request asked for.
+ */
+const fromHttpParser = (reply: FuzzReply) =>
+  (!reply.headers.has('date') && reply.body === '') || PARSER_REFUSALS.some(({ status, code }) => reply.status === status && isHtml(reply) && reply.body.includes(`<code>${code}</code>`));
 
 /** RFC 9110 section 9.1: an unrecognized method SHOULD be answered 501, which is not a failure. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);

@@ -1,0 +1,106 @@
+/**
+ * Requests Node's HTTP parser refuses before any handler runs: headers over MAX_HEADER_BYTES
+ * (431), a request not in within the headers or request timeout (408), chunk extensions over
+ * Node's bound (413), anything else it can't read (400). Without a `clientError` listener Node
+ * answers these with a bare status line and an empty body: a blank page for a person (most often a
+ * browser whose cookies for this host outgrew the limit) and none of the security headers every
+ * other answer of the IdP carries. With `answerParserRefusals` the same statuses come with the IdP's
+ * error page and its headers.
+ *
+ * How Node hands these over (lib/_http_server.js, socketOnError, the same in Node 20 and 24): the
+ * listener gets the raw socket and must write a whole response itself; it is called again for
+ * every chunk that arrives after the error (the parser stays failed); a response of the app may
+ * already be under way on that socket (a request timeout while its body trickles in, a pipelined
+ * request after it), and then nothing may be written into it. Node's own answer destroys the
+ * socket right after writing, and a socket closed with bytes unread resets the connection, which
+ * can take the answer with it before the client reads it (RFC 9112 section 9.6: close the writing
+ * side first, and keep reading for a while). So here the socket is ended, still read, and
+ * destroyed once the client has closed its side or LINGER_MS have passed, whichever comes first.
+ */
+import type http from 'node:http';
+import type https from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { SecurityHeaders } from './security-headers.js';
+
+export interface Refusal {
+  status: 400 | 408 | 413 | 431;
+  /** The error code the page shows (error-messages.ts words it). */
+  code: 'unreadable_request' | 'request_timeout' | 'request_too_large' | 'headers_too_large';
+}
+
+const BY_NODE_CODE: Readonly<Record<string, Refusal>> = Object.freeze({
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'request_too_large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout' },
+});
+const UNREADABLE: Refusal = Object.freeze({ status: 400, code: 'unreadable_request' });
+
+/** Every refusal there is, for building their pages once. */
+export const PARSER_REFUSALS: readonly Refusal[] = Object.freeze([...Object.values(BY_NODE_CODE), UNREADABLE]);
+
+/** How Node's error code is answered; anything the table doesn't name is a request that can't be read. */
+export function refusalFor(nodeCode: string | undefined): Refusal {
+  return (nodeCode !== undefined && BY_NODE_CODE[nodeCode]) || UNREADABLE;
+}
+
+/** How long an answered socket waits for its client to close before it is destroyed. */
+export const LINGER_MS = 2_000;
+
+const REASONS: Readonly<Record<Refusal['status'], string>> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Content Too Large',
+  431: 'Request Header Fields Too Large',
+};
+
+/** What a server answers its parser's refusals with: the whole response for a Node error code. */
+export interface ParserRefusals {
+  answer(nodeCode: string | undefined, now?: Date): Buffer;
+}
+
+/**
+ * Each refusal's response built once, but for its Date: `page` is its HTML, `pageHeaders` the
+ * headers that page carries as the app sends it (its Content-Security-Policy), `headers` the
+ * security headers of every answer.
+ */
+export function parserRefusals(options: { headers: SecurityHeaders; pageHeaders: SecurityHeaders; page: (refusal: Refusal) => string }): ParserRefusals {
+  const fixed = Object.entries({ ...options.headers, ...options.pageHeaders, 'Cache-Control': 'no-store', 'Content-Type': 'text/html; charset=utf-8' })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  const built = new Map(
+    PARSER_REFUSALS.map((refusal) => {
+      const body = Buffer.from(options.page(refusal), 'utf8');
+      return [refusal, { start: `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\n`, rest: `${fixed}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body }];
+    }),
+  );
+  return {
+    answer(nodeCode, now = new Date()) {
+      const { start, rest, body } = built.get(refusalFor(nodeCode))!;
+      return Buffer.concat([Buffer.from(`${start}Date: ${now.toUTCString()}\r\n${rest}`, 'latin1'), body]);
+    },
+  };
+}
+
+/** What Node's ServerResponse on a socket keeps there while it is under way. */
+interface SocketWithResponse {
+  _httpMessage?: { headersSent?: boolean } | null;
+}
+
+/** Answers every request `server`'s parser refuses with `refusals`, as the header comment says. */
+export function answerParserRefusals(server: http.Server | https.Server, refusals: ParserRefusals): void {
+  const answered = new WeakSet<Duplex>();
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    // Bytes of an answer already sent: another status line in the same stream would corrupt it.
+    const underWay = (socket as SocketWithResponse)._httpMessage?.headersSent === true;
+    if (error.code === 'ECONNRESET' || !socket.writable || underWay) {
+      socket.destroy();
+      return;
+    }
+    socket.end(refusals.answer(error.code));
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+  });
+}
