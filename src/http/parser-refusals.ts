@@ -8,14 +8,26 @@
  * error page and its headers.
  *
  * How Node hands these over (lib/_http_server.js, socketOnError, the same in Node 20 and 24): the
- * listener gets the raw socket and must write a whole response itself; it is called again for
- * every chunk that arrives after the error (the parser stays failed); a response of the app may
- * already be under way on that socket (a request timeout while its body trickles in, a pipelined
- * request after it), and then nothing may be written into it. Node's own answer destroys the
- * socket right after writing, and a socket closed with bytes unread resets the connection, which
- * can take the answer with it before the client reads it (RFC 9112 section 9.6: close the writing
- * side first, and keep reading for a while). So here the socket is ended, still read, and
- * destroyed once the client has closed its side or LINGER_MS have passed, whichever comes first.
+ * listener gets the raw socket and must write a whole response itself, and whatever the client
+ * sends after that still goes to the parser. After a timeout the parser has not failed, so a
+ * request finished after its 408 would reach the app, which would act on it (a POST a browser
+ * then retries, having read only the 408); after a parse error every further chunk calls the
+ * listener again. So once a socket is answered, Node's parser is taken off it and what arrives is
+ * read and dropped.
+ *
+ * An answer of the app may be under way on that socket: its head already sent (then nothing may
+ * be written: another status line would corrupt it), or a pipelined request before the refused
+ * one still being answered (then the client would read a page there as the answer to that earlier
+ * request). Node's own listener destroys the socket in the first case and writes into the stream
+ * in the second; here the first is destroyed and the second gets no page: the earlier answer goes
+ * out and closes the connection.
+ *
+ * Node's own answer destroys the socket right after writing, and a socket closed with bytes
+ * unread resets the connection, which can take the answer with it before the client reads it
+ * (RFC 9112 section 9.6: close the writing side first, and keep reading for a while). So here the
+ * socket is ended, still read, and destroyed once the client has closed its side or LINGER_MS
+ * have passed, whichever comes first. Errors that are not the parser's or a timeout (a TLS record
+ * that fails, a socket error) get no page: the connection is broken, and is destroyed.
  */
 import type http from 'node:http';
 import type https from 'node:https';
@@ -28,19 +40,23 @@ export interface Refusal {
   code: 'unreadable_request' | 'request_timeout' | 'request_too_large' | 'headers_too_large';
 }
 
-const BY_NODE_CODE: Readonly<Record<string, Refusal>> = Object.freeze({
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large' },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'request_too_large' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout' },
-});
+const BY_NODE_CODE: ReadonlyMap<string, Refusal> = new Map<string, Refusal>([
+  ['HPE_HEADER_OVERFLOW', { status: 431, code: 'headers_too_large' }],
+  ['HPE_CHUNK_EXTENSIONS_OVERFLOW', { status: 413, code: 'request_too_large' }],
+  ['ERR_HTTP_REQUEST_TIMEOUT', { status: 408, code: 'request_timeout' }],
+]);
 const UNREADABLE: Refusal = Object.freeze({ status: 400, code: 'unreadable_request' });
 
 /** Every refusal there is, for building their pages once. */
-export const PARSER_REFUSALS: readonly Refusal[] = Object.freeze([...Object.values(BY_NODE_CODE), UNREADABLE]);
+export const PARSER_REFUSALS: readonly Refusal[] = Object.freeze([...BY_NODE_CODE.values(), UNREADABLE]);
 
-/** How Node's error code is answered; anything the table doesn't name is a request that can't be read. */
-export function refusalFor(nodeCode: string | undefined): Refusal {
-  return (nodeCode !== undefined && BY_NODE_CODE[nodeCode]) || UNREADABLE;
+/**
+ * How Node's error code is answered: the parser's own codes (HPE_*) it doesn't name are requests
+ * it can't read; undefined for an error that is neither the parser's nor a timeout.
+ */
+export function refusalFor(nodeCode: string | undefined): Refusal | undefined {
+  if (nodeCode === undefined) return undefined;
+  return BY_NODE_CODE.get(nodeCode) ?? (nodeCode.startsWith('HPE_') ? UNREADABLE : undefined);
 }
 
 /** How long an answered socket waits for its client to close before it is destroyed. */
@@ -53,9 +69,9 @@ const REASONS: Readonly<Record<Refusal['status'], string>> = {
   431: 'Request Header Fields Too Large',
 };
 
-/** What a server answers its parser's refusals with: the whole response for a Node error code. */
+/** What a server answers its parser's refusals with: the whole response for a refusal. */
 export interface ParserRefusals {
-  answer(nodeCode: string | undefined, now?: Date): Buffer;
+  answer(refusal: Refusal, now?: Date): Buffer;
 }
 
 /**
@@ -74,8 +90,8 @@ export function parserRefusals(options: { headers: SecurityHeaders; pageHeaders:
     }),
   );
   return {
-    answer(nodeCode, now = new Date()) {
-      const { start, rest, body } = built.get(refusalFor(nodeCode))!;
+    answer(refusal, now = new Date()) {
+      const { start, rest, body } = built.get(refusal)!;
       return Buffer.concat([Buffer.from(`${start}Date: ${now.toUTCString()}\r\n${rest}`, 'latin1'), body]);
     },
   };
@@ -83,7 +99,19 @@ export function parserRefusals(options: { headers: SecurityHeaders; pageHeaders:
 
 /** What Node's ServerResponse on a socket keeps there while it is under way. */
 interface SocketWithResponse {
-  _httpMessage?: { headersSent?: boolean } | null;
+  _httpMessage?: { headersSent?: boolean; shouldKeepAlive?: boolean; req?: { complete?: boolean } } | null;
+}
+
+const drop = () => {};
+
+/**
+ * Takes Node's parser off the socket: a 'data' listener added through the server's wrapper of
+ * `socket.on` makes Node stop handing the socket to the parser directly (unconsume in
+ * _http_server.js), and with the server's own 'data' listener gone what arrives is dropped.
+ */
+function stopParsing(socket: Duplex): void {
+  socket.on('data', drop);
+  for (const listener of socket.listeners('data')) if (listener !== drop) socket.removeListener('data', listener as (...args: unknown[]) => void);
 }
 
 /** Answers every request `server`'s parser refuses with `refusals`, as the header comment says. */
@@ -92,13 +120,19 @@ export function answerParserRefusals(server: http.Server | https.Server, refusal
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
     if (answered.has(socket)) return;
     answered.add(socket);
-    // Bytes of an answer already sent: another status line in the same stream would corrupt it.
-    const underWay = (socket as SocketWithResponse)._httpMessage?.headersSent === true;
-    if (error.code === 'ECONNRESET' || !socket.writable || underWay) {
+    const refusal = refusalFor(error.code);
+    const inFlight = (socket as SocketWithResponse)._httpMessage;
+    if (!refusal || !socket.writable || inFlight?.headersSent === true) {
       socket.destroy();
       return;
     }
-    socket.end(refusals.answer(error.code));
+    stopParsing(socket);
+    if (inFlight?.req?.complete === true) {
+      // The refused request came after one still being answered: that answer closes the connection.
+      inFlight.shouldKeepAlive = false;
+      return;
+    }
+    socket.end(refusals.answer(refusal));
     const linger = setTimeout(() => socket.destroy(), LINGER_MS);
     linger.unref();
     socket.once('close', () => clearTimeout(linger));

@@ -121,7 +121,7 @@ describe('a request the HTTP parser refuses, at the IdP', () => {
   });
 });
 
-describe('a request the HTTP parser refuses for time', () => {
+describe('a request the HTTP parser refuses, beside what the app answers', () => {
   const servers: Server[] = [];
   afterEach(async () => {
     await Promise.all(servers.splice(0).map(close));
@@ -131,6 +131,13 @@ describe('a request the HTTP parser refuses for time', () => {
     const server = await listen(handler, 0, '127.0.0.1', { limits, ...idpServerOptions('http://idp.localhost') });
     servers.push(server);
     return server;
+  }
+  /** Resolves once the server has sent something that matches. */
+  async function receivedMatching(raw: RawSocket, pattern: RegExp): Promise<void> {
+    for (let waited = 0; !pattern.test(raw.received()); waited += 50) {
+      if (waited > 10_000) throw new Error(`never received ${pattern}: ${JSON.stringify(raw.received())}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   it('gets the page that it took too long, when its headers never finish', async () => {
@@ -146,6 +153,32 @@ describe('a request the HTTP parser refuses for time', () => {
     expect(called).toBe(false);
   });
 
+  it('never reaches the app when it is finished after its 408, headers or body', async () => {
+    const acted: string[] = [];
+    const server = await started((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        acted.push(`${request.method} ${request.url}`);
+        response.end('done');
+      });
+    });
+    // A client that reads the 408 only after sending the rest (a browser's POST on a connection
+    // it opened earlier) would take the 408 as the answer and send the POST again.
+    const slowHeaders = await openSocket(server.port, { halfOpen: true });
+    slowHeaders.socket.write('POST /headers HTTP/1.1\r\nHost: idp.localhost\r\nContent-Length: 3\r\n');
+    const slowBody = await openSocket(server.port, { halfOpen: true });
+    slowBody.socket.write('POST /body HTTP/1.1\r\nHost: idp.localhost\r\nContent-Length: 4\r\n\r\nab');
+    await Promise.all([receivedMatching(slowHeaders, /^HTTP\/1\.1 408 /), receivedMatching(slowBody, /^HTTP\/1\.1 408 /)]);
+    slowHeaders.socket.write('\r\nabc');
+    slowBody.socket.write('cd');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(acted).toEqual([]);
+    for (const raw of [slowHeaders, slowBody]) {
+      expect(raw.received().match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 408 ']);
+      raw.socket.destroy();
+    }
+  });
+
   it('never has a second status line written into an answer already under way', async () => {
     const server = await started((_request, response) => {
       // The app answers before the body is in, and keeps its answer open.
@@ -158,5 +191,33 @@ describe('a request the HTTP parser refuses for time', () => {
     expect(raw.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(raw.received()).toContain('started');
     expect(raw.received().match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ']);
+  });
+
+  it('leaves the answer to a pipelined request before it whole, as the only answer, and then closes', async () => {
+    const server = await started((request, response) => {
+      setTimeout(() => response.end(`answer to ${request.url}`), 300);
+    });
+    const raw = await openSocket(server.port);
+    raw.socket.write('POST /token HTTP/1.1\r\nHost: idp.localhost\r\nContent-Length: 0\r\n\r\nGET / HTTP/1.1\r\nBad Name: x\r\n\r\n');
+    expect(await closedWithin(raw, 10_000)).toBe('closed');
+    expect(raw.received().match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 200 ']);
+    expect(raw.received()).toMatch(/\r\nConnection: close\r\n/i);
+    expect(raw.received()).toMatch(/\r\n\r\nanswer to \/token$/);
+  });
+
+  it('gets the page that it is too large, for chunk extensions past the bound', async () => {
+    let finished = false;
+    const server = await started((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        finished = true;
+        response.end();
+      });
+    });
+    const raw = await openSocket(server.port);
+    raw.socket.write(`POST / HTTP/1.1\r\nHost: idp.localhost\r\nTransfer-Encoding: chunked\r\n\r\n1;${'x'.repeat(20_000)}\r\na\r\n0\r\n\r\n`);
+    expect(await closedWithin(raw, 10_000)).toBe('closed');
+    expectIdpPage(replyIn(raw), 413, 'request_too_large');
+    expect(finished).toBe(false);
   });
 });

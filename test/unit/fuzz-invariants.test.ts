@@ -72,8 +72,15 @@ describe('the fuzz invariants', () => {
   });
 
   it("take the IdP's page naming a parser refusal as that, at a protocol endpoint too, and no other page", () => {
-    const page = (status: number, code: string): FuzzReply => ({ outcome: 'answered', status, body: `<!DOCTYPE html><p>Error code: <code>${code}</code></p>`, ms: 1, headers: new Map([['content-type', ['text/html; charset=utf-8']], ['date', ['now']]]) });
+    const page = (status: number, code: string, connection = 'close'): FuzzReply => ({
+      outcome: 'answered',
+      status,
+      body: `<!DOCTYPE html><p>Error code: <code>${code}</code></p>`,
+      ms: 1,
+      headers: new Map([['content-type', ['text/html; charset=utf-8']], ['date', ['now']], ['connection', [connection]]]),
+    });
     expect(violations(request('oauth'), page(431, 'headers_too_large'), 1000)).toEqual([]);
+    expect(violations(request('oauth'), page(431, 'headers_too_large', 'keep-alive'), 1000)).toEqual([expect.stringMatching(/not JSON/)]);
     expect(violations(request('oauth'), page(400, 'unreadable_request'), 1000)).toEqual([]);
     expect(violations(request('oauth'), page(400, 'invalid_request'), 1000)).toEqual([expect.stringMatching(/not JSON/)]);
     expect(violations(request('oauth'), page(400, 'headers_too_large'), 1000)).toEqual([expect.stringMatching(/not JSON/)]);

@@ -88,7 +88,8 @@ function asksForHtml(request: FuzzRequest): boolean {
  * (src/http/parser-refusals.ts; its own test pins its headers), a page whatever the request asked for.
  */
 const fromHttpParser = (reply: FuzzReply) =>
-  (!reply.headers.has('date') && reply.body === '') || PARSER_REFUSALS.some(({ status, code }) => reply.status === status && isHtml(reply) && reply.body.includes(`<code>${code}</code>`));
+  (!reply.headers.has('date') && reply.body === '') ||
+  (header(reply, 'connection') === 'close' && isHtml(reply) && PARSER_REFUSALS.some(({ status, code }) => reply.status === status && reply.body.includes(`<code>${code}</code>`)));
 
 /** RFC 9110 section 9.1: an unrecognized method SHOULD be answered 501, which is not a failure. */
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
