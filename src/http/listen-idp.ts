@@ -9,20 +9,19 @@ import type { Config } from '../config.js';
 import { describeAppError } from './error-messages.js';
 import { listen, type Server, type ServerOptions } from './listen.js';
 import { parserRefusals } from './parser-refusals.js';
-import { idpSecurityHeaders, responseWithHeaders } from './security-headers.js';
+import { idpResponses, idpSecurityHeaders } from './security-headers.js';
 import { readTlsFiles } from './tls-files.js';
 import { createViews, PAGE_CSP } from './views.js';
 
 /** How every server of the IdP at `issuer` answers before and beside its app. */
 export function idpServerOptions(issuer: string): Required<Pick<ServerOptions, 'responses' | 'refusals'>> {
-  const headers = idpSecurityHeaders(issuer);
   const views = createViews();
   const refusals = parserRefusals({
-    headers,
+    headers: idpSecurityHeaders(issuer),
     pageHeaders: { 'Content-Security-Policy': PAGE_CSP },
     page: ({ code, status }) => views.html('error', describeAppError(code, '', status, false)),
   });
-  return { responses: responseWithHeaders(headers), refusals };
+  return { responses: idpResponses(issuer), refusals };
 }
 
 export async function listenIdp(handler: http.RequestListener, config: Readonly<Config>): Promise<Server & { port: number }> {

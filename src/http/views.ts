@@ -22,12 +22,22 @@ export const COMPILED_VIEWS_DIR = fileURLToPath(new URL('../views/', import.meta
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Templates by file, for every Views of the process: an IdP makes two (its pages', and its servers'
+ * refusal pages, listen-idp.ts), a test run one per IdP, and compiling a page with pug costs ~25 ms.
+ */
+const templates = new Map<string, compileTemplate>();
+
 /** The precompiled page when there is one, else pug's compiler, loaded only then. */
 function loadTemplate(dir: string, name: string): compileTemplate {
+  const file = path.join(dir, `${name}.pug`);
+  let template = templates.get(file);
+  if (template) return template;
   const compiled = path.join(COMPILED_VIEWS_DIR, `${name}.cjs`);
-  if (dir === VIEWS_DIR && existsSync(compiled)) return require(compiled) as compileTemplate;
-  const pug = require('pug') as typeof import('pug');
-  return pug.compileFile(path.join(dir, `${name}.pug`), { basedir: dir });
+  if (dir === VIEWS_DIR && existsSync(compiled)) template = require(compiled) as compileTemplate;
+  else template = (require('pug') as typeof import('pug')).compileFile(file, { basedir: dir });
+  templates.set(file, template);
+  return template;
 }
 
 // form-action is left out on purpose: Chromium applies it to the redirects that follow a form
@@ -45,16 +55,7 @@ export interface Views {
 
 export function createViews(options: { dir?: string; site?: Record<string, unknown> } = {}): Views {
   const dir = options.dir ?? VIEWS_DIR;
-  const cache = new Map<string, compileTemplate>();
-  const template = (name: string) => {
-    let compiled = cache.get(name);
-    if (!compiled) {
-      compiled = loadTemplate(dir, name);
-      cache.set(name, compiled);
-    }
-    return compiled;
-  };
-  const html = (name: string, locals: object = {}) => template(name)({ ...options.site, ...locals });
+  const html = (name: string, locals: object = {}) => loadTemplate(dir, name)({ ...options.site, ...locals });
   return {
     html,
     render(ctx, name, locals = {}, status = 200) {

@@ -3,6 +3,7 @@
  * page with its security headers instead of Node's bare status line (src/http/parser-refusals.ts).
  */
 import type http from 'node:http';
+import { setTimeout as pause } from 'node:timers/promises';
 import { close, listen, type Server } from '../../src/http/listen.js';
 import { idpServerOptions } from '../../src/http/listen-idp.js';
 import { LINGER_MS } from '../../src/http/parser-refusals.js';
@@ -74,7 +75,7 @@ describe('a request the HTTP parser refuses, at the IdP', () => {
     raw.socket.write(`GET / HTTP/1.1\r\nHost: idp.localhost:${idp.port}\r\nX-Big: `);
     for (let piece = 0; piece < 8; piece += 1) {
       raw.socket.write('a'.repeat(MAX_HEADER_BYTES / 2));
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await pause(20);
     }
     raw.socket.end('\r\n\r\n');
     expect(await closedWithin(raw, 10_000)).toBe('closed');
@@ -94,7 +95,7 @@ describe('a request the HTTP parser refuses, at the IdP', () => {
     const answeredAt = Date.now();
     raw.socket.write('NOT HTTP AT ALL\r\n\r\n');
     for (let more = 0; more < 5; more += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await pause(50);
       raw.socket.write('GET / HTTP/1.1\r\n\r\nmore junk\r\n\r\n');
     }
     // Still read while it lingers (a socket closed with bytes unread would have reset this one)...
@@ -102,9 +103,9 @@ describe('a request the HTTP parser refuses, at the IdP', () => {
     // ...and the client never closes its side: the server lets go of the socket LINGER_MS after it
     // answered: the next bytes reach a closed socket, which resets the connection, and the write
     // after that fails.
-    await new Promise((resolve) => setTimeout(resolve, LINGER_MS - (Date.now() - answeredAt) + 500));
+    await pause(LINGER_MS - (Date.now() - answeredAt) + 500);
     raw.socket.write('still there?\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await pause(200);
     raw.socket.write('still there?\r\n');
     expect(await closedWithin(raw, 5_000)).toBe('closed');
     expect(raw.received().match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 400 ']);
@@ -136,7 +137,7 @@ describe('a request the HTTP parser refuses, beside what the app answers', () =>
   async function receivedMatching(raw: RawSocket, pattern: RegExp): Promise<void> {
     for (let waited = 0; !pattern.test(raw.received()); waited += 50) {
       if (waited > 10_000) throw new Error(`never received ${pattern}: ${JSON.stringify(raw.received())}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await pause(50);
     }
   }
 
@@ -171,7 +172,7 @@ describe('a request the HTTP parser refuses, beside what the app answers', () =>
     await Promise.all([receivedMatching(slowHeaders, /^HTTP\/1\.1 408 /), receivedMatching(slowBody, /^HTTP\/1\.1 408 /)]);
     slowHeaders.socket.write('\r\nabc');
     slowBody.socket.write('cd');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await pause(500);
     expect(acted).toEqual([]);
     for (const raw of [slowHeaders, slowBody]) {
       expect(raw.received().match(/HTTP\/1\.1 \d{3} /g)).toEqual(['HTTP/1.1 408 ']);
