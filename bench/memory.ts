@@ -11,6 +11,7 @@
  * Then, apart from the sign-ins, the store's cost of one signed-in person: 10,000 copies of the
  * last live Session and of its Grant written into a fresh store, and the heap they add (the
  * JSON text, the map entries and the indexes: what the store really holds, not just the JSON).
+ * And how long finding one person's sessions takes among 0, 1,000 and 100,000 other people's.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -76,6 +77,24 @@ async function heapPerSignedInPerson(): Promise<{ session: number; grant: number
   return { session, grant: grantBytes };
 }
 
+/**
+ * µs to find one person's sessions in a store that holds `others` other people's (the account
+ * page, sign out everywhere; a sign-in asks the same of passkeys): an index lookup, so about the
+ * same at any size, where a pass over the model grew with it (~20 ms at 100,000).
+ */
+async function lookupAmong(others: number): Promise<number> {
+  const [live] = await storage.modelStore('Session').list();
+  if (!live) throw new Error('no live session to copy');
+  const sessions = createMemoryStorage().modelStore('Session');
+  for (let n = 0; n < others; n += 1) await sessions.upsert(`other-session-${n}`, { ...live.payload, accountId: `other-account-${n}` }, 3600);
+  await sessions.upsert(live.id, live.payload, 3600);
+  const owner = String(live.payload.accountId);
+  const times = 1_000;
+  const started = process.hrtime.bigint();
+  for (let n = 0; n < times; n += 1) if ((await sessions.findByAccountId(owner)).length !== 1) throw new Error('the lookup did not find the one session');
+  return Number(process.hrtime.bigint() - started) / times / 1000;
+}
+
 const heap = () => {
   gc();
   return process.memoryUsage().heapUsed;
@@ -104,6 +123,8 @@ while (done < SIGN_INS) {
 const perSession = await recordBytes();
 const session = perSession.Session!;
 const perPerson = await heapPerSignedInPerson();
+const lookups = [0, 1_000, 100_000].map((others) => ({ others, micros: 0 }));
+for (const lookup of lookups) lookup.micros = await lookupAmong(lookup.others);
 console.log(`\nIn-memory store after ${SIGN_INS} sign-ins of one person (${Math.round((Date.now() - started) / 1000)} s, lifetimes 20 s, swept every ${BATCH}), ${new Date().toISOString().slice(0, 10)}, Node ${process.version}:\n`);
 console.log('| sign-ins | heap after sweep + GC | records swept |');
 console.log('| --- | --- | --- |');
@@ -112,5 +133,6 @@ for (const sample of samples) console.log(`| ${sample.signIns} | ${sample.heapMi
 console.log(`\nLive records now (the last 20 s of sign-ins), JSON bytes: ${Object.entries(perSession).map(([model, { count, bytes }]) => `${model} ${count} (${count ? Math.round(bytes / count) : 0} B each)`).join(', ')}`);
 console.log(`Bytes per IdP session record: ${session.count ? Math.round(session.bytes / session.count) : 0} of JSON`);
 console.log(`Heap per signed-in person (${COPIES.toLocaleString('en')} copies of a live Session and its Grant in a fresh store, after GC): Session ${perPerson.session} B, Grant ${perPerson.grant} B`);
+console.log(`One person's sessions found among other people's: ${lookups.map(({ others, micros }) => `${micros.toFixed(1)} µs among ${others.toLocaleString('en')}`).join(', ')}`);
 await stack.stop();
 await stack.idp.stop();

@@ -337,6 +337,26 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await sessions.findByAccountId(account)).toEqual([{ id: a, payload: { accountId: account, n: 1 } }]);
       });
 
+      it("follows a record to the account it is written with, and forgets it once it has none, is revoked or is destroyed", async () => {
+        const tokens = storage.modelStore('AccessToken');
+        const [first, second, grantId] = [id(), id(), id()];
+        const [a, b, c] = [id(), id(), id()];
+        const idsOf = async (account: string) => (await tokens.findByAccountId(account)).map((record) => record.id).sort();
+        await tokens.upsert(a, { accountId: first, grantId, n: 1 }, 60);
+        await tokens.upsert(b, { accountId: first, n: 2 }, 60);
+        await tokens.upsert(c, { accountId: second, n: 3 }, 60);
+        await tokens.upsert(b, { accountId: second, n: 4 }, 60);
+        expect(await idsOf(first)).toEqual([a]);
+        expect(await idsOf(second)).toEqual([b, c].sort());
+        expect((await tokens.findByAccountId(second)).find((record) => record.id === b)?.payload).toEqual({ accountId: second, n: 4 });
+        await tokens.upsert(c, { n: 5 }, 60);
+        expect(await idsOf(second)).toEqual([b]);
+        await tokens.revokeByGrantId(grantId);
+        expect(await idsOf(first)).toEqual([]);
+        await tokens.destroy(b);
+        expect(await idsOf(second)).toEqual([]);
+      });
+
       it('hands out copies: changing a returned record changes nothing stored', async () => {
         const store = storage.modelStore('Session');
         const key = id();

@@ -34,3 +34,31 @@ describe('in-memory store sweep', () => {
     expect(await records.modelStore('Client').find('client')).toBeDefined();
   });
 });
+
+describe('in-memory store lookups by account', () => {
+  it("reads only the account's own records, however many other accounts hold", async () => {
+    // Every live record read looks at the clock once (is it expired?): the count of reads.
+    let clockReads = 0;
+    const passkeys = createMemoryOidcRecords(() => {
+      clockReads += 1;
+      return 1_000_000;
+    }).modelStore('Passkey');
+    for (let n = 0; n < 1_000; n += 1) await passkeys.upsert(`other-${n}`, { accountId: `account-${n}` }, 60);
+    await passkeys.upsert('mine', { accountId: 'me' }, 60);
+    clockReads = 0;
+    expect(await passkeys.findByAccountId('me')).toEqual([{ id: 'mine', payload: { accountId: 'me' } }]);
+    expect(clockReads).toBe(1);
+    expect(await passkeys.findByAccountId('nobody')).toEqual([]);
+    expect(clockReads).toBe(1);
+  });
+
+  it('forgets an account whose records expired, once they are swept', async () => {
+    let now = 1_000_000;
+    const records = createMemoryOidcRecords(() => now);
+    await records.modelStore('Session').upsert('gone', { accountId: 'a' }, 60);
+    now += 61_000;
+    expect(records.sweep()).toBe(1);
+    await records.modelStore('Session').upsert('back', { accountId: 'a' }, 60);
+    expect(await records.modelStore('Session').findByAccountId('a')).toEqual([{ id: 'back', payload: { accountId: 'a' } }]);
+  });
+});

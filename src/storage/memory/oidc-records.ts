@@ -12,6 +12,7 @@ import { assertKnownModel } from '../models.js';
 import { assertId, isId } from '../ids.js';
 import { assertWithinBounds, type AdapterPayload, type OidcModelStore } from '../types.js';
 import { pageByIds } from './id-pages.js';
+import { createMemberIndex } from './member-index.js';
 import { createParsedPayloads } from './parsed-payloads.js';
 
 interface Entry {
@@ -90,8 +91,10 @@ export function createMemoryOidcRecords(
   const anonymous = new Map<string, Set<string>>();
   const uidIndex = new Map<string, Map<string, string>>();
   const userCodeIndex = new Map<string, Map<string, string>>();
-  /** grantId -> model -> ids: one grant's tokens span several models. */
-  const grantIndex = new Map<string, Map<string, Set<string>>>();
+  /** One grant's tokens span several models. */
+  const grantIndex = createMemberIndex();
+  /** An account's sessions, grants, passkeys, ...: found without a pass over the model. */
+  const accountIndex = createMemberIndex();
   const parsed = createParsedPayloads<Entry>();
 
   /** A fresh copy of the stored record, as written, with its consumption time once consumed. */
@@ -113,12 +116,8 @@ export function createMemoryOidcRecords(
   function unindex(model: string, id: string, entry: Entry): void {
     if (entry.uid && uidIndex.get(model)?.get(entry.uid) === id) uidIndex.get(model)?.delete(entry.uid);
     if (entry.userCode && userCodeIndex.get(model)?.get(entry.userCode) === id) userCodeIndex.get(model)?.delete(entry.userCode);
-    if (entry.grantId) {
-      const members = grantIndex.get(entry.grantId);
-      members?.get(model)?.delete(id);
-      if (members?.get(model)?.size === 0) members.delete(model);
-      if (members?.size === 0) grantIndex.delete(entry.grantId);
-    }
+    if (entry.grantId) grantIndex.delete(entry.grantId, model, id);
+    if (entry.accountId) accountIndex.delete(entry.accountId, model, id);
   }
 
   function remove(model: string, id: string): void {
@@ -181,11 +180,11 @@ export function createMemoryOidcRecords(
 
   function modelStore(model: string): OidcModelStore {
     assertKnownModel(model);
-    /** The live records whose entry matches, parsed only once they matched. */
-    const liveRecords = (matches: (entry: Entry) => boolean) =>
-      [...(models.get(model)?.keys() ?? [])].flatMap((id) => {
+    /** The live records of these ids (a copy of the ids: reading drops expired records). */
+    const liveRecords = (ids: string[]) =>
+      ids.flatMap((id) => {
         const entry = live(model, id);
-        return entry && matches(entry) ? [{ id, payload: payloadOf(entry) }] : [];
+        return entry ? [{ id, payload: payloadOf(entry) }] : [];
       });
     return {
       async upsert(id, payload, expiresInSeconds, bounds) {
@@ -209,19 +208,8 @@ export function createMemoryOidcRecords(
         }
         if (entry.uid) table(uidIndex, model).set(entry.uid, id);
         if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
-        if (entry.grantId) {
-          let members = grantIndex.get(entry.grantId);
-          if (!members) {
-            members = new Map();
-            grantIndex.set(entry.grantId, members);
-          }
-          let ids = members.get(model);
-          if (!ids) {
-            ids = new Set();
-            members.set(model, ids);
-          }
-          ids.add(id);
-        }
+        if (entry.grantId) grantIndex.add(entry.grantId, model, id);
+        if (entry.accountId) accountIndex.add(entry.accountId, model, id);
       },
       async find(id) {
         const entry = live(model, id);
@@ -252,8 +240,8 @@ export function createMemoryOidcRecords(
         remove(model, id);
       },
       async revokeByGrantId(grantId) {
-        const ids = grantIndex.get(grantId)?.get(model);
-        for (const id of [...(ids ?? [])]) remove(model, id);
+        if (!isId(grantId)) return;
+        for (const id of grantIndex.ids(grantId, model)) remove(model, id);
       },
       // A pass over the model's entries, without parsing any: it runs when a client is deleted.
       async revokeByClientId(clientId) {
@@ -261,7 +249,7 @@ export function createMemoryOidcRecords(
         for (const [id, entry] of [...(models.get(model) ?? [])]) if (entry.clientId === clientId) remove(model, id);
       },
       async list() {
-        return liveRecords(() => true);
+        return liveRecords([...(models.get(model)?.keys() ?? [])]);
       },
       async page(query) {
         return pageByIds(models.get(model)?.keys() ?? [], query, (id) => {
@@ -271,8 +259,7 @@ export function createMemoryOidcRecords(
       },
       async findByAccountId(accountId) {
         if (!isId(accountId)) return [];
-        // A scan: fine for one process's memory; the MongoDB store uses an index.
-        return liveRecords((entry) => entry.accountId === accountId);
+        return liveRecords(accountIndex.ids(accountId, model));
       },
     };
   }
