@@ -18,6 +18,7 @@ import { subjectOf } from './harness/measure.js';
 import { OPERATIONS } from './harness/operations.js';
 import { cpuMs, eventLoopCpuMs } from './harness/proc-stats.js';
 import { startServer, type RunningServer, type ServerName } from './harness/servers.js';
+import { exitWith } from './harness/exit-with.js';
 
 /**
  * Not here: discovery under sign-ins (its background load would be counted as its own), and the
@@ -99,10 +100,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+exitWith(main);

@@ -36,6 +36,7 @@ import { Target } from './harness/browser.js';
 import { fullSignIn, relyingParty, type RelyingParty } from './harness/flows.js';
 import { abUsage, middle, pairedMedianDifference, readAbSettings, roundOrder, routeOf, type AbOperation } from './harness/paired.js';
 import { freePort } from './harness/servers.js';
+import { exitWith } from './harness/exit-with.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -272,10 +273,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+exitWith(main);

@@ -19,6 +19,7 @@ import { cpuModel, rssMiB } from './harness/proc-stats.js';
 import { compare, markdownTable, median, notes, summarize, type Measurement, type Row } from './harness/report.js';
 import { RUNTIME, startServer, type RunningServer, type ServerName } from './harness/servers.js';
 import { USAGE, readSettings, type Settings } from './harness/settings.js';
+import { exitWith } from './harness/exit-with.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const NAMES: readonly ServerName[] = ['baseline', 'ours'];
@@ -141,10 +142,4 @@ function publish(settings: Settings, run: ReturnType<typeof describeRun>, rows: 
   log(`\nJSON: ${settings.out}`);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-    process.exit(1);
-  },
-);
+exitWith(main, { stack: true });
