@@ -65,12 +65,18 @@ async function main(): Promise<number> {
       const subject = await subjectOf(server, secret, settings.concurrency + 2);
       try {
         const cells: string[] = [];
+        let succeeded = 0;
+        const failures: Record<string, number> = {};
         for (let at = 0; at < settings.slices; at += 1) {
           const measured = await measureOnce(server, subject, spec, slice, at + 1);
+          succeeded += measured.ok;
+          for (const [error, count] of Object.entries(measured.errors)) failures[error] = (failures[error] ?? 0) + count;
           const perOperation = measured.cpuMs === undefined || measured.ok === 0 ? '-' : ((measured.cpuMs * 1000) / measured.ok).toFixed(0);
           cells.push(`${(measured.ok / measured.seconds).toFixed(0)} / ${perOperation}`);
         }
         console.log(`| ${name} | ${cells.join(' | ')} |`);
+        // As npm run bench: an operation that never succeeds is a broken bench, not a slow server.
+        if (succeeded === 0) throw new Error(`${id} never succeeded on the ${name} server: ${JSON.stringify(failures)}`);
       } finally {
         await subject.target.close();
         await server.stop();
