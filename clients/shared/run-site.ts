@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import { runMain } from '../../src/bin/run-main.js';
 import { listen } from '../../src/http/listen.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import type { ParserRefusals } from '../../src/http/parser-refusals.js';
 import type { FetchFunction } from './relying-party.js';
 import type { SiteConfig } from './site-config.js';
 import type { StateHolder } from './state/site-state.js';
@@ -15,7 +16,7 @@ export interface RunnableSite<Config extends SiteConfig, State extends StateHold
   name: string;
   loadConfig(): Config;
   openState(config: Config): Promise<State>;
-  create(config: Config, options: { state: State; fetch?: FetchFunction }): { app: Koa };
+  create(config: Config, options: { state: State; fetch?: FetchFunction }): { app: Koa; refusals: ParserRefusals };
 }
 
 export function runSite<Config extends SiteConfig, State extends StateHolder>(site: RunnableSite<Config, State>): void {
@@ -23,8 +24,8 @@ export function runSite<Config extends SiteConfig, State extends StateHolder>(si
     const config = site.loadConfig();
     const state = await site.openState(config);
     // Loopback names (*.localhost) only matter for the demo; a real IdP resolves through DNS.
-    const { app } = site.create(config, { state, ...(config.allowInsecureHttp ? { fetch: createLoopbackFetch() } : {}) });
-    const server = await listen(app.callback(), config.port, config.host);
+    const { app, refusals } = site.create(config, { state, ...(config.allowInsecureHttp ? { fetch: createLoopbackFetch() } : {}) });
+    const server = await listen(app.callback(), config.port, config.host, { refusals });
     console.log(`${site.name}: ${config.siteUrl} (issuer ${config.issuer}, client ${config.clientId}, state in ${state.kind})`);
     return { servers: [server], stop: () => state.close() };
   });

@@ -3,14 +3,24 @@ import path from 'node:path';
 import type { Context, Middleware } from 'koa';
 import pug from 'pug';
 import { isAppError } from '../../src/errors.js';
+import { describeAppError } from '../../src/http/error-messages.js';
+import { parserRefusals, type ParserRefusals } from '../../src/http/parser-refusals.js';
 import type { SignInFailure } from './relying-party.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
+/** What every page of a site carries beside its CSP and Cache-Control. */
+const PAGE_HEADERS = Object.freeze({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'same-origin' });
 
 export interface SitePages {
   render(ctx: Context, view: string, locals?: object, status?: number): void;
   signInFailed(ctx: Context, failure: SignInFailure): void;
   errors: Middleware;
+  /**
+   * The site's error page, with the headers of its pages, for requests Node's HTTP parser refuses
+   * before the app runs (headers past 16 KB: a browser whose cookies grew too large), instead of
+   * Node's bare status line (src/http/parser-refusals.ts; the server's `refusals` option).
+   */
+  refusals: ParserRefusals;
 }
 
 const FAILURES: Record<string, string> = {
@@ -27,25 +37,31 @@ const UNANSWERED: Record<number, { code: string; title: string; message: string 
 
 export function createSitePages(viewsDir: string, site: { name: string; approach: string; color: string }): SitePages {
   const cache = new Map<string, pug.compileTemplate>();
-  const render = (ctx: Context, view: string, locals: object = {}, status = 200) => {
+  const html = (view: string, locals: object = {}) => {
     let template = cache.get(view);
     if (!template) {
       template = pug.compileFile(path.join(viewsDir, `${view}.pug`));
       cache.set(view, template);
     }
+    return template({ site, ...locals });
+  };
+  const render = (ctx: Context, view: string, locals: object = {}, status = 200) => {
+    const body = html(view, locals);
     ctx.status = status;
     ctx.type = 'html';
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'same-origin');
-    ctx.body = template({ site, ...locals });
+    ctx.set(PAGE_HEADERS);
+    ctx.body = body;
   };
+  // Worded as the IdP words them ("Your browser sent too much ...: clearing this site's cookies").
+  const refusals = parserRefusals({ headers: PAGE_HEADERS, pageHeaders: { 'Content-Security-Policy': CSP }, page: ({ code, status }) => html('error', describeAppError(code, '', status, false)) });
   const signInFailed = (ctx: Context, failure: SignInFailure) =>
     render(ctx, 'error', { message: FAILURES[failure.code] ?? FAILURES.invalid_callback, code: failure.code }, failure.status);
   return {
     render,
     signInFailed,
+    refusals,
     errors: async (ctx, next) => {
       try {
         await next();

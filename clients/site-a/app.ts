@@ -86,5 +86,5 @@ export function createSiteA(config: SiteAConfig, options: { fetch?: FetchFunctio
   app.use(rp.router.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, sessions, relyingParty: rp };
+  return { app, sessions, relyingParty: rp, refusals: pages.refusals };
 }

@@ -99,5 +99,5 @@ export function createSiteB(config: SiteBConfig, options: { fetch?: FetchFunctio
   app.use(rp.router.routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, sessionTokens: tokens, denyList: state.denyList, relyingParty: rp };
+  return { app, sessionTokens: tokens, denyList: state.denyList, relyingParty: rp, refusals: pages.refusals };
 }

@@ -43,8 +43,8 @@ runMain(async () => {
 
   const servers = [
     await listenIdp(idp.app.callback(), config),
-    await listen(siteA.app.callback(), siteAConfig.port, siteAConfig.host),
-    await listen(siteB.app.callback(), siteBConfig.port, siteBConfig.host),
+    await listen(siteA.app.callback(), siteAConfig.port, siteAConfig.host, { refusals: siteA.refusals }),
+    await listen(siteB.app.callback(), siteBConfig.port, siteBConfig.host, { refusals: siteB.refusals }),
   ];
 
   console.log(`

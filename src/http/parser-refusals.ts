@@ -114,10 +114,13 @@ function stopParsing(socket: Duplex): void {
   for (const listener of socket.listeners('data')) if (listener !== drop) socket.removeListener('data', listener as (...args: unknown[]) => void);
 }
 
-/** Answers every request `server`'s parser refuses with `refusals`, as the header comment says. */
-export function answerParserRefusals(server: http.Server | https.Server, refusals: ParserRefusals): void {
+/**
+ * Answers every request `server`'s parser refuses with `refusals`, as the header comment says,
+ * until the returned function is called (then Node's own answers again).
+ */
+export function answerParserRefusals(server: http.Server | https.Server, refusals: ParserRefusals): () => void {
   const answered = new WeakSet<Duplex>();
-  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+  const onClientError = (error: Error & { code?: string }, socket: Duplex) => {
     if (answered.has(socket)) return;
     answered.add(socket);
     const refusal = refusalFor(error.code);
@@ -136,5 +139,7 @@ export function answerParserRefusals(server: http.Server | https.Server, refusal
     const linger = setTimeout(() => socket.destroy(), LINGER_MS);
     linger.unref();
     socket.once('close', () => clearTimeout(linger));
-  });
+  };
+  server.on('clientError', onClientError);
+  return () => void server.off('clientError', onClientError);
 }

@@ -3,6 +3,7 @@
  * page with its security headers instead of Node's bare status line (src/http/parser-refusals.ts).
  */
 import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as pause } from 'node:timers/promises';
 import { close, listen, type Server } from '../../src/http/listen.js';
 import { idpServerOptions } from '../../src/http/listen-idp.js';
@@ -10,7 +11,7 @@ import { LINGER_MS } from '../../src/http/parser-refusals.js';
 import { DEFAULT_SERVER_LIMITS, MAX_HEADER_BYTES } from '../../src/http/server-limits.js';
 import { PAGE_CSP } from '../../src/http/views.js';
 import { closedWithin, openSocket, type RawSocket } from '../support/raw-socket.js';
-import { startIdp, type RunningIdp } from '../support/stack.js';
+import { startIdp, startStack, type RunningIdp, type Stack } from '../support/stack.js';
 
 interface Reply {
   status: number;
@@ -220,5 +221,59 @@ describe('a request the HTTP parser refuses, beside what the app answers', () =>
     expect(await closedWithin(raw, 10_000)).toBe('closed');
     expectIdpPage(replyIn(raw), 413, 'request_too_large');
     expect(finished).toBe(false);
+  });
+});
+
+describe('a request the HTTP parser refuses, at the sample sites', () => {
+  let idp: RunningIdp;
+  let stack: Stack;
+  beforeAll(async () => {
+    idp = await startIdp();
+    stack = await startStack({ idp });
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await idp.stop();
+  });
+
+  it.each(['siteA', 'siteB'] as const)("%s answers headers past the limit with its own page and its pages' headers, not Node's bare status line", async (name) => {
+    const site = stack[name];
+    const { port } = site.server.address() as AddressInfo;
+    const raw = await openSocket(port);
+    const cookies = Array.from({ length: 1_000 }, (_, n) => `c${n}=${'v'.repeat(20)}`).join('; ');
+    raw.socket.write(`GET / HTTP/1.1\r\nHost: ${new URL(site.url).host}\r\nAccept: text/html\r\nCookie: ${cookies}\r\n\r\n`);
+    expect(await closedWithin(raw, 10_000)).toBe('closed');
+    const reply = replyIn(raw);
+    expect(reply.status).toBe(431);
+    expect(Object.fromEntries(['x-content-type-options', 'referrer-policy', 'cache-control', 'content-type', 'connection'].map((header) => [header, reply.headers.get(header)]))).toEqual({
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'same-origin',
+      'cache-control': 'no-store',
+      'content-type': 'text/html; charset=utf-8',
+      connection: 'close',
+    });
+    // The site's own policy, as on its other pages: nothing loads, nothing frames it.
+    expect(reply.headers.get('content-security-policy')).toMatch(/^default-src 'none';.*frame-ancestors 'none'/);
+    expect(Number(reply.headers.get('content-length'))).toBe(Buffer.byteLength(reply.body));
+    expect(reply.body).toContain(site.config.name);
+    expect(reply.body).toContain('Your browser sent too much');
+    expect(reply.body).toContain('headers_too_large');
+  });
+
+  it('answers as Node does once the site stops, and as the site again when it runs there again', async () => {
+    const { port } = stack.siteA.server.address() as AddressInfo;
+    const oversized = `GET / HTTP/1.1\r\nHost: ${new URL(stack.siteA.url).host}\r\nX-Big: ${'a'.repeat(MAX_HEADER_BYTES + 1)}\r\n\r\n`;
+    const statusAndBody = async () => {
+      const raw = await openSocket(port);
+      raw.socket.write(oversized);
+      await closedWithin(raw, 10_000);
+      return raw.received();
+    };
+    await stack.stop();
+    const bare = await statusAndBody();
+    expect(bare).toMatch(/^HTTP\/1\.1 431 /);
+    expect(bare).not.toContain('<!DOCTYPE html>');
+    stack = await startStack({ idp });
+    expect(await statusAndBody()).toContain('Your browser sent too much');
   });
 });

@@ -1,5 +1,6 @@
 import { reservePort } from '../support/stack.js';
-import { runEntry } from '../support/spawn.js';
+import { closedWithin, openSocket } from '../support/raw-socket.js';
+import { runEntry, startEntry } from '../support/spawn.js';
 
 /** A client secret as the IdP issues them (256 bits). */
 const ISSUED_SECRET = 'xeSsLaW58tavzCTHOLSBM0uHTAvwCxTW';
@@ -34,5 +35,22 @@ describe('starting a sample site on its own (npm run site-a / site-b)', () => {
     await free.close();
     const run = await runEntry('clients/site-b/main.ts', [], { SITE_B_CLIENT_SECRET: ISSUED_SECRET, SITE_B_URL: `http://site-b.localhost:${free.port}` }, { until: /state in/ });
     expect(run.output).toMatch(/site-b: http:\/\/site-b\.localhost:\d+ .*state in memory/);
+  });
+
+  it("answers a request Node's parser refuses with the site's own page, as the app's pages look", async () => {
+    const free = await reservePort();
+    await free.close();
+    const site = await startEntry('clients/site-b/main.ts', { SITE_B_CLIENT_SECRET: ISSUED_SECRET, SITE_B_URL: `http://site-b.localhost:${free.port}` }, { ready: /state in/ });
+    try {
+      const raw = await openSocket(free.port);
+      raw.socket.write(`GET / HTTP/1.1\r\nHost: site-b.localhost:${free.port}\r\nCookie: ${'c=v; '.repeat(4_000)}\r\n\r\n`);
+      expect(await closedWithin(raw, 10_000)).toBe('closed');
+      const answer = raw.received();
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toMatch(/\r\nContent-Security-Policy: default-src 'none';/);
+      expect(answer).toContain('Your browser sent too much');
+    } finally {
+      await site.stop();
+    }
   });
 });

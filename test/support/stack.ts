@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config.js';
 import { createServer, type ServerOptions } from '../../src/http/listen.js';
 import { idpServerOptions } from '../../src/http/listen-idp.js';
 import { createLoopbackFetch } from '../../src/http/loopback-resolver.js';
+import { answerParserRefusals } from '../../src/http/parser-refusals.js';
 import { applyServerLimits, DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.js';
 import { createIdp, type Idp } from '../../src/idp.js';
 import type { Logger } from '../../src/logger.js';
@@ -130,6 +131,8 @@ export async function startStack(options: { idp?: RunningIdp; https?: boolean } 
   const handlers = [siteA.app.callback(), siteB.app.callback()];
   a.reserved.server.on('request', handlers[0]!);
   b.reserved.server.on('request', handlers[1]!);
+  // As `npm run site-a` and the demo serve them: their own page for what the HTTP parser refuses.
+  const unanswered = [answerParserRefusals(a.reserved.server, siteA.refusals), answerParserRefusals(b.reserved.server, siteB.refusals)];
   return {
     idp,
     siteA: { url: siteAConfig.siteUrl, config: siteAConfig, app: siteA, server: a.reserved.server },
@@ -138,6 +141,7 @@ export async function startStack(options: { idp?: RunningIdp; https?: boolean } 
       // The ports stay the IdP's until it stops: a later startStack({ idp }) runs the sites there again.
       [a, b].forEach((slot, index) => {
         slot.reserved.server.off('request', handlers[index]!);
+        unanswered[index]!();
         slot.reserved.server.closeAllConnections();
       });
       if (!options.idp) await idp.stop();
