@@ -35,13 +35,19 @@ const UNANSWERED: Record<number, { code: string; title: string; message: string 
   405: { code: 'method_not_allowed', title: 'This page cannot be opened this way', message: 'This address does not answer this kind of request.' },
 };
 
+/**
+ * Compiled views, once per process by file: every site created (tests make many) renders its
+ * refusal pages when it is created, and compiling error.pug from source takes tens of ms.
+ */
+const compiled = new Map<string, pug.compileTemplate>();
+
 export function createSitePages(viewsDir: string, site: { name: string; approach: string; color: string }): SitePages {
-  const cache = new Map<string, pug.compileTemplate>();
   const html = (view: string, locals: object = {}) => {
-    let template = cache.get(view);
+    const file = path.join(viewsDir, `${view}.pug`);
+    let template = compiled.get(file);
     if (!template) {
-      template = pug.compileFile(path.join(viewsDir, `${view}.pug`));
-      cache.set(view, template);
+      template = pug.compileFile(file);
+      compiled.set(file, template);
     }
     return template({ site, ...locals });
   };
@@ -55,7 +61,7 @@ export function createSitePages(viewsDir: string, site: { name: string; approach
     ctx.body = body;
   };
   // Worded as the IdP words them ("Your browser sent too much ...: clearing this site's cookies").
-  const refusals = parserRefusals({ headers: PAGE_HEADERS, pageHeaders: { 'Content-Security-Policy': CSP }, page: ({ code, status }) => html('error', describeAppError(code, '', status, false)) });
+  const refusals = parserRefusals({ headers: PAGE_HEADERS, pageHeaders: { 'Content-Security-Policy': CSP }, page: ({ code, status }) => html('error', { ...describeAppError(code, '', status, false), retry: false }) });
   const signInFailed = (ctx: Context, failure: SignInFailure) =>
     render(ctx, 'error', { message: FAILURES[failure.code] ?? FAILURES.invalid_callback, code: failure.code }, failure.status);
   return {

@@ -105,6 +105,12 @@ interface SocketWithResponse {
 const drop = () => {};
 
 /**
+ * Sockets already answered, by any listener: one server given refusals twice answers once, and
+ * the second listener must not take the first's linger away by destroying the socket it ended.
+ */
+const answered = new WeakSet<Duplex>();
+
+/**
  * Takes Node's parser off the socket: a 'data' listener added through the server's wrapper of
  * `socket.on` makes Node stop handing the socket to the parser directly (unconsume in
  * _http_server.js), and with the server's own 'data' listener gone what arrives is dropped.
@@ -119,7 +125,6 @@ function stopParsing(socket: Duplex): void {
  * until the returned function is called (then Node's own answers again).
  */
 export function answerParserRefusals(server: http.Server | https.Server, refusals: ParserRefusals): () => void {
-  const answered = new WeakSet<Duplex>();
   const onClientError = (error: Error & { code?: string }, socket: Duplex) => {
     if (answered.has(socket)) return;
     answered.add(socket);

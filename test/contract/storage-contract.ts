@@ -339,7 +339,7 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
 
       it("follows a record to the account it is written with, and forgets it once it has none, is revoked or is destroyed", async () => {
         const tokens = storage.modelStore('AccessToken');
-        const [first, second, grantId] = [id(), id(), id()];
+        const [first, second, third, grantId] = [id(), id(), id(), id()];
         const [a, b, c] = [id(), id(), id()];
         const idsOf = async (account: string) => (await tokens.findByAccountId(account)).map((record) => record.id).sort();
         await tokens.upsert(a, { accountId: first, grantId, n: 1 }, 60);
@@ -355,6 +355,12 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await idsOf(first)).toEqual([]);
         await tokens.destroy(b);
         expect(await idsOf(second)).toEqual([]);
+        // The same ids written again for someone else: no earlier account finds them any more.
+        await tokens.upsert(a, { accountId: third, n: 6 }, 60);
+        await tokens.upsert(b, { accountId: third, n: 7 }, 60);
+        expect(await idsOf(first)).toEqual([]);
+        expect(await idsOf(second)).toEqual([]);
+        expect(await idsOf(third)).toEqual([a, b].sort());
       });
 
       it('hands out copies: changing a returned record changes nothing stored', async () => {

@@ -120,6 +120,8 @@ export interface Stack {
 export async function startStack(options: { idp?: RunningIdp; https?: boolean } = {}): Promise<Stack> {
   const idp = options.idp ?? (await startIdp({ sitesOverHttps: options.https }));
   const { a, b } = idp.sites;
+  // One app per slot: a second start on an IdP whose sites still run would answer every request twice.
+  if (a.reserved.server.listenerCount('request') + b.reserved.server.listenerCount('request') > 0) throw new Error('the sites of this IdP are running already: stop that stack first');
   const secret = () => randomBytes(24).toString('base64url');
   const trust = String(a.url.startsWith('https:'));
   const siteAConfig = loadSiteAConfig({ SITE_A_URL: a.url, ISSUER: idp.issuer, SITE_A_CLIENT_SECRET: secret(), SITE_A_TRUST_PROXY: trust });
@@ -128,9 +130,8 @@ export async function startStack(options: { idp?: RunningIdp; https?: boolean } 
   const fetch = createLoopbackFetch();
   const siteA = createSiteA(siteAConfig, { fetch });
   const siteB = createSiteB(siteBConfig, { fetch });
-  const handlers = [siteA.app.callback(), siteB.app.callback()];
-  a.reserved.server.on('request', handlers[0]!);
-  b.reserved.server.on('request', handlers[1]!);
+  a.reserved.server.on('request', siteA.app.callback());
+  b.reserved.server.on('request', siteB.app.callback());
   // As `npm run site-a` and the demo serve them: their own page for what the HTTP parser refuses.
   const unanswered = [answerParserRefusals(a.reserved.server, siteA.refusals), answerParserRefusals(b.reserved.server, siteB.refusals)];
   return {
@@ -140,7 +141,8 @@ export async function startStack(options: { idp?: RunningIdp; https?: boolean } 
     async stop() {
       // The ports stay the IdP's until it stops: a later startStack({ idp }) runs the sites there again.
       [a, b].forEach((slot, index) => {
-        slot.reserved.server.off('request', handlers[index]!);
+        // Every handler: a test may have restarted the site with another (restart-site.ts).
+        slot.reserved.server.removeAllListeners('request');
         unanswered[index]!();
         slot.reserved.server.closeAllConnections();
       });

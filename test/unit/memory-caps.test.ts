@@ -59,6 +59,9 @@ describe('in-memory store lookups by account', () => {
     now += 61_000;
     expect(records.sweep()).toBe(1);
     await records.modelStore('Session').upsert('back', { accountId: 'a' }, 60);
+    // The swept id written again for someone else is theirs alone.
+    await records.modelStore('Session').upsert('gone', { accountId: 'b' }, 60);
     expect(await records.modelStore('Session').findByAccountId('a')).toEqual([{ id: 'back', payload: { accountId: 'a' } }]);
+    expect(await records.modelStore('Session').findByAccountId('b')).toEqual([{ id: 'gone', payload: { accountId: 'b' } }]);
   });
 });

@@ -197,6 +197,11 @@ export function createMemoryOidcRecords(
         if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
         table(models, model).set(id, entry);
         if (counted(model, entry)) hold(model, entry.json.length);
+        // Indexed before any trim below, so that a trim removing this very entry unindexes it too.
+        if (entry.uid) table(uidIndex, model).set(entry.uid, id);
+        if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
+        if (entry.grantId) grantIndex.add(entry.grantId, model, id);
+        if (entry.accountId) accountIndex.add(entry.accountId, model, id);
         if (anonymousCaps[model] !== undefined && !entry.signedIn) {
           let ids = anonymous.get(model);
           if (!ids) {
@@ -206,10 +211,6 @@ export function createMemoryOidcRecords(
           ids.add(id);
           trimAnonymous(model);
         }
-        if (entry.uid) table(uidIndex, model).set(entry.uid, id);
-        if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
-        if (entry.grantId) grantIndex.add(entry.grantId, model, id);
-        if (entry.accountId) accountIndex.add(entry.accountId, model, id);
       },
       async find(id) {
         const entry = live(model, id);
