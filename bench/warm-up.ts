@@ -3,8 +3,9 @@
  * Each server is started fresh (as `npm run bench` starts one for every measurement) and measured
  * in 1 s slices from its first request: operations a second and the server's CPU per operation in
  * each slice, for the baseline and ours, alternately. Each slice is prepared as `npm run bench`
- * prepares a measurement (people signed in, codes made: unmeasured, between the slices). What `npm run bench`'s default
- * warm-up (WARMUP_SECONDS in bench/harness/settings.ts) is chosen from (issue 10).
+ * prepares a measurement (people signed in, codes made: unmeasured, between the slices). What
+ * `npm run bench`'s default warm-up (WARMUP_SECONDS in bench/harness/settings.ts) is chosen from
+ * (issue 10).
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';

@@ -1,10 +1,9 @@
 /** Page rendering and error handling both sample sites share. */
-import path from 'node:path';
 import type { Context, Middleware } from 'koa';
-import pug from 'pug';
 import { isAppError } from '../../src/errors.js';
 import { describeAppError } from '../../src/http/error-messages.js';
 import { parserRefusals, type ParserRefusals } from '../../src/http/parser-refusals.js';
+import { createViews } from '../../src/http/views.js';
 import type { SignInFailure } from './relying-party.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'";
@@ -35,22 +34,9 @@ const UNANSWERED: Record<number, { code: string; title: string; message: string 
   405: { code: 'method_not_allowed', title: 'This page cannot be opened this way', message: 'This address does not answer this kind of request.' },
 };
 
-/**
- * Compiled views, once per process by file: every site created (tests make many) renders its
- * refusal pages when it is created, and compiling error.pug from source takes tens of ms.
- */
-const compiled = new Map<string, pug.compileTemplate>();
-
 export function createSitePages(viewsDir: string, site: { name: string; approach: string; color: string }): SitePages {
-  const html = (view: string, locals: object = {}) => {
-    const file = path.join(viewsDir, `${view}.pug`);
-    let template = compiled.get(file);
-    if (!template) {
-      template = pug.compileFile(file);
-      compiled.set(file, template);
-    }
-    return template({ site, ...locals });
-  };
+  // The IdP's views: templates compiled once per process by file, every page given `site`.
+  const { html } = createViews({ dir: viewsDir, site: { site } });
   const render = (ctx: Context, view: string, locals: object = {}, status = 200) => {
     const body = html(view, locals);
     ctx.status = status;
