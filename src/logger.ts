@@ -3,6 +3,7 @@
  * carries a credential is replaced before printing (STYLE rule 11).
  */
 import type { LogLevel } from './config.js';
+import { boundedLineSink, type LineSink } from './log-sink.js';
 
 export interface Logger {
   debug(event: string, fields?: Record<string, unknown>): void;
@@ -30,7 +31,8 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
   return out;
 }
 
-export function createLogger(level: LogLevel, write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Logger {
+/** `write`: where each line goes; by default standard output, with what waits for it bounded (log-sink.ts). */
+export function createLogger(level: LogLevel, write: LineSink = boundedLineSink(process.stdout)): Logger {
   const emit = (at: Exclude<LogLevel, 'silent'>) => (event: string, fields: Record<string, unknown> = {}) => {
     if (order[at] < order[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: at, event, ...redact(fields) }));
