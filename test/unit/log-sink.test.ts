@@ -22,7 +22,7 @@ function stalledStream() {
   });
   /** Each callback lets the next buffered chunk through to write(), which waits again. */
   const release = async (chunks = Infinity) => {
-    for (let let_through = 0; let_through < chunks && waiting.length > 0; let_through += 1) {
+    for (let released = 0; released < chunks && waiting.length > 0; released += 1) {
       waiting.shift()!();
       await new Promise((resolve) => setImmediate(resolve));
     }
