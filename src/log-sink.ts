@@ -58,10 +58,15 @@ export function boundedLineSink(stream: Writable, maxBufferedChars = LOG_BUFFER_
       stream.once('drain', onDrain);
     }
   };
+  const fits = (text: string) => stream.writableLength + text.length <= maxBufferedChars;
   return (line) => {
+    const text = `${line}\n`;
+    // While the buffer stays full, a dropped line costs a comparison, not a report built and thrown away.
+    if (!fits(text)) return drop();
+    if (dropped === 0) return written(text);
     // The report of lines dropped before this one goes first, and counts against the bound too.
-    const text = dropped > 0 ? `${report()}${line}\n` : `${line}\n`;
-    if (stream.writableLength + text.length > maxBufferedChars) drop();
-    else written(text);
+    const reported = `${report()}${text}`;
+    if (fits(reported)) written(reported);
+    else drop();
   };
 }

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
+/** tsx, as npm scripts run .ts entries. */
+export const TSX = `${ROOT}node_modules/.bin/tsx`;
 
 export interface Run {
   code: number | null;

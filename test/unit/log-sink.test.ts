@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { boundedLineSink, LOG_BUFFER_CHARS } from '../../src/log-sink.js';
+import { TSX } from '../support/spawn.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -134,7 +135,7 @@ describe('the log sink', () => {
 
   it("bounds the IdP's standard output when it is a pipe nobody reads", async () => {
     const total = 20_000;
-    const child = spawn(`${ROOT}node_modules/.bin/tsx`, ['test/support/log-flood.ts', String(total)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TSX, ['test/support/log-flood.ts', String(total)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pause();
     let stderr = '';
     const flooded = new Promise<{ mostHeld: number; heldAtEnd: number }>((resolve, reject) => {
