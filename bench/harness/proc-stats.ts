@@ -34,12 +34,20 @@ export const cpuMs = (pid: number) => statCpuMs(`/proc/${pid}/stat`);
 /** CPU milliseconds the process's main thread (the event loop) has used so far. */
 export const eventLoopCpuMs = (pid: number) => statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 
+/**
+ * The fields of a /proc stat file after "pid (comm) ", from the state on: index 0 is proc(5)'s
+ * field 3, so field N is at N - 3. Split after the last ")", since a command name may hold spaces
+ * and parentheses. Throws when the file can't be read (the process or thread has ended).
+ */
+export function statFields(file: string): string[] {
+  const stat = readFileSync(file, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 function statCpuMs(file: string): number | undefined {
   try {
-    const stat = readFileSync(file, 'utf8');
-    // Fields after the command name (which may hold spaces, so split after its closing ")"):
-    // index 0 is field 3 (state), so utime (field 14) and stime (field 15) are at 11 and 12.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime (field 14) and stime (field 15).
+    const fields = statFields(file);
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
   } catch {
     return undefined;

@@ -15,6 +15,7 @@ import { runEntry } from '../support/spawn.js';
 import { reservePort } from '../support/stack.js';
 import { readStartIdpScript } from '../support/start-idp-script.js';
 import { MALLOC_TUNABLES, PRODUCTION_RUNTIME_ENV } from '../../src/bin/malloc-tunables.js';
+import { statFields } from '../../bench/harness/proc-stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // A TypeScript loader or compiler, or TypeScript itself, found by path in what the process has
@@ -41,15 +42,6 @@ async function startNode(args: string[], env: Record<string, string>, ready: Reg
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { child, output: () => output };
-}
-
-/**
- * The fields of a /proc stat file after "pid (comm) ", from the state on (proc(5): field 3 is
- * index 0). From the last parenthesis: a command name may hold one.
- */
-function statFields(path: string): string[] {
-  const stat = readFileSync(path, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** The processes whose parent is `pid` (the field after the state). */
