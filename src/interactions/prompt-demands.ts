@@ -5,13 +5,16 @@
  *   (OpenID Connect Core 3.1.2.1: the OP "SHOULD return an error, such as login_required");
  * - the `claims` parameter asks for a `sub` value: the same (5.5.1);
  * - it asks for an essential `acr` this sign-in can't give: `unmet_authentication_requirements`
- *   (5.5.1.1: "the Authorization Server MUST treat that as a failed authentication attempt").
+ *   (5.5.1.1: "the Authorization Server MUST treat that as a failed authentication attempt");
+ * - its `acr_values` name two factors (voluntary in 3.1.2.1, honoured here) and the sign-in ends
+ *   with a password alone, the account having no second factor: the same, rather than a token
+ *   with less or the login page again.
  * oidc-provider re-runs the last two checks when the interaction resumes and, failing them, sends
  * the person to the login page again, for ever; it doesn't re-run the hint's, and issued a code
  * for whoever signed in. Found by a conformance review.
  */
 import { decodeJwt } from 'jose';
-import { claimsRequest, essentialAcr } from '../mfa/authentication-context.js';
+import { claimsRequest, essentialAcr, requestsTwoFactors } from '../mfa/authentication-context.js';
 
 export interface UnmetDemand {
   [key: string]: string;
@@ -51,6 +54,9 @@ export function unmetDemand(params: Record<string, unknown>, signedIn: { account
   const acr = essentialAcr(params.claims);
   if (acr !== undefined && acr.length > 0 && (signedIn.acr === undefined || !acr.includes(signedIn.acr))) {
     return { error: 'unmet_authentication_requirements', error_description: 'None of the essential acr values requested can be met by this sign-in' };
+  }
+  if (signedIn.acr === undefined && requestsTwoFactors(params)) {
+    return { error: 'unmet_authentication_requirements', error_description: 'The person has no second factor set up, and this sign-in asked for two' };
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ import type { PasskeyLimits } from '../mfa/passkey-limits.js';
 import type { Passkeys } from '../mfa/passkeys.js';
 import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-in.js';
 import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
-import { ACR_ONLY_REASONS, ACR_TWO_FACTORS, requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
+import { ACR_ONLY_REASONS, ACR_TWO_FACTORS, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
 import { isStillSignedIn } from '../oidc/claims.js';
 import { unmetDemand } from './prompt-demands.js';
 
@@ -196,11 +196,6 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       // A second factor asked for earlier on this page (a step-up for the session's account) is moot
       // now. Only a browser with a session can have one: a fresh sign-in skips the store write.
       if (interaction.session?.accountId) await deps.pendingSignIns.destroy(interaction.uid);
-      if (requestsTwoFactors(interaction.params)) {
-        // The site asked for two factors, and this account has one: say so to the site rather than
-        // sign in with less, or send the person round the login page again.
-        return finish(ctx, { error: 'unmet_authentication_requirements', error_description: 'The person has no second factor set up, and this sign-in asked for two' });
-      }
       return finishSignIn(ctx, interaction.uid, outcome);
     }
     if (outcome.kind === 'incorrect') return renderLogin(ctx, interaction, client, { email, error: INCORRECT });

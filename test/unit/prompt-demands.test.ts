@@ -1,6 +1,7 @@
 /**
  * unmetDemand (src/interactions/prompt-demands.ts): what the authorization request demanded of the
  * sign-in against who signed in and with which acr, as the password and passkey routes ask it.
+ * The routes' answers, end to end: test/integration/login-prompt-demands.test.ts, totp.test.ts.
  */
 import { UnsecuredJWT } from 'jose';
 import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
@@ -28,5 +29,16 @@ describe('what the request demanded of the sign-in', () => {
     expect(unmetDemand({ claims: acrClaims([ACR_TWO_FACTORS]) }, { accountId: 'alice' })).toMatchObject({ error: 'unmet_authentication_requirements' });
     // Voluntary (not essential): not a demand here.
     expect(unmetDemand({ claims: JSON.stringify({ id_token: { acr: { values: ['urn:example:other'] } } }) }, { accountId: 'alice' })).toBeUndefined();
+  });
+
+  it('acr_values naming two factors: met by a sign-in with the two-factor acr, unmet by a password alone', () => {
+    const params = { acr_values: `urn:example:other ${ACR_TWO_FACTORS}` };
+    expect(unmetDemand(params, { accountId: 'alice', acr: ACR_TWO_FACTORS })).toBeUndefined();
+    expect(unmetDemand(params, { accountId: 'alice' })).toEqual({
+      error: 'unmet_authentication_requirements',
+      error_description: 'The person has no second factor set up, and this sign-in asked for two',
+    });
+    // Other acr values alone ask for nothing this IdP enforces.
+    expect(unmetDemand({ acr_values: 'urn:example:other' }, { accountId: 'alice' })).toBeUndefined();
   });
 });
