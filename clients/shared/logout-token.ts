@@ -27,20 +27,28 @@ export class InvalidLogoutToken extends Error {
 }
 
 /**
- * The IdP's keys could not be had to check the token (its JWKS unreachable, answering an error, or
- * not yet showing the token's key): nothing is known about the token, so the answer is 503 and the
- * IdP tries again later. A 400 would tell it the logout was refused for good, and the session at
- * this site would outlive the person's sign-out.
+ * The IdP's keys could not be had to check the token (its JWKS unreachable, answering an error, or,
+ * fetched too recently to fetch again, not showing the token's key): nothing is known about the
+ * token, so the answer is 503 and the IdP tries again later. A 400 would tell it the logout was
+ * refused for good, and the session at this site would outlive the person's sign-out.
  */
 export class LogoutKeysUnavailable extends Error {
   override readonly name = 'LogoutKeysUnavailable';
 }
 
-/** jose's errors for a key set it could not fetch, read, or find the token's key in. */
-const KEY_SET_ERRORS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JWKS_NO_MATCHING_KEY', 'ERR_JOSE_GENERIC']);
+/** jose's errors for a key set it could not fetch or read. */
+const KEY_SET_ERRORS = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
 
-function keysUnavailable(error: unknown): boolean {
+/**
+ * `fetchedForThisCheck`: the key set was not fetched within jose's cooldown before the check, so a
+ * token naming a key jose did not find made it fetch the IdP's keys as they are now. Not there
+ * either, the key is none of the IdP's and the token is refused (400); only a key missing from a
+ * set too recent to fetch again may be one the IdP rotated to since (503, asked again later). A
+ * forged `kid` got 503 "the keys could not be fetched" every time (found by an attacking review).
+ */
+function keysUnavailable(error: unknown, fetchedForThisCheck: boolean): boolean {
   const code = (error as { code?: unknown }).code;
+  if (code === 'ERR_JWKS_NO_MATCHING_KEY') return !fetchedForThisCheck;
   // A fetch that failed outright (connection refused, DNS) is no JOSE error at all.
   return typeof code === 'string' ? KEY_SET_ERRORS.has(code) : !(error instanceof Error && error.name.startsWith('JW'));
 }
@@ -67,6 +75,7 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
       throw new InvalidLogoutToken('unexpected typ header');
     }
     let payload;
+    const fetchedForThisCheck = !jwks.coolingDown;
     try {
       ({ payload } = await jwtVerify(token, jwks, {
         issuer,
@@ -76,7 +85,7 @@ export function createLogoutTokenVerifier(options: { clientId: string; keys: () 
         clockTolerance: options.clockToleranceSeconds ?? 5,
       }));
     } catch (error) {
-      if (keysUnavailable(error)) throw new LogoutKeysUnavailable((error as Error).message);
+      if (keysUnavailable(error, fetchedForThisCheck)) throw new LogoutKeysUnavailable((error as Error).message);
       throw new InvalidLogoutToken((error as Error).message);
     }
     const events = payload.events as Record<string, unknown> | undefined;
@@ -144,7 +153,7 @@ export function backchannelLogoutRoute(verify: (token: string) => Promise<Logout
       if (error instanceof LogoutKeysUnavailable) {
         ctx.status = 503;
         ctx.set('Retry-After', '30');
-        ctx.body = { error: 'temporarily_unavailable', error_description: 'the identity provider\'s keys could not be fetched to check the logout token' };
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'the identity provider\'s keys could not be fetched, or do not show the logout token\'s key yet' };
         return;
       }
       if (!(error instanceof InvalidLogoutToken)) throw error;

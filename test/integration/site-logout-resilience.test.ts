@@ -2,8 +2,10 @@
  * A sample site's back-channel logout endpoint when something on its side fails, found by an
  * attacking review of the sites: a logout must not be lost because the site could not check it
  * at that moment. Keys it can't fetch answer 503 (the IdP tries again), not 400 (refused for
- * good); a logout its store could not carry out gives the token's jti back, so the same token
- * sent again counts; and the site waits for a silent IdP seconds, not half a minute.
+ * good), and so does a key it can't find in keys fetched too recently to fetch again, while a key
+ * not in keys fetched for the check is refused (400); a logout its store could not carry out gives
+ * the token's jti back, so the same token sent again counts; and the site waits for a silent IdP
+ * seconds, not half a minute.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +62,28 @@ it('answers 503 in JSON when the keys can\'t be fetched at all, and 400 still fo
   restartSiteA({ fetch: loopback });
   const wrong = await postLogoutToken(stack.siteA.url, `${token.slice(0, -4)}AAAA`);
   expect(wrong.status).toBe(400);
+});
+
+it('refuses a token naming a key the IdP does not have once it has fetched the keys for it (400), and answers 503 only while they are too recent to fetch again', async () => {
+  const loopback = createLoopbackFetch();
+  let jwksFetches = 0;
+  restartSiteA({
+    fetch: (input: string | URL, init?: RequestInit) => {
+      if (new URL(String(input)).pathname.endsWith('/jwks')) jwksFetches += 1;
+      return loopback(input, init);
+    },
+  });
+  const forged = () => signLogoutToken(stack.idp, logoutClaims(stack.idp, stack.siteA.config.clientId), { kid: 'no-such-key' });
+  // No keys cached: this check fetches them, and the token's key is not among them.
+  const refused = await postLogoutToken(stack.siteA.url, await forged());
+  expect([refused.status, JSON.parse(refused.body).error, jwksFetches]).toEqual([400, 'invalid_request', 1]);
+  // Fetched a moment ago (jose waits 30 s before fetching again): the key may be one the IdP just
+  // rotated to, so the IdP is asked to send it again later.
+  const unsure = await postLogoutToken(stack.siteA.url, await forged());
+  expect([unsure.status, JSON.parse(unsure.body).error, jwksFetches]).toEqual([503, 'temporarily_unavailable', 1]);
+  // A token with the IdP's key passes all the while.
+  const genuine = await postLogoutToken(stack.siteA.url, await signLogoutToken(stack.idp, logoutClaims(stack.idp, stack.siteA.config.clientId)));
+  expect(genuine.status).toBe(200);
 });
 
 it('takes a logout token again after its logout could not be carried out (the store was down)', async () => {
