@@ -22,7 +22,7 @@ export interface PolicyOptions {
   allowHttpLoopback: boolean;
 }
 
-export const LIMITS = Object.freeze({ uris: 10, uriLength: 2000, nameLength: 200, contacts: 10 });
+export const LIMITS = Object.freeze({ uris: 10, uriLength: 2000, nameLength: 200, contacts: 10, contactLength: 254 });
 export const SUPPORTED_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
 type UriKind = 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logout_uri' | (typeof FETCHED_URIS)[number];
@@ -33,6 +33,25 @@ type UriKind = 'redirect_uris' | 'post_logout_redirect_uris' | 'backchannel_logo
  * point the IdP's outgoing requests at http hosts, credentials or fragments.
  */
 const FETCHED_URIS = ['jwks_uri', 'sector_identifier_uri'] as const;
+
+/**
+ * URIs shown to people or handed to browsers, never fetched by the IdP (RFC 7591 section 2; OpenID
+ * Connect Registration 1.0 section 2), each also in language-tagged variants (`logo_uri#ja`).
+ * oidc-provider checks they are http(s) URLs; here, like every URI a client registers, at most
+ * 2,000 characters and with no credentials: without a bound, one registration stored ~50 KB of
+ * them (found by an attacking review).
+ */
+const DISPLAYED_URIS: readonly string[] = ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'initiate_login_uri'];
+
+function checkDisplayedUris(metadata: Partial<ClientMetadata>): PolicyViolation | undefined {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!DISPLAYED_URIS.includes(key.split('#', 1)[0]!) || typeof value !== 'string') continue; // the engine answers a non-string
+    if (value.length > LIMITS.uriLength) return violation('invalid_client_metadata', `${key} must be at most ${LIMITS.uriLength} characters`);
+    const url = URL.parse(value);
+    if (url && (url.username || url.password)) return violation('invalid_client_metadata', `${key} must not contain credentials`);
+  }
+  return undefined;
+}
 
 function checkUri(value: unknown, field: UriKind, applicationType: string, options: PolicyOptions): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `${field} entries must be non-empty strings`;
@@ -91,7 +110,11 @@ export function checkClientPolicy(metadata: Partial<ClientMetadata>, options: Po
   if (grantProblem) return grantProblem;
   const contacts = listOf(metadata.contacts);
   if (!contacts || contacts.length > LIMITS.contacts) return violation('invalid_client_metadata', `contacts may list at most ${LIMITS.contacts} addresses`);
-  return undefined;
+  // An address is at most 254 characters (RFC 5321 section 4.5.3.1's path limit, less its brackets).
+  if (contacts.some((contact) => typeof contact === 'string' && contact.length > LIMITS.contactLength)) {
+    return violation('invalid_client_metadata', `contacts entries must be at most ${LIMITS.contactLength} characters`);
+  }
+  return checkDisplayedUris(metadata);
 }
 
 /**

@@ -70,6 +70,9 @@ describe('POST /reg (RFC 7591)', () => {
     ['a jwks_uri with credentials', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://user:pw@app.example.com/jwks' }],
     ['a jwks_uri with a fragment', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks#k' }],
     ['jwks_uri together with jwks', 'invalid_client_metadata', { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example.com/jwks', jwks: { keys: [] } }],
+    ['a 2,001-character logo_uri', 'invalid_client_metadata', { logo_uri: `https://app.example.com/${'a'.repeat(1977)}` }],
+    ['a language-tagged policy URI with credentials', 'invalid_client_metadata', { 'policy_uri#de': 'https://user:pw@app.example.com/datenschutz' }],
+    ['a 255-character contact', 'invalid_client_metadata', { contacts: [`${'a'.repeat(243)}@example.com`] }],
   ];
   it.each(rejections)('rejects %s with %s', async (_what, error, metadata) => {
     const reply = await register(app(metadata));

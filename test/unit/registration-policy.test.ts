@@ -61,9 +61,26 @@ describe('checkClientPolicy', () => {
     expect(checkClientPolicy(web('https://app.example.com/cb', { grant_types: [Object.create(null)] }), production)?.error).toBe('invalid_client_metadata');
   });
 
-  it('limits contacts', () => {
+  it('limits contacts: at most 10, each at most 254 characters', () => {
     const contacts = Array.from({ length: 11 }, (_v, n) => `ops${n}@example.com`);
     expect(checkClientPolicy(web('https://a.example/cb', { contacts }), production)?.error).toBe('invalid_client_metadata');
+    const address = (length: number) => `${'a'.repeat(length - '@example.com'.length)}@example.com`;
+    expect(checkClientPolicy(web('https://a.example/cb', { contacts: [address(254)] }), production)).toBeUndefined();
+    expect(checkClientPolicy(web('https://a.example/cb', { contacts: ['ops@example.com', address(255)] }), production)).toEqual({
+      error: 'invalid_client_metadata',
+      description: 'contacts entries must be at most 254 characters',
+    });
+  });
+
+  it('limits the URIs shown to people (client_uri, logo_uri, policy_uri, tos_uri, initiate_login_uri), language-tagged ones too', () => {
+    const long = `https://app.example.com/${'p'.repeat(2000)}`;
+    for (const field of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri', 'initiate_login_uri', 'tos_uri#ja', 'logo_uri#en-GB']) {
+      expect(checkClientPolicy(web('https://app.example.com/cb', { [field]: 'https://app.example.com/page' }), production)).toBeUndefined();
+      expect(checkClientPolicy(web('https://app.example.com/cb', { [field]: long }), production)).toEqual({ error: 'invalid_client_metadata', description: `${field} must be at most 2000 characters` });
+      expect(checkClientPolicy(web('https://app.example.com/cb', { [field]: 'https://user:secret@app.example.com/' }), production)?.description).toBe(`${field} must not contain credentials`);
+    }
+    // Other members with such a prefix are not URIs of this kind.
+    expect(checkClientPolicy(web('https://app.example.com/cb', { client_uri_note: long }), production)).toBeUndefined();
   });
 });
 
