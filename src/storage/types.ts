@@ -59,6 +59,14 @@ export interface OidcModelStore {
    * the text as it was.
    */
   findJson(id: string): Promise<string | undefined>;
+  /**
+   * Writes `payload` only if the record is live and its JSON text is still `expectedJson` (what
+   * findJson answered): a compare-and-swap for read-change-write callers (admin changes to a
+   * client), so a write based on a read that another write or a deletion has since overtaken
+   * changes nothing. True when written (with `expiresInSeconds` as upsert's); false when the record
+   * changed or is gone.
+   */
+  replaceIfUnchanged(id: string, expectedJson: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<boolean>;
   findByUid(uid: string): Promise<AdapterPayload | undefined>;
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
   /** Marks the record consumed exactly once; a second call fails with AppError `already_consumed`. */

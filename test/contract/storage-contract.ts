@@ -108,6 +108,35 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await store.find(forever)).toEqual({ kept: true });
       });
 
+      it('replaces a record only while its JSON text is the one read: never after another write, a deletion, or for an id never stored', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        await clients.upsert(key, { client_id: key, client_secret: 'first' });
+        const read = (await clients.findJson(key))!;
+        expect(await clients.replaceIfUnchanged(key, read, { client_id: key, client_secret: 'second' })).toBe(true);
+        expect(await clients.find(key)).toEqual({ client_id: key, client_secret: 'second' });
+        // A write based on the first read comes too late: the record stays as the second write left it.
+        expect(await clients.replaceIfUnchanged(key, read, { client_id: key, client_secret: 'stale' })).toBe(false);
+        expect(await clients.find(key)).toEqual({ client_id: key, client_secret: 'second' });
+        const current = (await clients.findJson(key))!;
+        await clients.destroy(key);
+        expect(await clients.replaceIfUnchanged(key, current, { client_id: key, client_secret: 'revived' })).toBe(false);
+        expect(await clients.find(key)).toBeUndefined();
+        const never = id();
+        expect(await clients.replaceIfUnchanged(never, '{}', { client_id: never })).toBe(false);
+        expect(await clients.find(never)).toBeUndefined();
+      });
+
+      it('lets exactly one of many concurrent replacements based on the same read win', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        await clients.upsert(key, { client_id: key, n: 0 });
+        const read = (await clients.findJson(key))!;
+        const results = await Promise.all(Array.from({ length: 12 }, (_v, n) => clients.replaceIfUnchanged(key, read, { client_id: key, n: n + 1 })));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await clients.find(key)).toEqual({ client_id: key, n: results.indexOf(true) + 1 });
+      });
+
       it('consumes a record once: the mark is visible and a second consume fails', async () => {
         const codes = storage.modelStore('AuthorizationCode');
         const key = id();

@@ -186,6 +186,18 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(Object.keys(replacement).sort()).toEqual(['_id', 'expiresAt', 'grantId', 'payload', 'uid']);
     });
 
+    it('replaces a record only where its payload is still the text read: one conditional update, no upsert, with majority', async () => {
+      const start = fake.commands().length;
+      const read = JSON.stringify({ client_id: 'c1', client_secret: 'old' });
+      expect(await storage.modelStore('Client').replaceIfUnchanged('c1', read, { client_id: 'c1', client_secret: 'new' })).toBe(true);
+      const [update] = sentSince(start).filter((command) => command.name === 'update');
+      const [statement] = update!.body.updates as { q: Doc; u: Doc; upsert?: boolean }[];
+      expect(statement!.q).toEqual({ _id: 'c1', payload: read, $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] });
+      expect(statement!.u).toEqual({ _id: 'c1', payload: JSON.stringify({ client_id: 'c1', client_secret: 'new' }) });
+      expect(statement!.upsert).toBeFalsy();
+      expect(writeConcernOf(update)).toEqual({ w: 'majority' });
+    });
+
     it('pages the audit trail by (at, _id) with our own operators kept intact, and sorts on both', async () => {
       const start = fake.commands().length;
       const before = new Date('2026-11-30T12:00:00Z');

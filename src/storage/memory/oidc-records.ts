@@ -10,7 +10,7 @@
 import { AppError } from '../../errors.js';
 import { assertKnownModel } from '../models.js';
 import { assertId, isId } from '../ids.js';
-import { assertWithinBounds, type AdapterPayload, type OidcModelStore } from '../types.js';
+import { assertWithinBounds, type AdapterPayload, type OidcModelStore, type RecordBounds } from '../types.js';
 import { pageByIds } from './id-pages.js';
 import { createMemberIndex } from './member-index.js';
 import { createParsedPayloads } from './parsed-payloads.js';
@@ -186,31 +186,40 @@ export function createMemoryOidcRecords(
         const entry = live(model, id);
         return entry ? [{ id, payload: payloadOf(entry) }] : [];
       });
+    /** The write of upsert, synchronous: replaceIfUnchanged's compare and write happen in one step. */
+    function write(id: string, payload: AdapterPayload, expiresInSeconds?: number, bounds?: RecordBounds): void {
+      assertId(id, model);
+      const entry = entryOf(payload);
+      // Before the record it replaces goes: a refused write changes nothing.
+      if (bounds) assertWithinBounds(entry.json, bounds);
+      remove(model, id);
+      makeRoom(model, entry.json.length);
+      if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
+      table(models, model).set(id, entry);
+      if (counted(model, entry)) hold(model, entry.json.length);
+      // Indexed before any trim below, so that a trim removing this very entry unindexes it too.
+      if (entry.uid) table(uidIndex, model).set(entry.uid, id);
+      if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
+      if (entry.grantId) grantIndex.add(entry.grantId, model, id);
+      if (entry.accountId) accountIndex.add(entry.accountId, model, id);
+      if (anonymousCaps[model] !== undefined && !entry.signedIn) {
+        let ids = anonymous.get(model);
+        if (!ids) {
+          ids = new Set();
+          anonymous.set(model, ids);
+        }
+        ids.add(id);
+        trimAnonymous(model);
+      }
+    }
     return {
       async upsert(id, payload, expiresInSeconds, bounds) {
-        assertId(id, model);
-        const entry = entryOf(payload);
-        // Before the record it replaces goes: a refused write changes nothing.
-        if (bounds) assertWithinBounds(entry.json, bounds);
-        remove(model, id);
-        makeRoom(model, entry.json.length);
-        if (typeof expiresInSeconds === 'number') entry.expiresAt = now() + expiresInSeconds * 1000;
-        table(models, model).set(id, entry);
-        if (counted(model, entry)) hold(model, entry.json.length);
-        // Indexed before any trim below, so that a trim removing this very entry unindexes it too.
-        if (entry.uid) table(uidIndex, model).set(entry.uid, id);
-        if (entry.userCode) table(userCodeIndex, model).set(entry.userCode, id);
-        if (entry.grantId) grantIndex.add(entry.grantId, model, id);
-        if (entry.accountId) accountIndex.add(entry.accountId, model, id);
-        if (anonymousCaps[model] !== undefined && !entry.signedIn) {
-          let ids = anonymous.get(model);
-          if (!ids) {
-            ids = new Set();
-            anonymous.set(model, ids);
-          }
-          ids.add(id);
-          trimAnonymous(model);
-        }
+        write(id, payload, expiresInSeconds, bounds);
+      },
+      async replaceIfUnchanged(id, expectedJson, payload, expiresInSeconds) {
+        if (live(model, id)?.json !== expectedJson) return false;
+        write(id, payload, expiresInSeconds);
+        return true;
       },
       async find(id) {
         const entry = live(model, id);

@@ -80,6 +80,19 @@ export function createMongoModelStore(connection: Connection, model: string, onU
         if (bounds) assertWithinBounds(jsonOf(doc), bounds);
         await Records.replaceOne({ _id: id }, doc, { upsert: true });
       }),
+    replaceIfUnchanged: (id, expectedJson, payload, expiresInSeconds) =>
+      guard(async () => {
+        assertId(id, model);
+        const doc = toRecordDocument(id, payload, expiresInSeconds, Date.now());
+        const replaced = await Records.replaceOne({ _id: id, payload: expectedJson, ...live() }, doc, majority());
+        if (replaced.matchedCount === 1) return true;
+        // A record written by an earlier version keeps its payload as a sub-document: compared as
+        // the one read, field for field (and replaced by the text form).
+        const current = await liveDoc({ _id: id });
+        if (!current || typeof current.payload === 'string' || jsonOf(current) !== expectedJson) return false;
+        const legacy = await Records.replaceOne({ _id: id, payload: ourCondition({ $eq: current.payload }), ...live() }, doc, majority());
+        return legacy.matchedCount === 1;
+      }),
     // A non-string never reaches a filter: an undefined would match records without the field,
     // an object could be an operator.
     find: (id) => (isId(id) ? guard(() => findOne({ _id: id })) : Promise.resolve(undefined)),
