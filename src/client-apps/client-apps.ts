@@ -34,6 +34,8 @@ export interface ClientAppInput {
 export interface ClientApp {
   metadata: ClientMetadata;
   firstParty: boolean;
+  /** The stored version read (registry.ts findVersioned): a change is written only onto it. */
+  version?: string;
 }
 
 export const newClientSecret = () => randomBytes(32).toString('base64url');
@@ -55,12 +57,15 @@ function describeInvalid(error: unknown): AppError {
   return error instanceof AppError ? error : new AppError('invalid_input', String((error as Error).message ?? error));
 }
 
-/** Validates against our policy and oidc-provider's schema, then stores. `current`: the stored client being changed. */
-async function store(idp: ClientAppDeps, metadata: ClientMetadata, firstParty: boolean, current?: ClientMetadata): Promise<ClientApp> {
-  const violation = await idp.registrationPolicy.check(metadata, { by: 'admin', firstParty, current });
+/**
+ * Validates against our policy and oidc-provider's schema, then stores. `current`: the stored
+ * client being changed, written over only if it is still the version read.
+ */
+async function store(idp: ClientAppDeps, metadata: ClientMetadata, firstParty: boolean, current?: Pick<ClientApp, 'metadata' | 'version'>): Promise<ClientApp> {
+  const violation = await idp.registrationPolicy.check(metadata, { by: 'admin', firstParty, current: current?.metadata });
   if (violation) throw new AppError('invalid_input', `${violation.error}: ${violation.description}`);
   try {
-    await idp.clients.save(metadata, { firstParty });
+    await idp.clients.save(metadata, { firstParty, ...(current?.version === undefined ? {} : { ifVersion: current.version }) });
   } catch (error) {
     throw describeInvalid(error);
   }
@@ -68,9 +73,9 @@ async function store(idp: ClientAppDeps, metadata: ClientMetadata, firstParty: b
 }
 
 export async function findClientApp(idp: ClientAppDeps, clientId: string): Promise<ClientApp> {
-  const metadata = await idp.clients.find(clientId);
-  if (!metadata) throw new AppError('not_found', `No client with id "${clientId}"`, { expose: true });
-  return { metadata, firstParty: await idp.clients.isFirstParty(clientId) };
+  const found = await idp.clients.findVersioned(clientId);
+  if (!found) throw new AppError('not_found', `No client with id "${clientId}"`, { expose: true });
+  return { ...found, firstParty: await idp.clients.isFirstParty(clientId) };
 }
 
 /** `replace`: overwrite an existing client with this id (the demo seed at every start). */
@@ -92,7 +97,7 @@ export async function addClientApp(idp: ClientAppDeps, input: ClientAppInput, op
     ...(input.isPublic ? {} : { client_secret: input.secret ?? newClientSecret() }),
     ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
-  return store(idp, metadata, input.firstParty ?? false, existing);
+  return store(idp, metadata, input.firstParty ?? false, existing ? { metadata: existing } : undefined);
 }
 
 export async function updateClientApp(
@@ -108,13 +113,13 @@ export async function updateClientApp(
   if (changes.backchannelLogoutUri !== undefined) {
     Object.assign(metadata, { backchannel_logout_uri: changes.backchannelLogoutUri, backchannel_logout_session_required: true });
   }
-  return store(idp, metadata, changes.firstParty ?? current.firstParty, current.metadata);
+  return store(idp, metadata, changes.firstParty ?? current.firstParty, current);
 }
 
 export async function rotateClientSecret(idp: ClientAppDeps, clientId: string): Promise<ClientApp> {
   const current = await findClientApp(idp, clientId);
   if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
-  return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current.metadata);
+  return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current);
 }
 
 /**

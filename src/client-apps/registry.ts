@@ -4,12 +4,22 @@
  * registration runs).
  */
 import type { ClientMetadata, Provider } from 'oidc-provider';
+import { AppError } from '../errors.js';
+import { jsonObject } from '../json-object.js';
 import type { Storage } from '../storage/types.js';
 import type { ClientTrust } from './trust.js';
 
 export interface ClientRegistry {
-  save(metadata: ClientMetadata, options: { firstParty: boolean }): Promise<ClientMetadata>;
+  /**
+   * `ifVersion`: the version read with the metadata being changed (findVersioned); the write is
+   * made only if the stored client is still that one, else AppError `conflict`. An admin change
+   * based on a read that a secret rotation or a deletion overtook would otherwise put the old
+   * secret back or revive the deleted client (found by an attacking review, on MongoDB).
+   */
+  save(metadata: ClientMetadata, options: { firstParty: boolean; ifVersion?: string }): Promise<ClientMetadata>;
   find(clientId: string): Promise<ClientMetadata | undefined>;
+  /** The client with its version: its stored JSON text, which every write changes. */
+  findVersioned(clientId: string): Promise<{ metadata: ClientMetadata; version: string } | undefined>;
   isFirstParty(clientId: string): Promise<boolean>;
   list(): Promise<ClientMetadata[]>;
   /** One page of clients by client_id, after `after` (OidcModelStore's page). */
@@ -20,14 +30,23 @@ export interface ClientRegistry {
 export function createClientRegistry(provider: () => Provider, storage: Storage, trust: ClientTrust): ClientRegistry {
   const records = storage.modelStore('Client');
   return {
-    async save(metadata, { firstParty }) {
+    async save(metadata, { firstParty, ifVersion }) {
       await provider().Client.validate(metadata);
-      await records.upsert(metadata.client_id, { ...metadata });
+      if (ifVersion === undefined) await records.upsert(metadata.client_id, { ...metadata });
+      else if (!(await records.replaceIfUnchanged(metadata.client_id, ifVersion, { ...metadata }))) {
+        throw new AppError('conflict', `Client "${metadata.client_id}" was changed or deleted meanwhile: read it again and retry`);
+      }
       await trust.setFirstParty(metadata.client_id, firstParty);
       return metadata;
     },
     async find(clientId) {
       return (await records.find(clientId)) as ClientMetadata | undefined;
+    },
+    async findVersioned(clientId) {
+      const version = await records.findJson(clientId);
+      if (version === undefined) return undefined;
+      const metadata = jsonObject(version);
+      return metadata ? { metadata: metadata as unknown as ClientMetadata, version } : undefined;
     },
     isFirstParty: (clientId) => trust.isFirstParty(clientId),
     async list() {

@@ -2,6 +2,7 @@
  * The only `new Provider(...)`: every oidc-provider setting in one place. Each default that
  * oidc-provider asks integrators to replace ("you SHOULD/MUST change it") is replaced here.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ACR_TWO_FACTORS, ACR_VALUES, requestsTwoFactors, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.js';
@@ -92,13 +93,29 @@ function createIntrospectionPolicy(resourceServers: ResourceServers) {
  * `gen`: the client's token generation (client-apps/api-access.ts), in tokens for a resource
  * server that checks it (the Management API), so rotating the client's secret or revoking its
  * tokens ends the tokens it already holds.
+ *
+ * A rotation stores the new secret, then moves the generation on. A request that authenticated
+ * with the old secret before the first and reads the generation after the second would carry the
+ * new one past the rotation (found by an attacking review, on a store with MongoDB's round trips).
+ * So once the generation is read, the secret that authenticated must still be the stored one:
+ * read in that order, a token with a generation read before the rotation's bump is ended by it,
+ * and one read after meets the new secret here.
  */
 function createExtraTokenClaims(resourceServers: ResourceServers, apiAccess: ApiAccess): NonNullable<Configuration['extraTokenClaims']> {
-  return async (_ctx, token) => {
+  return async (ctx, token) => {
     if (token.kind !== 'ClientCredentials' || typeof token.aud !== 'string') return undefined;
     if (!(await resourceServers.find(token.aud))?.clientCredentialsOnly) return undefined;
-    return { gen: await apiAccess.generation(token.clientId as string) };
+    const gen = await apiAccess.generation(token.clientId as string);
+    const stored = await ctx.oidc.provider.Client.find(token.clientId as string);
+    if (!stored || !sameSecret(stored.clientSecret, ctx.oidc.client?.clientSecret)) throw new errors.InvalidClientAuth('the secret that authenticated was rotated meanwhile');
+    return { gen };
   };
+}
+
+/** Compared by digest: the time taken says nothing of how much of the stored secret was matched. */
+function sameSecret(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 /**

@@ -12,6 +12,7 @@
  * first-party app skips consent): it is an admin's scope, granted as such.
  */
 import type { ClientMetadata } from 'oidc-provider';
+import { AppError } from '../../errors.js';
 import type { ApiAccess, ApiGrant } from '../../client-apps/api-access.js';
 import { checkApiGrants } from '../../client-apps/api-access.js';
 import { addClientApp, findClientApp, removeClientApp, rotateClientSecret, updateClientApp, type ClientApp } from '../../client-apps/client-apps.js';
@@ -114,6 +115,9 @@ async function assertMayManage(deps: ClientsDeps, request: ApiRequest, identifie
   return clientId;
 }
 
+
+/** A change is written only onto the client as it was read (client-apps/registry.ts). */
+const CHANGED_MEANWHILE = 'The client was changed or deleted by another request meanwhile: read it again and retry';
 export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
   const identifier = managementApiIdentifier(deps.config.issuer);
   const show = async (clientId: string) => representation(deps, await findClientApp(deps, clientId));
@@ -151,6 +155,9 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
         const grantTypes = body.grant_types ?? ['authorization_code'];
         await checkApiGrants(deps.resourceServers, grantTypes, grants);
         assertNoEscalation(request, grants, identifier);
+        // A grant record left under this id (a grant written as its client was deleted) must not
+        // come with a new client: the caller could get scopes it could not grant (assertNoEscalation).
+        if (typeof body.client_id === 'string' && !(await deps.clients.find(body.client_id))) await deps.apiAccess.forget(body.client_id);
         const app = await addClientApp(deps, {
           id: body.client_id as string | undefined,
           name: body.client_name as string,
@@ -184,6 +191,7 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       scope: 'admin:clients:write',
       body: UPDATE,
       response: { status: 200, description: 'The client as it is now', schema: CLIENT },
+      problems: { 409: CHANGED_MEANWHILE },
       async handle(request) {
         const clientId = await assertMayManage(deps, request, identifier);
         const changes = request.body as Record<string, unknown>;
@@ -220,6 +228,7 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       tag,
       scope: 'admin:clients:write',
       response: { status: 200, description: 'The client, with its new client_secret', schema: CLIENT },
+      problems: { 409: CHANGED_MEANWHILE },
       async handle(request) {
         const clientId = await assertMayManage(deps, request, identifier);
         const app = await rotateClientSecret(deps, clientId);
@@ -244,6 +253,11 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
         const current = await deps.apiAccess.list(app.metadata.client_id);
         for (const old of current) if (!grants.some((grant) => grant.resource === old.resource)) await deps.apiAccess.setGrant(app.metadata.client_id, { resource: old.resource, scopes: [] });
         for (const grant of grants) await deps.apiAccess.setGrant(app.metadata.client_id, grant);
+        // Deleted meanwhile: its deletion may have cleared its grants before these were written.
+        if (!(await deps.clients.find(app.metadata.client_id))) {
+          await deps.apiAccess.forget(app.metadata.client_id);
+          throw new AppError('not_found', `No client with id "${app.metadata.client_id}"`, { expose: true });
+        }
         return { status: 200, body: await representation(deps, app) };
       },
     },

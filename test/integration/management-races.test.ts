@@ -1,0 +1,99 @@
+/**
+ * Admin changes to a client that race each other (found by an attacking review, on a store with
+ * MongoDB's round trips): a leaked admin client keeps sending harmless changes of itself while a
+ * senior admin rotates its secret or deletes it. Each race is staged in the losing order with a
+ * gate on the store (test/support/storage-gates.ts): the leaked client's write waits, the admin's
+ * change lands, then the write goes on. It must change nothing.
+ */
+import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { managementApiIdentifier } from '../../src/management/management-api.js';
+import { callApi, createAdminClient, expectDocumented, managementToken, requestToken, type AdminClient } from '../support/management.js';
+import { startIdp, type RunningIdp } from '../support/stack.js';
+import { withGates, type GatedStorage } from '../support/storage-gates.js';
+
+let idp: RunningIdp;
+let gates: GatedStorage;
+let senior: string;
+beforeAll(async () => {
+  gates = withGates(createMemoryStorage());
+  idp = await startIdp({ storage: gates.storage });
+  senior = await managementToken(idp, await createAdminClient(idp, undefined, 'Senior admin'));
+});
+afterAll(() => idp.stop());
+
+let leaks = 0;
+/** An admin client that may change clients, and a token of its own. */
+async function leakedAdmin(): Promise<AdminClient & { token: string }> {
+  leaks += 1;
+  const client = await createAdminClient(idp, ['admin:clients:write'], `Leaked ${leaks}`);
+  return { ...client, token: await managementToken(idp, client, ['admin:clients:write']) };
+}
+
+const CLIENT_WRITES = ['upsert', 'replaceIfUnchanged'] as const;
+
+describe('a change based on a read that another admin change overtook', () => {
+  it('does not put a rotated secret back: the change is refused (409) and only the new secret works', async () => {
+    const leaked = await leakedAdmin();
+    const gate = gates.holdNext('Client', [...CLIENT_WRITES]);
+    const rename = callApi(idp, leaked.token, 'PATCH', `/clients/${leaked.id}`, { client_name: 'Still here' });
+    await gate.reached;
+    const rotated = await callApi(idp, senior, 'POST', `/clients/${leaked.id}/secret`);
+    expect(rotated.status).toBe(200);
+    gate.release();
+    const renamed = await rename;
+    expect(renamed.status).toBe(409);
+    expect(renamed.json).toMatchObject({ status: 409, code: 'conflict' });
+    await expectDocumented(idp, senior, 'updateClient', renamed);
+    expect((await requestToken(idp, leaked, ['admin:clients:write'])).status).toBe(401);
+    expect((await requestToken(idp, { id: leaked.id, secret: rotated.json.client_secret }, ['admin:clients:write'])).status).toBe(200);
+  });
+
+  it('does not bring a deleted client back', async () => {
+    const leaked = await leakedAdmin();
+    const gate = gates.holdNext('Client', [...CLIENT_WRITES]);
+    const rename = callApi(idp, leaked.token, 'PATCH', `/clients/${leaked.id}`, { client_name: 'Still here' });
+    await gate.reached;
+    expect((await callApi(idp, senior, 'DELETE', `/clients/${leaked.id}`)).status).toBe(204);
+    gate.release();
+    expect((await rename).status).toBe(409);
+    expect((await callApi(idp, senior, 'GET', `/clients/${leaked.id}`)).status).toBe(404);
+    expect((await requestToken(idp, leaked, ['admin:clients:write'])).status).toBe(401);
+  });
+
+  it('leaves no API grant behind a deleted client, for a client created later under its id to inherit', async () => {
+    const leaked = await leakedAdmin();
+    const gate = gates.holdNext('ClientApiAccess', ['upsert']);
+    const regrant = callApi(idp, leaked.token, 'PUT', `/clients/${leaked.id}/api-grants`, {
+      api_grants: [{ resource: managementApiIdentifier(idp.issuer), scopes: ['admin:clients:write'] }],
+    });
+    await gate.reached;
+    expect((await callApi(idp, senior, 'DELETE', `/clients/${leaked.id}`)).status).toBe(204);
+    gate.release();
+    expect((await regrant).status).toBe(404);
+    expect(await idp.apiAccess.list(leaked.id)).toEqual([]);
+  });
+
+  it('gives a client created under an id no grant left there, whatever wrote it', async () => {
+    const id = `reused-${leaks}`;
+    // As a grant written just after its client's deletion would have left it.
+    await idp.apiAccess.setGrant(id, { resource: managementApiIdentifier(idp.issuer), scopes: ['admin:keys:read'] });
+    const clientsOnly = await managementToken(idp, await createAdminClient(idp, ['admin:clients:write'], 'Clients only'), ['admin:clients:write']);
+    const created = await callApi(idp, clientsOnly, 'POST', '/clients', { client_id: id, client_name: 'Reused id', grant_types: ['client_credentials'] });
+    expect(created.status).toBe(201);
+    expect(created.json.api_grants).toEqual([]);
+    expect((await requestToken(idp, { id, secret: created.json.client_secret }, ['admin:keys:read'])).status).toBe(400);
+  });
+});
+
+describe('a token asked for with the old secret while the secret rotates', () => {
+  it('is refused once its generation is read after the rotation, so no token outlives the rotation', async () => {
+    const leaked = await leakedAdmin();
+    const gate = gates.holdNext('ClientTokenGeneration', ['find']);
+    const asked = requestToken(idp, leaked, ['admin:clients:write']);
+    await gate.reached;
+    expect((await callApi(idp, senior, 'POST', `/clients/${leaked.id}/secret`)).status).toBe(200);
+    gate.release();
+    const reply = await asked;
+    expect(reply).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+  });
+});
