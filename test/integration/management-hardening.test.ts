@@ -94,10 +94,23 @@ describe('ids that outlive what they named', () => {
     expect(await stack.idp.clients.find(id)).toBeDefined();
   });
 
-  it("refuses resource servers under the IdP's own /api, however spelled", async () => {
+  it("refuses resource servers on the IdP's own host, however spelled, so none can pass for the Management API", async () => {
     const own = managementApiIdentifier(stack.idp.issuer);
-    const { origin } = new URL(own);
-    for (const lookalike of [`${own}/`, own.replace('http://', 'HTTP://'), `${origin}/api/v1/x`, `${origin}/%61pi/v1`, `${origin}/API/v2`]) {
+    const { origin, hostname, port } = new URL(own);
+    for (const lookalike of [
+      `${own}/`,
+      own.replace('http://', 'HTTP://'),
+      `${origin}/api/v1/x`,
+      `${origin}/%61pi/v1`,
+      `${origin}/API/v2`,
+      // Found by an attacking review: a doubled or escaped slash, and the host as a fully qualified name.
+      `${origin}//api/v1`,
+      `${origin}/%2Fapi/v1`,
+      `${origin}///api/v1`,
+      `http://${hostname}.:${port}/api/v1`,
+      `https://${hostname}/api/v1`,
+      `${origin}/billing`,
+    ]) {
       const reply = await api('PUT', `/resource-servers/${encodeURIComponent(lookalike)}`, { name: 'Lookalike', scopes: ['admin:clients:write'] });
       expect([lookalike, reply.status]).toEqual([lookalike, 409]);
     }
