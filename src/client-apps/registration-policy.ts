@@ -47,15 +47,25 @@ function checkDisplayedUris(metadata: Partial<ClientMetadata>): PolicyViolation 
   for (const [key, value] of Object.entries(metadata)) {
     if (!DISPLAYED_URIS.includes(key.split('#', 1)[0]!) || typeof value !== 'string') continue; // the engine answers a non-string
     if (value.length > LIMITS.uriLength) return violation('invalid_client_metadata', `${key} must be at most ${LIMITS.uriLength} characters`);
+    if (!PRINTABLE_ASCII.test(value)) return violation('invalid_client_metadata', `${key} must be printable ASCII, with spaces and other characters percent-encoded (RFC 3986)`);
     const url = URL.parse(value);
     if (url && (url.username || url.password)) return violation('invalid_client_metadata', `${key} must not contain credentials`);
   }
   return undefined;
 }
 
+/**
+ * A URI as RFC 3986 spells it: visible ASCII only. A browser is sent to a URI parsed from what was
+ * registered, dropping tabs and line breaks and escaping the rest, so a redirect URI with a tab or
+ * CRLF was matched as registered while people were sent somewhere spelled otherwise
+ * (`https://login.site-a.example<TAB>.evil.example/cb`: found by an attacking review).
+ */
+const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
+
 function checkUri(value: unknown, field: UriKind, applicationType: string, options: PolicyOptions): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `${field} entries must be non-empty strings`;
   if (value.length > LIMITS.uriLength) return `${field} entries must be at most ${LIMITS.uriLength} characters`;
+  if (!PRINTABLE_ASCII.test(value)) return `${field} entries must be printable ASCII, with spaces and other characters percent-encoded (RFC 3986)`;
   if (value.includes('*')) return `${field} must not contain wildcards: every URI is matched exactly`;
   const url = URL.parse(value);
   if (!url) return `${field} entry "${value}" is not an absolute URI`;

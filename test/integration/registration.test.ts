@@ -57,6 +57,8 @@ describe('POST /reg (RFC 7591)', () => {
   const rejections: [string, string, Record<string, unknown>][] = [
     ['an http redirect URI outside loopback', 'invalid_redirect_uri', { redirect_uris: ['http://app.example.com/cb'] }],
     ['a redirect URI with a fragment', 'invalid_redirect_uri', { redirect_uris: ['https://app.example.com/cb#x'] }],
+    ['a redirect URI with a tab in its host', 'invalid_redirect_uri', { redirect_uris: ['https://login.app.example\t.evil.example/cb'] }],
+    ['a redirect URI with a line break', 'invalid_redirect_uri', { redirect_uris: ['https://app.example.com/cb\r\nSet-Cookie: x=1'] }],
     ['a wildcard redirect URI', 'invalid_redirect_uri', { redirect_uris: ['https://*.example.com/cb'] }],
     ['no redirect URI', 'invalid_redirect_uri', { redirect_uris: [] }],
     ['eleven redirect URIs', 'invalid_redirect_uri', { redirect_uris: Array.from({ length: 11 }, (_v, n) => `https://app.example.com/cb${n}`) }],

@@ -28,6 +28,16 @@ describe('checkClientPolicy', () => {
     expect(checkClientPolicy(web('javascript:alert(1)'), production)?.error).toBe('invalid_redirect_uri');
   });
 
+  it('refuses any URI with a character a browser would drop or escape: controls, spaces, non-ASCII', () => {
+    for (const uri of ['https://app.example.com/cb\r\nSet-Cookie: x=1', 'https://login.app.example\t.evil.example/cb', 'https://app.example.com/cb\u0000', 'https://app.example.com/a b', 'https://app.example.com/cb\u007f', 'https://bücher.example/cb']) {
+      expect([uri, checkClientPolicy(web(uri), production)?.error]).toEqual([uri, 'invalid_redirect_uri']);
+      expect(checkClientPolicy(web('https://app.example.com/cb', { post_logout_redirect_uris: [uri] }), production)?.error).toBe('invalid_client_metadata');
+      expect(checkClientPolicy(web('https://app.example.com/cb', { logo_uri: uri }), production)?.error).toBe('invalid_client_metadata');
+    }
+    // Percent-encoded and punycode, as RFC 3986 spells them, are fine.
+    expect(checkClientPolicy(web('https://xn--bcher-kva.example/a%20b?x=%C3%BC'), production)).toBeUndefined();
+  });
+
   it('applies the URI rules to post-logout and back-channel logout URIs with invalid_client_metadata', () => {
     expect(checkClientPolicy(web('https://a.example/cb', { post_logout_redirect_uris: ['https://*.example/bye'] }), production)).toMatchObject({ error: 'invalid_client_metadata' });
     expect(checkClientPolicy(web('https://a.example/cb', { backchannel_logout_uri: 'http://a.example/bcl' }), production)).toMatchObject({ error: 'invalid_client_metadata' });
