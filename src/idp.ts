@@ -140,6 +140,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     logger,
     events,
   });
+  const devices = createDeviceCookies(pseudonyms);
   const app = createApp({
     management,
     config,
@@ -152,7 +153,8 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
       authenticate: createAuthenticator(storage.accounts, limitPasswordChecks(createPasswordVerifier(), createSlots(config.passwordChecks))),
       limits: createSignInLimits(storage, config.loginAttempts),
       pseudonyms,
-      devices: createDeviceCookies(pseudonyms),
+      devices,
+      accounts: storage.accounts,
       perSource: createInFlight({ running: config.passwordChecks.perSource, waiting: PER_SOURCE_WAITING, maxWaitMs: PER_SOURCE_MAX_WAIT_MS }),
       events,
     }),
@@ -162,6 +164,8 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     passkeys,
     passkeyLimits: createPasskeyLimits(storage),
     codeLimits: createCodeLimits(storage),
+    devices,
+    pseudonyms,
     pendingSignIns: createPendingSignIns(storage),
     accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),
     access,

@@ -2,9 +2,9 @@
  * One password attempt at a login page, from the limits to the audit trail: count it against the
  * limits that apply to this browser (sign-in-limits.ts), check the password in a bounded slot
  * (at most `perSource` of them per source address, of at most PASSWORD_CHECK_CONCURRENCY),
- * remember the browser on success (device cookie), record what happened. The answer is one of
- * four outcomes the login page renders; a wrong password, an unknown email and a disabled account
- * are the same `incorrect`.
+ * record what happened (the browser is remembered once the whole sign-in is done: router.ts).
+ * The answer is one of four outcomes the login page renders; a wrong password, an unknown email
+ * and a disabled account are the same `incorrect`.
  */
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
@@ -12,7 +12,8 @@ import type { Authenticate } from '../accounts/authenticate.js';
 import { isAppError } from '../errors.js';
 import type { Pseudonyms } from '../security/pseudonyms.js';
 import type { SecurityEvents } from '../security/security-events.js';
-import type { DeviceCookies } from '../throttling/device-cookie.js';
+import type { AccountRepository } from '../storage/types.js';
+import { knownFor, type Device, type DeviceCookies } from '../throttling/device-cookie.js';
 import type { InFlight } from '../throttling/in-flight.js';
 import type { SignInLimits } from '../throttling/sign-in-limits.js';
 import { sourceKey } from '../throttling/source-address.js';
@@ -30,6 +31,8 @@ export interface PasswordSignInDeps {
   limits: SignInLimits;
   pseudonyms: Pseudonyms;
   devices: DeviceCookies;
+  /** Read only for a browser whose device cookie names the account: does it still count (device-cookie.ts)? */
+  accounts: Pick<AccountRepository, 'findByEmail'>;
   /** Password checks one source may have running or waiting at once. */
   perSource: InFlight;
   events: SecurityEvents;
@@ -61,10 +64,15 @@ export type PasswordSignIn = (ctx: Context, form: PasswordForm) => Promise<SignI
 
 export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
   const { limits, events } = deps;
+  async function knownDeviceOf(device: Device | undefined, account: string, email: string): Promise<string | undefined> {
+    if (!device?.accounts.some((known) => known.account === account)) return undefined;
+    const record = await deps.accounts.findByEmail(email);
+    return record ? knownFor(device, account, record) : undefined;
+  }
   return async (ctx, form) => {
     const account = deps.pseudonyms.ofEmail(form.email);
     const device = deps.devices.read(ctx);
-    const knownDevice = form.trustedBrowser ?? (device?.accounts.includes(account) ? device.id : undefined);
+    const knownDevice = form.trustedBrowser ?? (await knownDeviceOf(device, account, form.email));
     const attempt = { account, source: sourceKey(ctx.ip), page: form.page, knownDevice };
     const about = { source: ctx.ip, subject: account, clientId: form.clientId };
 
@@ -90,7 +98,6 @@ export function createPasswordSignIn(deps: PasswordSignInDeps): PasswordSignIn {
       await events.record({ type: 'sign_in.failed', ...about, detail: { known_browser: attempt.knownDevice !== undefined } });
       return { kind: 'incorrect' };
     }
-    deps.devices.remember(ctx, device, account);
     const secondStep = await form.secondStep?.(outcome.accountId);
     const type = secondStep ? 'sign_in.password_accepted' : 'sign_in.succeeded';
     await events.record({ type, ...about, accountId: outcome.accountId, detail: { known_browser: attempt.knownDevice !== undefined } });

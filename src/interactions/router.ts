@@ -14,6 +14,8 @@ import type { AccountRepository } from '../storage/types.js';
 import { labelClient, type ClientLabel } from './client-label.js';
 import { grantConsent, type ConsentDetails } from './consent.js';
 import type { SecurityEvents } from '../security/security-events.js';
+import type { Pseudonyms } from '../security/pseudonyms.js';
+import type { DeviceCookies } from '../throttling/device-cookie.js';
 import type { PasswordSignIn } from './password-sign-in.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 import type { Factors } from '../mfa/factors.js';
@@ -45,6 +47,9 @@ export interface InteractionDeps {
   passkeyLimits: PasskeyLimits;
   codeLimits: CodeLimits;
   pendingSignIns: PendingSignIns;
+  /** A browser is remembered for the account once a sign-in on it is complete (throttling/device-cookie.ts). */
+  devices: DeviceCookies;
+  pseudonyms: Pseudonyms;
 }
 
 const INCORRECT = 'Email or password is incorrect.';
@@ -98,6 +103,9 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
       await (await provider().Interaction.find(uid))?.destroy();
       throw new AppError('interaction_expired', 'Your account was changed while you signed in (a new password, or all sessions ended). Please sign in again.');
     }
+    // Only now, every factor given: a browser that got no further than the password is no known
+    // browser of the account (device-cookie.ts).
+    deps.devices.remember(ctx, deps.devices.read(ctx), deps.pseudonyms.ofEmail(account.email));
     ctx.status = 303;
     ctx.redirect(returnTo);
   }

@@ -18,6 +18,9 @@ import type { Passkeys } from '../mfa/passkeys.js';
 import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-in.js';
 import { passkeyLocals } from './passkey-sign-in.js';
 import type { SecurityEvents } from '../security/security-events.js';
+import type { Pseudonyms } from '../security/pseudonyms.js';
+import type { AccountRepository } from '../storage/types.js';
+import { knownFor, type DeviceCookies } from '../throttling/device-cookie.js';
 import type { ClientLabel } from './client-label.js';
 
 type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number; params: Record<string, unknown> }; client: ClientLabel };
@@ -40,6 +43,10 @@ export function secondStepPath(steps: SecondSteps): string | undefined {
 }
 
 export interface SecondFactorDeps {
+  /** The account's browsers that completed a sign-in count their wrong codes apart (mfa/code-limits.ts). */
+  accounts: Pick<AccountRepository, 'findById'>;
+  devices: DeviceCookies;
+  pseudonyms: Pseudonyms;
   factors: Factors;
   passkeys: Passkeys;
   codeLimits: CodeLimits;
@@ -106,7 +113,9 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps) {
       const { uid } = loaded.interaction;
       const { accountId } = loaded.pending;
       const about = { source: ctx.ip, accountId, detail: { factor } };
-      const admission = await deps.codeLimits.admit(accountId, uid);
+      const account = await deps.accounts.findById(accountId);
+      const knownDevice = account ? knownFor(deps.devices.read(ctx), deps.pseudonyms.ofEmail(account.email), account) : undefined;
+      const admission = await deps.codeLimits.admit(accountId, uid, knownDevice);
       if (!admission.admitted) {
         await deps.events.record({ type: 'sign_in.second_factor_throttled', ...about, detail: { factor, retry_after_seconds: admission.retryAfterSeconds } });
         ctx.set('Retry-After', String(admission.retryAfterSeconds));

@@ -1,9 +1,13 @@
 /**
  * Wrong second-factor codes are throttled like wrong passwords: the same growing delays in the
  * same store-backed counters (throttling/attempt-gate.ts), under rules of their own. Counted per
- * account, whatever the browser: whoever reaches this step already knows the password, so a
- * device cookie (which the password step hands out) must not buy fresh attempts; and per sign-in
- * page. Six digits are a million codes, three of them right at any moment (+-1 step).
+ * sign-in page, and per account for every browser but the person's own: one where a sign-in of
+ * the account was completed, second factor included, since its access and other sessions last
+ * ended (a device cookie: throttling/device-cookie.ts) has a count of its own, as strict. Whoever
+ * reaches this step knows the password; with one count for everyone, someone who had only the
+ * password could post a wrong code each time a pause ended and keep the person, right code and
+ * recovery code in hand, out of their own account (found by an attacking review). Six digits are
+ * a million codes, three of them right at any moment (+-1 step).
  *
  * An account's failures are remembered for 24 days, not an hour (an attacking review found that an
  * hourly window let a password holder make ~430 guesses a day: ~37% odds within a year), and its
@@ -27,18 +31,24 @@ const rule = (name: string, freeAttempts: number): GateRule => ({ name, freeAtte
 export type CodeAdmission = Admission;
 
 export interface CodeLimits {
-  /** `page`: the interaction uid, or the account page's session. */
-  admit(accountId: string, page: string): Promise<CodeAdmission>;
+  /**
+   * `page`: the interaction uid, or the account page's session. `knownDevice`: the id of a browser
+   * known for the account (device-cookie.ts knownFor), counted apart from everyone else.
+   */
+  admit(accountId: string, page: string, knownDevice?: string): Promise<CodeAdmission>;
 }
 
 export function createCodeLimits(storage: Storage): CodeLimits {
-  const account = createAttemptGate(storage, { ...rule('code-account', CODE_FAILURES_FREE_PER_ACCOUNT), windowSeconds: ACCOUNT_WINDOW_SECONDS, maxDelaySeconds: HOUR });
+  const strict = (name: string) => createAttemptGate(storage, { ...rule(name, CODE_FAILURES_FREE_PER_ACCOUNT), windowSeconds: ACCOUNT_WINDOW_SECONDS, maxDelaySeconds: HOUR });
+  const account = strict('code-account');
+  const device = strict('code-device');
   const page = createAttemptGate(storage, { ...rule('code-page', CODE_FAILURES_FREE_PER_PAGE), baseDelaySeconds: 30 });
   return {
-    async admit(accountId, pageId) {
+    async admit(accountId, pageId, knownDevice) {
+      const [gate, key] = knownDevice ? [device, `${knownDevice}:${accountId}`] : [account, accountId];
       const admission = await enterAll([
         [page, pageId],
-        [account, accountId],
+        [gate, key],
       ]);
       if (!admission.admitted) return admission;
       return {
@@ -46,7 +56,7 @@ export function createCodeLimits(storage: Storage): CodeLimits {
         async settle(outcome) {
           await admission.settle(outcome);
           // The person has the app: their earlier typos no longer count against them.
-          if (outcome === 'succeeded') await account.clear(accountId);
+          if (outcome === 'succeeded') await gate.clear(key);
         },
       };
     },

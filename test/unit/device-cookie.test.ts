@@ -1,0 +1,53 @@
+/**
+ * The device cookie's entries (src/throttling/device-cookie.ts): each account's with when it was
+ * given, counted only while the account's access and other sessions have not ended since.
+ */
+import type { Context } from 'koa';
+import { createMemoryStorage } from '../../src/storage/memory/index.js';
+import { loadPseudonyms } from '../../src/security/pseudonyms.js';
+import { createDeviceCookies, DEVICE_COOKIE, knownFor } from '../../src/throttling/device-cookie.js';
+
+/** Just enough of a Koa context for the cookie: what the browser sent, what was set. */
+function browser(sent?: string) {
+  const set: Record<string, string> = {};
+  const ctx = { secure: false, cookies: { get: (name: string) => (name === DEVICE_COOKIE ? sent : undefined), set: (name: string, value: string) => void (set[name] = value) } };
+  return { ctx: ctx as unknown as Context, set };
+}
+
+describe('device cookies', () => {
+  it('know an account from when a sign-in was completed, until its access or other sessions end', async () => {
+    const devices = createDeviceCookies(await loadPseudonyms(createMemoryStorage().keys));
+    const first = browser();
+    devices.remember(first.ctx, undefined, 'pseudonym-a');
+    const device = devices.read(browser(first.set[DEVICE_COOKIE]).ctx)!;
+    const since = device.accounts[0]!.since;
+    expect(device.accounts).toEqual([{ account: 'pseudonym-a', since: expect.any(Number) }]);
+    expect(knownFor(device, 'pseudonym-a', {})).toBe(device.id);
+    expect(knownFor(device, 'pseudonym-b', {})).toBeUndefined();
+    expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(since - 1) })).toBe(device.id);
+    expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(since) })).toBeUndefined();
+    expect(knownFor(device, 'pseudonym-a', { otherSessionsEndedAt: new Date(since + 1000) })).toBeUndefined();
+  });
+
+  it('read an entry from before they were dated as given at 0: known only to an account whose access never ended', async () => {
+    const pseudonyms = await loadPseudonyms(createMemoryStorage().keys);
+    const devices = createDeviceCookies(pseudonyms);
+    const payload = Buffer.from(JSON.stringify({ i: 'device-1', a: ['pseudonym-a', ['pseudonym-b', 5], ['bad'], 7] })).toString('base64url');
+    const device = devices.read(browser(`${payload}.${pseudonyms.tag(`device:${payload}`)}`).ctx)!;
+    expect(device.accounts).toEqual([{ account: 'pseudonym-a', since: 0 }, { account: 'pseudonym-b', since: 5 }]);
+    expect(knownFor(device, 'pseudonym-a', {})).toBe('device-1');
+    expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(1) })).toBeUndefined();
+  });
+
+  it('keep the newest five accounts, each once, with a forged tag read as no cookie', async () => {
+    const devices = createDeviceCookies(await loadPseudonyms(createMemoryStorage().keys));
+    let sent: string | undefined;
+    for (const account of ['a', 'b', 'c', 'd', 'e', 'f', 'b']) {
+      const next = browser();
+      devices.remember(next.ctx, sent === undefined ? undefined : devices.read(browser(sent).ctx), account);
+      sent = next.set[DEVICE_COOKIE];
+    }
+    expect(devices.read(browser(sent).ctx)!.accounts.map((entry) => entry.account)).toEqual(['c', 'd', 'e', 'f', 'b']);
+    expect(devices.read(browser(`${sent!.slice(0, -2)}AA`).ctx)).toBeUndefined();
+  });
+});
