@@ -52,7 +52,9 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
     if (!secret) return deps.renderAccount(ctx, current, { factorError: 'That setup took too long. Please start again.' }, 400);
     const refused = await reauthenticate(ctx, current);
     if (refused) return renderSetup(ctx, current, secret, refused.message, refused.status);
-    const admission = await deps.codeLimits.admit(current.account.id, `account:${current.session.jti}`);
+    // A signed-in session counts its wrong codes apart, like a known browser: someone failing codes
+    // at the account's sign-in must not keep the person from setting the app up again here.
+    const admission = await deps.codeLimits.admit(current.account.id, `account:${current.session.jti}`, `session:${current.session.jti}`);
     if (!admission.admitted) {
       ctx.set('Retry-After', String(admission.retryAfterSeconds));
       return renderSetup(ctx, current, secret, `Too many wrong codes. Please wait ${admission.retryAfterSeconds} seconds and try again.`, 429);

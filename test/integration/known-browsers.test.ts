@@ -6,7 +6,7 @@
  * Now a browser is remembered only once a sign-in on it is complete, only until the account's
  * access or other sessions end, and its wrong codes are counted apart from everyone else's.
  */
-import { HttpClient, type Reply } from '../support/http-client.js';
+import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { signInSteps, type Person } from '../support/sign-in-steps.js';
 import { enrolTotp, totpCodes } from '../support/totp-codes.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
@@ -109,5 +109,31 @@ describe('wrong second-factor codes', () => {
     expect((await stranger.browser.post(`${issuer()}/interaction/${stranger.uid}/recovery-code`, { code: codes[1]! })).status).toBe(429);
     const again = await passwordStep(person, own);
     expect((await own.post(`${issuer()}/interaction/${again.uid}/recovery-code`, { code: codes[2]! })).status).toBe(303);
+  });
+
+  it('from someone with only the password do not keep the person, signed in on the account page, from setting the app up again', async () => {
+    const person = await newPerson();
+    const settings = await accountPage(person, browserAt());
+    await enrolTotp(issuer(), person, settings);
+    const [first] = await recoveryCodes(person, settings);
+    // Signed in to the account page again, with the password and a recovery code.
+    const own = browserAt();
+    const login = await own.follow(await own.get(`${issuer()}/account`));
+    const uid = interactionUid(login.url);
+    expect((await own.post(`${issuer()}/interaction/${uid}/login`, { email: person.email, password: person.password })).location).toBe(`${issuer()}/interaction/${uid}/code`);
+    expect((await own.follow(await own.post(`${issuer()}/interaction/${uid}/recovery-code`, { code: first! }))).url).toBe(`${issuer()}/account`);
+
+    const attacker = browserAt();
+    let paused = false;
+    for (let attempt = 0; attempt < 12 && !paused; attempt += 1) {
+      const step = await passwordStep(person, attacker);
+      paused = (await attacker.post(`${issuer()}/interaction/${step.uid}/code`, { code: '000000' })).status === 429;
+    }
+    expect(paused).toBe(true);
+
+    const setup = await own.post(`${issuer()}/account/totp/start`, {});
+    const secret = totpCodes.secretOn(setup)!;
+    const done = await own.post(`${issuer()}/account/totp/confirm`, { code: totpCodes.codeAt(secret), current_password: person.password });
+    expect([done.status, done.body.includes('Your authenticator app is on')]).toEqual([200, true]);
   });
 });

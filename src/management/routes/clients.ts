@@ -115,9 +115,9 @@ async function assertMayManage(deps: ClientsDeps, request: ApiRequest, identifie
   return clientId;
 }
 
-
 /** A change is written only onto the client as it was read (client-apps/registry.ts). */
 const CHANGED_MEANWHILE = 'The client was changed or deleted by another request meanwhile: read it again and retry';
+
 export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
   const identifier = managementApiIdentifier(deps.config.issuer);
   const show = async (clientId: string) => representation(deps, await findClientApp(deps, clientId));
