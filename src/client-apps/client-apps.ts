@@ -116,10 +116,17 @@ export async function updateClientApp(
   return store(idp, metadata, changes.firstParty ?? current.firstParty, current);
 }
 
-export async function rotateClientSecret(idp: ClientAppDeps, clientId: string): Promise<ClientApp> {
+/**
+ * A new secret, and the end of the client's registration access tokens (RFC 7592): whoever holds
+ * one reads the client's metadata, the new secret included, and a secret rotated because it leaked
+ * most likely leaked with it. A dynamically registered app registers again, or an admin manages it.
+ */
+export async function rotateClientSecret(idp: ClientAppDeps & Pick<Idp, 'storage'>, clientId: string): Promise<ClientApp> {
   const current = await findClientApp(idp, clientId);
   if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
-  return store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current);
+  const rotated = await store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current);
+  await idp.storage.modelStore('RegistrationAccessToken').revokeByClientId(clientId);
+  return rotated;
 }
 
 /**

@@ -5,18 +5,21 @@
  * gate on the store (test/support/storage-gates.ts): the leaked client's write waits, the admin's
  * change lands, then the write goes on. It must change nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import { managementApiIdentifier } from '../../src/management/management-api.js';
 import { callApi, createAdminClient, expectDocumented, managementToken, requestToken, type AdminClient } from '../support/management.js';
+import { callJson, registerClient, updateRegistration } from '../support/registration.js';
 import { startIdp, type RunningIdp } from '../support/stack.js';
 import { withGates, type GatedStorage } from '../support/storage-gates.js';
 
 let idp: RunningIdp;
 let gates: GatedStorage;
 let senior: string;
+const INITIAL_ACCESS_TOKEN = randomBytes(32).toString('base64url');
 beforeAll(async () => {
   gates = withGates(createMemoryStorage());
-  idp = await startIdp({ storage: gates.storage });
+  idp = await startIdp({ storage: gates.storage, env: { INITIAL_ACCESS_TOKEN } });
   senior = await managementToken(idp, await createAdminClient(idp, undefined, 'Senior admin'));
 });
 afterAll(() => idp.stop());
@@ -95,5 +98,41 @@ describe('a token asked for with the old secret while the secret rotates', () =>
     gate.release();
     const reply = await asked;
     expect(reply).toMatchObject({ status: 401, json: { error: 'invalid_client' } });
+  });
+});
+
+describe('a dynamically registered client (RFC 7591, 7592) whose secret an admin rotates', () => {
+  const register = async () => {
+    const registered = await registerClient(idp.issuer, INITIAL_ACCESS_TOKEN, { client_name: 'Registered app', redirect_uris: ['http://app.localhost:9/cb'] });
+    expect(registered.status).toBe(201);
+    return registered.json;
+  };
+  const secretOf = async (clientId: string) => (await idp.clients.find(clientId))?.client_secret;
+
+  it('loses its registration access token: its holder can read no new secret', async () => {
+    const registered = await register();
+    expect((await callJson('GET', registered.registration_client_uri as string, { token: registered.registration_access_token as string })).status).toBe(200);
+    const rotated = await callApi(idp, senior, 'POST', `/clients/${registered.client_id as string}/secret`);
+    expect(rotated.status).toBe(200);
+    const read = await callJson('GET', registered.registration_client_uri as string, { token: registered.registration_access_token as string });
+    expect(read.status).toBe(401);
+    expect(JSON.stringify(read.json)).not.toContain(rotated.json.client_secret as string);
+  });
+
+  it('keeps the rotated secret: an update of its own that the rotation overtook is refused', async () => {
+    const registered = await register();
+    // Not overtaken, an update goes through (with a new secret, as every update here).
+    const probe = await updateRegistration(registered, { client_name: 'Probe' });
+    expect(probe.status).toBe(200);
+    Object.assign(registered, { registration_access_token: probe.json.registration_access_token });
+    const gate = gates.holdNext('Client', [...CLIENT_WRITES]);
+    const update = updateRegistration(registered, { client_name: 'Renamed app' });
+    await gate.reached;
+    const rotated = await callApi(idp, senior, 'POST', `/clients/${registered.client_id as string}/secret`);
+    expect(rotated.status).toBe(200);
+    gate.release();
+    const updated = await update;
+    expect(updated).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(await secretOf(registered.client_id as string)).toBe(rotated.json.client_secret);
   });
 });
