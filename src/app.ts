@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps): Koa {
     factors: deps.factors,
     passkeys: deps.passkeys,
     codeLimits: deps.codeLimits,
+    browsers: deps.browsers,
   });
   const toProvider = chain([
     issuerHost(config.issuer),

@@ -41,7 +41,7 @@ import { loadPseudonyms, type Pseudonyms } from './security/pseudonyms.js';
 import { createSecurityEvents, type SecurityEvents } from './security/security-events.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
-import { createDeviceCookies } from './throttling/device-cookie.js';
+import { createDeviceCookies, createKnownBrowsers } from './throttling/device-cookie.js';
 import { createInFlight, PER_SOURCE_MAX_WAIT_MS, PER_SOURCE_WAITING } from './throttling/in-flight.js';
 import { createSignInLimits } from './throttling/sign-in-limits.js';
 
@@ -164,8 +164,7 @@ export async function createIdp(config: Readonly<Config>, overrides: { storage?:
     passkeys,
     passkeyLimits: createPasskeyLimits(storage),
     codeLimits: createCodeLimits(storage),
-    devices,
-    pseudonyms,
+    browsers: createKnownBrowsers(devices, pseudonyms),
     pendingSignIns: createPendingSignIns(storage),
     accountSessions: createAccountSessions({ provider: live.current, storage, deliveries }),
     access,

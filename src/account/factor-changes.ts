@@ -10,6 +10,7 @@ import type { PasswordSignIn } from '../interactions/password-sign-in.js';
 import { waitMessage } from '../interactions/router.js';
 import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRecord, AccountRepository } from '../storage/types.js';
+import type { KnownBrowsers } from '../throttling/device-cookie.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
 
@@ -28,6 +29,7 @@ export interface AccountPage {
 }
 
 export interface FactorChangesDeps extends AccountPage {
+  browsers: KnownBrowsers;
   signIn: PasswordSignIn;
   access: AccessEnder;
   events: SecurityEvents;
@@ -82,6 +84,8 @@ export function createFactorChanges(deps: FactorChangesDeps) {
     /** After a change: everyone else is signed out, the change is recorded. */
     async changed(ctx: Context, current: Current, change: FactorChange) {
       const ended = await deps.access.endOthers(current.account.id, current.session.jti);
+      // Browsers known before the change are not any more; this one, where it was made, still is.
+      deps.browsers.remember(ctx, current.account);
       await deps.events.record({ type: 'account.factors_changed', source: ctx.ip, accountId: current.account.id, detail: { change, other_sessions_ended: ended.sessions } });
       return ended;
     },

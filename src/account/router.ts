@@ -27,6 +27,7 @@ import { passkeyRoutes } from './passkey-routes.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { Factors } from '../mfa/factors.js';
 import type { Passkeys } from '../mfa/passkeys.js';
+import type { KnownBrowsers } from '../throttling/device-cookie.js';
 
 const STATE_COOKIE = 'account_login_state';
 
@@ -44,6 +45,8 @@ export interface AccountRouterDeps {
   factors: Factors;
   passkeys: Passkeys;
   codeLimits: CodeLimits;
+  /** The browser that changes the password or a second factor stays known for the account (throttling/device-cookie.ts). */
+  browsers: KnownBrowsers;
 }
 
 export function createAccountRouter(deps: AccountRouterDeps): Router {
@@ -146,6 +149,8 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     await deps.accounts.update(current.account.id, { passwordHash: await hashPassword(newPassword!) });
     // A changed password is the moment to throw out whoever else knew the old one.
     await endEverything(ctx, current.account.id, 'password_changed');
+    // The browsers known before are not any more; this one, where the person proved it, still is.
+    deps.browsers.remember(ctx, current.account);
   });
 
   const page: AccountPage = { signedIn: async (ctx) => signedIn(ctx) as Promise<Current | undefined>, renderAccount };

@@ -14,8 +14,7 @@ import type { AccountRepository } from '../storage/types.js';
 import { labelClient, type ClientLabel } from './client-label.js';
 import { grantConsent, type ConsentDetails } from './consent.js';
 import type { SecurityEvents } from '../security/security-events.js';
-import type { Pseudonyms } from '../security/pseudonyms.js';
-import type { DeviceCookies } from '../throttling/device-cookie.js';
+import type { KnownBrowsers } from '../throttling/device-cookie.js';
 import type { PasswordSignIn } from './password-sign-in.js';
 import { describeClaim, describeScope } from './scopes-text.js';
 import type { Factors } from '../mfa/factors.js';
@@ -48,8 +47,7 @@ export interface InteractionDeps {
   codeLimits: CodeLimits;
   pendingSignIns: PendingSignIns;
   /** A browser is remembered for the account once a sign-in on it is complete (throttling/device-cookie.ts). */
-  devices: DeviceCookies;
-  pseudonyms: Pseudonyms;
+  browsers: KnownBrowsers;
 }
 
 const INCORRECT = 'Email or password is incorrect.';
@@ -105,7 +103,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     }
     // Only now, every factor given: a browser that got no further than the password is no known
     // browser of the account (device-cookie.ts).
-    deps.devices.remember(ctx, deps.devices.read(ctx), deps.pseudonyms.ofEmail(account.email));
+    deps.browsers.remember(ctx, account);
     ctx.status = 303;
     ctx.redirect(returnTo);
   }

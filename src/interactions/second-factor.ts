@@ -18,9 +18,8 @@ import type { Passkeys } from '../mfa/passkeys.js';
 import type { PendingSignIn, PendingSignIns } from '../mfa/pending-sign-in.js';
 import { passkeyLocals } from './passkey-sign-in.js';
 import type { SecurityEvents } from '../security/security-events.js';
-import type { Pseudonyms } from '../security/pseudonyms.js';
 import type { AccountRepository } from '../storage/types.js';
-import { knownFor, type DeviceCookies } from '../throttling/device-cookie.js';
+import type { KnownBrowsers } from '../throttling/device-cookie.js';
 import type { ClientLabel } from './client-label.js';
 
 type Loaded = { interaction: { uid: string; prompt: { name: string }; exp?: number; params: Record<string, unknown> }; client: ClientLabel };
@@ -45,8 +44,7 @@ export function secondStepPath(steps: SecondSteps): string | undefined {
 export interface SecondFactorDeps {
   /** The account's browsers that completed a sign-in count their wrong codes apart (mfa/code-limits.ts). */
   accounts: Pick<AccountRepository, 'findById'>;
-  devices: DeviceCookies;
-  pseudonyms: Pseudonyms;
+  browsers: KnownBrowsers;
   factors: Factors;
   passkeys: Passkeys;
   codeLimits: CodeLimits;
@@ -114,7 +112,7 @@ export function secondFactorRoutes(router: Router, deps: SecondFactorDeps) {
       const { accountId } = loaded.pending;
       const about = { source: ctx.ip, accountId, detail: { factor } };
       const account = await deps.accounts.findById(accountId);
-      const knownDevice = account ? knownFor(deps.devices.read(ctx), deps.pseudonyms.ofEmail(account.email), account) : undefined;
+      const knownDevice = account ? deps.browsers.knownFor(ctx, account) : undefined;
       const admission = await deps.codeLimits.admit(accountId, uid, knownDevice);
       if (!admission.admitted) {
         await deps.events.record({ type: 'sign_in.second_factor_throttled', ...about, detail: { factor, retry_after_seconds: admission.retryAfterSeconds } });

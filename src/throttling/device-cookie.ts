@@ -16,6 +16,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Pseudonyms } from '../security/pseudonyms.js';
+import type { AccountRecord } from '../storage/types.js';
 
 export const DEVICE_COOKIE = '_device';
 export const DEVICE_COOKIE_MAX_ACCOUNTS = 5;
@@ -37,12 +38,33 @@ export interface DeviceCookies {
   remember(ctx: Context, device: Device | undefined, account: string): void;
 }
 
-/** The device's id if it knows `account` (a pseudonym) since after the account's access or other sessions last ended. */
+/**
+ * The device's id if it knows `account` (a pseudonym) since the account's access or other sessions
+ * last ended (a browser remembered in the same millisecond, by the change itself, counts).
+ */
 export function knownFor(device: Device | undefined, account: string, epochs: AccountEpochs): string | undefined {
   const entry = device?.accounts.find((known) => known.account === account);
   if (!entry) return undefined;
   const ended = Math.max(epochs.accessEndedAt?.getTime() ?? 0, epochs.otherSessionsEndedAt?.getTime() ?? 0);
-  return ended === 0 || entry.since > ended ? device!.id : undefined;
+  return entry.since >= ended ? device!.id : undefined;
+}
+
+/** Device cookies by account, for the pages that know which account they are about. */
+export interface KnownBrowsers {
+  /**
+   * This browser is now known for the account: a sign-in on it is complete, or the person, signed
+   * in, gave the password again to change it or a second factor (which ends what was known before).
+   */
+  remember(ctx: Context, account: Pick<AccountRecord, 'email'>): void;
+  /** The browser's device id if it is known for the account. */
+  knownFor(ctx: Context, account: Pick<AccountRecord, 'email'> & AccountEpochs): string | undefined;
+}
+
+export function createKnownBrowsers(devices: DeviceCookies, pseudonyms: Pseudonyms): KnownBrowsers {
+  return {
+    remember: (ctx, account) => devices.remember(ctx, devices.read(ctx), pseudonyms.ofEmail(account.email)),
+    knownFor: (ctx, account) => knownFor(devices.read(ctx), pseudonyms.ofEmail(account.email), account),
+  };
 }
 
 function parse(payload: string): Device | undefined {

@@ -38,6 +38,15 @@ async function knownWhenWrong(browser: HttpClient, person: Person): Promise<bool
   return (event?.detail as { known_browser?: boolean } | undefined)?.known_browser === true;
 }
 
+/** Another browser with `browser`'s device cookie and nothing else: a login page, not its session's SSO. */
+async function sameDeviceCookie(browser: HttpClient): Promise<HttpClient> {
+  const cookie = await deviceCookieOf(browser);
+  expect(cookie).toBeDefined();
+  const other = browserAt();
+  await other.jar.setCookie(`_device=${cookie!.value}; Path=/interaction`, issuer());
+  return other;
+}
+
 async function recoveryCodes(person: Person, browser: HttpClient): Promise<string[]> {
   const page = await browser.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
   return [...page.body.matchAll(/<li><code>([A-Z2-7-]+)<\/code><\/li>/g)].map((match) => match[1]!);
@@ -68,6 +77,8 @@ describe('a browser is the person\'s own', () => {
     expect(changed.body).toContain('Your password is changed');
     const renewed = { ...person, password: 'a-brand-new-password' };
     for (const browser of hoard) expect(await knownWhenWrong(browser, renewed)).toBe(false);
+    // The browser the person changed it on stays theirs: no attacker's failures keep them out of it.
+    expect(await knownWhenWrong(own, renewed)).toBe(true);
     // Signed in again, a browser is the person's own again.
     expect(signedIn((await passwordStep(renewed, hoard[0])).reply)).toBe(true);
     expect(await knownWhenWrong(hoard[0]!, renewed)).toBe(true);
@@ -78,8 +89,11 @@ describe('a browser is the person\'s own', () => {
     const before = browserAt();
     expect(signedIn((await passwordStep(person, before)).reply)).toBe(true);
     expect(await knownWhenWrong(before, person)).toBe(true);
-    await enrolTotp(issuer(), person, await accountPage(person, browserAt()));
+    const settings = await accountPage(person, browserAt());
+    await enrolTotp(issuer(), person, settings);
     expect(await knownWhenWrong(before, person)).toBe(false);
+    // The browser the change was made on stays theirs (its device cookie, in a browser without its session).
+    expect(await knownWhenWrong(await sameDeviceCookie(settings), person)).toBe(true);
   });
 });
 

@@ -25,7 +25,9 @@ describe('device cookies', () => {
     expect(knownFor(device, 'pseudonym-a', {})).toBe(device.id);
     expect(knownFor(device, 'pseudonym-b', {})).toBeUndefined();
     expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(since - 1) })).toBe(device.id);
-    expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(since) })).toBeUndefined();
+    // Remembered by the change itself, in the same millisecond: known.
+    expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(since) })).toBe(device.id);
+    expect(knownFor(device, 'pseudonym-a', { accessEndedAt: new Date(since + 1) })).toBeUndefined();
     expect(knownFor(device, 'pseudonym-a', { otherSessionsEndedAt: new Date(since + 1000) })).toBeUndefined();
   });
 
