@@ -85,7 +85,7 @@ export function createFactorChanges(deps: FactorChangesDeps) {
     async changed(ctx: Context, current: Current, change: FactorChange) {
       const ended = await deps.access.endOthers(current.account.id, current.session.jti);
       // Browsers known before the change are not any more; this one, where it was made, still is.
-      deps.browsers.remember(ctx, current.account);
+      deps.browsers.remember(ctx, current.account, Date.now());
       await deps.events.record({ type: 'account.factors_changed', source: ctx.ip, accountId: current.account.id, detail: { change, other_sessions_ended: ended.sessions } });
       return ended;
     },

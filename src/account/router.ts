@@ -150,7 +150,7 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
     // A changed password is the moment to throw out whoever else knew the old one.
     await endEverything(ctx, current.account.id, 'password_changed');
     // The browsers known before are not any more; this one, where the person proved it, still is.
-    deps.browsers.remember(ctx, current.account);
+    deps.browsers.remember(ctx, current.account, Date.now());
   });
 
   const page: AccountPage = { signedIn: async (ctx) => signedIn(ctx) as Promise<Current | undefined>, renderAccount };

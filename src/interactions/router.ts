@@ -103,7 +103,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     }
     // Only now, every factor given: a browser that got no further than the password is no known
     // browser of the account (device-cookie.ts).
-    deps.browsers.remember(ctx, account);
+    deps.browsers.remember(ctx, account, outcome.checkedFrom);
     ctx.status = 303;
     ctx.redirect(returnTo);
   }

@@ -18,7 +18,13 @@ import type { Context } from 'koa';
 import type { Pseudonyms } from '../security/pseudonyms.js';
 import type { AccountRecord } from '../storage/types.js';
 
-export const DEVICE_COOKIE = '_device';
+/**
+ * Sent to every page of the IdP (path /), so that the account page, where a password or a factor
+ * changes, reads the browser's accounts before remembering it again. The name is not the `_device`
+ * of earlier versions (path /interaction, undated entries): a browser keeping one would send it
+ * first on sign-in pages, hiding this one; those are read as no cookie and expire.
+ */
+export const DEVICE_COOKIE = '_known_browser';
 export const DEVICE_COOKIE_MAX_ACCOUNTS = 5;
 export const DEVICE_COOKIE_MAX_AGE_MS = 180 * 24 * 60 * 60 * 1000;
 
@@ -34,8 +40,12 @@ export type AccountEpochs = { accessEndedAt?: Date; otherSessionsEndedAt?: Date 
 export interface DeviceCookies {
   /** The browser's device cookie, when present and ours. */
   read(ctx: Context): Device | undefined;
-  /** After a complete sign-in: this browser is now known for the account. */
-  remember(ctx: Context, device: Device | undefined, account: string): void;
+  /**
+   * After a complete sign-in: this browser is now known for the account, since `since` (epoch ms):
+   * when the sign-in's password check began, so that an access ended after that (a password
+   * changed while the sign-in finished) ends this too.
+   */
+  remember(ctx: Context, device: Device | undefined, account: string, since: number): void;
 }
 
 /**
@@ -55,14 +65,14 @@ export interface KnownBrowsers {
    * This browser is now known for the account: a sign-in on it is complete, or the person, signed
    * in, gave the password again to change it or a second factor (which ends what was known before).
    */
-  remember(ctx: Context, account: Pick<AccountRecord, 'email'>): void;
+  remember(ctx: Context, account: Pick<AccountRecord, 'email'>, since: number): void;
   /** The browser's device id if it is known for the account. */
   knownFor(ctx: Context, account: Pick<AccountRecord, 'email'> & AccountEpochs): string | undefined;
 }
 
 export function createKnownBrowsers(devices: DeviceCookies, pseudonyms: Pseudonyms): KnownBrowsers {
   return {
-    remember: (ctx, account) => devices.remember(ctx, devices.read(ctx), pseudonyms.ofEmail(account.email)),
+    remember: (ctx, account, since) => devices.remember(ctx, devices.read(ctx), pseudonyms.ofEmail(account.email), since),
     knownFor: (ctx, account) => knownFor(devices.read(ctx), pseudonyms.ofEmail(account.email), account),
   };
 }
@@ -71,13 +81,10 @@ function parse(payload: string): Device | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { i?: unknown; a?: unknown };
     if (typeof parsed.i !== 'string' || !Array.isArray(parsed.a)) return undefined;
-    const accounts = parsed.a.flatMap((entry: unknown) => {
-      // [pseudonym, since]; a bare pseudonym is a cookie from before entries were dated: since 0,
-      // so it counts only for an account whose access never ended.
-      if (typeof entry === 'string') return [{ account: entry, since: 0 }];
-      if (Array.isArray(entry) && typeof entry[0] === 'string' && Number.isSafeInteger(entry[1])) return [{ account: entry[0], since: entry[1] as number }];
-      return [];
-    });
+    // [pseudonym, since]; nothing else is an entry.
+    const accounts = parsed.a.flatMap((entry: unknown) =>
+      Array.isArray(entry) && typeof entry[0] === 'string' && Number.isSafeInteger(entry[1]) ? [{ account: entry[0], since: entry[1] as number }] : [],
+    );
     return { id: parsed.i, accounts: accounts.slice(-DEVICE_COOKIE_MAX_ACCOUNTS) };
   } catch {
     return undefined;
@@ -96,13 +103,13 @@ export function createDeviceCookies(pseudonyms: Pseudonyms): DeviceCookies {
       const [payload = '', tag = '', ...rest] = value.split('.');
       return rest.length === 0 && sameTag(payload, tag) ? parse(payload) : undefined;
     },
-    remember(ctx, device, account) {
+    remember(ctx, device, account, since) {
       const id = device?.id ?? randomBytes(16).toString('base64url');
       const others = (device?.accounts ?? []).filter((known) => known.account !== account).map((known) => [known.account, known.since]);
-      const accounts = [...others, [account, Date.now()]].slice(-DEVICE_COOKIE_MAX_ACCOUNTS);
+      const accounts = [...others, [account, since]].slice(-DEVICE_COOKIE_MAX_ACCOUNTS);
       const payload = Buffer.from(JSON.stringify({ i: id, a: accounts })).toString('base64url');
       const value = `${payload}.${pseudonyms.tag(`device:${payload}`)}`;
-      ctx.cookies.set(DEVICE_COOKIE, value, { signed: false, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/interaction', maxAge: DEVICE_COOKIE_MAX_AGE_MS, overwrite: true });
+      ctx.cookies.set(DEVICE_COOKIE, value, { signed: false, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: DEVICE_COOKIE_MAX_AGE_MS, overwrite: true });
     },
   };
 }

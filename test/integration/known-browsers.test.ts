@@ -6,6 +6,7 @@
  * Now a browser is remembered only once a sign-in on it is complete, only until the account's
  * access or other sessions end, and its wrong codes are counted apart from everyone else's.
  */
+import { DEVICE_COOKIE } from '../../src/throttling/device-cookie.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { signInSteps, type Person } from '../support/sign-in-steps.js';
 import { enrolTotp, totpCodes } from '../support/totp-codes.js';
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 let addresses = 0;
 const browserAt = () => HttpClient.at(`198.18.${Math.floor(addresses / 250)}.${(addresses++ % 250) + 1}`);
-const deviceCookieOf = async (browser: HttpClient) => (await browser.jar.getCookies(`${issuer()}/interaction/x`)).find((cookie) => cookie.key === '_device');
+const deviceCookieOf = async (browser: HttpClient) => (await browser.jar.getCookies(`${issuer()}/interaction/x`)).find((cookie) => cookie.key === DEVICE_COOKIE);
 const signedIn = (reply: Reply) => reply.status === 303 && !reply.location?.includes('/interaction/');
 
 /** Whether the IdP took the browser for one the person used before, from the audit trail of a wrong password there. */
@@ -38,12 +39,15 @@ async function knownWhenWrong(browser: HttpClient, person: Person): Promise<bool
   return (event?.detail as { known_browser?: boolean } | undefined)?.known_browser === true;
 }
 
+/** The [pseudonym, since] entries of a device cookie's value. */
+const entriesOf = (value: string): [string, number][] => JSON.parse(Buffer.from(value.split('.')[0]!, 'base64url').toString('utf8')).a;
+
 /** Another browser with `browser`'s device cookie and nothing else: a login page, not its session's SSO. */
 async function sameDeviceCookie(browser: HttpClient): Promise<HttpClient> {
   const cookie = await deviceCookieOf(browser);
   expect(cookie).toBeDefined();
   const other = browserAt();
-  await other.jar.setCookie(`_device=${cookie!.value}; Path=/interaction`, issuer());
+  await other.jar.setCookie(`${DEVICE_COOKIE}=${cookie!.value}; Path=/`, issuer());
   return other;
 }
 
@@ -60,9 +64,26 @@ describe('a browser is the person\'s own', () => {
     expect(reply.location).toBe(`${issuer()}/interaction/${uid}/code`);
     expect(await deviceCookieOf(browser)).toBeUndefined();
     expect(await knownWhenWrong(browser, person)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const codeSent = Date.now();
     expect((await browser.post(`${issuer()}/interaction/${uid}/code`, { code: totpCodes.codeAt(secret, 1) })).status).toBe(303);
-    expect(await deviceCookieOf(browser)).toBeDefined();
+    // Known since the password check began, not since the code: a password changed while this
+    // sign-in finished (after its check began) ends this browser's standing too.
+    const [entry] = entriesOf((await deviceCookieOf(browser))!.value);
+    expect(entry![1]).toBeLessThan(codeSent);
     expect(await knownWhenWrong(browser, person)).toBe(true);
+  });
+
+  it('keeps the other accounts it knows when the person changes the password of one on the account page', async () => {
+    const [first, second] = [await newPerson(), await newPerson()];
+    const shared = browserAt();
+    expect(signedIn((await passwordStep(first, shared)).reply)).toBe(true);
+    const settings = await accountPage(second, shared);
+    const changed = await settings.post(`${issuer()}/account/password`, { current_password: second.password, new_password: 'a-brand-new-password' });
+    expect(changed.body).toContain('Your password is changed');
+    expect(entriesOf((await deviceCookieOf(shared))!.value)).toHaveLength(2);
+    expect(await knownWhenWrong(await sameDeviceCookie(shared), first)).toBe(true);
+    expect(await knownWhenWrong(await sameDeviceCookie(shared), { ...second, password: 'a-brand-new-password' })).toBe(true);
   });
 
   it('only until the password changes: cookies kept from before are strangers\' after it', async () => {

@@ -3,6 +3,7 @@
  * each browser reports its own address in X-Forwarded-For.
  */
 import { registerAccount } from '../../src/accounts/accounts.js';
+import { DEVICE_COOKIE } from '../../src/throttling/device-cookie.js';
 import { HttpClient, type Reply } from '../support/http-client.js';
 import { BOB, loginFormAt } from '../support/journeys.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
@@ -71,11 +72,11 @@ describe('sign-in throttling', () => {
   it('does not trust a tampered device cookie', async () => {
     const owner = HttpClient.at('198.51.100.20');
     expect(signedIn(await attempt(owner, 'alice@example.com', 'wonderland'))).toBe(true);
-    const [device] = (await owner.jar.getCookies(stack.idp.issuer + '/interaction/x')).filter((cookie) => cookie.key === '_device');
+    const [device] = (await owner.jar.getCookies(stack.idp.issuer + '/interaction/x')).filter((cookie) => cookie.key === DEVICE_COOKIE);
     expect(device).toBeDefined();
 
     const attacker = HttpClient.at('203.0.113.44');
-    await attacker.jar.setCookie(`_device=${device!.value.slice(0, -2)}AA; Path=/interaction`, stack.idp.issuer);
+    await attacker.jar.setCookie(`${DEVICE_COOKIE}=${device!.value.slice(0, -2)}AA; Path=/`, stack.idp.issuer);
     const replies = [];
     for (let n = 0; n < 25; n += 1) replies.push(await attempt(attacker, 'alice@example.com', `guess-${n}`));
     expect(replies.some((reply) => reply.status === 429)).toBe(true);
