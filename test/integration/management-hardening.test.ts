@@ -110,6 +110,9 @@ describe('ids that outlive what they named', () => {
       `http://${hostname}.:${port}/api/v1`,
       `https://${hostname}/api/v1`,
       `${origin}/billing`,
+      // Another scheme keeps its host as written: case and escapes (an attacking review of the fix).
+      `foo://${hostname.toUpperCase()}/api/v1`,
+      `foo://${hostname}%2e/api/v1`,
     ]) {
       const reply = await api('PUT', `/resource-servers/${encodeURIComponent(lookalike)}`, { name: 'Lookalike', scopes: ['admin:clients:write'] });
       expect([lookalike, reply.status]).toEqual([lookalike, 409]);

@@ -57,8 +57,21 @@ interface PutBody {
   access_token_ttl_seconds?: number;
 }
 
-/** A URL's host name as DNS reads it: without the trailing dots of a fully qualified name. */
-const hostOf = (url: URL) => url.hostname.replace(/\.+$/, '');
+/**
+ * A URL's host name as DNS reads it: in lower case, without the trailing dots of a fully qualified
+ * name. URL normalises that for http(s) only; for another scheme (`foo://IDP.EXAMPLE%2e/api`) the
+ * host stays as written, so it is decoded and lowered here (an undecodable one is left as it is:
+ * it names no host of ours).
+ */
+function hostOf(url: URL): string {
+  let host = url.hostname;
+  try {
+    host = decodeURIComponent(host);
+  } catch {
+    // a malformed escape: no DNS name
+  }
+  return host.toLowerCase().replace(/\.+$/, '');
+}
 
 export function resourceServerRoutes(deps: ResourceServersDeps): ApiRoute[] {
   const own = managementApiIdentifier(deps.config.issuer);
