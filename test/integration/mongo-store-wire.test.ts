@@ -198,6 +198,26 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(writeConcernOf(update)).toEqual({ w: 'majority' });
     });
 
+    it('replaces a record an earlier version stored as a sub-document, matched field for field, with the text form', async () => {
+      const legacy = { client_id: 'c2', client_secret: 'old', redirect_uris: ['https://a.example/cb'] };
+      fake.answer((command) => {
+        if (command.name === 'find' && onCollection(command) === 'oidc_Client') return { cursor: { id: 0n, ns: `${command.db}.oidc_Client`, firstBatch: [{ _id: 'c2', payload: legacy }] }, ok: 1 };
+        // The text filter matches nothing: the stored payload is no string.
+        if (command.name === 'update' && typeof ((command.body.updates as { q: Doc }[])[0]!.q.payload) === 'string') return { n: 0, nModified: 0, ok: 1 };
+        return undefined;
+      });
+      const start = fake.commands().length;
+      expect(await storage.modelStore('Client').replaceIfUnchanged('c2', JSON.stringify(legacy), { ...legacy, client_secret: 'new' })).toBe(true);
+      const updates = sentSince(start).filter((command) => command.name === 'update');
+      expect(updates).toHaveLength(2);
+      const [statement] = updates[1]!.body.updates as { q: Doc; u: Doc }[];
+      expect(statement!.q).toMatchObject({ _id: 'c2', payload: legacy });
+      expect(statement!.u).toMatchObject({ _id: 'c2', payload: JSON.stringify({ ...legacy, client_secret: 'new' }) });
+      expect(writeConcernOf(updates[1])).toEqual({ w: 'majority' });
+      // Read as other text (changed since), it is not written.
+      expect(await storage.modelStore('Client').replaceIfUnchanged('c2', JSON.stringify({ ...legacy, client_secret: 'other' }), { ...legacy, client_secret: 'stale' })).toBe(false);
+    });
+
     it('pages the audit trail by (at, _id) with our own operators kept intact, and sorts on both', async () => {
       const start = fake.commands().length;
       const before = new Date('2026-11-30T12:00:00Z');

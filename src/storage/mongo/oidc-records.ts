@@ -87,10 +87,13 @@ export function createMongoModelStore(connection: Connection, model: string, onU
         const replaced = await Records.replaceOne({ _id: id, payload: expectedJson, ...live() }, doc, majority());
         if (replaced.matchedCount === 1) return true;
         // A record written by an earlier version keeps its payload as a sub-document: compared as
-        // the one read, field for field (and replaced by the text form).
+        // the one read, field for field (and replaced by the text form). Through the driver itself:
+        // mongoose would cast the sub-document to the schema's String and throw (CastError, found
+        // by an attacking review: every change of such a client was a 500).
         const current = await liveDoc({ _id: id });
         if (!current || typeof current.payload === 'string' || jsonOf(current) !== expectedJson) return false;
-        const legacy = await Records.replaceOne({ _id: id, payload: ourCondition({ $eq: current.payload }), ...live() }, doc, majority());
+        const filter = { _id: id, payload: current.payload, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
+        const legacy = await Records.collection.replaceOne(filter as never, doc as never, majority());
         return legacy.matchedCount === 1;
       }),
     // A non-string never reaches a filter: an undefined would match records without the field,
