@@ -124,8 +124,12 @@ export async function updateClientApp(
 export async function rotateClientSecret(idp: ClientAppDeps & Pick<Idp, 'storage'>, clientId: string): Promise<ClientApp> {
   const current = await findClientApp(idp, clientId);
   if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
+  // Before the new secret too, so that no token read in between sees it (one issued by this
+  // version also ends by itself with the secret it was issued with: oidc/registration-writes.ts).
+  const tokens = idp.storage.modelStore('RegistrationAccessToken');
+  await tokens.revokeByClientId(clientId);
   const rotated = await store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current);
-  await idp.storage.modelStore('RegistrationAccessToken').revokeByClientId(clientId);
+  await tokens.revokeByClientId(clientId);
   return rotated;
 }
 

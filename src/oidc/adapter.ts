@@ -6,10 +6,10 @@
  * (an attacker racing the real client) that RFC 6749 section 4.1.2 and RFC 9700 section 4.14.2
  * say to answer by revoking everything issued on it.
  */
-import Provider, { errors, type Adapter, type AdapterFactory, type AdapterPayload as ProviderPayload, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Adapter, type AdapterFactory, type AdapterPayload as ProviderPayload } from 'oidc-provider';
 import { isAppError } from '../errors.js';
-import { jsonObject } from '../json-object.js';
-import type { AdapterPayload, OidcModelStore, Storage } from '../storage/types.js';
+import type { AdapterPayload, Storage } from '../storage/types.js';
+import { findRegistrationAccessToken, writeClient, writeRegistrationAccessToken } from './registration-writes.js';
 import { revokeGrant } from './revoke-grant.js';
 
 /**
@@ -38,30 +38,14 @@ function strangerFilled(model: string, payload: AdapterPayload): boolean {
   return model === 'Interaction' || model === 'PushedAuthorizationRequest' || (model === 'Session' && !payload.accountId);
 }
 
-/**
- * oidc-provider writes a client only when one registers (RFC 7591) or updates itself (RFC 7592,
- * with a new secret each time: registration.ts). An update that an admin's rotation or deletion
- * overtook would still write its client back, with a secret its sender knows and a new
- * registration access token, undoing the rotation or the deletion (as an admin's own change would
- * have: client-apps/registry.ts). So an update is written only onto the client as the request
- * loaded it (its secret, read from the request's own context), in one compare-and-swap.
- */
-async function upsertClient(store: OidcModelStore, id: string, payload: AdapterPayload): Promise<void> {
-  const request = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx?.oidc;
-  const loaded = request?.route === 'client_update' ? request.client : undefined;
-  if (!loaded) return store.upsert(id, payload);
-  const current = await store.findJson(id);
-  if (current === undefined || jsonObject(current)?.client_secret !== loaded.clientSecret || !(await store.replaceIfUnchanged(id, current, payload))) {
-    throw new errors.InvalidRequest('the client was changed or deleted meanwhile: read it again and retry');
-  }
-}
-
 export function createAdapterFactory(storage: Storage): AdapterFactory {
   return (model: string): Adapter => {
     const store = storage.modelStore(model);
+    const clients = storage.modelStore('Client');
     return {
       upsert: (id, payload, expiresIn) => {
-        if (model === 'Client') return upsertClient(store, id, payload as AdapterPayload);
+        if (model === 'Client') return writeClient(store, id, payload as AdapterPayload);
+        if (model === 'RegistrationAccessToken') return writeRegistrationAccessToken(store, clients, id, payload as AdapterPayload, expiresIn);
         const record = model === 'Interaction' ? withSigningInAccount(payload as AdapterPayload) : (payload as AdapterPayload);
         if (!strangerFilled(model, record)) return store.upsert(id, record, expiresIn);
         // The store measures the JSON it writes: serialised once, not once more here (issue 10).
@@ -71,7 +55,7 @@ export function createAdapterFactory(storage: Storage): AdapterFactory {
       },
       // The store's own promises, passed on: an async wrapper would add a promise (and, with
       // oidc-provider's AsyncLocalStorage on, its hooks) to every read (issue 10).
-      find: (id) => store.find(id) as Promise<ProviderPayload | undefined>,
+      find: (id) => (model === 'RegistrationAccessToken' ? findRegistrationAccessToken(store, clients, id) : store.find(id)) as Promise<ProviderPayload | undefined>,
       findByUid: (uid) => store.findByUid(uid) as Promise<ProviderPayload | undefined>,
       findByUserCode: (userCode) => store.findByUserCode(userCode) as Promise<ProviderPayload | undefined>,
       async consume(id) {

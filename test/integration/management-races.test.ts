@@ -108,6 +108,16 @@ describe('a dynamically registered client (RFC 7591, 7592) whose secret an admin
     return registered.json;
   };
   const secretOf = async (clientId: string) => (await idp.clients.find(clientId))?.client_secret;
+  /** An update of the registered client held at the gate while an admin rotates its secret. */
+  async function rotatedDuring(registered: Record<string, unknown>, model: string, methods: Parameters<GatedStorage['holdNext']>[1]) {
+    const gate = gates.holdNext(model, methods);
+    const update = updateRegistration(registered, { client_name: 'Renamed app' });
+    await gate.reached;
+    const rotated = await callApi(idp, senior, 'POST', `/clients/${registered.client_id as string}/secret`);
+    expect(rotated.status).toBe(200);
+    gate.release();
+    return { updated: await update, rotated };
+  }
 
   it('loses its registration access token: its holder can read no new secret', async () => {
     const registered = await register();
@@ -125,14 +135,19 @@ describe('a dynamically registered client (RFC 7591, 7592) whose secret an admin
     const probe = await updateRegistration(registered, { client_name: 'Probe' });
     expect(probe.status).toBe(200);
     Object.assign(registered, { registration_access_token: probe.json.registration_access_token });
-    const gate = gates.holdNext('Client', [...CLIENT_WRITES]);
-    const update = updateRegistration(registered, { client_name: 'Renamed app' });
-    await gate.reached;
-    const rotated = await callApi(idp, senior, 'POST', `/clients/${registered.client_id as string}/secret`);
-    expect(rotated.status).toBe(200);
-    gate.release();
-    const updated = await update;
+    const { updated, rotated } = await rotatedDuring(registered, 'Client', [...CLIENT_WRITES]);
     expect(updated).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(await secretOf(registered.client_id as string)).toBe(rotated.json.client_secret);
+  });
+
+  it('gives an update of its own that a rotation landed in the middle of no token that reads the rotated secret', async () => {
+    const registered = await register();
+    // The update writes its client (with a new secret), then saves its new token: the rotation lands between.
+    const { updated, rotated } = await rotatedDuring(registered, 'RegistrationAccessToken', ['upsert']);
+    expect(updated.status).toBe(200);
+    const read = await callJson('GET', registered.registration_client_uri as string, { token: updated.json.registration_access_token as string });
+    expect(read.status).toBe(401);
+    expect(JSON.stringify(read.json)).not.toContain(rotated.json.client_secret as string);
     expect(await secretOf(registered.client_id as string)).toBe(rotated.json.client_secret);
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * What oidc-provider writes of a dynamically registered client (RFC 7591, 7592): the client when it
+ * registers or updates itself (with a new secret each time: registration.ts), and its registration
+ * access token, which reads the client's metadata, secret included.
+ *
+ * - An update is written only onto the client as the request loaded it (its secret, read from the
+ *   request's own context), in one compare-and-swap: one that an admin's rotation or deletion
+ *   overtook would write its client back with a secret its sender knows, undoing them (as an
+ *   admin's own change would have: client-apps/registry.ts).
+ * - A registration access token holds a digest of the secret of the client it was issued with, and
+ *   is no token once the client's secret is another: a secret rotated because it leaked ends the
+ *   token that leaked with it, whatever the order of the writes (an update saves its new token
+ *   after its client, and a rotation landing between the two would otherwise hand the new secret to
+ *   the new token: found by an attacking review). Tokens from before carry no digest and count
+ *   until a rotation deletes them (client-apps.ts rotateClientSecret).
+ */
+import { createHash } from 'node:crypto';
+import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { jsonObject } from '../json-object.js';
+import type { AdapterPayload, OidcModelStore } from '../storage/types.js';
+
+/** The secret each request wrote its client with, for the token it saves after it. */
+const writtenSecrets = new WeakMap<object, string>();
+
+const currentRequest = () => (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+const digestOf = (secret: unknown) => createHash('sha256').update(typeof secret === 'string' ? secret : '').digest('base64url');
+
+async function storedSecretDigest(clients: OidcModelStore, clientId: unknown): Promise<string | undefined> {
+  const json = typeof clientId === 'string' ? await clients.findJson(clientId) : undefined;
+  const client = json === undefined ? undefined : jsonObject(json);
+  return client ? digestOf(client.client_secret) : undefined;
+}
+
+export async function writeClient(clients: OidcModelStore, id: string, payload: AdapterPayload): Promise<void> {
+  const ctx = currentRequest();
+  if (ctx) writtenSecrets.set(ctx, digestOf(payload.client_secret));
+  const loaded = ctx?.oidc?.route === 'client_update' ? ctx.oidc.client : undefined;
+  if (!loaded) return clients.upsert(id, payload);
+  const current = await clients.findJson(id);
+  if (current === undefined || jsonObject(current)?.client_secret !== loaded.clientSecret || !(await clients.replaceIfUnchanged(id, current, payload))) {
+    throw new errors.InvalidRequest('the client was changed or deleted meanwhile: read it again and retry');
+  }
+}
+
+export async function writeRegistrationAccessToken(tokens: OidcModelStore, clients: OidcModelStore, id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+  const ctx = currentRequest();
+  const secretDigest = (ctx && writtenSecrets.get(ctx)) ?? (await storedSecretDigest(clients, payload.clientId));
+  return tokens.upsert(id, secretDigest === undefined ? payload : { ...payload, secretDigest }, expiresIn);
+}
+
+export async function findRegistrationAccessToken(tokens: OidcModelStore, clients: OidcModelStore, id: string): Promise<AdapterPayload | undefined> {
+  const token = await tokens.find(id);
+  if (!token || token.secretDigest === undefined) return token;
+  return token.secretDigest === (await storedSecretDigest(clients, token.clientId)) ? token : undefined;
+}
