@@ -26,6 +26,7 @@ import { createProviderPages } from './pages.js';
 import type { KeyMaterial } from './live-provider.js';
 import { createRegistrationFeatures, forgetUsedInitialAccessTokens } from './registration.js';
 import { recordRegistrationEvents } from './registration-events.js';
+import { bindRegistrationRequests } from './registration-writes.js';
 import { revokeClientRecords } from './revoke-client.js';
 import { createTtl } from './ttl.js';
 import { unauthorizedClientForUnregisteredGrants } from './unauthorized-client.js';
@@ -234,6 +235,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy;
   // Every client is in the store (none in configuration.clients, no metadata documents).
   if (!configuration.clients?.length && !configuration.features?.clientIdMetadataDocument?.enabled) keepClientInstances(provider, storage.modelStore('Client'));
+  bindRegistrationRequests(provider);
   provider.use(unauthorizedClientForUnregisteredGrants);
   logProviderEvents(provider, logger);
   recordRegistrationEvents(provider, deps.events, (clientId) =>

@@ -11,8 +11,11 @@
  *   is no token once the client's secret is another: a secret rotated because it leaked ends the
  *   token that leaked with it, whatever the order of the writes (an update saves its new token
  *   after its client, and a rotation landing between the two would otherwise hand the new secret to
- *   the new token: found by an attacking review). Tokens from before carry no digest and count
- *   until a rotation deletes them (client-apps.ts rotateClientSecret).
+ *   the new token: found by an attacking review). The engine reads the client again after the
+ *   token, so the request's client is held to the same digest (bindRegistrationRequests): a
+ *   rotation between the two reads must not hand that request the new secret either (found by a
+ *   second review). Tokens from before carry no digest and count until a rotation deletes them
+ *   (client-apps.ts rotateClientSecret).
  */
 import { createHash } from 'node:crypto';
 import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
@@ -21,6 +24,8 @@ import type { AdapterPayload, OidcModelStore } from '../storage/types.js';
 
 /** The secret each request wrote its client with, for the token it saves after it. */
 const writtenSecrets = new WeakMap<object, string>();
+/** The secret digest of the registration access token each request presented. */
+const presentedSecrets = new WeakMap<object, string>();
 
 const currentRequest = () => (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
 const digestOf = (secret: unknown) => createHash('sha256').update(typeof secret === 'string' ? secret : '').digest('base64url');
@@ -50,6 +55,25 @@ export async function writeRegistrationAccessToken(tokens: OidcModelStore, clien
 
 export async function findRegistrationAccessToken(tokens: OidcModelStore, clients: OidcModelStore, id: string): Promise<AdapterPayload | undefined> {
   const token = await tokens.find(id);
-  if (!token || token.secretDigest === undefined) return token;
-  return token.secretDigest === (await storedSecretDigest(clients, token.clientId)) ? token : undefined;
+  if (!token || typeof token.secretDigest !== 'string') return token;
+  if (token.secretDigest !== (await storedSecretDigest(clients, token.clientId))) return undefined;
+  const ctx = currentRequest();
+  if (ctx) presentedSecrets.set(ctx, token.secretDigest);
+  return token;
+}
+
+/**
+ * In a request that presented a registration access token, the client it reads (to answer it, or
+ * to change it) is no client unless its secret is the one the token was issued with: the engine
+ * then answers 401 and deletes the token.
+ */
+export function bindRegistrationRequests(provider: Provider): void {
+  const { Client } = provider;
+  const find = Client.find.bind(Client);
+  Client.find = async (id: string) => {
+    const client = await find(id);
+    const ctx = currentRequest();
+    const presented = ctx && presentedSecrets.get(ctx);
+    return client && presented !== undefined && digestOf(client.clientSecret) !== presented ? undefined : client;
+  };
 }

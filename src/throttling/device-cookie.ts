@@ -106,7 +106,10 @@ export function createDeviceCookies(pseudonyms: Pseudonyms): DeviceCookies {
     remember(ctx, device, account, since) {
       const id = device?.id ?? randomBytes(16).toString('base64url');
       const others = (device?.accounts ?? []).filter((known) => known.account !== account).map((known) => [known.account, known.since]);
-      const accounts = [...others, [account, since]].slice(-DEVICE_COOKIE_MAX_ACCOUNTS);
+      // Each date is a complete sign-in's (or a change's) on this browser: the later one stands. A
+      // step-up's is its session's old password time, and must not undo a later one (a review).
+      const previous = device?.accounts.find((known) => known.account === account)?.since ?? since;
+      const accounts = [...others, [account, Math.max(previous, since)]].slice(-DEVICE_COOKIE_MAX_ACCOUNTS);
       const payload = Buffer.from(JSON.stringify({ i: id, a: accounts })).toString('base64url');
       const value = `${payload}.${pseudonyms.tag(`device:${payload}`)}`;
       ctx.cookies.set(DEVICE_COOKIE, value, { signed: false, httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/', maxAge: DEVICE_COOKIE_MAX_AGE_MS, overwrite: true });

@@ -6,6 +6,7 @@
  * Now a browser is remembered only once a sign-in on it is complete, only until the account's
  * access or other sessions end, and its wrong codes are counted apart from everyone else's.
  */
+import { ACR_TWO_FACTORS } from '../../src/mfa/authentication-context.js';
 import { DEVICE_COOKIE } from '../../src/throttling/device-cookie.js';
 import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { signInSteps, type Person } from '../support/sign-in-steps.js';
@@ -14,7 +15,7 @@ import { startIdp, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
 const app = { id: 'known-browsers-app', secret: 'known-browsers-app-secret-0123456789ab', redirect: 'http://known-browsers.localhost:9/cb' };
-const { issuer, newPerson, accountPage, passwordStep, registerApp } = signInSteps(() => stack, app);
+const { issuer, newPerson, accountPage, loginPage, passwordStep, registerApp } = signInSteps(() => stack, app);
 
 beforeAll(async () => {
   stack = await startStack({ idp: await startIdp({ env: { TRUST_PROXY: 'true', LOGIN_ATTEMPTS_PER_PAGE: '1000' } }) });
@@ -103,6 +104,19 @@ describe('a browser is the person\'s own', () => {
     // Signed in again, a browser is the person's own again.
     expect(signedIn((await passwordStep(renewed, hoard[0])).reply)).toBe(true);
     expect(await knownWhenWrong(hoard[0]!, renewed)).toBe(true);
+  });
+
+  it('still after a step-up on it: the session\'s older password time does not undo the later date its factor change gave it', async () => {
+    const person = await newPerson();
+    const browser = browserAt();
+    const settings = await accountPage(person, browser);
+    const secret = await enrolTotp(issuer(), person, settings);
+    expect(await knownWhenWrong(await sameDeviceCookie(browser), person)).toBe(true);
+    // A site asks this password-only session for two factors: the code alone, keeping the session.
+    const { browser: same, uid, page } = await loginPage(browser, { acr_values: ACR_TWO_FACTORS });
+    expect(page.url).toBe(`${issuer()}/interaction/${uid}/code`);
+    expect((await same.post(`${issuer()}/interaction/${uid}/code`, { code: totpCodes.codeAt(secret, 1) })).status).toBe(303);
+    expect(await knownWhenWrong(await sameDeviceCookie(browser), person)).toBe(true);
   });
 
   it('only until a second factor changes (other sessions end): a browser known before it is a stranger after it', async () => {

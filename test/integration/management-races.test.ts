@@ -150,4 +150,25 @@ describe('a dynamically registered client (RFC 7591, 7592) whose secret an admin
     expect(JSON.stringify(read.json)).not.toContain(rotated.json.client_secret as string);
     expect(await secretOf(registered.client_id as string)).toBe(rotated.json.client_secret);
   });
+
+  it('answers no request whose token was checked before a rotation with the client after it (the engine reads the client twice)', async () => {
+    const secretsSeen: unknown[] = [];
+    const read = (registered: Record<string, unknown>) => callJson('GET', registered.registration_client_uri as string, { token: registered.registration_access_token as string });
+    const update = (registered: Record<string, unknown>) => updateRegistration(registered, { client_name: 'Renamed app' });
+    for (const send of [read, update]) {
+      const registered = await register();
+      // The token's check reads the client once; the engine's own lookup of it, next, waits.
+      const gate = gates.holdNext('Client', ['findJson'], 1);
+      const sent = send(registered);
+      await gate.reached;
+      const rotated = await callApi(idp, senior, 'POST', `/clients/${registered.client_id as string}/secret`);
+      expect(rotated.status).toBe(200);
+      gate.release();
+      const reply = await sent;
+      expect(reply.status).toBe(401);
+      secretsSeen.push(reply.json.client_secret);
+      expect(await secretOf(registered.client_id as string)).toBe(rotated.json.client_secret);
+    }
+    expect(secretsSeen).toEqual([undefined, undefined]);
+  });
 });
