@@ -9,7 +9,7 @@
 import { errors, type Adapter, type AdapterFactory, type AdapterPayload as ProviderPayload } from 'oidc-provider';
 import { isAppError } from '../errors.js';
 import type { AdapterPayload, Storage } from '../storage/types.js';
-import { findRegistrationAccessToken, writeClient, writeRegistrationAccessToken } from './registration-writes.js';
+import { deleteClient, findRegistrationAccessToken, writeClient, writeRegistrationAccessToken } from './registration-writes.js';
 import { revokeGrant } from './revoke-grant.js';
 
 /**
@@ -68,7 +68,7 @@ export function createAdapterFactory(storage: Storage): AdapterFactory {
           throw new errors.InvalidGrant('grant already used');
         }
       },
-      destroy: (id) => store.destroy(id),
+      destroy: (id) => (model === 'Client' ? deleteClient(store, id) : store.destroy(id)),
       revokeByGrantId: (grantId) => store.revokeByGrantId(grantId),
     };
   };

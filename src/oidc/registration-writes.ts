@@ -3,8 +3,8 @@
  * registers or updates itself (with a new secret each time: registration.ts), and its registration
  * access token, which reads the client's metadata, secret included.
  *
- * - An update is written only onto the client as the request loaded it (its secret, read from the
- *   request's own context), in one compare-and-swap: one that an admin's rotation or deletion
+ * - An update is written (and a deletion made) only onto the client as the request loaded it (its
+ *   secret, read from the request's own context), in one compare-and-swap: one that an admin's rotation or deletion
  *   overtook would write its client back with a secret its sender knows, undoing them (as an
  *   admin's own change would have: client-apps/registry.ts).
  * - A registration access token holds a digest of the secret of the client it was issued with, and
@@ -44,6 +44,21 @@ export async function writeClient(clients: OidcModelStore, id: string, payload: 
   const current = await clients.findJson(id);
   if (current === undefined || jsonObject(current)?.client_secret !== loaded.clientSecret || !(await clients.replaceIfUnchanged(id, current, payload))) {
     throw new errors.InvalidRequest('the client was changed or deleted meanwhile: read it again and retry');
+  }
+}
+
+/**
+ * A client deletes itself (RFC 7592 DELETE) only as the request loaded it: one that an admin's
+ * rotation overtook would delete the client the admin just gave a new secret to (a third review).
+ */
+export async function deleteClient(clients: OidcModelStore, id: string): Promise<void> {
+  const ctx = currentRequest();
+  const loaded = ctx?.oidc?.route === 'client_delete' ? ctx.oidc.client : undefined;
+  if (!loaded) return clients.destroy(id);
+  const current = await clients.findJson(id);
+  if (current === undefined) return;
+  if (jsonObject(current)?.client_secret !== loaded.clientSecret || !(await clients.destroyIfUnchanged(id, current))) {
+    throw new errors.InvalidRequest('the client was changed meanwhile: read it again and retry');
   }
 }
 

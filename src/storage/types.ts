@@ -72,6 +72,8 @@ export interface OidcModelStore {
   /** Marks the record consumed exactly once; a second call fails with AppError `already_consumed`. */
   consume(id: string): Promise<void>;
   destroy(id: string): Promise<void>;
+  /** Deletes the record only if it is live and its JSON text is still `expectedJson`, as replaceIfUnchanged writes; true when deleted. */
+  destroyIfUnchanged(id: string, expectedJson: string): Promise<boolean>;
   revokeByGrantId(grantId: string): Promise<void>;
   /**
    * Deletes every record of the model that names this client (`clientId`): a deleted client's

@@ -127,6 +127,19 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await clients.find(never)).toBeUndefined();
       });
 
+      it('deletes a record only while its JSON text is the one read', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        await clients.upsert(key, { client_id: key, client_secret: 'first' });
+        const read = (await clients.findJson(key))!;
+        await clients.upsert(key, { client_id: key, client_secret: 'rotated' });
+        expect(await clients.destroyIfUnchanged(key, read)).toBe(false);
+        expect(await clients.find(key)).toEqual({ client_id: key, client_secret: 'rotated' });
+        expect(await clients.destroyIfUnchanged(key, (await clients.findJson(key))!)).toBe(true);
+        expect(await clients.find(key)).toBeUndefined();
+        expect(await clients.destroyIfUnchanged(key, read)).toBe(false);
+      });
+
       it('lets exactly one of many concurrent replacements based on the same read win', async () => {
         const clients = storage.modelStore('Client');
         const key = id();

@@ -171,4 +171,16 @@ describe('a dynamically registered client (RFC 7591, 7592) whose secret an admin
     }
     expect(secretsSeen).toEqual([undefined, undefined]);
   });
+
+  it('is not deleted by a DELETE of its own that a rotation overtook', async () => {
+    const registered = await register();
+    const gate = gates.holdNext('Client', ['destroy', 'destroyIfUnchanged']);
+    const deletion = callJson('DELETE', registered.registration_client_uri as string, { token: registered.registration_access_token as string });
+    await gate.reached;
+    const rotated = await callApi(idp, senior, 'POST', `/clients/${registered.client_id as string}/secret`);
+    expect(rotated.status).toBe(200);
+    gate.release();
+    expect((await deletion).status).toBe(400);
+    expect(await secretOf(registered.client_id as string)).toBe(rotated.json.client_secret);
+  });
 });

@@ -198,6 +198,15 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(writeConcernOf(update)).toEqual({ w: 'majority' });
     });
 
+    it('deletes a record only where its payload is still the text read: one conditional delete, with majority', async () => {
+      const start = fake.commands().length;
+      const read = JSON.stringify({ client_id: 'c3', client_secret: 'old' });
+      expect(await storage.modelStore('Client').destroyIfUnchanged('c3', read)).toBe(true);
+      const [deletion] = sentSince(start).filter((command) => command.name === 'delete');
+      expect((deletion!.body.deletes as { q: Doc }[])[0]!.q).toEqual({ _id: 'c3', payload: read, $or: [{ expiresAt: null }, { expiresAt: { $gt: expect.any(Date) } }] });
+      expect(writeConcernOf(deletion)).toEqual({ w: 'majority' });
+    });
+
     it('replaces a record an earlier version stored as a sub-document, matched field for field, with the text form', async () => {
       const legacy = { client_id: 'c2', client_secret: 'old', redirect_uris: ['https://a.example/cb'] };
       fake.answer((command) => {

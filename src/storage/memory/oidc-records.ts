@@ -249,6 +249,11 @@ export function createMemoryOidcRecords(
       async destroy(id) {
         remove(model, id);
       },
+      async destroyIfUnchanged(id, expectedJson) {
+        if (live(model, id)?.json !== expectedJson) return false;
+        remove(model, id);
+        return true;
+      },
       async revokeByGrantId(grantId) {
         if (!isId(grantId)) return;
         for (const id of grantIndex.ids(grantId, model)) remove(model, id);

@@ -71,6 +71,18 @@ export function createMongoModelStore(connection: Connection, model: string, onU
     }
   };
 
+  /**
+   * A record written by an earlier version keeps its payload as a sub-document: a conditional write
+   * compares it as the one read, field for field, through the driver itself (mongoose would cast
+   * the sub-document to the schema's String and throw: CastError, found by an attacking review,
+   * every change of such a client was a 500). Undefined when the record is not such a one, as read.
+   */
+  const legacyFilter = async (id: string, expectedJson: string) => {
+    const current = await liveDoc({ _id: id });
+    if (!current || typeof current.payload === 'string' || jsonOf(current) !== expectedJson) return undefined;
+    return { _id: id, payload: current.payload, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
+  };
+
   return {
     upsert: (id, payload, expiresInSeconds, bounds) =>
       guard(async () => {
@@ -86,15 +98,15 @@ export function createMongoModelStore(connection: Connection, model: string, onU
         const doc = toRecordDocument(id, payload, expiresInSeconds, Date.now());
         const replaced = await Records.replaceOne({ _id: id, payload: expectedJson, ...live() }, doc, majority());
         if (replaced.matchedCount === 1) return true;
-        // A record written by an earlier version keeps its payload as a sub-document: compared as
-        // the one read, field for field (and replaced by the text form). Through the driver itself:
-        // mongoose would cast the sub-document to the schema's String and throw (CastError, found
-        // by an attacking review: every change of such a client was a 500).
-        const current = await liveDoc({ _id: id });
-        if (!current || typeof current.payload === 'string' || jsonOf(current) !== expectedJson) return false;
-        const filter = { _id: id, payload: current.payload, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
-        const legacy = await Records.collection.replaceOne(filter as never, doc as never, majority());
-        return legacy.matchedCount === 1;
+        const legacy = await legacyFilter(id, expectedJson);
+        return legacy !== undefined && (await Records.collection.replaceOne(legacy as never, doc as never, majority())).matchedCount === 1;
+      }),
+    destroyIfUnchanged: (id, expectedJson) =>
+      guard(async () => {
+        if (!isId(id)) return false;
+        if ((await Records.deleteOne({ _id: id, payload: expectedJson, ...live() }, majority())).deletedCount === 1) return true;
+        const legacy = await legacyFilter(id, expectedJson);
+        return legacy !== undefined && (await Records.collection.deleteOne(legacy as never, majority())).deletedCount === 1;
       }),
     // A non-string never reaches a filter: an undefined would match records without the field,
     // an object could be an operator.
