@@ -49,6 +49,9 @@ describe('device cookies', () => {
       sent = next.set[DEVICE_COOKIE];
     }
     expect(devices.read(browser(sent).ctx)!.accounts.map((entry) => entry.account)).toEqual(['c', 'd', 'e', 'f', 'b']);
-    expect(devices.read(browser(`${sent!.slice(0, -2)}AA`).ctx)).toBeUndefined();
+    // One character of the tag changed (its first: the last few carry padding bits, so a change
+    // there can decode the same, and replacing them with fixed characters can leave them as they were).
+    const [payload, tag] = sent!.split('.') as [string, string];
+    expect(devices.read(browser(`${payload}.${tag[0] === 'A' ? 'B' : 'A'}${tag.slice(1)}`).ctx)).toBeUndefined();
   });
 });
