@@ -46,8 +46,8 @@ const DISPLAYED_URIS: readonly string[] = ['client_uri', 'logo_uri', 'policy_uri
 function checkDisplayedUris(metadata: Partial<ClientMetadata>): PolicyViolation | undefined {
   for (const [key, value] of Object.entries(metadata)) {
     if (!DISPLAYED_URIS.includes(key.split('#', 1)[0]!) || typeof value !== 'string') continue; // the engine answers a non-string
-    if (value.length > LIMITS.uriLength) return violation('invalid_client_metadata', `${key} must be at most ${LIMITS.uriLength} characters`);
-    if (!PRINTABLE_ASCII.test(value)) return violation('invalid_client_metadata', `${key} must be printable ASCII, with spaces and other characters percent-encoded (RFC 3986)`);
+    const problem = uriTextProblem(value, key);
+    if (problem) return violation('invalid_client_metadata', problem);
     const url = URL.parse(value);
     if (url && (url.username || url.password)) return violation('invalid_client_metadata', `${key} must not contain credentials`);
   }
@@ -62,10 +62,17 @@ function checkDisplayedUris(metadata: Partial<ClientMetadata>): PolicyViolation 
  */
 const PRINTABLE_ASCII = /^[\x21-\x7e]*$/;
 
+/** What every URI a client registers must be as text: `subject` names it in the answer. */
+function uriTextProblem(value: string, subject: string): string | undefined {
+  if (value.length > LIMITS.uriLength) return `${subject} must be at most ${LIMITS.uriLength} characters`;
+  if (!PRINTABLE_ASCII.test(value)) return `${subject} must be printable ASCII, with spaces and other characters percent-encoded (RFC 3986)`;
+  return undefined;
+}
+
 function checkUri(value: unknown, field: UriKind, applicationType: string, options: PolicyOptions): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `${field} entries must be non-empty strings`;
-  if (value.length > LIMITS.uriLength) return `${field} entries must be at most ${LIMITS.uriLength} characters`;
-  if (!PRINTABLE_ASCII.test(value)) return `${field} entries must be printable ASCII, with spaces and other characters percent-encoded (RFC 3986)`;
+  const textProblem = uriTextProblem(value, `${field} entries`);
+  if (textProblem) return textProblem;
   if (value.includes('*')) return `${field} must not contain wildcards: every URI is matched exactly`;
   const url = URL.parse(value);
   if (!url) return `${field} entry "${value}" is not an absolute URI`;

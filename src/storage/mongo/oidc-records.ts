@@ -80,7 +80,7 @@ export function createMongoModelStore(connection: Connection, model: string, onU
   const legacyFilter = async (id: string, expectedJson: string) => {
     const current = await liveDoc({ _id: id });
     if (!current || typeof current.payload === 'string' || jsonOf(current) !== expectedJson) return undefined;
-    return { _id: id, payload: current.payload, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] };
+    return { _id: id, payload: current.payload, ...live() };
   };
 
   return {
