@@ -59,13 +59,15 @@ function describeInvalid(error: unknown): AppError {
 
 /**
  * Validates against our policy and oidc-provider's schema, then stores. `current`: the stored
- * client being changed, written over only if it is still the version read.
+ * client being changed, written over only if it is still the version read; 'new': a create,
+ * written only if no client has the id (AppError `conflict`); 'replace': written whatever is there.
  */
-async function store(idp: ClientAppDeps, metadata: ClientMetadata, firstParty: boolean, current?: Pick<ClientApp, 'metadata' | 'version'>): Promise<ClientApp> {
-  const violation = await idp.registrationPolicy.check(metadata, { by: 'admin', firstParty, current: current?.metadata });
+async function store(idp: ClientAppDeps, metadata: ClientMetadata, firstParty: boolean, current: Pick<ClientApp, 'metadata' | 'version'> | 'new' | 'replace'): Promise<ClientApp> {
+  const violation = await idp.registrationPolicy.check(metadata, { by: 'admin', firstParty, current: typeof current === 'object' ? current.metadata : undefined });
   if (violation) throw new AppError('invalid_input', `${violation.error}: ${violation.description}`);
   try {
-    await idp.clients.save(metadata, { firstParty, ...(current?.version === undefined ? {} : { ifVersion: current.version }) });
+    const condition = current === 'new' ? { ifAbsent: true } : current === 'replace' || current.version === undefined ? {} : { ifVersion: current.version };
+    await idp.clients.save(metadata, { firstParty, ...condition });
   } catch (error) {
     throw describeInvalid(error);
   }
@@ -97,7 +99,8 @@ export async function addClientApp(idp: ClientAppDeps, input: ClientAppInput, op
     ...(input.isPublic ? {} : { client_secret: input.secret ?? newClientSecret() }),
     ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
   };
-  return store(idp, metadata, input.firstParty ?? false, existing ? { metadata: existing } : undefined);
+  // The check above gives the usual answer early; the write itself decides a create racing another.
+  return store(idp, metadata, input.firstParty ?? false, existing ? { metadata: existing } : options.replace ? 'replace' : 'new');
 }
 
 export async function updateClientApp(

@@ -15,8 +15,9 @@ export interface ClientRegistry {
    * made only if the stored client is still that one, else AppError `conflict`. An admin change
    * based on a read that a secret rotation or a deletion overtook would otherwise put the old
    * secret back or revive the deleted client (found by an attacking review, on MongoDB).
+   * `ifAbsent`: a create, written only if no client has this id yet, else AppError `conflict`.
    */
-  save(metadata: ClientMetadata, options: { firstParty: boolean; ifVersion?: string }): Promise<ClientMetadata>;
+  save(metadata: ClientMetadata, options: { firstParty: boolean; ifVersion?: string; ifAbsent?: boolean }): Promise<ClientMetadata>;
   find(clientId: string): Promise<ClientMetadata | undefined>;
   /** The client with its version: its stored JSON text, which every write changes. */
   findVersioned(clientId: string): Promise<{ metadata: ClientMetadata; version: string } | undefined>;
@@ -30,9 +31,11 @@ export interface ClientRegistry {
 export function createClientRegistry(provider: () => Provider, storage: Storage, trust: ClientTrust): ClientRegistry {
   const records = storage.modelStore('Client');
   return {
-    async save(metadata, { firstParty, ifVersion }) {
+    async save(metadata, { firstParty, ifVersion, ifAbsent }) {
       await provider().Client.validate(metadata);
-      if (ifVersion === undefined) await records.upsert(metadata.client_id, { ...metadata });
+      if (ifAbsent) {
+        if (!(await records.insertIfAbsent(metadata.client_id, { ...metadata }))) throw new AppError('conflict', `A client with id "${metadata.client_id}" already exists`);
+      } else if (ifVersion === undefined) await records.upsert(metadata.client_id, { ...metadata });
       else if (!(await records.replaceIfUnchanged(metadata.client_id, ifVersion, { ...metadata }))) {
         throw new AppError('conflict', `Client "${metadata.client_id}" was changed or deleted meanwhile: read it again and retry`);
       }

@@ -67,6 +67,14 @@ export interface OidcModelStore {
    * changed or is gone.
    */
   replaceIfUnchanged(id: string, expectedJson: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<boolean>;
+  /**
+   * Writes `payload` only if no live record has this id: a create that must not overwrite (two
+   * admins creating a client under the same chosen id: the one written second would otherwise
+   * replace the first's secret while both were told "created"). True when written; false when a
+   * live record was there, which then stays as it was. A record whose expiry has passed counts as
+   * absent, as for find.
+   */
+  insertIfAbsent(id: string, payload: AdapterPayload, expiresInSeconds?: number): Promise<boolean>;
   findByUid(uid: string): Promise<AdapterPayload | undefined>;
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined>;
   /** Marks the record consumed exactly once; a second call fails with AppError `already_consumed`. */

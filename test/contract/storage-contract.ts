@@ -127,6 +127,35 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await clients.find(never)).toBeUndefined();
       });
 
+      it('creates a record only where no live one has its id', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        expect(await clients.insertIfAbsent(key, { client_id: key, client_secret: 'first' })).toBe(true);
+        expect(await clients.insertIfAbsent(key, { client_id: key, client_secret: 'second' })).toBe(false);
+        expect(await clients.find(key)).toEqual({ client_id: key, client_secret: 'first' });
+        await clients.destroy(key);
+        expect(await clients.insertIfAbsent(key, { client_id: key, client_secret: 'after deletion' })).toBe(true);
+        expect(await clients.find(key)).toEqual({ client_id: key, client_secret: 'after deletion' });
+      });
+
+      it('creates over a record whose expiry has passed, as over none', async () => {
+        const sessions = storage.modelStore('Session');
+        const key = id();
+        await sessions.upsert(key, { uid: id(), n: 1 }, 1);
+        expect(await sessions.insertIfAbsent(key, { uid: id(), n: 2 }, 60)).toBe(false);
+        await sleep(1100);
+        expect(await sessions.insertIfAbsent(key, { uid: id(), n: 3 }, 60)).toBe(true);
+        expect(await sessions.find(key)).toMatchObject({ n: 3 });
+      });
+
+      it('lets exactly one of many concurrent creates of the same id win', async () => {
+        const clients = storage.modelStore('Client');
+        const key = id();
+        const results = await Promise.all(Array.from({ length: 12 }, (_v, n) => clients.insertIfAbsent(key, { client_id: key, n })));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await clients.find(key)).toEqual({ client_id: key, n: results.indexOf(true) });
+      });
+
       it('deletes a record only while its JSON text is the one read', async () => {
         const clients = storage.modelStore('Client');
         const key = id();

@@ -32,7 +32,7 @@ async function leakedAdmin(): Promise<AdminClient & { token: string }> {
   return { ...client, token: await managementToken(idp, client, ['admin:clients:write']) };
 }
 
-const CLIENT_WRITES = ['upsert', 'replaceIfUnchanged'] as const;
+const CLIENT_WRITES = ['upsert', 'replaceIfUnchanged', 'insertIfAbsent'] as const;
 
 describe('a change based on a read that another admin change overtook', () => {
   it('does not put a rotated secret back: the change is refused (409) and only the new secret works', async () => {
@@ -85,6 +85,33 @@ describe('a change based on a read that another admin change overtook', () => {
     expect(created.status).toBe(201);
     expect(created.json.api_grants).toEqual([]);
     expect((await requestToken(idp, { id, secret: created.json.client_secret }, ['admin:keys:read'])).status).toBe(400);
+  });
+});
+
+describe('two creates of a client under the same chosen id', () => {
+  it('write one client: the create that comes second is refused (409) and the first keeps its secret and grants', async () => {
+    const id = `contested-${leaks}`;
+    const clientsOnly = await managementToken(idp, await createAdminClient(idp, ['admin:clients:write'], 'Clients only, racing'), ['admin:clients:write']);
+    const gate = gates.holdNext('Client', [...CLIENT_WRITES]);
+    // Both found no client with the id before either wrote.
+    const late = callApi(idp, clientsOnly, 'POST', '/clients', { client_id: id, client_name: 'Late', grant_types: ['client_credentials'] });
+    await gate.reached;
+    const first = await callApi(idp, senior, 'POST', '/clients', {
+      client_id: id,
+      client_name: 'First',
+      grant_types: ['client_credentials'],
+      api_grants: [{ resource: managementApiIdentifier(idp.issuer), scopes: ['admin:keys:read'] }],
+    });
+    expect(first.status).toBe(201);
+    gate.release();
+    const refused = await late;
+    expect(refused).toMatchObject({ status: 409, json: { status: 409, code: 'conflict' } });
+    expect(JSON.stringify(refused.json)).not.toContain('client_secret');
+    await expectDocumented(idp, senior, 'createClient', refused);
+    // The grant the late caller could not give stays with the client whose secret it doesn't know.
+    expect((await idp.clients.find(id))?.client_secret).toBe(first.json.client_secret);
+    expect((await callApi(idp, senior, 'GET', `/clients/${id}`)).json).toMatchObject({ client_name: 'First' });
+    expect((await requestToken(idp, { id, secret: first.json.client_secret }, ['admin:keys:read'])).status).toBe(200);
   });
 });
 

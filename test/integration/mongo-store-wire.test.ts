@@ -198,6 +198,24 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(writeConcernOf(update)).toEqual({ w: 'majority' });
     });
 
+    it('creates a record only where none is live: one upsert filtered on a passed expiry, with majority; a duplicate _id is "not written"', async () => {
+      const start = fake.commands().length;
+      expect(await storage.modelStore('Client').insertIfAbsent('c4', { client_id: 'c4', client_secret: 'first' })).toBe(true);
+      const [update] = sentSince(start).filter((command) => command.name === 'update');
+      const [statement] = update!.body.updates as { q: Doc; u: Doc; upsert?: boolean }[];
+      expect(statement!.q).toEqual({ _id: 'c4', expiresAt: { $lte: expect.any(Date) } });
+      expect(statement!.u).toEqual({ _id: 'c4', payload: JSON.stringify({ client_id: 'c4', client_secret: 'first' }) });
+      expect(statement!.upsert).toBe(true);
+      expect(writeConcernOf(update)).toEqual({ w: 'majority' });
+      // A live client with the id: the filter matches nothing and the insert meets the _id index.
+      fake.answer((command) =>
+        command.name === 'update' && onCollection(command) === 'oidc_Client'
+          ? { n: 0, nModified: 0, writeErrors: [{ index: 0, code: 11000, errmsg: 'E11000 duplicate key error collection: idp.oidc_Client index: _id_ dup key: { _id: "c4" }' }], ok: 1 }
+          : undefined,
+      );
+      expect(await storage.modelStore('Client').insertIfAbsent('c4', { client_id: 'c4', client_secret: 'second' })).toBe(false);
+    });
+
     it('deletes a record only where its payload is still the text read: one conditional delete, with majority', async () => {
       const start = fake.commands().length;
       const read = JSON.stringify({ client_id: 'c3', client_secret: 'old' });

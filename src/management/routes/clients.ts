@@ -117,6 +117,7 @@ async function assertMayManage(deps: ClientsDeps, request: ApiRequest, identifie
 
 /** A change is written only onto the client as it was read (client-apps/registry.ts). */
 const CHANGED_MEANWHILE = 'The client was changed or deleted by another request meanwhile: read it again and retry';
+const ID_TAKEN = 'A client with this client_id exists (or was created by another request meanwhile)';
 
 export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
   const identifier = managementApiIdentifier(deps.config.issuer);
@@ -149,15 +150,13 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
       scope: 'admin:clients:write',
       body: NEW_CLIENT,
       response: { status: 201, description: 'The client, with its client_secret', schema: CLIENT },
+      problems: { 409: ID_TAKEN },
       async handle(request) {
         const body = request.body as Record<string, unknown> & { api_grants?: ApiGrant[]; grant_types?: ('authorization_code' | 'client_credentials')[] };
         const grants = body.api_grants ?? [];
         const grantTypes = body.grant_types ?? ['authorization_code'];
         await checkApiGrants(deps.resourceServers, grantTypes, grants);
         assertNoEscalation(request, grants, identifier);
-        // A grant record left under this id (a grant written as its client was deleted) must not
-        // come with a new client: the caller could get scopes it could not grant (assertNoEscalation).
-        if (typeof body.client_id === 'string' && !(await deps.clients.find(body.client_id))) await deps.apiAccess.forget(body.client_id);
         const app = await addClientApp(deps, {
           id: body.client_id as string | undefined,
           name: body.client_name as string,
@@ -168,6 +167,11 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
           isPublic: body.public === true,
           firstParty: body.first_party === true,
         });
+        // The client is new (its create wrote only where no client was), so a grant record left
+        // under its id (written as a client of that id was deleted) is no grant of this one: the
+        // caller could get scopes it could not grant (assertNoEscalation). Nobody holds its secret
+        // before this answer, so nothing can use such a grant before it goes.
+        await deps.apiAccess.forget(app.metadata.client_id);
         for (const grant of grants) await deps.apiAccess.setGrant(app.metadata.client_id, grant);
         return { status: 201, headers: { Location: `${deps.config.issuer}${MANAGEMENT_API_PREFIX}/clients/${encodeURIComponent(app.metadata.client_id)}` }, body: await representation(deps, app, { withSecret: true }) };
       },
@@ -252,6 +256,11 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
         assertNoEscalation(request, grants, identifier);
         const current = await deps.apiAccess.list(app.metadata.client_id);
         for (const old of current) if (!grants.some((grant) => grant.resource === old.resource)) await deps.apiAccess.setGrant(app.metadata.client_id, { resource: old.resource, scopes: [] });
+        // The client is new (its create wrote only where no client was), so a grant record left
+        // under its id (written as a client of that id was deleted) is no grant of this one: the
+        // caller could get scopes it could not grant (assertNoEscalation). Nobody holds its secret
+        // before this answer, so nothing can use such a grant before it goes.
+        await deps.apiAccess.forget(app.metadata.client_id);
         for (const grant of grants) await deps.apiAccess.setGrant(app.metadata.client_id, grant);
         // Deleted meanwhile: its deletion may have cleared its grants before these were written.
         if (!(await deps.clients.find(app.metadata.client_id))) {

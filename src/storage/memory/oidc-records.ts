@@ -221,6 +221,11 @@ export function createMemoryOidcRecords(
         write(id, payload, expiresInSeconds);
         return true;
       },
+      async insertIfAbsent(id, payload, expiresInSeconds) {
+        if (live(model, id)) return false;
+        write(id, payload, expiresInSeconds);
+        return true;
+      },
       async find(id) {
         const entry = live(model, id);
         return entry ? payloadOf(entry) : undefined;

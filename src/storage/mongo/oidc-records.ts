@@ -19,6 +19,9 @@ import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
 import { majority } from './write-concern.js';
 
 /** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
+/** The server's code for a write that would give two documents the same _id. */
+const DUPLICATE_KEY = 11000;
+
 const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: ourCondition({ $gt: new Date() }) }] });
 
 
@@ -100,6 +103,22 @@ export function createMongoModelStore(connection: Connection, model: string, onU
         if (replaced.matchedCount === 1) return true;
         const legacy = await legacyFilter(id, expectedJson);
         return legacy !== undefined && (await Records.collection.replaceOne(legacy as never, doc as never, majority())).matchedCount === 1;
+      }),
+    insertIfAbsent: (id, payload, expiresInSeconds) =>
+      guard(async () => {
+        assertId(id, model);
+        const doc = toRecordDocument(id, payload, expiresInSeconds, Date.now());
+        try {
+          // The filter matches only a record whose expiry has passed (one the TTL monitor has not
+          // removed yet), which is replaced as if absent; with a live record there it matches
+          // nothing, and the upsert's insert fails on the _id index: the server decides, so of two
+          // instances creating the same id at once exactly one writes.
+          await Records.replaceOne({ _id: id, expiresAt: ourCondition({ $lte: new Date() }) }, doc, { upsert: true, ...majority() });
+          return true;
+        } catch (error) {
+          if ((error as { code?: number }).code === DUPLICATE_KEY) return false;
+          throw error;
+        }
       }),
     destroyIfUnchanged: (id, expectedJson) =>
       guard(async () => {
