@@ -125,15 +125,37 @@ export async function updateClientApp(
  * most likely leaked with it. A dynamically registered app registers again, or an admin manages it.
  */
 export async function rotateClientSecret(idp: ClientAppDeps & Pick<Idp, 'storage'>, clientId: string): Promise<ClientApp> {
-  const current = await findClientApp(idp, clientId);
-  if (current.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${clientId}" is a public client: it has no secret`);
+  assertHasSecret(await findClientApp(idp, clientId));
   // Before the new secret too, so that no token read in between sees it (one issued by this
   // version also ends by itself with the secret it was issued with: oidc/registration-writes.ts).
   const tokens = idp.storage.modelStore('RegistrationAccessToken');
   await tokens.revokeByClientId(clientId);
-  const rotated = await store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current);
+  const rotated = await writeNewSecret(idp, clientId);
   await tokens.revokeByClientId(clientId);
   return rotated;
+}
+
+/**
+ * Tries this often before answering `conflict`: a rotation means "a new secret on the client as it
+ * is", so one that another change overtook reads the client again. A 409 left the secret the
+ * rotation was to end in force, perhaps the leaked one, until the admin thought of retrying.
+ */
+const ROTATION_ATTEMPTS = 3;
+
+function assertHasSecret(app: ClientApp): void {
+  if (app.metadata.token_endpoint_auth_method === 'none') throw new AppError('invalid_input', `"${app.metadata.client_id}" is a public client: it has no secret`);
+}
+
+async function writeNewSecret(idp: ClientAppDeps, clientId: string): Promise<ClientApp> {
+  for (let attempt = 1; ; attempt += 1) {
+    const current = await findClientApp(idp, clientId);
+    assertHasSecret(current);
+    try {
+      return await store(idp, { ...current.metadata, client_secret: newClientSecret() }, current.firstParty, current);
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'conflict') || attempt === ROTATION_ATTEMPTS) throw error;
+    }
+  }
 }
 
 /**

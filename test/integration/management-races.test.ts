@@ -51,6 +51,21 @@ describe('a change based on a read that another admin change overtook', () => {
     expect((await requestToken(idp, { id: leaked.id, secret: rotated.json.client_secret }, ['admin:clients:write'])).status).toBe(200);
   });
 
+  it('rotates the secret of a client another change overtook: the rotation reads it again, and the change stays', async () => {
+    const leaked = await leakedAdmin();
+    // The rotation's write (it read the client first) waits while the leaked client renames itself.
+    const gate = gates.holdNext('Client', ['replaceIfUnchanged']);
+    const rotation = callApi(idp, senior, 'POST', `/clients/${leaked.id}/secret`);
+    await gate.reached;
+    expect((await callApi(idp, leaked.token, 'PATCH', `/clients/${leaked.id}`, { client_name: 'Renamed meanwhile' })).status).toBe(200);
+    gate.release();
+    const rotated = await rotation;
+    expect(rotated.status).toBe(200);
+    expect(rotated.json).toMatchObject({ client_name: 'Renamed meanwhile' });
+    expect(await idp.clients.find(leaked.id)).toMatchObject({ client_secret: rotated.json.client_secret, client_name: 'Renamed meanwhile' });
+    expect((await requestToken(idp, leaked, ['admin:clients:write'])).status).toBe(401);
+  });
+
   it('does not bring a deleted client back', async () => {
     const leaked = await leakedAdmin();
     const gate = gates.holdNext('Client', [...CLIENT_WRITES]);
