@@ -6,6 +6,9 @@
  * keeping this one, and the change recorded.
  */
 import type { Context } from 'koa';
+import type { Provider } from 'oidc-provider';
+import { AppError } from '../errors.js';
+import { isStillSignedIn } from '../oidc/claims.js';
 import type { PasswordSignIn } from '../interactions/password-sign-in.js';
 import { waitMessage } from '../interactions/router.js';
 import type { SecurityEvents } from '../security/security-events.js';
@@ -14,7 +17,12 @@ import type { KnownBrowsers } from '../throttling/device-cookie.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
 
-export type Current = { account: AccountRecord; session: { jti: string } };
+/** `loginTs` and `uid`: the session's, as isStillSignedIn reads them. */
+export type Current = { account: AccountRecord; session: { jti: string; loginTs?: unknown; uid?: unknown } };
+
+/** Why a change made on the account page did not count. */
+export const ACCOUNT_CHANGED_MEANWHILE =
+  'Your account was changed while you made this change (a new password, all sessions ended, or its second factors changed elsewhere), which signed this session out. Please sign in again.';
 export type FactorChange = 'totp_on' | 'totp_off' | 'recovery_codes' | 'passkey_added' | 'passkey_removed';
 
 export const formField = (ctx: Context, name: string) => {
@@ -29,6 +37,7 @@ export interface AccountPage {
 }
 
 export interface FactorChangesDeps extends AccountPage {
+  provider: () => Provider;
   browsers: KnownBrowsers;
   signIn: PasswordSignIn;
   access: AccessEnder;
@@ -73,16 +82,22 @@ export function createFactorChanges(deps: FactorChangesDeps) {
     },
 
     /**
-     * Whether the account's access ended (or it went away) at or after `since` (epoch ms): checked
-     * after a new factor is written, since an admin's reset running meanwhile may have missed it.
+     * After a change: everyone else is signed out, the change is recorded. But first, read after
+     * the change was written: whether this session still counts. A password change, a sign-out
+     * everywhere, an admin's reset or a factor change made in another session may have ended it
+     * while the change was on its way (the person throwing out whoever else knew the password):
+     * then `undo` takes back what the change added (a passkey, an app, codes its holder saw), no
+     * other session is ended (that would be the person's), and the request answers "sign in
+     * again". A removal can't be undone; it stays, and its session is still refused.
      */
-    async accessEndedSince(accountId: string, since: number): Promise<boolean> {
-      const account = await deps.accounts.findById(accountId);
-      return !account || account.disabled || (account.accessEndedAt !== undefined && account.accessEndedAt.getTime() >= since);
-    },
-
-    /** After a change: everyone else is signed out, the change is recorded. */
-    async changed(ctx: Context, current: Current, change: FactorChange) {
+    async changed(ctx: Context, current: Current, change: FactorChange, undo?: () => Promise<unknown>) {
+      // The session's record too: sign-in times are whole seconds, and one in the very second of
+      // the other change still passes isStillSignedIn, but that change deleted the record.
+      const [account, session] = await Promise.all([deps.accounts.findById(current.account.id), deps.provider().Session.find(current.session.jti)]);
+      if (!account || !session || !isStillSignedIn(account, current.session.loginTs, current.session.uid)) {
+        await undo?.();
+        throw new AppError('interaction_expired', ACCOUNT_CHANGED_MEANWHILE);
+      }
       const ended = await deps.access.endOthers(current.account.id, current.session.jti);
       // Browsers known before the change are not any more; this one, where it was made, still is.
       deps.browsers.remember(ctx, current.account, Date.now());

@@ -6,7 +6,6 @@
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { AppError } from '../errors.js';
 import type { Views } from '../http/views.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
 import type { Factors } from '../mfa/factors.js';
@@ -27,7 +26,7 @@ export interface FactorRoutesDeps extends AccountPage {
 export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   const { factors, views } = deps;
 
-  const { reauthenticate, signedInAgain, changed, accessEndedSince } = deps.changes;
+  const { reauthenticate, signedInAgain, changed } = deps.changes;
 
   async function renderSetup(ctx: Context, current: Current, secret: string, error?: string, status = 200) {
     const uri = totpUri(secret, { label: current.account.email, issuer: new URL(deps.issuer).host });
@@ -60,19 +59,14 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
       return renderSetup(ctx, current, secret, `Too many wrong codes. Please wait ${admission.retryAfterSeconds} seconds and try again.`, 429);
     }
     let ok = false;
-    const startedAt = Date.now();
     try {
       ok = await factors.confirmTotp(current.account.id, current.session.jti, field(ctx, 'code').replace(/\s/g, ''));
     } finally {
       await admission.settle(ok ? 'succeeded' : 'failed');
     }
     if (!ok) return renderSetup(ctx, current, secret, 'That code is not right. Enter the code your app shows now.', 400);
-    if (await accessEndedSince(current.account.id, startedAt)) {
-      // As for passkeys (passkey-routes.ts): a reset running meanwhile may have missed the new app.
-      await factors.disableTotp(current.account.id, { keepRecoveryCodes: true });
-      throw new AppError('interaction_expired', 'Your account was changed while you set up the app (its second factors reset, a new password, or all sessions ended). Please sign in again.');
-    }
-    const ended = await changed(ctx, current, 'totp_on');
+    // As for passkeys (passkey-routes.ts): a reset running meanwhile may have missed the new app.
+    const ended = await changed(ctx, current, 'totp_on', () => factors.disableTotp(current.account.id, { keepRecoveryCodes: true }));
     views.render(ctx, 'factor-changed', { change: 'totp_on', ended });
   });
 
@@ -88,8 +82,14 @@ export function factorRoutes(router: Router, deps: FactorRoutesDeps): void {
   router.post('/recovery-codes', deps.forms, async (ctx) => {
     const current = await signedInAgain(ctx);
     if (!current) return;
+    // Codes stand in for a second factor: made without one, they would wait for the first one set
+    // up and then pass as it (someone with the password and a session made them unseen).
+    if (!(await factors.hasTotp(current.account.id)) && !(await deps.passkeys.has(current.account.id))) {
+      return deps.renderAccount(ctx, current, { factorError: 'Recovery codes stand in for a second factor: set up an authenticator app or a passkey first.' }, 409);
+    }
     const codes = await factors.newRecoveryCodes(current.account.id);
-    const ended = await changed(ctx, current, 'recovery_codes');
+    // Shown to a session that was ended meanwhile, they are no one's to keep.
+    const ended = await changed(ctx, current, 'recovery_codes', () => factors.dropRecoveryCodes(current.account.id));
     views.render(ctx, 'factor-changed', { change: 'recovery_codes', codes, ended });
   });
 }

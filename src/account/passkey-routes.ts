@@ -7,7 +7,7 @@
  */
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { AppError, isAppError } from '../errors.js';
+import { isAppError } from '../errors.js';
 import { PASSKEY_SCRIPTS, type Views } from '../http/views.js';
 import type { Factors } from '../mfa/factors.js';
 import { PASSKEY_NAME_MAX, type Passkeys } from '../mfa/passkeys.js';
@@ -32,7 +32,7 @@ const NOT_ADDED: Record<string, string> = {
 
 export function passkeyRoutes(router: Router, deps: PasskeyRoutesDeps): void {
   const { passkeys, views } = deps;
-  const { signedInAgain, changed, accessEndedSince } = deps.changes;
+  const { signedInAgain, changed } = deps.changes;
 
   router.post('/passkeys/start', deps.forms, async (ctx) => {
     const current = await signedInAgain(ctx);
@@ -56,7 +56,6 @@ export function passkeyRoutes(router: Router, deps: PasskeyRoutesDeps): void {
   router.post('/passkeys/finish', deps.passkeyForms, async (ctx) => {
     const current = await deps.signedIn(ctx);
     if (!current) return ctx.redirect('/account/login');
-    const startedAt = Date.now();
     let added;
     try {
       added = await passkeys.finishRegistration({ accountId: current.account.id, session: current.session.jti, response: rawCredential(ctx) });
@@ -65,13 +64,13 @@ export function passkeyRoutes(router: Router, deps: PasskeyRoutesDeps): void {
       throw error;
     }
     if (!added.ok) return deps.renderAccount(ctx, current, { factorError: NOT_ADDED[added.reason] ?? NOT_ADDED.not_verified }, 400);
-    if (await accessEndedSince(current.account.id, startedAt)) {
-      // An admin's reset (a lost device), a password change or a sign-out everywhere ran while this
-      // was written: it may have missed the new passkey, so it goes, and so does this session.
-      await passkeys.remove(current.account.id, added.id);
-      throw new AppError('interaction_expired', 'Your account was changed while you added the passkey (its second factors reset, a new password, or all sessions ended). Please sign in again.');
-    }
-    const ended = await changed(ctx, current, 'passkey_added');
+    const [accountId, passkeyId] = [current.account.id, added.id];
+    // An admin's reset (a lost device), a password change, a sign-out everywhere or a factor change
+    // elsewhere ran while this was written: it may have missed the new passkey, so it goes.
+    const ended = await changed(ctx, current, 'passkey_added', () => passkeys.remove(accountId, passkeyId));
+    // The first second factor: codes made before it (an earlier version made them without one, or
+    // a race left them) were never the person's to keep.
+    if ((await passkeys.list(accountId)).length === 1 && !(await deps.factors.hasTotp(accountId))) await deps.factors.dropRecoveryCodes(accountId);
     views.render(ctx, 'factor-changed', { change: 'passkey_added', name: added.name, ended });
   });
 

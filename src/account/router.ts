@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Provider } from 'oidc-provider';
-import { assertThat } from '../errors.js';
+import { AppError, assertThat } from '../errors.js';
 import { formBody } from '../http/form-body.js';
 import { sameOriginForms } from '../http/same-origin-forms.js';
 import type { Views } from '../http/views.js';
@@ -21,7 +21,7 @@ import type { SecurityEvents } from '../security/security-events.js';
 import type { AccountRecord, AccountRepository } from '../storage/types.js';
 import { ACCOUNT_CONSOLE_CLIENT_ID, type AccountSessions } from './account-sessions.js';
 import type { AccessEnder } from './end-access.js';
-import { createFactorChanges, type AccountPage, type Current } from './factor-changes.js';
+import { ACCOUNT_CHANGED_MEANWHILE, createFactorChanges, type AccountPage, type Current } from './factor-changes.js';
 import { factorRoutes } from './factor-routes.js';
 import { passkeyRoutes } from './passkey-routes.js';
 import type { CodeLimits } from '../mfa/code-limits.js';
@@ -146,7 +146,10 @@ export function createAccountRouter(deps: AccountRouterDeps): Router {
       ctx.set('Retry-After', String(check.retryAfterSeconds));
       return renderAccount(ctx, current, { passwordError: waitMessage(check.retryAfterSeconds) }, check.kind === 'busy' ? 503 : 429);
     }
-    await deps.accounts.update(current.account.id, { passwordHash: await hashPassword(newPassword!) });
+    // Only onto the account as this session read it: if another password change, a sign-out
+    // everywhere or a factor change ended this session meanwhile, the old password must not win.
+    const written = await deps.accounts.update(current.account.id, { passwordHash: await hashPassword(newPassword!) }, { ifUnchanged: current.account });
+    if (!written) throw new AppError('interaction_expired', ACCOUNT_CHANGED_MEANWHILE);
     // A changed password is the moment to throw out whoever else knew the old one.
     await endEverything(ctx, current.account.id, 'password_changed');
     // The browsers known before are not any more; this one, where the person proved it, still is.

@@ -173,7 +173,12 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       const step = secret === undefined ? undefined : matchingStep(secret, code);
       if (step === undefined || !(await claimStep(accountId, secret!, step))) return false;
       // Read after the code checked out, just before the write: the record as it is now.
-      await save({ ...(await load(accountId)), totp: { secret: pending.secret, lastStep: step, enabledAt: new Date().toISOString() } });
+      const factors = await load(accountId);
+      // The first second factor: recovery codes made before it (an earlier version made them
+      // without one, or a race left them) would pass as this app, and were never the person's.
+      const first = !factors.totp && (await countPasskeys(deps.storage, accountId)) === 0;
+      if (first) await dropCodes(accountId);
+      await save({ ...factors, ...(first ? { recoveryCodes: [] } : {}), totp: { secret: pending.secret, lastStep: step, enabledAt: new Date().toISOString() } });
       await pendingStore.destroy(pendingKey(accountId, session));
       return true;
     },

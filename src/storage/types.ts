@@ -136,6 +136,21 @@ export type AccountChanges = Partial<
   Pick<AccountRecord, 'name' | 'givenName' | 'familyName' | 'emailVerified' | 'passwordHash' | 'disabled' | 'accessEndedAt' | 'otherSessionsEndedAt' | 'keptSessionUid'>
 >;
 
+/** What decides whether a sign-in (or a session) of the account still counts. */
+export type AccountAccess = Pick<AccountRecord, 'passwordHash' | 'accessEndedAt' | 'otherSessionsEndedAt' | 'keptSessionUid' | 'disabled'>;
+
+/** Whether two reads of an account agree on everything AccountAccess names. */
+export function sameAccess(a: AccountAccess, b: AccountAccess): boolean {
+  const time = (moment: Date | undefined) => moment?.getTime();
+  return (
+    a.passwordHash === b.passwordHash &&
+    time(a.accessEndedAt) === time(b.accessEndedAt) &&
+    time(a.otherSessionsEndedAt) === time(b.otherSessionsEndedAt) &&
+    a.keptSessionUid === b.keptSessionUid &&
+    Boolean(a.disabled) === Boolean(b.disabled)
+  );
+}
+
 export interface AccountPageQuery {
   limit: number;
   after?: string;
@@ -159,7 +174,15 @@ export interface AccountRepository {
    * the page's, and sorts the rest of its ids only when an email filter left the page short.
    */
   page(query: AccountPageQuery): Promise<AccountRecord[]>;
-  update(id: string, changes: AccountChanges): Promise<AccountRecord | undefined>;
+  /**
+   * `ifUnchanged`: the account as the caller read it; the change is written only if the account's
+   * password and the marks of ended access (`accessEndedAt`, `otherSessionsEndedAt`,
+   * `keptSessionUid`, `disabled`) are still as read, else nothing is written and the answer is
+   * undefined, as for an account that is gone. A password change checked against a session that a
+   * sign-out everywhere, another password change or a factor change ended meanwhile must not land
+   * after it (found by an attacking review: the old password's holder won the race).
+   */
+  update(id: string, changes: AccountChanges, options?: { ifUnchanged?: AccountAccess }): Promise<AccountRecord | undefined>;
   /**
    * Deletes the account for good: true when it existed. Its email is free at once (any letter
    * case). Ending its sessions and grants first is the caller's job (account-admin.ts).

@@ -472,6 +472,24 @@ export function describeStorageContract(backend: string, open: () => Promise<Sto
         expect(await storage.accounts.update('no-such-id', { disabled: true })).toBeUndefined();
       });
 
+      it('updates an account as read only while its password and ended-access marks are still as read', async () => {
+        const read = await storage.accounts.create(newAccount(`${id()}@example.com`));
+        // A name change (not access) since the read does not stand in the way.
+        await storage.accounts.update(read.id, { name: 'Renamed' });
+        const changed = await storage.accounts.update(read.id, { passwordHash: 'second' }, { ifUnchanged: read });
+        expect(changed).toMatchObject({ passwordHash: 'second', name: 'Renamed' });
+        // Each of these, written since the read, refuses the write and leaves the account as it was.
+        const overtakers = [{ passwordHash: 'third' }, { accessEndedAt: new Date() }, { otherSessionsEndedAt: new Date(), keptSessionUid: 'kept' }, { disabled: true }];
+        for (const since of overtakers) {
+          const before = (await storage.accounts.findById(read.id))!;
+          await storage.accounts.update(read.id, since);
+          expect(await storage.accounts.update(read.id, { passwordHash: 'stale' }, { ifUnchanged: before })).toBeUndefined();
+          expect((await storage.accounts.findById(read.id))!.passwordHash).not.toBe('stale');
+        }
+        const now = (await storage.accounts.findById(read.id))!;
+        expect(await storage.accounts.update(read.id, { passwordHash: 'fresh' }, { ifUnchanged: now })).toMatchObject({ passwordHash: 'fresh' });
+      });
+
       it('removes an account for good: gone by id, email and list, the email free again in any case, a second remove false', async () => {
         const email = `${id()}@example.com`;
         const created = await storage.accounts.create(newAccount(email));

@@ -14,6 +14,7 @@ import { HttpClient } from '../support/http-client.js';
 import { signedInEverywhere } from '../support/journeys.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
 import { withLatency } from '../support/storage-latency.js';
+import { totpCodes } from '../support/totp-codes.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -42,9 +43,12 @@ it('a stolen session does not survive a factor change made while it has a reques
   const loops = Array.from({ length: 4 }, async () => {
     while (running) await attacker.get(authUrl);
   });
+  // The change: switching the authenticator app on.
+  const secret = totpCodes.secretOn(await victim.post(`${stack.idp.issuer}/account/totp/start`, {}))!;
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const changed = await victim.post(`${stack.idp.issuer}/account/recovery-codes`, { current_password: credentials.password });
+  const changed = await victim.post(`${stack.idp.issuer}/account/totp/confirm`, { code: totpCodes.codeAt(secret), current_password: credentials.password });
   expect(changed.status).toBe(200);
+  expect(changed.body).toContain('Your authenticator app is on');
   await new Promise((resolve) => setTimeout(resolve, 300));
   running = false;
   await Promise.all(loops);

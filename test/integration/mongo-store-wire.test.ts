@@ -198,6 +198,15 @@ describe('the MongoDB store on the wire (a stand-in server, no MongoDB needed)',
       expect(writeConcernOf(update)).toEqual({ w: 'majority' });
     });
 
+    it('changes an account as read with one conditional update: its password and ended-access marks in the filter, absent ones as null', async () => {
+      const start = fake.commands().length;
+      const ended = new Date('2026-12-01T10:00:00Z');
+      const read = { passwordHash: 'h1', accessEndedAt: ended, otherSessionsEndedAt: undefined, keptSessionUid: undefined, disabled: false };
+      await storage.accounts.update('acc-2', { passwordHash: 'h2' }, { ifUnchanged: read });
+      const [update] = sentSince(start).filter((command) => command.name === 'findAndModify');
+      expect(update!.body.query).toEqual({ _id: 'acc-2', passwordHash: 'h1', accessEndedAt: ended, otherSessionsEndedAt: null, keptSessionUid: null, disabled: { $ne: true } });
+    });
+
     it('creates a record only where none is live: one upsert filtered on a passed expiry, with majority; a duplicate _id is "not written"', async () => {
       const start = fake.commands().length;
       expect(await storage.modelStore('Client').insertIfAbsent('c4', { client_id: 'c4', client_secret: 'first' })).toBe(true);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { isId } from '../ids.js';
-import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
+import { normalizeEmail, sameAccess, type AccountRecord, type AccountRepository } from '../types.js';
 import { pageByIds } from './id-pages.js';
 
 /**
@@ -49,9 +49,11 @@ export function createMemoryAccounts(): AccountRepository {
         return needle === undefined || record.email.includes(needle) ? copyOf(record) : undefined;
       });
     },
-    async update(id, changes) {
+    async update(id, changes, options = {}) {
       const record = isId(id) ? byId.get(id) : undefined;
       if (!record) return undefined;
+      // Compared and written in one synchronous step.
+      if (options.ifUnchanged && !sameAccess(record, options.ifUnchanged)) return undefined;
       // The caller's Date stays the caller's: the stored record gets its own.
       Object.assign(record, changes, { updatedAt: new Date() });
       if (changes.accessEndedAt) record.accessEndedAt = new Date(changes.accessEndedAt);

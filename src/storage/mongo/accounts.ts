@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Connection, Model } from 'mongoose';
 import { AppError } from '../../errors.js';
 import { isId } from '../ids.js';
-import { normalizeEmail, type AccountRecord, type AccountRepository } from '../types.js';
+import { normalizeEmail, type AccountAccess, type AccountRecord, type AccountRepository } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
 import { guard } from './outage.js';
@@ -31,6 +31,18 @@ export const emailSearchMaxMs = (socketTimeoutMs: number | undefined) =>
 
 /** The text as a regular expression that matches exactly it. */
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Matches the account only while what `sameAccess` compares is as read (null: a field absent). */
+function accessFilter(read: AccountAccess): Record<string, unknown> {
+  return {
+    passwordHash: read.passwordHash,
+    accessEndedAt: read.accessEndedAt ?? null,
+    otherSessionsEndedAt: read.otherSessionsEndedAt ?? null,
+    keptSessionUid: read.keptSessionUid ?? null,
+    // An account stored without the field reads as not disabled.
+    disabled: read.disabled ? true : ourCondition({ $ne: true }),
+  };
+}
 
 function toRecord(doc: AccountDoc | null): AccountRecord | undefined {
   if (!doc) return undefined;
@@ -82,9 +94,12 @@ export function createMongoAccounts(connection: Connection): AccountRepository {
       }),
     // Written with majority (the schema's write concern): a disable, a new password or an
     // accessEndedAt rolled back by a failover would undo a security decision.
-    update: (id, changes) =>
+    update: (id, changes, options = {}) =>
       isId(id)
-        ? guard(async () => toRecord(await Accounts.findOneAndUpdate({ _id: id }, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>()))
+        ? guard(async () => {
+            const filter = { _id: id, ...(options.ifUnchanged ? accessFilter(options.ifUnchanged) : {}) };
+            return toRecord(await Accounts.findOneAndUpdate(filter, { $set: { ...changes, updatedAt: new Date() } }, { returnDocument: 'after' }).lean<AccountDoc>());
+          })
         : Promise.resolve(undefined),
     // Majority (write-concern.ts): a deleted account that a failover brings back could sign in again.
     remove: (id) => (isId(id) ? guard(async () => (await Accounts.deleteOne({ _id: id }, majority())).deletedCount === 1) : Promise.resolve(false)),
