@@ -19,11 +19,18 @@ function page(ctx: KoaContextWithOIDC, views: Views, name: string, locals: objec
   ctx.body = views.html(name, locals);
 }
 
-/** The app's name, with the host it returns to when it is a third-party app (client-label.ts). */
+/**
+ * The app's name, with the host it returns to when it is a third-party app (client-label.ts). A
+ * third-party app with no such host (no post_logout_redirect_uri; the success page, which any
+ * link can open with any client_id) goes unnamed: its name alone is text it chose, shown on our
+ * origin ("Site A security: reset your password at ...", found by an attacking review).
+ */
 async function clientLocals(ctx: KoaContextWithOIDC, isFirstParty: (clientId: string) => Promise<boolean>) {
   const client = ctx.oidc.client;
   if (!client) return {};
-  const label = labelClient(client, { firstParty: await isFirstParty(client.clientId), redirectUri: ctx.oidc.params?.post_logout_redirect_uri });
+  const firstParty = await isFirstParty(client.clientId);
+  const label = labelClient(client, { firstParty, redirectUri: ctx.oidc.params?.post_logout_redirect_uri });
+  if (!firstParty && label.host === undefined) return {};
   return { clientName: label.name, clientHost: label.host };
 }
 

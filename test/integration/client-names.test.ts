@@ -141,6 +141,20 @@ describe('the pages a person reads before trusting an app', () => {
     expect(text(logout)).toContain('You are signing out from Site C (site-c.example.com:8443).');
   });
 
+  it('leave a third-party app unnamed where no host it returns to is known: its name alone is text it chose', async () => {
+    const name = 'Site C security - your password expired, reset it at reset.example';
+    const registered = (await register(app(name, { redirect_uris: ['https://site-c.example.com/callback'], token_endpoint_auth_method: 'none' }))).json;
+    const browser = new HttpClient();
+    const login = await browser.follow(await browser.get(authorizeUrl(registered.client_id as string, 'https://site-c.example.com/callback')));
+    await browser.follow(await browser.post(`${idp.issuer}/interaction/${interactionUid(login.url)}/login`, alice), (url) => url.startsWith('https://site-c.example.com/'));
+    const asked = await browser.get(`${idp.issuer}/session/end?${new URLSearchParams({ client_id: registered.client_id as string })}`);
+    expect(text(asked)).toContain('This signs you out of every application');
+    // Opened by any link, with any client_id, signed in or not.
+    const done = await new HttpClient().get(`${idp.issuer}/session/end/success?${new URLSearchParams({ client_id: registered.client_id as string })}`);
+    expect(text(done)).toContain('You have signed out.');
+    for (const page of [asked, done]) expect(page.body).not.toContain('reset.example');
+  });
+
   it('name a first-party app plainly', async () => {
     const browser = new HttpClient();
     const login = await browser.follow(await browser.get(`${stack.siteA.url}/login`));
