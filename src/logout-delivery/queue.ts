@@ -35,9 +35,44 @@ export interface LogoutQueue {
 /** Pending deliveries one person may have at one app (one per session there). */
 export const MAX_PENDING_PER_APP_AND_PERSON = 50;
 
+/**
+ * Runs tasks of one key one after another, tasks of other keys alongside; a key is forgotten once
+ * its last task is done, so the map holds only keys with work in progress.
+ */
+function oneAtATimePerKey() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(task);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+
 export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<TtlConfig>; logger: Logger }): LogoutQueue {
   const originals = new WeakMap<Provider, SendLogout>();
   let sender: DeliverySender | undefined;
+  // The check below reads what is owed, then writes: a sign-out everywhere tells every (app,
+  // session) at once, and each read came before any write (an attacking review: 300 sessions at
+  // one app, 300 deliveries owed; 20 calls for one session, 20). Per (app, person), one at a time,
+  // on this instance; instances ending the same person's access together may each add up to the bound.
+  const inTurn = oneAtATimePerKey();
+  /** The delivery now owed, or undefined when the rules below owe none. */
+  async function owe(clientId: string, grantTypes: string[] | undefined, sub: string, sid?: string) {
+    // One delivery per (app, person, session) at a time, and a bound per (app, person): a
+    // person opening sessions by the thousand can't make the IdP owe as many deliveries.
+    const owed = (await deps.deliveries.ofAccount(sub)).filter((delivery) => delivery.state === 'pending' && delivery.clientId === clientId);
+    if (owed.some((delivery) => delivery.sid === (sid || undefined) || delivery.sid === undefined)) return undefined;
+    if (owed.length >= MAX_PENDING_PER_APP_AND_PERSON) {
+      deps.logger.warn('backchannel.too_many_pending', { client_id: clientId, pending: owed.length });
+      return undefined;
+    }
+    const giveUpAt = new Date(Date.now() + honouredSeconds(deps.ttl, grantTypes) * 1000);
+    return deps.deliveries.create({ clientId, accountId: sub, ...(sid ? { sid } : {}), giveUpAt });
+  }
   return {
     install(provider) {
       const prototype = provider.Client.prototype as unknown as { backchannelLogout: BackchannelMethod };
@@ -45,17 +80,8 @@ export function createLogoutQueue(deps: { deliveries: Deliveries; ttl: Readonly<
       originals.set(provider, (client, accountId, sid) => original.call(client, accountId, sid));
       prototype.backchannelLogout = async function queued(this: object, sub: string, sid?: string) {
         const { clientId, grantTypes } = this as { clientId: string; grantTypes?: string[] };
-        // One delivery per (app, person, session) at a time, and a bound per (app, person): a
-        // person opening sessions by the thousand can't make the IdP owe as many deliveries.
-        const owed = (await deps.deliveries.ofAccount(sub)).filter((delivery) => delivery.state === 'pending' && delivery.clientId === clientId);
-        if (owed.some((delivery) => delivery.sid === (sid || undefined) || delivery.sid === undefined)) return;
-        if (owed.length >= MAX_PENDING_PER_APP_AND_PERSON) {
-          deps.logger.warn('backchannel.too_many_pending', { client_id: clientId, pending: owed.length });
-          return;
-        }
-        const giveUpAt = new Date(Date.now() + honouredSeconds(deps.ttl, grantTypes) * 1000);
-        const delivery = await deps.deliveries.create({ clientId, accountId: sub, ...(sid ? { sid } : {}), giveUpAt });
-        sender?.attemptSoon(delivery);
+        const delivery = await inTurn(JSON.stringify([clientId, sub]), () => owe(clientId, grantTypes, sub, sid));
+        if (delivery) sender?.attemptSoon(delivery);
       };
     },
     sendFor: (provider) => originals.get(provider),

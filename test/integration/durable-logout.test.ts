@@ -7,6 +7,7 @@
  */
 import type http from 'node:http';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
+import { MAX_PENDING_PER_APP_AND_PERSON } from '../../src/logout-delivery/queue.js';
 import { retryDelayMs } from '../../src/logout-delivery/sender.js';
 import { backends } from '../support/backends.js';
 import { deliveriesSettled } from '../support/deliveries.js';
@@ -253,4 +254,32 @@ describe.each(backends())('deliveries on a shared store ($name)', (backend) => {
       await after.stop();
     }
   }, 30_000);
+});
+
+describe('logouts owed to one app for one person, told all at once (a sign-out everywhere tells every session together)', () => {
+  let idp: RunningIdp;
+  beforeAll(async () => {
+    idp = await startIdp();
+    // Only what is owed counts here, not what is sent.
+    idp.logoutSender.stop();
+    await idp.clients.save(
+      { client_id: 'told-app', client_secret: 'told-app-secret-0123456789abcdefghijklmno', client_name: 'Told app', redirect_uris: ['https://told-app.example/cb'], backchannel_logout_uri: 'https://told-app.example/logout', backchannel_logout_session_required: true },
+      { firstParty: false },
+    );
+  });
+  afterAll(() => idp.stop());
+  const told = async (clientId: string) => (await idp.provider().Client.find(clientId)) as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> };
+  const owedTo = async (person: string) => (await idp.deliveries.ofAccount(person)).filter((delivery) => delivery.state === 'pending');
+
+  it('owe at most the bound per app and person, however many sessions', async () => {
+    const client = await told('told-app');
+    await Promise.all(Array.from({ length: MAX_PENDING_PER_APP_AND_PERSON * 3 }, (_v, n) => client.backchannelLogout('many-sessions', `sid-${n}`)));
+    expect(await owedTo('many-sessions')).toHaveLength(MAX_PENDING_PER_APP_AND_PERSON);
+  });
+
+  it('owe one delivery for one session, however often it is told', async () => {
+    const client = await told('told-app');
+    await Promise.all(Array.from({ length: 20 }, () => client.backchannelLogout('one-session', 'the-sid')));
+    expect(await owedTo('one-session')).toHaveLength(1);
+  });
 });
