@@ -8,15 +8,16 @@
  *   delivery at the same instant;
  * - every attempt is oidc-provider's own Client#backchannelLogout, which signs a fresh logout
  *   token (new jti, iat, exp), so a late retry is never refused as stale or as a replay;
- * - at most `maxConcurrent` requests at once per IdP instance, and `maxPerSite` to one site; a
- *   site whose last attempt failed gets one request at a time (a probe), and all such sites
+ * - at most `maxConcurrent` requests at once per IdP instance, and `maxPerSite` to one site, the
+ *   last quarter of the slots kept for sites with no request in flight; a
+ *   site whose last attempt failed or took SLOW_ATTEMPT_MS gets one request at a time (a probe), and all such sites
  *   together at most half the slots, so sites that are down (or that hold every request until the
  *   timeout, on purpose or not) never take the slots of the sites that answer; due deliveries are
  *   taken in turn across sites, not oldest first overall. Nobody waits for them: the
  *   person's sign-out page returned when the delivery was stored;
  * - each poll reads one page of the pending deliveries (POLL_PAGE_SIZE), the next poll the page
- *   after it, round and round: never the whole backlog at once; polls don't wait for the
- *   attempts they started;
+ *   after it (or, once, the same page when every slot was taken), round and round: never the
+ *   whole backlog at once; polls don't wait for the attempts they started;
  * - several IdP instances share the work: an attempt first takes a lease on the delivery, an
  *   atomic counter in the store (the rate limiter's, one point per lease period), so no two
  *   instances send the same delivery at once; the holder re-reads the delivery before sending, so a
@@ -191,6 +192,7 @@ export function createDeliverySender(deps: {
         return await record(outcome, delivery.attempts, () => settle(delivery, 'given_up', outcome, now));
       }
       const attempted = { ...delivery, attempts: delivery.attempts + 1 };
+      const sentAt = Date.now();
       try {
         await send(client, delivery.accountId, delivery.sid);
       } catch (error) {
@@ -198,7 +200,10 @@ export function createDeliverySender(deps: {
         if (retry) failing.add(delivery.clientId);
         return await record(outcome, attempted.attempts, () => (retry ? retryLater(attempted, outcome) : settle(attempted, 'refused', outcome, new Date())));
       }
-      failing.delete(delivery.clientId);
+      // An answer that took as long as a hanging site's is no sign of health: sites answering 200
+      // just inside the timeout kept every slot (an attacking review); one probe at a time for them too.
+      if (Date.now() - sentAt >= SLOW_ATTEMPT_MS) failing.add(delivery.clientId);
+      else failing.delete(delivery.clientId);
       await record('HTTP 2xx', attempted.attempts, () => settle(attempted, 'delivered', 'HTTP 2xx', new Date()), true);
     } finally {
       // Freed early only while surely still ours: an attempt that outlived its lease (a stalled
@@ -210,13 +215,18 @@ export function createDeliverySender(deps: {
 
   /**
    * Starts an attempt if there is a free slot: its promise, or 'no-slot' when every slot is taken
-   * (the poll then reads this page again), undefined when this delivery or its site must wait.
+   * (the poll then reads this page once more), undefined when this delivery or its site must wait.
    */
   function start({ id, clientId }: Pick<Delivery, 'id' | 'clientId'>): Promise<void> | 'no-slot' | undefined {
     if (stopped || inFlight.has(id)) return undefined;
     if (inFlight.size >= deps.maxConcurrent) return 'no-slot';
-    if (toSite(clientId) >= deps.maxPerSite) return undefined;
-    if (suspect(clientId) && (toSite(clientId) > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
+    const toThisSite = toSite(clientId);
+    if (toThisSite >= deps.maxPerSite) return undefined;
+    // The last quarter of the slots only for a site with nothing in flight: sites that answer, just
+    // fast enough, and are owed a backlog would otherwise take every slot as it frees (their
+    // attempts end together), and a site owed one delivery would wait for their backlog.
+    if (toThisSite > 0 && inFlight.size >= deps.maxConcurrent - Math.floor(deps.maxConcurrent / 4)) return 'no-slot';
+    if (suspect(clientId) && (toThisSite > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
       .finally(() => inFlight.delete(id));
@@ -224,7 +234,11 @@ export function createDeliverySender(deps: {
     return running;
   }
 
-  /** Due deliveries in turn across sites: each site's oldest first, then each site's second, ... */
+  /**
+   * Due deliveries in turn across sites: each site's oldest first, then each site's second, ...;
+   * in each turn the sites with the fewest attempts in flight first, so that the few slots free
+   * while busy sites hold the rest go to a site waiting for its first.
+   */
   function inTurns(due: Delivery[]): Delivery[] {
     const bySite = new Map<string, Delivery[]>();
     for (const delivery of due.sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())) {
@@ -232,7 +246,8 @@ export function createDeliverySender(deps: {
       if (queue) queue.push(delivery);
       else bySite.set(delivery.clientId, [delivery]);
     }
-    const queues = [...bySite.values()];
+    const busy = new Map([...bySite.keys()].map((clientId) => [clientId, toSite(clientId)]));
+    const queues = [...bySite.values()].sort((a, b) => busy.get(a[0]!.clientId)! - busy.get(b[0]!.clientId)!);
     const turns: Delivery[] = [];
     for (let round = 0; turns.length < due.length; round += 1) for (const queue of queues) if (queue[round]) turns.push(queue[round]!);
     return turns;
@@ -244,6 +259,8 @@ export function createDeliverySender(deps: {
    * starts at a place of its own (ids are random), so instances don't walk the same pages in step.
    */
   let cursor: string | undefined = deps.startAfter ?? randomBytes(12).toString('base64url');
+  /** This poll's page is the last poll's, read again for what found no free slot. */
+  let readAgain = false;
 
   /** Reads one page and starts what is due on it; the attempts started, not awaited. */
   async function poll(now: Date): Promise<Promise<void>[]> {
@@ -257,10 +274,16 @@ export function createDeliverySender(deps: {
       if (outcome === 'no-slot') noSlot = true;
       else if (outcome) started.push(outcome);
     }
-    // On past this page unless every slot was taken: a page full of one site's deliveries (a
-    // site down, its probe in flight) must not keep the other sites' out of every later poll,
-    // but what waited only for a free slot is read again at the next poll.
-    if (!noSlot) cursor = page.length < pageSize ? undefined : page[page.length - 1]!.id;
+    // On past this page: a page full of one site's deliveries (a site down, its probe in flight)
+    // must not keep the other sites' out of every later poll. What waited only for a free slot is
+    // read once more at the next poll, not for as long as every slot is taken: sites answering
+    // just fast enough kept the slots full and pinned the walk to the first page for minutes, so
+    // a delivery further on waited for their whole backlog (an attacking review).
+    if (noSlot && !readAgain) readAgain = true;
+    else {
+      readAgain = false;
+      cursor = page.length < pageSize ? undefined : page[page.length - 1]!.id;
+    }
     return started;
   }
 
