@@ -77,3 +77,34 @@ it('answers unmet_authentication_requirements, once, for an essential acr this s
     expect([values, back?.searchParams.get('error')]).toEqual([values, 'unmet_authentication_requirements']);
   }
 });
+
+describe('prompt=none naming a person, from an app the signed-in person never consented to', () => {
+  const tracker = { id: 'tracker', secret: 'tracker-secret-0123456789abcdefghijklmnopq', redirect: 'http://tracker.localhost:9/cb' };
+  beforeAll(() => stack.idp.clients.save({ client_id: tracker.id, client_secret: tracker.secret, client_name: 'Tracker', redirect_uris: [tracker.redirect] }, { firstParty: false }));
+
+  /** Where /auth sends the browser back: its error and description, or its code. */
+  async function silently(browser: HttpClient, app: { id: string; redirect: string }, extra: Record<string, string>) {
+    const reply = await browser.get(`${stack.idp.issuer}/auth?${new URLSearchParams({ ...params(pkce().challenge, extra), client_id: app.id, redirect_uri: app.redirect, prompt: 'none' })}`);
+    const back = new URL(reply.location!);
+    return { error: back.searchParams.get('error'), description: back.searchParams.get('error_description'), code: back.searchParams.get('code') };
+  }
+  const subOf = async (who: typeof alice) => decodeJwt(await idTokenOf(who)).sub!;
+  const naming = (sub: string) => ({ claims: JSON.stringify({ id_token: { sub: { value: sub } } }) });
+
+  it('gets the same answer whoever it names: it can\'t tell who is signed in', async () => {
+    const [aliceSub, bobSub] = [await subOf(alice), await subOf(bob)];
+    const browser = new HttpClient();
+    await authorize(browser, { issuer: stack.idp.issuer, params: params(pkce().challenge), credentials: alice });
+    const [namingAlice, namingBob] = [await silently(browser, tracker, naming(aliceSub)), await silently(browser, tracker, naming(bobSub))];
+    expect(namingAlice).toEqual({ error: 'consent_required', description: expect.any(String), code: null });
+    expect(namingBob).toEqual(namingAlice);
+  });
+
+  it('an app that holds the person\'s consent still gets login_required for someone else, and a code for them', async () => {
+    const [aliceSub, bobSub] = [await subOf(alice), await subOf(bob)];
+    const browser = new HttpClient();
+    await authorize(browser, { issuer: stack.idp.issuer, params: params(pkce().challenge), credentials: alice });
+    expect(await silently(browser, siteA(), naming(bobSub))).toMatchObject({ error: 'login_required', code: null });
+    expect((await silently(browser, siteA(), naming(aliceSub))).code).toEqual(expect.any(String));
+  });
+});
