@@ -10,13 +10,19 @@
  *   demo site.
  * - Always: a URL whose host is this machine (a loopback name, 127.0.0.0/8 or 0.0.0.0/8 in any
  *   spelling the URL parser accepts, ::1, ::, their IPv4-mapped forms) is refused before
- *   connecting. The guard acts only after the TCP handshake, which already reaches a local
- *   service; the WHATWG URL parser has turned 127.1 and 0x7f.0.0.1 into 127.0.0.1 by now.
+ *   connecting, and so is any other special-use address written as an IP (private networks,
+ *   link-local with the cloud metadata service, documentation ranges: the guard's own list). The
+ *   guard acts only after the connection is made (for https, after the TLS handshake), which
+ *   already reaches the service; a host that accepts TCP but never completes TLS read as a timeout
+ *   and was tried again for days (an attacking review). The WHATWG URL parser has turned 127.1
+ *   and 0x7f.0.0.1 into 127.0.0.1 by now.
  * - Everything else keeps oidc-provider's guarded dispatcher unchanged, which also covers DNS
- *   names that resolve to special-use addresses.
+ *   names that resolve to special-use addresses (after connecting, as above).
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Configuration } from 'oidc-provider';
+// The list oidc-provider's guard applies to every connection it makes (no exports map: a deep import, typed in engine-ssrf-guard.d.ts).
+import { isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
 import { createLoopbackFetch, isLocalhostName } from '../http/loopback-resolver.js';
 
 type OutgoingFetch = NonNullable<Configuration['fetch']>;
@@ -37,7 +43,16 @@ export function localHostRefusal(hostname: string, addresses = thisMachine()): s
   const family = isIPv4(host) ? 'ipv4' : isIPv6(host) ? 'ipv6' : undefined;
   // BlockList matches IPv4-mapped IPv6 addresses (::ffff:7f00:1) against the IPv4 subnets.
   if (family && addresses.check(host, family)) return `${hostname} is a special-use IP address of this machine`;
+  if (family && isSpecialUseIP(mappedIPv4(host) ?? host)) return `${hostname} is a special-use IP address`;
   return undefined;
+}
+
+/** The IPv4 address of an IPv4-mapped IPv6 one as the URL parser writes it (::ffff:a00:1), dotted. */
+function mappedIPv4(host: string): string | undefined {
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(host);
+  if (!mapped) return undefined;
+  const [high, low] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
 export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[] }): OutgoingFetch {

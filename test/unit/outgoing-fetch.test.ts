@@ -69,6 +69,20 @@ describe('localHostRefusal', () => {
     expect(localHostRefusal('idp.localhost')).toMatch(/loopback name/);
     expect(localHostRefusal('[::]')).toMatch(/special-use IP address/);
     expect(localHostRefusal('127.255.0.9')).toMatch(/special-use IP address/);
-    for (const host of ['example.com', '10.0.0.1', '[2001:db8::1]', 'localhost.example.com']) expect(localHostRefusal(host)).toBeUndefined();
+    for (const host of ['example.com', '93.184.215.14', '[2606:4700::1111]', 'localhost.example.com', 'internal.corp.example']) expect(localHostRefusal(host)).toBeUndefined();
+  });
+
+  it('names every other special-use address written as an IP, which the guard would drop only once connected', () => {
+    // Private networks, the cloud metadata service (link-local), carrier-grade NAT, documentation
+    // ranges, unique-local and link-local IPv6, and an IPv4-mapped private address as the URL parser writes it.
+    const hosts = ['10.0.0.1', '172.16.5.4', '192.168.1.1', '169.254.169.254', '100.64.0.1', '192.0.2.2', '[2001:db8::1]', '[fd00::1]', '[fe80::1]', new URL('http://[::ffff:10.0.0.1]/').hostname];
+    for (const host of hosts) expect([host, localHostRefusal(host)]).toEqual([host, expect.stringMatching(/special-use IP address/)]);
+  });
+});
+
+describe('createOutgoingFetch and special-use addresses', () => {
+  it('refuses a private address before connecting: no TCP connection, no TLS handshake, nothing to time out and retry', async () => {
+    const fetch = createOutgoingFetch({ demoSiteOrigins: [] });
+    await expect(fetch('https://10.0.0.1/backchannel', guarded())).rejects.toMatchObject({ message: 'fetch failed', cause: expect.objectContaining({ message: expect.stringMatching(/^refused before connecting: 10\.0\.0\.1 is a special-use IP address/) }) });
   });
 });
