@@ -256,11 +256,6 @@ export function clientRoutes(deps: ClientsDeps): ApiRoute[] {
         assertNoEscalation(request, grants, identifier);
         const current = await deps.apiAccess.list(app.metadata.client_id);
         for (const old of current) if (!grants.some((grant) => grant.resource === old.resource)) await deps.apiAccess.setGrant(app.metadata.client_id, { resource: old.resource, scopes: [] });
-        // The client is new (its create wrote only where no client was), so a grant record left
-        // under its id (written as a client of that id was deleted) is no grant of this one: the
-        // caller could get scopes it could not grant (assertNoEscalation). Nobody holds its secret
-        // before this answer, so nothing can use such a grant before it goes.
-        await deps.apiAccess.forget(app.metadata.client_id);
         for (const grant of grants) await deps.apiAccess.setGrant(app.metadata.client_id, grant);
         // Deleted meanwhile: its deletion may have cleared its grants before these were written.
         if (!(await deps.clients.find(app.metadata.client_id))) {
