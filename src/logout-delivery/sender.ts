@@ -10,7 +10,7 @@
  *   token (new jti, iat, exp), so a late retry is never refused as stale or as a replay;
  * - at most `maxConcurrent` requests at once per IdP instance, and `maxPerSite` to one site, the
  *   last quarter of the slots kept for sites with no request in flight; a
- *   site whose last attempt failed or took SLOW_ATTEMPT_MS gets one request at a time (a probe), and all such sites
+ *   site whose last attempt failed gets one request at a time (a probe), and all such sites
  *   together at most half the slots, so sites that are down (or that hold every request until the
  *   timeout, on purpose or not) never take the slots of the sites that answer; due deliveries are
  *   taken in turn across sites, not oldest first overall. Nobody waits for them: the
@@ -61,6 +61,8 @@ const LEASE_SECONDS = 30;
  * free.
  */
 export const POLL_PAGE_SIZE = 500;
+/** Sites whose last attempt the sender remembers the time of (the least recent forgotten first). */
+const MAX_SITES_REMEMBERED = 10_000;
 /** An attempt running this long marks its site as failing for new attempts (a site that answers takes milliseconds). */
 export const SLOW_ATTEMPT_MS = 1000;
 
@@ -125,6 +127,14 @@ export function createDeliverySender(deps: {
     failing.has(clientId) || [...inFlight.values()].some((entry) => entry.clientId === clientId && now - entry.startedAt >= SLOW_ATTEMPT_MS);
   const toFailingSites = () => [...inFlight.values()].filter((entry) => suspect(entry.clientId)).length;
   let stopped = false;
+  /** In which order sites last had an attempt started (a count), least recent first; bounded by MAX_SITES_REMEMBERED. */
+  const lastServed = new Map<string, number>();
+  let starts = 0;
+  const served = (clientId: string) => {
+    lastServed.delete(clientId);
+    lastServed.set(clientId, (starts += 1));
+    if (lastServed.size > MAX_SITES_REMEMBERED) lastServed.delete(lastServed.keys().next().value!);
+  };
 
   async function settle(delivery: Delivery, state: 'delivered' | 'refused' | 'given_up', outcome: string, now: Date) {
     await deliveries.save({ ...delivery, state, lastOutcome: outcome, settledAt: now });
@@ -192,7 +202,6 @@ export function createDeliverySender(deps: {
         return await record(outcome, delivery.attempts, () => settle(delivery, 'given_up', outcome, now));
       }
       const attempted = { ...delivery, attempts: delivery.attempts + 1 };
-      const sentAt = Date.now();
       try {
         await send(client, delivery.accountId, delivery.sid);
       } catch (error) {
@@ -200,10 +209,7 @@ export function createDeliverySender(deps: {
         if (retry) failing.add(delivery.clientId);
         return await record(outcome, attempted.attempts, () => (retry ? retryLater(attempted, outcome) : settle(attempted, 'refused', outcome, new Date())));
       }
-      // An answer that took as long as a hanging site's is no sign of health: sites answering 200
-      // just inside the timeout kept every slot (an attacking review); one probe at a time for them too.
-      if (Date.now() - sentAt >= SLOW_ATTEMPT_MS) failing.add(delivery.clientId);
-      else failing.delete(delivery.clientId);
+      failing.delete(delivery.clientId);
       await record('HTTP 2xx', attempted.attempts, () => settle(attempted, 'delivered', 'HTTP 2xx', new Date()), true);
     } finally {
       // Freed early only while surely still ours: an attempt that outlived its lease (a stalled
@@ -227,6 +233,7 @@ export function createDeliverySender(deps: {
     // attempts end together), and a site owed one delivery would wait for their backlog.
     if (toThisSite > 0 && inFlight.size >= deps.maxConcurrent - Math.floor(deps.maxConcurrent / 4)) return 'no-slot';
     if (suspect(clientId) && (toThisSite > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
+    served(clientId);
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
       .finally(() => inFlight.delete(id));
@@ -236,8 +243,10 @@ export function createDeliverySender(deps: {
 
   /**
    * Due deliveries in turn across sites: each site's oldest first, then each site's second, ...;
-   * in each turn the sites with the fewest attempts in flight first, so that the few slots free
-   * while busy sites hold the rest go to a site waiting for its first.
+   * in each turn the sites with the fewest attempts in flight first, then the one served least
+   * recently, so that the slots that free while busy sites hold the rest go to a site waiting for
+   * its first (not to the next of many sites owed a backlog, which otherwise took every slot
+   * round after round: an attacking review with more such sites than slots).
    */
   function inTurns(due: Delivery[]): Delivery[] {
     const bySite = new Map<string, Delivery[]>();
@@ -246,8 +255,11 @@ export function createDeliverySender(deps: {
       if (queue) queue.push(delivery);
       else bySite.set(delivery.clientId, [delivery]);
     }
-    const busy = new Map([...bySite.keys()].map((clientId) => [clientId, toSite(clientId)]));
-    const queues = [...bySite.values()].sort((a, b) => busy.get(a[0]!.clientId)! - busy.get(b[0]!.clientId)!);
+    const rank = new Map([...bySite.keys()].map((clientId) => [clientId, [toSite(clientId), lastServed.get(clientId) ?? -1] as const]));
+    const queues = [...bySite.values()].sort((a, b) => {
+      const [x, y] = [rank.get(a[0]!.clientId)!, rank.get(b[0]!.clientId)!];
+      return x[0] - y[0] || x[1] - y[1];
+    });
     const turns: Delivery[] = [];
     for (let round = 0; turns.length < due.length; round += 1) for (const queue of queues) if (queue[round]) turns.push(queue[round]!);
     return turns;
