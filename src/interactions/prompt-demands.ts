@@ -38,19 +38,31 @@ function requestedSubject(claims: unknown): string | undefined {
 }
 
 /**
+ * The request's demands on who it is (an id_token_hint, a requested sub), against the account
+ * continuing: also when the account chooser's "Continue as" resumes a request whose hint names
+ * someone else (the engine checks the hint only at /auth, so a code was issued for the session's
+ * person: found by an attacking review).
+ */
+export function unmetSubject(params: Record<string, unknown>, accountId: string): UnmetDemand | undefined {
+  const hinted = hintedSubject(params.id_token_hint);
+  if (hinted !== undefined && hinted !== accountId) {
+    return { error: 'login_required', error_description: 'The person who signed in is not the one the id_token_hint names' };
+  }
+  const requested = requestedSubject(params.claims);
+  if (requested !== undefined && requested !== accountId) {
+    return { error: 'login_required', error_description: 'The person who signed in is not the requested subject' };
+  }
+  return undefined;
+}
+
+/**
  * `signedIn.acr`: the acr this sign-in ends with (the two-factor one after a second factor or a
  * passkey; none for a password alone). Subjects are compared as they are: this IdP offers no
  * pairwise subjects.
  */
 export function unmetDemand(params: Record<string, unknown>, signedIn: { accountId: string; acr?: string }): UnmetDemand | undefined {
-  const hinted = hintedSubject(params.id_token_hint);
-  if (hinted !== undefined && hinted !== signedIn.accountId) {
-    return { error: 'login_required', error_description: 'The person who signed in is not the one the id_token_hint names' };
-  }
-  const requested = requestedSubject(params.claims);
-  if (requested !== undefined && requested !== signedIn.accountId) {
-    return { error: 'login_required', error_description: 'The person who signed in is not the requested subject' };
-  }
+  const subject = unmetSubject(params, signedIn.accountId);
+  if (subject) return subject;
   const acr = essentialAcr(params.claims);
   if (acr !== undefined && acr.length > 0 && (signedIn.acr === undefined || !acr.includes(signedIn.acr))) {
     return { error: 'unmet_authentication_requirements', error_description: 'None of the essential acr values requested can be met by this sign-in' };

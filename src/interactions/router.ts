@@ -26,7 +26,7 @@ import { passkeyLocals, passkeySignInRoutes, secondsLeft } from './passkey-sign-
 import { secondFactorRoutes, secondStepPath, secondStepsOf } from './second-factor.js';
 import { ACR_ONLY_REASONS, ACR_TWO_FACTORS, TWO_FACTORS_REQUESTED } from '../mfa/authentication-context.js';
 import { isStillSignedIn } from '../oidc/claims.js';
-import { unmetDemand } from './prompt-demands.js';
+import { unmetDemand, unmetSubject } from './prompt-demands.js';
 
 export interface InteractionDeps {
   /** The provider serving requests now (it is replaced when keys rotate). */
@@ -232,7 +232,10 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
 
   router.post('/:uid/continue', forms, async (ctx) => {
     const { interaction } = await load(ctx);
-    assertThat(interaction.prompt.name === 'select_account' && interaction.session?.accountId, 'bad_request', 'There is no account to continue with.');
+    const accountId = interaction.session?.accountId;
+    assertThat(interaction.prompt.name === 'select_account' && accountId, 'bad_request', 'There is no account to continue with.');
+    const unmet = unmetSubject(interaction.params, accountId);
+    if (unmet) return finish(ctx, unmet);
     await finish(ctx, { select_account: {} });
   });
 

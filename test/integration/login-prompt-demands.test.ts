@@ -61,6 +61,17 @@ it('answers login_required when someone else than the id_token_hint names signs 
   expect(decodeJwt((await tokensFor(same.back, same.verifier)).id_token as string).sub).toBe(decodeJwt(hint).sub);
 });
 
+it('answers login_required when the account chooser\'s "Continue" is for someone else than the id_token_hint names', async () => {
+  const hint = await idTokenOf(bob);
+  const browser = new HttpClient();
+  await authorize(browser, { issuer: stack.idp.issuer, params: params(pkce().challenge), credentials: alice });
+  const chooser = await browser.follow(await browser.get(`${stack.idp.issuer}/auth?${new URLSearchParams(params(pkce().challenge, { prompt: 'select_account', id_token_hint: hint }))}`));
+  const after = await browser.follow(await browser.post(`${stack.idp.issuer}/interaction/${interactionUid(chooser.url)}/continue`, {}), (url) => url.startsWith(siteA().redirect));
+  const back = new URL(after.location!);
+  expect(back.searchParams.get('error')).toBe('login_required');
+  expect(back.searchParams.get('code')).toBeNull();
+});
+
 it('answers login_required, once, when the person who signs in is not the sub the claims parameter asks for', async () => {
   const { back, after } = await signInOnce({ claims: JSON.stringify({ id_token: { sub: { value: 'someone-else' } } }) });
   expect(after.body).not.toContain('name="password"');
