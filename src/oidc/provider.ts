@@ -50,24 +50,29 @@ function interactionPolicyWithAccountChooser() {
   const policy = interactionPolicy.base();
   policy.add(new interactionPolicy.Prompt({ name: 'select_account', requestable: true }), 0);
   policy.get('login')!.checks.add(twoFactorsRequested);
-  for (const reason of SUBJECT_CHECKS) subjectCheckedAfterConsent(policy, reason);
+  for (const reason of SESSION_CHECKS) checkedAfterConsentWhenSilent(policy, reason);
   return policy;
 }
 
-/** The engine's login checks that compare the signed-in person with one the request names. */
-const SUBJECT_CHECKS = ['id_token_hint', 'claims_id_token_sub_value'] as const;
+/**
+ * The login checks that compare the request with the signed-in person and how they signed in: who
+ * it names, how long ago and how they signed in.
+ */
+const SESSION_CHECKS = ['max_age', 'id_token_hint', 'claims_id_token_sub_value', 'essential_acrs', 'essential_acr', TWO_FACTORS_REQUESTED] as const;
 
 /**
- * With prompt=none, a request naming a person (`id_token_hint`, a `sub` value in `claims`) is
- * checked against the signed-in one after the consent checks, not before: an app the person never
- * consented to got consent_required when the browser was signed in as the person it named and
- * login_required when not, so any app holding a subject (the same for every app here: no pairwise
- * subjects) could tell who its visitors are without their consent (found by an attacking review).
- * Now it gets consent_required either way, and login_required only where it holds a grant that
- * covers the request (it knows who is signed in then anyway: it may ask). Without prompt=none the
- * person signs in as the named one, as before.
+ * With prompt=none, the request is checked against the signed-in person after the consent checks,
+ * not before: an app the person never consented to got consent_required when the browser was
+ * signed in as the person it named (`id_token_hint`, a `sub` value in `claims`) and login_required
+ * when not, so any app holding a subject (the same for every app here: no pairwise subjects) could
+ * tell who its visitors are without their consent; and `max_age` (searched in ~17 requests) gave
+ * the session's auth_time to the second, which consented apps see in ID tokens, and `acr_values`
+ * whether it had two factors (both found by attacking reviews). Now an app without consent gets
+ * consent_required whatever it asks, and the other answers only where it holds a grant that covers
+ * the request (it may ask who is signed in then anyway). Without prompt=none nothing changes: the
+ * person signs in (again, as the named one, with two factors) as before.
  */
-function subjectCheckedAfterConsent(policy: ReturnType<typeof interactionPolicy.base>, reason: (typeof SUBJECT_CHECKS)[number]): void {
+function checkedAfterConsentWhenSilent(policy: ReturnType<typeof interactionPolicy.base>, reason: (typeof SESSION_CHECKS)[number]): void {
   const login = policy.get('login')!.checks;
   const check = login.get(reason)!;
   const interactive = (ctx: KoaContextWithOIDC) => !ctx.oidc.promptPending('none');

@@ -111,6 +111,26 @@ describe('prompt=none naming a person, from an app the signed-in person never co
     expect(namingBob).toEqual(namingAlice);
   });
 
+  it('gets the same answer whatever max_age or acr_values it sends: it can\'t learn when or how the person signed in', async () => {
+    const browser = new HttpClient();
+    await authorize(browser, { issuer: stack.idp.issuer, params: params(pkce().challenge), credentials: alice });
+    // Sign-in times are whole seconds: max_age 1 is then past, a day is not (max_age 0 is
+    // prompt=login to the engine: login_required for every app, whenever the sign-in was).
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const answers = [
+      await silently(browser, tracker, { max_age: '1' }),
+      await silently(browser, tracker, { max_age: '86400' }),
+      await silently(browser, tracker, { acr_values: 'urn:sso:acr:2fa' }),
+      await silently(browser, tracker, { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:sso:acr:2fa'] } } }) }),
+    ];
+    expect(answers[0]).toEqual({ error: 'consent_required', description: expect.any(String), code: null });
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    // An app the person consented to is told, as before.
+    expect(await silently(browser, siteA(), { max_age: '1' })).toMatchObject({ error: 'login_required', code: null });
+    expect(await silently(browser, siteA(), { acr_values: 'urn:sso:acr:2fa' })).toMatchObject({ error: 'interaction_required', code: null });
+    expect((await silently(browser, siteA(), { max_age: '86400' })).code).toEqual(expect.any(String));
+  });
+
   it('an app that holds the person\'s consent still gets login_required for someone else, and a code for them', async () => {
     const [aliceSub, bobSub] = [await subOf(alice), await subOf(bob)];
     const browser = new HttpClient();
