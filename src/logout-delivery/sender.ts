@@ -61,6 +61,8 @@ const LEASE_SECONDS = 30;
  * free.
  */
 export const POLL_PAGE_SIZE = 500;
+/** New deliveries kept waiting for a free slot (the oldest pushed out first). */
+const MAX_WAITING = 1_000;
 /** Sites whose last attempt the sender remembers the time of (the least recent forgotten first). */
 const MAX_SITES_REMEMBERED = 10_000;
 /** An attempt running this long marks its site as failing for new attempts (a site that answers takes milliseconds). */
@@ -127,6 +129,24 @@ export function createDeliverySender(deps: {
     failing.has(clientId) || [...inFlight.values()].some((entry) => entry.clientId === clientId && now - entry.startedAt >= SLOW_ATTEMPT_MS);
   const toFailingSites = () => [...inFlight.values()].filter((entry) => suspect(entry.clientId)).length;
   let stopped = false;
+  /**
+   * New deliveries that found every slot taken, oldest first: each slot that frees goes to them
+   * before the next poll can give it to a backlog (sites owed thousands, answering just inside the
+   * timeout, took every slot at every poll, and a new delivery then waited for the walk to reach
+   * its page with a slot free: 40-120 s in an attacking review). Bounded; one pushed out is still
+   * found by the polls.
+   */
+  const waiting = new Map<string, Pick<Delivery, 'id' | 'clientId'>>();
+  function startWaiting(): void {
+    for (const [id, delivery] of waiting) {
+      const outcome = start(delivery);
+      if (outcome === 'no-slot') {
+        if (inFlight.size >= deps.maxConcurrent) return;
+        continue; // only the reserved slots are free, and this site has an attempt in flight
+      }
+      waiting.delete(id);
+    }
+  }
   /** In which order sites last had an attempt started (a count), least recent first; bounded by MAX_SITES_REMEMBERED. */
   const lastServed = new Map<string, number>();
   let starts = 0;
@@ -236,7 +256,10 @@ export function createDeliverySender(deps: {
     served(clientId);
     const running = attempt(id)
       .catch((error: unknown) => logger.warn('backchannel.attempt_failed', { error }))
-      .finally(() => inFlight.delete(id));
+      .finally(() => {
+        inFlight.delete(id);
+        startWaiting();
+      });
     inFlight.set(id, { clientId, running, startedAt: Date.now() });
     return running;
   }
@@ -322,7 +345,12 @@ export function createDeliverySender(deps: {
 
   return {
     attemptSoon(delivery) {
-      setImmediate(() => start(delivery));
+      setImmediate(() => {
+        if (start(delivery) !== 'no-slot') return;
+        waiting.delete(delivery.id);
+        waiting.set(delivery.id, delivery);
+        if (waiting.size > MAX_WAITING) waiting.delete(waiting.keys().next().value!);
+      });
     },
     tick,
     async idle() {
