@@ -16,13 +16,14 @@
  *   already reaches the service; a host that accepts TCP but never completes TLS read as a timeout
  *   and was tried again for days (an attacking review). The WHATWG URL parser has turned 127.1
  *   and 0x7f.0.0.1 into 127.0.0.1 by now.
- * - Everything else keeps oidc-provider's guarded dispatcher unchanged, which also covers DNS
- *   names that resolve to special-use addresses (after connecting, as above).
+ * - Everything else goes through our agent (guardedLookup: a name resolving to a special-use
+ *   address is refused before connecting too), with oidc-provider's guard applied to it as well.
  */
+import { lookup as systemLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import type { Configuration } from 'oidc-provider';
 // The list oidc-provider's guard applies to every connection it makes (no exports map: a deep import, typed in engine-ssrf-guard.d.ts).
-import { isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
+import { applySSRFProtection, isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
 import { createLoopbackFetch, isLocalhostName } from '../http/loopback-resolver.js';
 
 type OutgoingFetch = NonNullable<Configuration['fetch']>;
@@ -55,10 +56,56 @@ function mappedIPv4(host: string): string | undefined {
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
 }
 
-export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[] }): OutgoingFetch {
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+/** dns.lookup's shape, always asked for every address. */
+export type Resolve = (hostname: string, options: LookupOptions & { all: true }, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+/**
+ * A drop-in for dns.lookup that refuses a name resolving to a special-use address (any of its
+ * addresses) before a connection is made: the engine's guard drops such a connection only once
+ * made, for https after the TLS handshake, so an internal host:port named by DNS was reached at
+ * every attempt, and one that never completes TLS read as a timeout, retried for days (found by
+ * an attacking review). The guard stays behind it (a name resolved again between the two).
+ */
+export function guardedLookup(resolve: Resolve = systemLookup as unknown as Resolve) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      if (addresses.some(({ address }) => isSpecialUseIP(address))) {
+        return callback(Object.assign(new Error(`refused before connecting: ${hostname} resolves to a special-use IP address`), { code: 'ESPECIALUSE' }), []);
+      }
+      if (options.all) callback(null, addresses);
+      else callback(null, addresses[0]?.address ?? '', addresses[0]?.family ?? 4);
+    });
+  };
+}
+
+type FetchWith = (input: string | URL | Request, init: RequestInit & { dispatcher: unknown }) => Promise<Response>;
+
+/**
+ * fetch with an agent that connects through `lookup`. The agent is of the undici the global fetch
+ * runs on (its global dispatcher's class, found as oidc-provider finds it for its guard), since
+ * an agent of another undici version may not work with it; where there is none (jest's module
+ * sandbox), the npm undici's fetch with its own agent.
+ */
+async function fetchThrough(lookup: ReturnType<typeof guardedLookup>): Promise<(input: string | URL | Request, init?: RequestInit) => Promise<Response>> {
+  void globalThis.Response; // loads Node's undici, which registers its global dispatcher
+  const global = (globalThis as Record<symbol, { constructor: new (options: object) => object } | undefined>)[Symbol.for('undici.globalDispatcher.1')];
+  if (global) {
+    const agent = applySSRFProtection(new global.constructor({ connect: { lookup } }));
+    return (input, init) => (globalThis.fetch as FetchWith)(input, { ...(init ?? {}), dispatcher: agent });
+  }
+  const { Agent, fetch } = await import('undici');
+  const agent = applySSRFProtection(new Agent({ connect: { lookup: lookup as never } }));
+  return (input, init) => (fetch as unknown as FetchWith)(input, { ...(init ?? {}), dispatcher: agent });
+}
+
+/** `resolve`: the name resolver (tests give their own; the system's otherwise). */
+export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[]; resolve?: Resolve }): OutgoingFetch {
   const demoSites = new Set(options.demoSiteOrigins);
   const loopbackFetch = createLoopbackFetch();
   const addresses = thisMachine();
+  let guarded: ReturnType<typeof fetchThrough> | undefined;
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input);
     if (demoSites.has(url.origin)) {
@@ -70,6 +117,9 @@ export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[
     const refusal = localHostRefusal(url.hostname, addresses);
     // The shape fetch itself rejects with for a network failure, so callers handle it as one.
     if (refusal) throw new TypeError('fetch failed', { cause: new Error(`refused before connecting: ${refusal}`) });
-    return globalThis.fetch(input, init);
+    // Our agent in place of the engine's guarded dispatcher: the same guard, and names checked before connecting.
+    const { dispatcher: _enginesGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+    guarded ??= fetchThrough(guardedLookup(options.resolve));
+    return (await guarded)(input, rest);
   };
 }

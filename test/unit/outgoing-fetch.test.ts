@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOutgoingFetch, localHostRefusal } from '../../src/oidc/outgoing-fetch.js';
+import { classify } from '../../src/logout-delivery/sender.js';
+import { createOutgoingFetch, guardedLookup, localHostRefusal, type Resolve } from '../../src/oidc/outgoing-fetch.js';
 
 /** A local server that counts TCP connections: the IdP "called" it if the count moved. */
 let server: http.Server;
@@ -84,5 +85,32 @@ describe('createOutgoingFetch and special-use addresses', () => {
   it('refuses a private address before connecting: no TCP connection, no TLS handshake, nothing to time out and retry', async () => {
     const fetch = createOutgoingFetch({ demoSiteOrigins: [] });
     await expect(fetch('https://10.0.0.1/backchannel', guarded())).rejects.toMatchObject({ message: 'fetch failed', cause: expect.objectContaining({ message: expect.stringMatching(/^refused before connecting: 10\.0\.0\.1 is a special-use IP address/) }) });
+  });
+});
+
+describe('a name that resolves to a special-use address', () => {
+  /** A resolver as tests need it: names to the addresses given, anything else unknown. */
+  const resolver = (names: Record<string, string[]>): Resolve => (hostname, _options, callback) => {
+    const addresses = names[hostname];
+    if (!addresses) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+    callback(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+  };
+  const lookup = (names: Record<string, string[]>, hostname: string, all = false) =>
+    new Promise<{ error: Error | null; address: unknown }>((resolve) => guardedLookup(resolver(names))(hostname, { all }, (error, address) => resolve({ error, address })));
+
+  it('is refused by the lookup, whichever of its addresses is one; other names resolve as they do', async () => {
+    const names = { 'internal.example': ['10.0.0.5'], 'half.example': ['93.184.215.14', '169.254.169.254'], 'public.example': ['93.184.215.14', '2606:4700::1111'] };
+    for (const name of ['internal.example', 'half.example']) expect((await lookup(names, name)).error?.message).toBe(`refused before connecting: ${name} resolves to a special-use IP address`);
+    expect(await lookup(names, 'public.example')).toEqual({ error: null, address: '93.184.215.14' });
+    expect(await lookup(names, 'public.example', true)).toEqual({ error: null, address: [{ address: '93.184.215.14', family: 4 }, { address: '2606:4700::1111', family: 6 }] });
+  });
+
+  it('gets no connection: the fetch fails as refused, which the back-channel sender does not retry', async () => {
+    const fetch = createOutgoingFetch({ demoSiteOrigins: [], resolve: resolver({ 'internal.example': ['127.0.0.1'] }) });
+    const before = connections;
+    const failure = await fetch(`http://internal.example:${port}/jwks`, guarded()).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ message: 'fetch failed', cause: expect.objectContaining({ message: 'refused before connecting: internal.example resolves to a special-use IP address' }) });
+    expect(classify(failure)).toEqual({ outcome: expect.stringMatching(/^refused before connecting/), retry: false });
+    expect(connections).toBe(before);
   });
 });
