@@ -61,8 +61,8 @@ const LEASE_SECONDS = 30;
  * free.
  */
 export const POLL_PAGE_SIZE = 500;
-/** New deliveries kept waiting for a free slot (the oldest pushed out first). */
-const MAX_WAITING = 1_000;
+/** Sites with a new delivery kept waiting for a free slot (the oldest pushed out first). */
+const MAX_WAITING = 100;
 /** Sites whose last attempt the sender remembers the time of (the least recent forgotten first). */
 const MAX_SITES_REMEMBERED = 10_000;
 /** An attempt running this long marks its site as failing for new attempts (a site that answers takes milliseconds). */
@@ -129,22 +129,30 @@ export function createDeliverySender(deps: {
     failing.has(clientId) || [...inFlight.values()].some((entry) => entry.clientId === clientId && now - entry.startedAt >= SLOW_ATTEMPT_MS);
   const toFailingSites = () => [...inFlight.values()].filter((entry) => suspect(entry.clientId)).length;
   let stopped = false;
+  /** The slots from this many on are kept for sites with no attempt in flight (start) found by polls (startWaiting). */
+  const reservedFrom = deps.maxConcurrent - Math.floor(deps.maxConcurrent / 4);
   /**
-   * New deliveries that found every slot taken, oldest first: each slot that frees goes to them
-   * before the next poll can give it to a backlog (sites owed thousands, answering just inside the
+   * New deliveries that found every slot taken, one per site (by client id): each slot that frees
+   * goes to them before the next poll can give it to a backlog (sites owed thousands, answering just inside the
    * timeout, took every slot at every poll, and a new delivery then waited for the walk to reach
    * its page with a slot free: 40-120 s in an attacking review). Bounded; one pushed out is still
    * found by the polls.
    */
   const waiting = new Map<string, Pick<Delivery, 'id' | 'clientId'>>();
   function startWaiting(): void {
-    for (const [id, delivery] of waiting) {
+    // One per site, the least recently served site first: a flood of new deliveries to many sites
+    // (an attacker's sign-out everywhere) must not hold the freed slots ahead of everyone else's
+    // retries and new deliveries (a review of this list, first in first out: 22 s and more).
+    const bySite = [...waiting.values()].sort((a, b) => (lastServed.get(a.clientId) ?? -1) - (lastServed.get(b.clientId) ?? -1));
+    for (const delivery of bySite) {
+      // The reserved quarter stays for the polls, where the retries due are found.
+      if (inFlight.size >= reservedFrom) return;
       const outcome = start(delivery);
       if (outcome === 'no-slot') {
         if (inFlight.size >= deps.maxConcurrent) return;
         continue; // only the reserved slots are free, and this site has an attempt in flight
       }
-      waiting.delete(id);
+      waiting.delete(delivery.clientId);
     }
   }
   /** In which order sites last had an attempt started (a count), least recent first; bounded by MAX_SITES_REMEMBERED. */
@@ -251,7 +259,7 @@ export function createDeliverySender(deps: {
     // The last quarter of the slots only for a site with nothing in flight: sites that answer, just
     // fast enough, and are owed a backlog would otherwise take every slot as it frees (their
     // attempts end together), and a site owed one delivery would wait for their backlog.
-    if (toThisSite > 0 && inFlight.size >= deps.maxConcurrent - Math.floor(deps.maxConcurrent / 4)) return 'no-slot';
+    if (toThisSite > 0 && inFlight.size >= reservedFrom) return 'no-slot';
     if (suspect(clientId) && (toThisSite > 0 || toFailingSites() >= Math.floor(deps.maxConcurrent / 2))) return undefined;
     served(clientId);
     const running = attempt(id)
@@ -346,9 +354,9 @@ export function createDeliverySender(deps: {
   return {
     attemptSoon(delivery) {
       setImmediate(() => {
-        if (start(delivery) !== 'no-slot') return;
-        waiting.delete(delivery.id);
-        waiting.set(delivery.id, delivery);
+        // A site's further deliveries (while one of its own waits) are left to the polls.
+        if (start(delivery) !== 'no-slot' || waiting.has(delivery.clientId)) return;
+        waiting.set(delivery.clientId, delivery);
         if (waiting.size > MAX_WAITING) waiting.delete(waiting.keys().next().value!);
       });
     },
