@@ -100,12 +100,51 @@ async function fetchThrough(lookup: ReturnType<typeof guardedLookup>): Promise<(
   return (input, init) => (fetch as unknown as FetchWith)(input, { ...(init ?? {}), dispatcher: agent });
 }
 
-/** `resolve`: the name resolver (tests give their own; the system's otherwise). */
-export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[]; resolve?: Resolve }): OutgoingFetch {
+type Send = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** What fetch follows (WHATWG Fetch "redirect status"), and how many at most. */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+
+const refused = (why: string) => new TypeError('fetch failed', { cause: new Error(`refused before connecting: ${why}`) });
+
+/**
+ * `resolve`: the name resolver (tests give their own; the system's otherwise). `send`: what sends
+ * each request in place of the guarded agent (tests of the redirects).
+ */
+export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[]; resolve?: Resolve; send?: Send }): OutgoingFetch {
   const demoSites = new Set(options.demoSiteOrigins);
   const loopbackFetch = createLoopbackFetch();
   const addresses = thisMachine();
-  let guarded: ReturnType<typeof fetchThrough> | undefined;
+  let guarded: Promise<Send> | undefined;
+
+  /**
+   * Follows redirects here, each hop's host checked as the first one's: an IP written in a
+   * Location is never looked up, so the lookup's check never saw it, and fetch followed a public
+   * jwks_uri's 302 to an internal address (the connection made, TLS begun, before the engine's
+   * guard; found by an attacking review). The rest as fetch does it: 303 (and 301/302 of a POST)
+   * go on as GET without a body, at most 20 hops.
+   */
+  async function followChecked(send: Send, first: URL, init: RequestInit): Promise<Response> {
+    let url = first;
+    let request: RequestInit = { ...init, redirect: 'manual' };
+    for (let hops = 0; ; hops += 1) {
+      const response = await send(url, request);
+      const location = REDIRECTS.has(response.status) ? response.headers.get('location') : null;
+      if (location === null) return response;
+      await response.body?.cancel().catch(() => undefined);
+      if (hops === MAX_REDIRECTS) throw new TypeError('fetch failed', { cause: new Error('redirect count exceeded') });
+      url = new URL(location, url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('fetch failed', { cause: new Error('URL scheme must be a HTTP(S) scheme') });
+      const refusal = localHostRefusal(url.hostname, addresses);
+      if (refusal) throw refused(refusal);
+      const method = (request.method ?? 'GET').toUpperCase();
+      if (response.status === 303 ? method !== 'HEAD' : (response.status === 301 || response.status === 302) && method === 'POST') {
+        const { body: _body, ...rest } = request;
+        request = { ...rest, method: 'GET' };
+      }
+    }
+  }
   return async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : input);
     if (demoSites.has(url.origin)) {
@@ -116,10 +155,14 @@ export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[
     }
     const refusal = localHostRefusal(url.hostname, addresses);
     // The shape fetch itself rejects with for a network failure, so callers handle it as one.
-    if (refusal) throw new TypeError('fetch failed', { cause: new Error(`refused before connecting: ${refusal}`) });
+    if (refusal) throw refused(refusal);
     // Our agent in place of the engine's guarded dispatcher: the same guard, and names checked before connecting.
     const { dispatcher: _enginesGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-    guarded ??= fetchThrough(guardedLookup(options.resolve));
-    return (await guarded)(input, rest);
+    guarded ??= options.send ? Promise.resolve(options.send) : fetchThrough(guardedLookup(options.resolve));
+    const send = await guarded;
+    if ((rest.redirect ?? 'follow') !== 'follow') return send(input, rest);
+    // The engine passes a URL; a Request's redirects are not followed unchecked either.
+    if (input instanceof Request) return send(input, { ...rest, redirect: 'error' });
+    return followChecked(send, url, rest);
   };
 }

@@ -114,3 +114,48 @@ describe('a name that resolves to a special-use address', () => {
     expect(connections).toBe(before);
   });
 });
+
+describe('redirects of a guarded request', () => {
+  /** Stands in for the agent: answers each URL as `answers` says, and records what was sent. */
+  function scripted(answers: Record<string, () => Response>) {
+    const sent: { url: string; method: string; redirect: unknown; body: unknown }[] = [];
+    const send = async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      sent.push({ url, method: init?.method ?? 'GET', redirect: init?.redirect, body: init?.body });
+      return (answers[url] ?? (() => new Response('{"keys":[]}', { status: 200 })))();
+    };
+    return { fetch: createOutgoingFetch({ demoSiteOrigins: [], send }), sent };
+  }
+  const to = (location: string, status = 302) => () => new Response(null, { status, headers: { location } });
+
+  it.each([
+    ['127.0.0.1', 'http://127.0.0.1:8080/keys'],
+    ['an IPv4-mapped loopback', 'http://[::ffff:127.0.0.1]/keys'],
+    ['a private address', 'https://10.0.0.1/keys'],
+    ['the cloud metadata service', 'http://169.254.169.254/latest/meta-data/'],
+    ['a loopback name', 'http://evil.localhost/keys'],
+  ])('refuses a hop to %s before connecting: an IP in a Location is never looked up', async (_what, location) => {
+    const { fetch, sent } = scripted({ 'https://rp.example/jwks': to(location) });
+    await expect(fetch('https://rp.example/jwks', { method: 'GET' })).rejects.toMatchObject({ message: 'fetch failed', cause: expect.objectContaining({ message: expect.stringMatching(/^refused before connecting/) }) });
+    expect(sent.map((request) => request.url)).toEqual(['https://rp.example/jwks']);
+  });
+
+  it('follows others as fetch does, each hop sent without following: a 303 goes on as GET without a body', async () => {
+    const { fetch, sent } = scripted({ 'https://rp.example/a': to('/b', 307), 'https://rp.example/b': to('https://cdn.example/c', 303) });
+    const response = await fetch('https://rp.example/a', { method: 'POST', body: 'x=1' });
+    expect(response.status).toBe(200);
+    expect(sent).toEqual([
+      { url: 'https://rp.example/a', method: 'POST', redirect: 'manual', body: 'x=1' },
+      { url: 'https://rp.example/b', method: 'POST', redirect: 'manual', body: 'x=1' },
+      { url: 'https://cdn.example/c', method: 'GET', redirect: 'manual', body: undefined },
+    ]);
+  });
+
+  it('stops after 20 redirects, and leaves a manual request\'s redirect to its caller', async () => {
+    const { fetch, sent } = scripted({ 'https://rp.example/loop': to('https://rp.example/loop') });
+    await expect(fetch('https://rp.example/loop', {})).rejects.toMatchObject({ cause: expect.objectContaining({ message: 'redirect count exceeded' }) });
+    expect(sent).toHaveLength(21);
+    const manual = scripted({ 'https://rp.example/logout': to('http://127.0.0.1/') });
+    expect((await manual.fetch('https://rp.example/logout', { method: 'POST', redirect: 'manual' })).status).toBe(302);
+  });
+});
