@@ -140,6 +140,7 @@ export function createDeliverySender(deps: {
    */
   const waiting = new Map<string, Pick<Delivery, 'id' | 'clientId'>>();
   function startWaiting(): void {
+    if (waiting.size === 0) return;
     // One per site, the least recently served site first: a flood of new deliveries to many sites
     // (an attacker's sign-out everywhere) must not hold the freed slots ahead of everyone else's
     // retries and new deliveries (a review of this list, first in first out: 22 s and more).

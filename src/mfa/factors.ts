@@ -90,8 +90,9 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     const records = await Promise.all(hashes.map((hash) => recoveryCodes.find(recoveryKey(accountId, hash))));
     return hashes.filter((_hash, index) => records[index] !== undefined && records[index]!.consumed === undefined);
   };
-  const dropCodes = async (accountId: string) => {
-    const hashes = (await load(accountId)).recoveryCodes ?? [];
+  /** `hashes`: the set as the caller just read it (read here otherwise). */
+  const dropCodes = async (accountId: string, hashes?: readonly string[]) => {
+    hashes ??= (await load(accountId)).recoveryCodes ?? [];
     await Promise.all(hashes.map((hash) => recoveryCodes.destroy(recoveryKey(accountId, hash))));
   };
 
@@ -177,7 +178,7 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
       // The first second factor: recovery codes made before it (an earlier version made them
       // without one, or a race left them) would pass as this app, and were never the person's.
       const first = !factors.totp && (await countPasskeys(deps.storage, accountId)) === 0;
-      if (first) await dropCodes(accountId);
+      if (first) await dropCodes(accountId, factors.recoveryCodes ?? []);
       await save({ ...factors, ...(first ? { recoveryCodes: [] } : {}), totp: { secret: pending.secret, lastStep: step, enabledAt: new Date().toISOString() } });
       await pendingStore.destroy(pendingKey(accountId, session));
       return true;
@@ -213,7 +214,7 @@ export function createFactors(deps: { storage: Storage; secrets: FactorSecrets }
     /** Ends the recovery codes (the last passkey went and no app is on): nothing left to recover. */
     async dropRecoveryCodes(accountId: string): Promise<void> {
       const factors = await load(accountId);
-      await dropCodes(accountId);
+      await dropCodes(accountId, factors.recoveryCodes ?? []);
       if (factors.totp) await save({ ...factors, recoveryCodes: [] });
       else await store.destroy(accountId);
     },

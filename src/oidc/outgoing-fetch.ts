@@ -20,7 +20,7 @@
  *   address is refused before connecting too), with oidc-provider's guard applied to it as well.
  */
 import { lookup as systemLookup, type LookupAddress, type LookupOptions } from 'node:dns';
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Configuration } from 'oidc-provider';
 // The list oidc-provider's guard applies to every connection it makes (no exports map: a deep import, typed in engine-ssrf-guard.d.ts).
 import { applySSRFProtection, isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
@@ -28,23 +28,12 @@ import { createLoopbackFetch, isLocalhostName } from '../http/loopback-resolver.
 
 type OutgoingFetch = NonNullable<Configuration['fetch']>;
 
-function thisMachine(): BlockList {
-  const addresses = new BlockList();
-  addresses.addSubnet('127.0.0.0', 8, 'ipv4'); // RFC 1122 section 3.2.1.3 (g): loopback
-  addresses.addSubnet('0.0.0.0', 8, 'ipv4'); // "this host on this network"; Linux connects 0.0.0.0 to loopback
-  addresses.addAddress('::1', 'ipv6'); // RFC 4291 section 2.5.3
-  addresses.addAddress('::', 'ipv6'); // RFC 4291 section 2.5.2
-  return addresses;
-}
-
 /** Why the IdP won't connect to `hostname`, or undefined. */
-export function localHostRefusal(hostname: string, addresses = thisMachine()): string | undefined {
+export function localHostRefusal(hostname: string): string | undefined {
   const host = hostname.replace(/^\[|\]$/g, '');
   if (isLocalhostName(host)) return `${hostname} is a loopback name`;
-  const family = isIPv4(host) ? 'ipv4' : isIPv6(host) ? 'ipv6' : undefined;
-  // BlockList matches IPv4-mapped IPv6 addresses (::ffff:7f00:1) against the IPv4 subnets.
-  if (family && addresses.check(host, family)) return `${hostname} is a special-use IP address of this machine`;
-  if (family && isSpecialUseIP(mappedIPv4(host) ?? host)) return `${hostname} is a special-use IP address`;
+  // The guard's list has this machine's addresses (127.0.0.0/8, 0.0.0.0/8, ::1, ::) and the rest.
+  if ((isIPv4(host) || isIPv6(host)) && isSpecialUseIP(mappedIPv4(host) ?? host)) return `${hostname} is a special-use IP address`;
   return undefined;
 }
 
@@ -80,6 +69,7 @@ export function guardedLookup(resolve: Resolve = systemLookup as unknown as Reso
   };
 }
 
+type Send = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 type FetchWith = (input: string | URL | Request, init: RequestInit & { dispatcher: unknown }) => Promise<Response>;
 
 /**
@@ -88,19 +78,13 @@ type FetchWith = (input: string | URL | Request, init: RequestInit & { dispatche
  * an agent of another undici version may not work with it; where there is none (jest's module
  * sandbox), the npm undici's fetch with its own agent.
  */
-async function fetchThrough(lookup: ReturnType<typeof guardedLookup>): Promise<(input: string | URL | Request, init?: RequestInit) => Promise<Response>> {
+async function fetchThrough(lookup: ReturnType<typeof guardedLookup>): Promise<Send> {
   void globalThis.Response; // loads Node's undici, which registers its global dispatcher
   const global = (globalThis as Record<symbol, { constructor: new (options: object) => object } | undefined>)[Symbol.for('undici.globalDispatcher.1')];
-  if (global) {
-    const agent = applySSRFProtection(new global.constructor({ connect: { lookup } }));
-    return (input, init) => (globalThis.fetch as FetchWith)(input, { ...(init ?? {}), dispatcher: agent });
-  }
-  const { Agent, fetch } = await import('undici');
+  const { Agent, fetch } = global ? { Agent: global.constructor, fetch: globalThis.fetch } : await import('undici');
   const agent = applySSRFProtection(new Agent({ connect: { lookup: lookup as never } }));
   return (input, init) => (fetch as unknown as FetchWith)(input, { ...(init ?? {}), dispatcher: agent });
 }
-
-type Send = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** What fetch follows (WHATWG Fetch "redirect status"), and how many at most. */
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -115,7 +99,6 @@ const refused = (why: string) => new TypeError('fetch failed', { cause: new Erro
 export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[]; resolve?: Resolve; send?: Send }): OutgoingFetch {
   const demoSites = new Set(options.demoSiteOrigins);
   const loopbackFetch = createLoopbackFetch();
-  const addresses = thisMachine();
   let guarded: Promise<Send> | undefined;
 
   /**
@@ -136,7 +119,7 @@ export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[
       if (hops === MAX_REDIRECTS) throw new TypeError('fetch failed', { cause: new Error('redirect count exceeded') });
       url = new URL(location, url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError('fetch failed', { cause: new Error('URL scheme must be a HTTP(S) scheme') });
-      const refusal = localHostRefusal(url.hostname, addresses);
+      const refusal = localHostRefusal(url.hostname);
       if (refusal) throw refused(refusal);
       const method = (request.method ?? 'GET').toUpperCase();
       if (response.status === 303 ? method !== 'HEAD' : (response.status === 301 || response.status === 302) && method === 'POST') {
@@ -153,7 +136,7 @@ export function createOutgoingFetch(options: { demoSiteOrigins: readonly string[
       // logout asks for 'manual') or fail.
       return loopbackFetch(url, { ...rest, redirect: redirect === 'manual' ? 'manual' : 'error' });
     }
-    const refusal = localHostRefusal(url.hostname, addresses);
+    const refusal = localHostRefusal(url.hostname);
     // The shape fetch itself rejects with for a network failure, so callers handle it as one.
     if (refusal) throw refused(refusal);
     // Our agent in place of the engine's guarded dispatcher: the same guard, and names checked before connecting.

@@ -8,7 +8,7 @@
 import { createLogger } from '../../src/logger.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import type { AccountRepository, Storage } from '../../src/storage/types.js';
-import { HttpClient, interactionUid } from '../support/http-client.js';
+import { HttpClient, interactionUid, type Reply } from '../support/http-client.js';
 import { signInSteps, type Person } from '../support/sign-in-steps.js';
 import { createSoftwareAuthenticator, passkeyOptionsIn, type SoftwareAuthenticator } from '../support/software-authenticator.js';
 import { startIdp, startStack, type Stack } from '../support/stack.js';
@@ -89,19 +89,30 @@ const expectSignInAgain = (reply: { status: number; body: string }) => {
   expect(reply.status).toBe(400);
   expect(reply.body).toContain('Please sign in again');
 };
+/**
+ * Sends `theirs`, holds it at `gate` while the person's own change lands (it must succeed), then
+ * lets it go on; its reply.
+ */
+async function overtaken(gate: { reached: Promise<void>; release: () => void }, theirs: () => Promise<Reply>, own: () => Promise<Reply>): Promise<Reply> {
+  const reply = theirs();
+  await gate.reached;
+  expect((await own()).status).toBe(200);
+  gate.release();
+  return reply;
+}
+const newCodes = (browser: HttpClient, person: Person) => browser.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
 const recoveryCodesOn = (body: string) => [...body.matchAll(/<li><code>([A-Z2-7-]+)<\/code><\/li>/g)].map((match) => match[1]!);
 
 describe('a password change with the old password that the person\'s own change overtook', () => {
   it('is refused: the person\'s new password stays, and the old one\'s holder is out', async () => {
     const person = await newPerson();
     const [intruder, owner] = [await accountPage(person), await accountPage(person)];
-    const gate = holdNextPasswordWrite();
-    const theirs = intruder.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'intruder-password-1' });
-    await gate.reached;
-    const own = await owner.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'owners-new-password' });
-    expect(own.status).toBe(200);
-    gate.release();
-    expectSignInAgain(await theirs);
+    const theirs = await overtaken(
+      holdNextPasswordWrite(),
+      () => intruder.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'intruder-password-1' }),
+      () => owner.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'owners-new-password' }),
+    );
+    expectSignInAgain(theirs);
     expect(await signsInWith(person, 'owners-new-password')).toBe(true);
     expect(await signsInWith(person, 'intruder-password-1')).toBe(false);
   });
@@ -109,12 +120,12 @@ describe('a password change with the old password that the person\'s own change 
   it('is refused after a sign-out everywhere too, though the password is unchanged', async () => {
     const person = await newPerson();
     const [intruder, owner] = [await accountPage(person), await accountPage(person)];
-    const gate = holdNextPasswordWrite();
-    const theirs = intruder.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'intruder-password-2' });
-    await gate.reached;
-    expect((await owner.post(`${issuer()}/account/sign-out-everywhere`, {})).status).toBe(200);
-    gate.release();
-    expectSignInAgain(await theirs);
+    const theirs = await overtaken(
+      holdNextPasswordWrite(),
+      () => intruder.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'intruder-password-2' }),
+      () => owner.post(`${issuer()}/account/sign-out-everywhere`, {}),
+    );
+    expectSignInAgain(theirs);
     expect(await signsInWith(person, person.password)).toBe(true);
   });
 });
@@ -122,12 +133,7 @@ describe('a password change with the old password that the person\'s own change 
 describe('a factor added by a session that the person\'s factor change ended meanwhile', () => {
   it('a passkey: taken off again, and the person stays signed in', async () => {
     const { person, owner, intruder } = await twoSessionsWithAFactor();
-    const gate = gates.holdNext('Passkey', ['upsert']);
-    const adding = addPasskey(intruder, person, newKey(), 'innocent');
-    await gate.reached;
-    expect((await owner.post(`${issuer()}/account/recovery-codes`, { current_password: person.password })).status).toBe(200);
-    gate.release();
-    expectSignInAgain(await adding);
+    expectSignInAgain(await overtaken(gates.holdNext('Passkey', ['upsert']), () => addPasskey(intruder, person, newKey(), 'innocent'), () => newCodes(owner, person)));
     expect((await stack.idp.passkeys.list(person.id)).map((passkey) => passkey.name)).toEqual(['mine']);
     expect(await stillOnAccountPage(owner)).toBe(true);
   });
@@ -135,24 +141,16 @@ describe('a factor added by a session that the person\'s factor change ended mea
   it('an authenticator app: not switched on, and the person stays signed in', async () => {
     const { person, owner, intruder } = await twoSessionsWithAFactor();
     const secret = totpCodes.secretOn(await intruder.post(`${issuer()}/account/totp/start`, {}))!;
-    const gate = gates.holdNext('AccountFactors', ['upsert']);
-    const confirming = intruder.post(`${issuer()}/account/totp/confirm`, { code: totpCodes.codeAt(secret), current_password: person.password });
-    await gate.reached;
-    expect((await owner.post(`${issuer()}/account/recovery-codes`, { current_password: person.password })).status).toBe(200);
-    gate.release();
-    expectSignInAgain(await confirming);
+    const confirm = () => intruder.post(`${issuer()}/account/totp/confirm`, { code: totpCodes.codeAt(secret), current_password: person.password });
+    expectSignInAgain(await overtaken(gates.holdNext('AccountFactors', ['upsert']), confirm, () => newCodes(owner, person)));
     expect((await stack.idp.factors.status(person.id)).totp).toBe(false);
     expect(await stillOnAccountPage(owner)).toBe(true);
   });
 
   it('recovery codes, shown to a session that a password change ended meanwhile: not one of them works', async () => {
     const { person, owner, intruder } = await twoSessionsWithAFactor();
-    const gate = gates.holdNext('AccountFactors', ['upsert']);
-    const making = intruder.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
-    await gate.reached;
-    expect((await owner.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'owners-new-password' })).status).toBe(200);
-    gate.release();
-    const made = await making;
+    const newPassword = () => owner.post(`${issuer()}/account/password`, { current_password: person.password, new_password: 'owners-new-password' });
+    const made = await overtaken(gates.holdNext('AccountFactors', ['upsert']), () => newCodes(intruder, person), newPassword);
     expectSignInAgain(made);
     expect(recoveryCodesOn(made.body)).toEqual([]);
     expect((await stack.idp.factors.status(person.id)).recoveryCodes).toBe(0);
@@ -163,7 +161,7 @@ describe('recovery codes without a second factor', () => {
   it('are not made: they would wait, unseen by the person, for the first factor and then pass as it', async () => {
     const person = await newPerson();
     const browser = await accountPage(person);
-    const refused = await browser.post(`${issuer()}/account/recovery-codes`, { current_password: person.password });
+    const refused = await newCodes(browser, person);
     expect(refused.status).toBe(409);
     expect(refused.body).toContain('set up an authenticator app or a passkey first');
     expect(recoveryCodesOn(refused.body)).toEqual([]);

@@ -4,10 +4,10 @@
  * however many deliveries they are owed. Found by an attacking review: before, four such sites
  * owed 200 deliveries delayed a live site's by 33 s (oldest first, 16 slots, 2.5 s each).
  */
-import { createDeliveries, type Delivery } from '../../src/logout-delivery/deliveries.js';
+import { createDeliveries, type Deliveries } from '../../src/logout-delivery/deliveries.js';
 import { SLOW_ATTEMPT_MS, type SendLogout } from '../../src/logout-delivery/sender.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
-import { senderWithFunctionSites } from '../support/delivery-sender.js';
+import { msUntil, owed, senderWithFunctionSites, slowSites, withSender } from '../support/delivery-sender.js';
 
 const HANG_MS = 1000;
 
@@ -56,32 +56,8 @@ it('a live site hears at once while dead sites are owed hundreds of deliveries',
  * with more such sites than slots, each poll gave every free slot to the next of them.
  */
 describe('sites that answer, slowly, owed a backlog ahead of a live site', () => {
-  const owed = (id: string, clientId: string): Delivery => {
-    const now = new Date();
-    return { id, clientId, accountId: `person-${id}`, sid: `sid-${id}`, state: 'pending', createdAt: now, attempts: 0, nextAttemptAt: now, giveUpAt: new Date(now.getTime() + 3_600_000) };
-  };
-
-  async function liveSiteWaits(sites: number, answerMs: number, pageSize: number): Promise<number> {
-    const storage = createMemoryStorage();
-    const deliveries = createDeliveries(storage);
-    const slow = Array.from({ length: sites }, (_v, n) => `slow-${n}`);
-    const send: SendLogout = async (client) => {
-      if (slow.includes((client as { clientId: string }).clientId)) await new Promise((resolve) => setTimeout(resolve, answerMs));
-    };
-    // 400 deliveries to the slow sites, and the live site's after them all (ids sort so).
-    for (let n = 0; n < 400; n += 1) await deliveries.save(owed(`a-${String(n).padStart(4, '0')}`, slow[n % slow.length]!));
-    await deliveries.save(owed('z-live', 'live'));
-    const sender = senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 16, maxPerSite: 4, pollMs: 50, pageSize });
-    const started = Date.now();
-    try {
-      while ((await deliveries.find('z-live'))?.state !== 'delivered' && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 25));
-      return Date.now() - started;
-    } finally {
-      sender.stop();
-      await sender.idle();
-      await storage.close();
-    }
-  }
+  const delivered = (deliveries: Deliveries, id: string) => async () => (await deliveries.find(id))?.state === 'delivered';
+  const pad = (n: number) => String(n).padStart(5, '0');
 
   it.each([
     // Before: the slots stayed full and the first of ten pages was read again and again (~14 s, over 20 s).
@@ -90,71 +66,63 @@ describe('sites that answer, slowly, owed a backlog ahead of a live site', () =>
     // Before: one page, read each poll, but every free slot went to the next slow site (over 20 s).
     ['twenty sites (more than the slots), just inside the slow mark, on the same page', 20, SLOW_ATTEMPT_MS * 0.9, 500],
   ])('%s: the live site hears within a pass', async (_what, sites, answerMs, pageSize) => {
-    expect(await liveSiteWaits(sites, answerMs, pageSize)).toBeLessThan(4_000);
+    const slow = slowSites('slow', sites, answerMs);
+    const waited = await withSender(
+      slow.send,
+      { maxConcurrent: 16, maxPerSite: 4, pollMs: 50, pageSize },
+      async (deliveries) => {
+        // 400 deliveries to the slow sites, and the live site's after them all (ids sort so).
+        for (let n = 0; n < 400; n += 1) await deliveries.save(owed(`a-${pad(n)}`, slow.ids[n % sites]!));
+        await deliveries.save(owed('z-live', 'live'));
+      },
+      ({ deliveries }) => msUntil(delivered(deliveries, 'z-live')),
+    );
+    expect(waited).toBeLessThan(4_000);
   }, 30_000);
 
   it('a new delivery that finds every slot taken gets the next one that frees, whatever backlog the polls walk', async () => {
-    const storage = createMemoryStorage();
-    const deliveries = createDeliveries(storage);
-    const slow = Array.from({ length: 40 }, (_v, n) => `slow-${n}`);
-    const send: SendLogout = async (client) => {
-      if (slow.includes((client as { clientId: string }).clientId)) await new Promise((resolve) => setTimeout(resolve, SLOW_ATTEMPT_MS * 0.9));
-    };
-    // Due deliveries to forty slow sites, spread through 2,000 parked ones (a site down, backed off).
-    const later = (delivery: Delivery): Delivery => ({ ...delivery, nextAttemptAt: new Date(Date.now() + 3_600_000) });
-    for (let n = 0; n < 2400; n += 1) {
-      const id = `a-${String(n).padStart(5, '0')}`;
-      await deliveries.save(n % 6 === 0 ? owed(id, slow[n % slow.length]!) : later(owed(id, 'down')));
-    }
-    const sender = senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 16, maxPerSite: 4, pollMs: 50, pageSize: 40 });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
-      const live = await deliveries.create({ clientId: 'live', accountId: 'someone', sid: 'live-sid', giveUpAt: new Date(Date.now() + 3_600_000) });
-      sender.attemptSoon(live);
-      const started = Date.now();
-      while ((await deliveries.find(live.id))?.state !== 'delivered' && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 25));
-      // About one slow attempt's time (~0.9 s; before: 14.7 s), not a pass over the walk with a slot free.
-      expect(Date.now() - started).toBeLessThan(5_000);
-    } finally {
-      sender.stop();
-      await sender.idle();
-      await storage.close();
-    }
+    const slow = slowSites('slow', 40, SLOW_ATTEMPT_MS * 0.9);
+    const waited = await withSender(
+      slow.send,
+      { maxConcurrent: 16, maxPerSite: 4, pollMs: 50, pageSize: 40 },
+      async (deliveries) => {
+        // Due deliveries to forty slow sites, spread through 2,000 parked ones (a site down, backed off).
+        for (let n = 0; n < 2400; n += 1) await deliveries.save(n % 6 === 0 ? owed(`a-${pad(n)}`, slow.ids[n % 40]!) : owed(`a-${pad(n)}`, 'down', 3_600_000));
+      },
+      async ({ deliveries, sender }) => {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const live = await deliveries.create({ clientId: 'live', accountId: 'someone', sid: 'live-sid', giveUpAt: new Date(Date.now() + 3_600_000) });
+        sender.attemptSoon(live);
+        return msUntil(delivered(deliveries, live.id));
+      },
+    );
+    // About one slow attempt's time (~0.9 s; before: 14.7 s), not a pass over the walk with a slot free.
+    expect(waited).toBeLessThan(5_000);
   }, 30_000);
 
   it('a flood of new deliveries to many slow sites does not hold the freed slots ahead of other sites\' retries and new deliveries', async () => {
-    const storage = createMemoryStorage();
-    const deliveries = createDeliveries(storage);
-    const flooding = Array.from({ length: 40 }, (_v, n) => `flooding-${n}`);
-    const send: SendLogout = async (client) => {
-      if (flooding.includes((client as { clientId: string }).clientId)) await new Promise((resolve) => setTimeout(resolve, SLOW_ATTEMPT_MS * 0.9));
-    };
-    // Production's poll interval: the polls alone would find the retry below only now and then.
-    const sender = senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 16, maxPerSite: 4, pollMs: 500 });
+    const flooding = slowSites('flooding', 40, SLOW_ATTEMPT_MS * 0.9);
     const giveUpAt = new Date(Date.now() + 3_600_000);
-    // Another site's retry, due now: only the polls find it.
-    await deliveries.save({ ...owed('retry', 'retrying'), attempts: 1 });
-    try {
-      // A sign-out everywhere of an account with sessions at forty slow apps: each stored and tried at once (queue.ts).
-      for (let n = 0; n < 400; n += 1) sender.attemptSoon(await deliveries.create({ clientId: flooding[n % flooding.length]!, accountId: 'flooder', sid: `s-${n}`, giveUpAt }));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const fresh = await deliveries.create({ clientId: 'other', accountId: 'someone', sid: 'other-sid', giveUpAt });
-      sender.attemptSoon(fresh);
-      const started = Date.now();
-      const delivered = async (id: string) => (await deliveries.find(id))?.state === 'delivered';
-      while (!((await delivered('retry')) && (await delivered(fresh.id))) && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 25));
-      // Before (first in first out, every delivery waiting): 22 s and more, the whole flood first.
-      expect(Date.now() - started).toBeLessThan(6_000);
-    } finally {
-      sender.stop();
-      await sender.idle();
-      await storage.close();
-    }
+    const waited = await withSender(
+      flooding.send,
+      // Production's poll interval: the polls alone would find the retry below only now and then.
+      { maxConcurrent: 16, maxPerSite: 4, pollMs: 500 },
+      // Another site's retry, due now: only the polls find it.
+      (deliveries) => deliveries.save({ ...owed('retry', 'retrying'), attempts: 1 }),
+      async ({ deliveries, sender }) => {
+        // A sign-out everywhere of an account with sessions at forty slow apps: each stored and tried at once (queue.ts).
+        for (let n = 0; n < 400; n += 1) sender.attemptSoon(await deliveries.create({ clientId: flooding.ids[n % 40]!, accountId: 'flooder', sid: `s-${n}`, giveUpAt }));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const fresh = await deliveries.create({ clientId: 'other', accountId: 'someone', sid: 'other-sid', giveUpAt });
+        sender.attemptSoon(fresh);
+        return msUntil(async () => (await delivered(deliveries, 'retry')()) && (await delivered(deliveries, fresh.id)()));
+      },
+    );
+    // Before (first in first out, every delivery waiting): 22 s and more, the whole flood first.
+    expect(waited).toBeLessThan(6_000);
   }, 30_000);
 
   it('a site that is slow but answers keeps its attempts in parallel, as many as a fast one', async () => {
-    const storage = createMemoryStorage();
-    const deliveries = createDeliveries(storage);
     let most = 0;
     let now = 0;
     const send: SendLogout = async () => {
@@ -162,19 +130,17 @@ describe('sites that answer, slowly, owed a backlog ahead of a live site', () =>
       await new Promise((resolve) => setTimeout(resolve, SLOW_ATTEMPT_MS * 1.2));
       now -= 1;
     };
-    for (let n = 0; n < 12; n += 1) await deliveries.save(owed(`s-${n}`, 'slow-but-honest'));
-    const sender = senderWithFunctionSites(storage, deliveries, send, { maxConcurrent: 16, maxPerSite: 4, pollMs: 50 });
-    try {
-      const started = Date.now();
-      while ((await deliveries.list()).some((delivery) => delivery.state === 'pending') && Date.now() - started < 20_000) await new Promise((resolve) => setTimeout(resolve, 50));
-      // Three rounds of four (~3.6 s), not one at a time after the first round (~11 s, as a slow
-      // answer once counted as failing).
-      expect(Date.now() - started).toBeLessThan(6_000);
-      expect(most).toBe(4);
-    } finally {
-      sender.stop();
-      await sender.idle();
-      await storage.close();
-    }
+    const waited = await withSender(
+      send,
+      { maxConcurrent: 16, maxPerSite: 4, pollMs: 50 },
+      async (deliveries) => {
+        for (let n = 0; n < 12; n += 1) await deliveries.save(owed(`s-${n}`, 'slow-but-honest'));
+      },
+      ({ deliveries }) => msUntil(async () => !(await deliveries.list()).some((delivery) => delivery.state === 'pending')),
+    );
+    // Three rounds of four (~3.6 s), not one at a time after the first round (~11 s, as a slow
+    // answer once counted as failing).
+    expect(waited).toBeLessThan(6_000);
+    expect(most).toBe(4);
   }, 30_000);
 });

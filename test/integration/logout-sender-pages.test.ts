@@ -3,11 +3,11 @@
  * site down for hours under heavy sign-out traffic must not make every poll of every instance read
  * (and parse) everything owed. The real sender, store and lease; sites that are functions.
  */
-import { createDeliveries, type Delivery } from '../../src/logout-delivery/deliveries.js';
+import { createDeliveries } from '../../src/logout-delivery/deliveries.js';
 import { SLOW_ATTEMPT_MS, type SendLogout } from '../../src/logout-delivery/sender.js';
 import { createMemoryStorage } from '../../src/storage/memory/index.js';
 import type { OidcModelStore, Storage } from '../../src/storage/types.js';
-import { senderWithFunctionSites } from '../support/delivery-sender.js';
+import { owed, senderWithFunctionSites } from '../support/delivery-sender.js';
 
 /** The storage, with the most pending-delivery records any one read handed out. */
 function countingReads(storage: Storage) {
@@ -27,11 +27,6 @@ function countingReads(storage: Storage) {
   });
   return { storage: wrapped, counted };
 }
-
-const owed = (id: string, clientId: string, dueInMs = 0): Delivery => {
-  const now = new Date();
-  return { id, clientId, accountId: `person-${id}`, sid: `sid-${id}`, state: 'pending', createdAt: now, attempts: 0, nextAttemptAt: new Date(now.getTime() + dueInMs), giveUpAt: new Date(now.getTime() + 3_600_000) };
-};
 
 /**
  * What a test started, stopped after it: held sends released first (an idle sender waits for

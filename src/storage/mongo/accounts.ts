@@ -5,7 +5,7 @@ import { isId } from '../ids.js';
 import { normalizeEmail, type AccountAccess, type AccountRecord, type AccountRepository } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
-import { guard } from './outage.js';
+import { DUPLICATE_KEY, guard } from './outage.js';
 import { accountSchema, COLLECTIONS } from './schemas.js';
 import { majority } from './write-concern.js';
 
@@ -14,7 +14,6 @@ interface AccountDoc extends Omit<AccountRecord, 'id'> {
   emailNormalized: string;
 }
 
-const DUPLICATE_KEY = 11000;
 /** The server's code when a query ran past its maxTimeMS. */
 const MAX_TIME_EXPIRED = 50;
 /**

@@ -11,10 +11,10 @@
  */
 import { AppError } from '../../errors.js';
 import { defaultIndexName, type IndexSpec } from './index-plan.js';
+import { DUPLICATE_KEY } from './outage.js';
 
 /** MongoDB's error codes for an index that exists in another form (src/mongo/base/error_codes.yml). */
 export const INDEX_CONFLICT_CODES: ReadonlySet<number> = new Set([85, 86]);
-const DUPLICATE_KEY = 11000;
 
 /** An index as listIndexes describes it. */
 export interface ExistingIndex {

@@ -13,15 +13,12 @@ import { assertId, isId } from '../ids.js';
 import { assertWithinBounds, type AdapterPayload, type OidcModelStore } from '../types.js';
 import { ourCondition } from './conditions.js';
 import { modelOn } from './model.js';
-import { guard } from './outage.js';
+import { DUPLICATE_KEY, guard } from './outage.js';
 import { jsonOf, payloadOf, toRecordDocument, type RecordDoc } from './record-document.js';
 import { COLLECTIONS, oidcRecordSchema } from './schemas.js';
 import { majority } from './write-concern.js';
 
 /** Records whose expiry has passed count as absent, whatever the TTL monitor has done yet. */
-/** The server's code for a write that would give two documents the same _id. */
-const DUPLICATE_KEY = 11000;
-
 const live = () => ({ $or: [{ expiresAt: null }, { expiresAt: ourCondition({ $gt: new Date() }) }] });
 
 

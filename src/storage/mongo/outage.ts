@@ -24,6 +24,9 @@ const OUTAGE_NAMES = new Set([
   'MongoServerClosedError',
 ]);
 
+/** The server's code for a write that would give two documents the same value of a unique index (_id included). */
+export const DUPLICATE_KEY = 11000;
+
 /** Replica-set failover codes the driver retries once (its RETRYABLE_READ_ERROR_CODES). */
 const FAILOVER_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
 
